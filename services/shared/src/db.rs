@@ -1,0 +1,109 @@
+//! Database connections. Each service owns its tables: on PostgreSQL in a schema of its
+//! own (the connection's search path is set to it), on SQLite in a file of its own.
+
+use std::{path::PathBuf, time::Duration};
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm_migration::MigratorTrait;
+use secrecy::{ExposeSecret, SecretString};
+
+/// Where a service keeps its data.
+#[derive(Clone, Debug)]
+pub enum DatabaseTarget {
+    Postgres {
+        url: SecretString,
+        schema: String,
+        max_connections: u32,
+    },
+    Sqlite { path: PathBuf },
+}
+
+impl DatabaseTarget {
+    fn describe(&self) -> String {
+        match self {
+            Self::Postgres { schema, .. } => format!("postgresql schema {schema}"),
+            Self::Sqlite { path } => format!("sqlite {}", path.display()),
+        }
+    }
+}
+
+/// Connects and brings the schema up to date with `M`'s migrations. Replicas starting
+/// together take turns (an advisory lock on PostgreSQL).
+pub async fn connect_and_migrate<M: MigratorTrait>(target: &DatabaseTarget) -> Result<DatabaseConnection, DbErr> {
+    let db = connect(target).await?;
+    match target {
+        DatabaseTarget::Postgres { schema, .. } => {
+            let txn = db.begin().await?;
+            txn.execute_unprepared(&format!(
+                "SELECT pg_advisory_xact_lock(hashtext('segnala.migrate.{schema}'))"
+            ))
+            .await?;
+            M::up(&txn, None).await?;
+            txn.commit().await?;
+        }
+        DatabaseTarget::Sqlite { .. } => M::up(&db, None).await?,
+    }
+    tracing::debug!(target = %target.describe(), "database ready");
+    Ok(db)
+}
+
+pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbErr> {
+    match target {
+        DatabaseTarget::Postgres {
+            url,
+            schema,
+            max_connections,
+        } => {
+            if !is_identifier(schema) {
+                return Err(DbErr::Custom(format!("`{schema}` is not a valid schema name")));
+            }
+            let bootstrap = Database::connect(options(url.expose_secret(), 1)).await?;
+            let created = bootstrap
+                .execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
+                .await;
+            // Two replicas creating the schema at once: PostgreSQL may report a duplicate
+            // even with IF NOT EXISTS; the schema is there either way.
+            if let Err(error) = created
+                && !error.to_string().contains("duplicate key")
+            {
+                return Err(error);
+            }
+            bootstrap.close().await?;
+            let mut opts = options(url.expose_secret(), *max_connections);
+            opts.set_schema_search_path(schema.clone());
+            Database::connect(opts).await
+        }
+        DatabaseTarget::Sqlite { path } => {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| DbErr::Custom(format!("{}: {e}", dir.display())))?;
+            }
+            let url = format!("sqlite://{}?mode=rwc", path.display());
+            let mut opts = options(&url, 4);
+            opts.map_sqlx_sqlite_opts(|o| {
+                // WAL keeps readers off the writer's back; NORMAL sync is still safe against
+                // a crashed process, which is what the outbox must survive.
+                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+            });
+            Database::connect(opts).await
+        }
+    }
+}
+
+fn options(url: &str, max_connections: u32) -> ConnectOptions {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.max_connections(max_connections.max(1))
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    opts
+}
+
+fn is_identifier(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+}

@@ -1,0 +1,11 @@
+//! gRPC plumbing: authentication, error mapping, and a server with health, reflection
+//! and tracing that every service uses the same way.
+
+pub mod auth;
+pub mod client;
+pub mod server;
+pub mod status;
+
+pub use auth::{Access, ApiKeySettings, Authenticator, MethodPolicy, Principal, Role};
+pub use server::{GrpcServer, ShutdownSignal};
+pub use status::into_status;

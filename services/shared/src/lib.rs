@@ -1,0 +1,12 @@
+//! Plumbing every Segnala service shares. Libraries only: nothing here knows about a
+//! particular service, and no service crate depends on another.
+
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod grpc;
+pub mod messaging;
+pub mod service;
+pub mod telemetry;
+
+pub use error::{AppError, FieldViolation};

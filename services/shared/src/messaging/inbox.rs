@@ -1,0 +1,219 @@
+//! The inbox: every delivery is handled inside one transaction that also records its
+//! message id, so a redelivered message is recognised and skipped, and nothing is
+//! acknowledged before its effects are committed.
+
+use std::{collections::HashMap, marker::PhantomData, sync::Arc};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, DatabaseConnection, DatabaseTransaction, EntityTrait, TransactionTrait, TryInsertResult,
+};
+use tracing::Instrument;
+use uuid::Uuid;
+
+use super::{DeliveryHandler, Envelope, HandlerError, Outbox};
+use crate::telemetry;
+
+pub(crate) mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "inbox")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub message_id: Uuid,
+        pub event_type: String,
+        pub handled_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod dead_letter {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "dead_letters")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub seq: i64,
+        pub message_id: Uuid,
+        pub event_type: String,
+        pub payload: Vec<u8>,
+        pub trace: Json,
+        pub reason: String,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// What a handler knows about the message besides the event itself.
+#[derive(Clone, Debug)]
+pub struct EventContext {
+    pub message_id: Uuid,
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// Handles one event type. Its writes, and the events it records in the outbox, commit
+/// together with the inbox entry.
+#[async_trait]
+pub trait EventHandler<E>: Send + Sync + 'static {
+    async fn handle(&self, txn: &DatabaseTransaction, event: E, context: &EventContext) -> Result<(), HandlerError>;
+}
+
+#[async_trait]
+trait ErasedHandler: Send + Sync {
+    async fn handle(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> Result<(), HandlerError>;
+}
+
+struct Typed<E, H> {
+    handler: H,
+    event: PhantomData<fn() -> E>,
+}
+
+#[async_trait]
+impl<E, H> ErasedHandler for Typed<E, H>
+where
+    E: prost::Message + Default + 'static,
+    H: EventHandler<E>,
+{
+    async fn handle(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> Result<(), HandlerError> {
+        let event = envelope
+            .decode::<E>()
+            .map_err(|e| HandlerError::Permanent(format!("undecodable {}: {e}", envelope.event_type)))?;
+        let context = EventContext {
+            message_id: envelope.message_id,
+            occurred_at: envelope.occurred_at,
+        };
+        self.handler.handle(txn, event, &context).await
+    }
+}
+
+/// A service's handlers, one per event type, registered once at start.
+#[derive(Clone, Default)]
+pub struct EventHandlers {
+    by_type: HashMap<String, Arc<dyn ErasedHandler>>,
+}
+
+impl EventHandlers {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn on<E, H>(mut self, handler: H) -> Self
+    where
+        E: prost::Message + prost::Name + Default + 'static,
+        H: EventHandler<E>,
+    {
+        self.by_type.insert(
+            E::full_name(),
+            Arc::new(Typed {
+                handler,
+                event: PhantomData,
+            }),
+        );
+        self
+    }
+
+    pub fn event_types(&self) -> Vec<String> {
+        let mut types: Vec<String> = self.by_type.keys().cloned().collect();
+        types.sort();
+        types
+    }
+}
+
+/// Hands deliveries to the registered handlers through the inbox.
+pub struct InboxConsumer {
+    consumer: String,
+    db: DatabaseConnection,
+    handlers: EventHandlers,
+    outbox: Outbox,
+}
+
+impl InboxConsumer {
+    pub fn new(consumer: impl Into<String>, db: DatabaseConnection, handlers: EventHandlers, outbox: Outbox) -> Self {
+        Self {
+            consumer: consumer.into(),
+            db,
+            handlers,
+            outbox,
+        }
+    }
+
+    async fn handle_once(&self, handler: &dyn ErasedHandler, envelope: &Envelope) -> Result<(), HandlerError> {
+        let txn = self.db.begin().await?;
+        let recorded = entity::Entity::insert(entity::ActiveModel {
+            message_id: Set(envelope.message_id),
+            event_type: Set(envelope.event_type.clone()),
+            handled_at: Set(Utc::now()),
+        })
+        .on_conflict_do_nothing()
+        .exec_without_returning(&txn)
+        .await?;
+        if !matches!(recorded, TryInsertResult::Inserted(n) if n > 0) {
+            tracing::debug!(message_id = %envelope.message_id, "already handled; skipping redelivery");
+            return Ok(());
+        }
+        handler.handle(&txn, envelope).await?;
+        txn.commit().await?;
+        self.outbox.wake();
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl DeliveryHandler for InboxConsumer {
+    async fn deliver(&self, envelope: &Envelope) -> Result<(), HandlerError> {
+        let handler = self.handlers.by_type.get(&envelope.event_type).ok_or_else(|| {
+            HandlerError::Permanent(format!("{} has no handler for {}", self.consumer, envelope.event_type))
+        })?;
+        let span = tracing::info_span!(
+            "consume",
+            otel.name = %format!("{} {}", self.consumer, envelope.event_type),
+            otel.kind = "consumer",
+            messaging.message.id = %envelope.message_id,
+        );
+        telemetry::continue_trace(&span, &envelope.trace);
+        self.handle_once(handler.as_ref(), envelope).instrument(span).await
+    }
+
+    async fn dead_letter(&self, envelope: &Envelope, reason: &str) -> Result<(), HandlerError> {
+        tracing::error!(consumer = %self.consumer, message_id = %envelope.message_id, event = %envelope.event_type, reason, "message dead-lettered");
+        dead_letter::Entity::insert(dead_letter::ActiveModel {
+            message_id: Set(envelope.message_id),
+            event_type: Set(envelope.event_type.clone()),
+            payload: Set(envelope.payload.clone()),
+            trace: Set(serde_json::to_value(&envelope.trace).unwrap_or_default()),
+            reason: Set(reason.to_owned()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        })
+        .exec_without_returning(&self.db)
+        .await?;
+        Ok(())
+    }
+}
+
+/// Ids of messages already handled, for tests and diagnostics.
+pub async fn handled_count(db: &DatabaseConnection) -> Result<u64, sea_orm::DbErr> {
+    use sea_orm::PaginatorTrait;
+    entity::Entity::find().count(db).await
+}
+
+/// Message ids in the embedded dead-letter table.
+pub async fn dead_lettered(db: &DatabaseConnection) -> Result<Vec<Uuid>, sea_orm::DbErr> {
+    Ok(dead_letter::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| row.message_id)
+        .collect())
+}

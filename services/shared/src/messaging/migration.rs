@@ -1,0 +1,148 @@
+//! Tables every service with events has: the outbox, the inbox and, for the embedded
+//! bus, dead letters. Each service's migrator starts with these.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+    vec![Box::new(CreateOutbox), Box::new(CreateInbox), Box::new(CreateDeadLetters)]
+}
+
+#[derive(DeriveIden)]
+pub(crate) enum Outbox {
+    Table,
+    Seq,
+    MessageId,
+    EventType,
+    Payload,
+    Trace,
+    OccurredAt,
+    Attempts,
+    NextAttemptMs,
+    LastError,
+}
+
+#[derive(DeriveIden)]
+pub(crate) enum Inbox {
+    Table,
+    MessageId,
+    EventType,
+    HandledAt,
+}
+
+#[derive(DeriveIden)]
+pub(crate) enum DeadLetters {
+    Table,
+    Seq,
+    MessageId,
+    EventType,
+    Payload,
+    Trace,
+    Reason,
+    CreatedAt,
+}
+
+struct CreateOutbox;
+struct CreateInbox;
+struct CreateDeadLetters;
+
+impl MigrationName for CreateOutbox {
+    fn name(&self) -> &str {
+        "m20261123_000001_messaging_outbox"
+    }
+}
+
+impl MigrationName for CreateInbox {
+    fn name(&self) -> &str {
+        "m20261123_000002_messaging_inbox"
+    }
+}
+
+impl MigrationName for CreateDeadLetters {
+    fn name(&self) -> &str {
+        "m20261123_000003_messaging_dead_letters"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateOutbox {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Outbox::Table)
+                    .if_not_exists()
+                    .col(big_pk_auto(Outbox::Seq))
+                    .col(uuid_uniq(Outbox::MessageId))
+                    .col(string(Outbox::EventType))
+                    .col(blob(Outbox::Payload))
+                    .col(json(Outbox::Trace))
+                    .col(timestamp_with_time_zone(Outbox::OccurredAt))
+                    .col(integer(Outbox::Attempts).default(0))
+                    .col(big_integer(Outbox::NextAttemptMs))
+                    .col(text_null(Outbox::LastError))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("outbox_due")
+                    .table(Outbox::Table)
+                    .col(Outbox::NextAttemptMs)
+                    .col(Outbox::Seq)
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(Outbox::Table).to_owned()).await
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateInbox {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Inbox::Table)
+                    .if_not_exists()
+                    .col(pk_uuid(Inbox::MessageId))
+                    .col(string(Inbox::EventType))
+                    .col(timestamp_with_time_zone(Inbox::HandledAt))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(Inbox::Table).to_owned()).await
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateDeadLetters {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(DeadLetters::Table)
+                    .if_not_exists()
+                    .col(big_pk_auto(DeadLetters::Seq))
+                    .col(uuid(DeadLetters::MessageId))
+                    .col(string(DeadLetters::EventType))
+                    .col(blob(DeadLetters::Payload))
+                    .col(json(DeadLetters::Trace))
+                    .col(text(DeadLetters::Reason))
+                    .col(timestamp_with_time_zone(DeadLetters::CreatedAt))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(DeadLetters::Table).to_owned()).await
+    }
+}

@@ -1,0 +1,409 @@
+//! RabbitMQ transport. One durable topic exchange routes by event name; each consuming
+//! service has one durable quorum queue (replicas compete on it) and a dead-letter
+//! queue. Publishing waits for publisher confirms and uses `mandatory`, so an event no
+//! queue would take is reported, not dropped. Consumers acknowledge only after the
+//! handler committed; a lost connection is re-established with back-off, topology and
+//! all.
+
+use std::{sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use futures_util::StreamExt;
+use lapin::{
+    BasicProperties, Channel, Confirmation, Connection, ConnectionProperties, ExchangeKind,
+    message::Delivery,
+    options::{
+        BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicPublishOptions, BasicQosOptions,
+        BasicRejectOptions, ConfirmSelectOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
+    },
+    types::{AMQPValue, FieldTable, LongString, ShortString},
+};
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::Mutex;
+use uuid::Uuid;
+
+use super::{Backoff, Envelope, HandlerError, Subscription, TaskGuard, Transport, TransportError};
+use crate::telemetry::TraceHeaders;
+
+#[derive(Clone, Debug)]
+pub struct RabbitMqSettings {
+    pub url: SecretString,
+    /// Prepended to every exchange and queue name; lets several platforms (or tests)
+    /// share one broker.
+    pub prefix: String,
+    /// Deliveries a consumer may hold unacknowledged.
+    pub prefetch: u16,
+    /// Deliveries of one message before the broker dead-letters it.
+    pub delivery_limit: u32,
+}
+
+/// The names of everything the transport declares.
+#[derive(Clone, Debug)]
+pub struct Topology {
+    prefix: String,
+}
+
+impl Topology {
+    pub fn new(prefix: &str) -> Self {
+        Self {
+            prefix: prefix.to_owned(),
+        }
+    }
+    pub fn exchange(&self) -> String {
+        format!("{}segnala.events", self.prefix)
+    }
+    pub fn dead_letter_exchange(&self) -> String {
+        format!("{}segnala.dead-letter", self.prefix)
+    }
+    pub fn queue(&self, consumer: &str) -> String {
+        format!("{}segnala.{consumer}", self.prefix)
+    }
+    pub fn dead_letter_queue(&self, consumer: &str) -> String {
+        format!("{}segnala.{consumer}.dead-letter", self.prefix)
+    }
+}
+
+pub struct RabbitMqTransport {
+    settings: RabbitMqSettings,
+    topology: Topology,
+    publisher: Mutex<Option<PublisherChannel>>,
+}
+
+struct PublisherChannel {
+    _connection: Connection,
+    channel: Channel,
+}
+
+/// In-process attempts at a transiently failing message before it goes back to the
+/// queue (and towards the broker's delivery limit).
+const LOCAL_ATTEMPTS: u32 = 5;
+
+impl RabbitMqTransport {
+    /// Connects once to check the broker is there and declares the exchanges.
+    pub async fn connect(settings: RabbitMqSettings) -> Result<Arc<Self>, TransportError> {
+        let topology = Topology::new(&settings.prefix);
+        let transport = Self {
+            settings,
+            topology,
+            publisher: Mutex::new(None),
+        };
+        let publisher = transport.open_publisher().await?;
+        *transport.publisher.lock().await = Some(publisher);
+        Ok(Arc::new(transport))
+    }
+
+    pub fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
+    async fn open_connection(&self) -> Result<Connection, TransportError> {
+        Connection::connect(self.settings.url.expose_secret(), ConnectionProperties::default())
+            .await
+            .map_err(|e| TransportError::Unreachable(e.to_string()))
+    }
+
+    async fn open_publisher(&self) -> Result<PublisherChannel, TransportError> {
+        let connection = self.open_connection().await?;
+        let channel = connection.create_channel().await.map_err(unreachable)?;
+        declare_exchanges(&channel, &self.topology).await.map_err(unreachable)?;
+        channel
+            .confirm_select(ConfirmSelectOptions::default())
+            .await
+            .map_err(unreachable)?;
+        Ok(PublisherChannel {
+            _connection: connection,
+            channel,
+        })
+    }
+
+    async fn declare_consumer(&self, channel: &Channel, subscription: &Subscription) -> lapin::Result<()> {
+        declare_exchanges(channel, &self.topology).await?;
+        let consumer = subscription.consumer.as_str();
+        let dead_letter_queue = self.topology.dead_letter_queue(consumer);
+        channel
+            .queue_declare(dead_letter_queue.as_str().into(), durable_queue(), quorum_arguments())
+            .await?;
+        channel
+            .queue_bind(
+                dead_letter_queue.as_str().into(),
+                self.topology.dead_letter_exchange().as_str().into(),
+                consumer.into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+
+        let queue = self.topology.queue(consumer);
+        let mut arguments = quorum_arguments();
+        arguments.insert(
+            "x-dead-letter-exchange".into(),
+            AMQPValue::LongString(self.topology.dead_letter_exchange().into()),
+        );
+        arguments.insert("x-dead-letter-routing-key".into(), AMQPValue::LongString(consumer.into()));
+        // At-least-once dead-lettering: a poison message is never dropped on its way to
+        // the dead-letter queue.
+        arguments.insert("x-dead-letter-strategy".into(), AMQPValue::LongString("at-least-once".into()));
+        arguments.insert("x-overflow".into(), AMQPValue::LongString("reject-publish".into()));
+        arguments.insert(
+            "x-delivery-limit".into(),
+            AMQPValue::LongInt(i32::try_from(self.settings.delivery_limit).unwrap_or(i32::MAX)),
+        );
+        channel.queue_declare(queue.as_str().into(), durable_queue(), arguments).await?;
+        for event_type in &subscription.event_types {
+            channel
+                .queue_bind(
+                    queue.as_str().into(),
+                    self.topology.exchange().as_str().into(),
+                    event_type.as_str().into(),
+                    QueueBindOptions::default(),
+                    FieldTable::default(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Consumes until the connection breaks. Returns whether it got as far as consuming.
+    async fn consume(&self, subscription: &Subscription, connected: &mut bool) -> Result<(), TransportError> {
+        let connection = self.open_connection().await?;
+        let channel = connection.create_channel().await.map_err(unreachable)?;
+        self.declare_consumer(&channel, subscription).await.map_err(unreachable)?;
+        channel
+            .basic_qos(self.settings.prefetch, BasicQosOptions::default())
+            .await
+            .map_err(unreachable)?;
+        let tag = format!("{}-{}", subscription.consumer, Uuid::new_v4());
+        let mut deliveries = channel
+            .basic_consume(
+                self.topology.queue(&subscription.consumer).as_str().into(),
+                tag.as_str().into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .map_err(unreachable)?;
+        *connected = true;
+        tracing::info!(consumer = %subscription.consumer, "consuming");
+        while let Some(delivery) = deliveries.next().await {
+            let delivery = delivery.map_err(unreachable)?;
+            handle_delivery(subscription, delivery).await.map_err(unreachable)?;
+        }
+        Err(TransportError::Unreachable("the broker closed the consumer".into()))
+    }
+}
+
+async fn handle_delivery(subscription: &Subscription, delivery: Delivery) -> lapin::Result<()> {
+    let envelope = match envelope_of(&delivery) {
+        Ok(envelope) => envelope,
+        Err(reason) => {
+            tracing::error!(consumer = %subscription.consumer, reason, "malformed message dead-lettered");
+            return delivery.reject(BasicRejectOptions { requeue: false }).await.map(drop);
+        }
+    };
+    let mut backoff = Backoff::new(Duration::from_millis(50), Duration::from_secs(2));
+    for attempt in 1..=LOCAL_ATTEMPTS {
+        match subscription.handler.deliver(&envelope).await {
+            Ok(()) => return delivery.ack(BasicAckOptions::default()).await.map(drop),
+            Err(HandlerError::Permanent(reason)) => {
+                tracing::error!(consumer = %subscription.consumer, message_id = %envelope.message_id, event = %envelope.event_type, reason, "message dead-lettered");
+                return delivery.reject(BasicRejectOptions { requeue: false }).await.map(drop);
+            }
+            Err(HandlerError::Transient(reason)) if attempt < LOCAL_ATTEMPTS => {
+                tracing::warn!(consumer = %subscription.consumer, message_id = %envelope.message_id, attempt, reason, "handler failed; retrying");
+                tokio::time::sleep(backoff.next_delay()).await;
+            }
+            Err(HandlerError::Transient(reason)) => {
+                tracing::warn!(consumer = %subscription.consumer, message_id = %envelope.message_id, reason, "handler still failing; returning the message to the queue");
+            }
+        }
+    }
+    delivery
+        .nack(BasicNackOptions {
+            requeue: true,
+            multiple: false,
+        })
+        .await
+        .map(drop)
+}
+
+#[async_trait]
+impl Transport for RabbitMqTransport {
+    async fn publish(&self, batch: &[Envelope]) -> Vec<Result<(), TransportError>> {
+        let mut guard = self.publisher.lock().await;
+        if guard.is_none() {
+            match self.open_publisher().await {
+                Ok(publisher) => *guard = Some(publisher),
+                Err(error) => return vec![Err(error); batch.len()],
+            }
+        }
+        let Some(publisher) = guard.as_ref() else {
+            return vec![Err(TransportError::Unreachable("no channel".into())); batch.len()];
+        };
+        let exchange = self.topology.exchange();
+        let mut pending = Vec::with_capacity(batch.len());
+        for envelope in batch {
+            pending.push(
+                publisher
+                    .channel
+                    .basic_publish(
+                        exchange.as_str().into(),
+                        envelope.event_type.as_str().into(),
+                        BasicPublishOptions {
+                            mandatory: true,
+                            ..BasicPublishOptions::default()
+                        },
+                        &envelope.payload,
+                        properties_of(envelope),
+                    )
+                    .await,
+            );
+        }
+        let mut broken = false;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for (envelope, published) in batch.iter().zip(pending) {
+            let outcome = match published {
+                Ok(confirm) => match confirm.await {
+                    Ok(Confirmation::Ack(None)) | Ok(Confirmation::NotRequested) => Ok(()),
+                    Ok(Confirmation::Ack(Some(_returned))) => Err(TransportError::Unroutable(envelope.event_type.clone())),
+                    Ok(Confirmation::Nack(_)) => Err(TransportError::Refused("negative confirm".into())),
+                    Err(error) => {
+                        broken = true;
+                        Err(unreachable(error))
+                    }
+                },
+                Err(error) => {
+                    broken = true;
+                    Err(unreachable(error))
+                }
+            };
+            outcomes.push(outcome);
+        }
+        if broken {
+            // Reconnect on the next publish.
+            *guard = None;
+        }
+        outcomes
+    }
+
+    async fn subscribe(&self, subscription: Subscription) -> Result<TaskGuard, TransportError> {
+        {
+            let connection = self.open_connection().await?;
+            let channel = connection.create_channel().await.map_err(unreachable)?;
+            self.declare_consumer(&channel, &subscription).await.map_err(unreachable)?;
+            let _ = connection.close(200, "topology declared".into()).await;
+        }
+        let this = RabbitConsumerTask {
+            settings: self.settings.clone(),
+        };
+        let task = tokio::spawn(async move { this.run(subscription).await });
+        Ok(TaskGuard::new(vec![task]))
+    }
+}
+
+/// The consuming loop of one subscription, reconnecting with back-off.
+struct RabbitConsumerTask {
+    settings: RabbitMqSettings,
+}
+
+impl RabbitConsumerTask {
+    async fn run(self, subscription: Subscription) {
+        let transport = RabbitMqTransport {
+            topology: Topology::new(&self.settings.prefix),
+            settings: self.settings,
+            publisher: Mutex::new(None),
+        };
+        let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
+        loop {
+            let mut connected = false;
+            if let Err(error) = transport.consume(&subscription, &mut connected).await {
+                tracing::warn!(consumer = %subscription.consumer, %error, "consumer lost the broker; reconnecting");
+            }
+            if connected {
+                backoff.reset();
+            }
+            tokio::time::sleep(backoff.next_delay()).await;
+        }
+    }
+}
+
+async fn declare_exchanges(channel: &Channel, topology: &Topology) -> lapin::Result<()> {
+    let durable = ExchangeDeclareOptions {
+        durable: true,
+        ..ExchangeDeclareOptions::default()
+    };
+    channel
+        .exchange_declare(topology.exchange().as_str().into(), ExchangeKind::Topic, durable, FieldTable::default())
+        .await?;
+    channel
+        .exchange_declare(
+            topology.dead_letter_exchange().as_str().into(),
+            ExchangeKind::Direct,
+            durable,
+            FieldTable::default(),
+        )
+        .await
+}
+
+fn durable_queue() -> QueueDeclareOptions {
+    QueueDeclareOptions {
+        durable: true,
+        ..QueueDeclareOptions::default()
+    }
+}
+
+fn quorum_arguments() -> FieldTable {
+    let mut arguments = FieldTable::default();
+    arguments.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
+    arguments
+}
+
+fn properties_of(envelope: &Envelope) -> BasicProperties {
+    let mut headers = FieldTable::default();
+    for (key, value) in &envelope.trace {
+        headers.insert(key.as_str().into(), AMQPValue::LongString(LongString::from(value.as_str())));
+    }
+    BasicProperties::default()
+        .with_message_id(ShortString::from(envelope.message_id.to_string()))
+        .with_type(envelope.event_type.as_str().into())
+        .with_content_type("application/protobuf".into())
+        .with_timestamp(u64::try_from(envelope.occurred_at.timestamp()).unwrap_or_default())
+        .with_delivery_mode(2)
+        .with_headers(headers)
+}
+
+fn envelope_of(delivery: &Delivery) -> Result<Envelope, String> {
+    let properties = &delivery.properties;
+    let message_id = properties
+        .message_id()
+        .as_ref()
+        .and_then(|id| Uuid::parse_str(id.as_str()).ok())
+        .ok_or("missing or malformed message_id")?;
+    let event_type = properties
+        .kind()
+        .as_ref()
+        .map(|kind| kind.as_str().to_owned())
+        .unwrap_or_else(|| delivery.routing_key.as_str().to_owned());
+    let occurred_at = properties
+        .timestamp()
+        .and_then(|seconds| chrono::DateTime::from_timestamp(i64::try_from(seconds).ok()?, 0))
+        .unwrap_or_else(chrono::Utc::now);
+    let mut trace = TraceHeaders::new();
+    if let Some(headers) = properties.headers() {
+        for (key, value) in headers.inner() {
+            if let AMQPValue::LongString(text) = value {
+                trace.insert(key.as_str().to_owned(), text.to_string());
+            }
+        }
+    }
+    Ok(Envelope {
+        message_id,
+        event_type,
+        payload: delivery.data.clone(),
+        occurred_at,
+        trace,
+    })
+}
+
+fn unreachable(error: lapin::Error) -> TransportError {
+    TransportError::Unreachable(error.to_string())
+}

@@ -1,0 +1,102 @@
+//! The common shape of a running service: its database, its messaging tasks (outbox
+//! relay, inbox consumer) and its gRPC server, built once and run until stopped.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use sea_orm::{DatabaseConnection, DbErr};
+use tokio::net::TcpListener;
+
+use crate::{
+    db::DatabaseTarget,
+    grpc::{Authenticator, GrpcServer, ShutdownSignal},
+    messaging::{EventHandlers, InboxConsumer, Outbox, Subscription, TaskGuard, Transport, TransportError},
+};
+
+/// What the process gives a service to run with.
+pub struct ServiceContext {
+    pub database: DatabaseTarget,
+    pub transport: Arc<dyn Transport>,
+    pub authenticator: Authenticator,
+    /// Bound already, so that port 0 works and the caller knows the port.
+    pub listener: TcpListener,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Database(#[from] DbErr),
+    #[error("message broker: {0}")]
+    Transport(#[from] TransportError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+/// A built service, ready to run.
+pub struct Application {
+    name: &'static str,
+    address: SocketAddr,
+    db: DatabaseConnection,
+    server: GrpcServer,
+    listener: TcpListener,
+    tasks: TaskGuard,
+}
+
+impl Application {
+    /// Starts the messaging side of service `name` — the outbox relay and, when it has
+    /// handlers, its inbox consumer — and prepares `server` on the context's listener.
+    pub async fn start(
+        name: &'static str,
+        context: ServiceContext,
+        db: DatabaseConnection,
+        outbox: Outbox,
+        handlers: EventHandlers,
+        server: GrpcServer,
+    ) -> Result<Self, StartupError> {
+        let mut tasks = TaskGuard::default();
+        if !handlers.event_types().is_empty() {
+            let subscription = Subscription {
+                consumer: name.to_owned(),
+                event_types: handlers.event_types(),
+                handler: Arc::new(InboxConsumer::new(name, db.clone(), handlers, outbox.clone())),
+            };
+            tasks.extend(context.transport.subscribe(subscription).await?);
+        }
+        let relay = outbox.relay(db.clone(), context.transport.clone());
+        tasks.push(tokio::spawn(relay.run()));
+        let address = context.listener.local_addr()?;
+        Ok(Self {
+            name,
+            address,
+            db,
+            server,
+            listener: context.listener,
+            tasks,
+        })
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    /// The service's own database, for diagnostics and tests.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Serves until `shutdown` resolves; the messaging tasks stop with it.
+    pub async fn run_until_stopped(self, shutdown: ShutdownSignal) -> Result<(), tonic::transport::Error> {
+        let result = self.server.serve(self.listener, shutdown).await;
+        drop(self.tasks);
+        result
+    }
+}
