@@ -8,5 +8,7 @@ pub mod grpc;
 pub mod messaging;
 pub mod service;
 pub mod telemetry;
+pub mod time;
+pub mod tracking_code;
 
 pub use error::{AppError, FieldViolation};

@@ -1,0 +1,5 @@
+//! Intake's use cases.
+
+mod reports;
+
+pub use reports::Reports;

@@ -1,0 +1,5 @@
+//! What a report is, and what makes one acceptable. No transport or storage types here.
+
+mod report;
+
+pub use report::{Channel, GeoPoint, Report, ReportDraft, ReporterContact, RequestId, MAX_DESCRIPTION_CHARS};

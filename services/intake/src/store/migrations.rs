@@ -1,0 +1,113 @@
+use sea_orm_migration::{prelude::*, schema::*};
+use segnala_shared::messaging;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        let mut migrations = messaging::migration::migrations();
+        migrations.push(Box::new(CreateReports));
+        migrations
+    }
+}
+
+#[derive(DeriveIden)]
+enum Reports {
+    Table,
+    Id,
+    TrackingCode,
+    RequestId,
+    Channel,
+    ExternalId,
+    Description,
+    Latitude,
+    Longitude,
+    Address,
+    ServiceCode,
+    LanguageCode,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum ReporterContacts {
+    Table,
+    ReportId,
+    DisplayName,
+    Email,
+    Phone,
+    Handle,
+}
+
+struct CreateReports;
+
+impl MigrationName for CreateReports {
+    fn name(&self) -> &str {
+        "m20261123_000100_intake_reports"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateReports {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Reports::Table)
+                    .if_not_exists()
+                    .col(pk_uuid(Reports::Id))
+                    .col(string_uniq(Reports::TrackingCode))
+                    .col(string_null(Reports::RequestId).unique_key())
+                    .col(string(Reports::Channel))
+                    .col(string_null(Reports::ExternalId))
+                    .col(text(Reports::Description))
+                    .col(double_null(Reports::Latitude))
+                    .col(double_null(Reports::Longitude))
+                    .col(text_null(Reports::Address))
+                    .col(string_null(Reports::ServiceCode))
+                    .col(string_null(Reports::LanguageCode))
+                    .col(timestamp_with_time_zone(Reports::CreatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        // The same post or message delivered twice is one report.
+        manager
+            .create_index(
+                Index::create()
+                    .name("reports_channel_external_id")
+                    .table(Reports::Table)
+                    .col(Reports::Channel)
+                    .col(Reports::ExternalId)
+                    .unique()
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(ReporterContacts::Table)
+                    .if_not_exists()
+                    .col(pk_uuid(ReporterContacts::ReportId))
+                    .col(string_null(ReporterContacts::DisplayName))
+                    .col(string_null(ReporterContacts::Email))
+                    .col(string_null(ReporterContacts::Phone))
+                    .col(string_null(ReporterContacts::Handle))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(ReporterContacts::Table, ReporterContacts::ReportId)
+                            .to(Reports::Table, Reports::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(ReporterContacts::Table).to_owned())
+            .await?;
+        manager.drop_table(Table::drop().table(Reports::Table).to_owned()).await
+    }
+}

@@ -1,0 +1,7 @@
+//! Intake's tables: reports, and reporters' contacts kept apart from them.
+
+mod migrations;
+mod reports;
+
+pub use migrations::Migrator;
+pub use reports::{ReportStore, count_reports};

@@ -1,0 +1,7 @@
+//! Tracking's use cases.
+
+mod open_work_order;
+mod work_orders;
+
+pub use open_work_order::OpenWorkOrder;
+pub use work_orders::{WorkOrders, MAX_PAGE_SIZE};

@@ -1,0 +1,32 @@
+//! Triage: decides which department owns a report and how urgent it is, records why,
+//! and announces `ReportRouted`. This first version routes by the taxonomy's keywords.
+
+pub mod app;
+pub mod domain;
+mod events;
+mod grpc;
+pub mod store;
+
+use std::sync::Arc;
+
+use segnala_proto::intake::v1::ReportReceived;
+use segnala_shared::{
+    db,
+    grpc::GrpcServer,
+    messaging::{EventHandlers, Outbox},
+    service::{Application, ServiceContext, StartupError},
+};
+
+pub const SERVICE_NAME: &str = "triage";
+
+/// Builds the triage service with the default taxonomy.
+pub async fn build(context: ServiceContext) -> Result<Application, StartupError> {
+    let taxonomy = domain::Taxonomy::default_italian().map_err(|e| StartupError::Config(e.to_string()))?;
+    let db = db::connect_and_migrate::<store::Migrator>(&context.database).await?;
+    let outbox = Outbox::new();
+    let router = Arc::new(domain::KeywordRouter::new(taxonomy));
+    let handlers = EventHandlers::new().on::<ReportReceived, _>(app::RouteReport::new(router, outbox.clone()));
+    let server = GrpcServer::new(grpc::policy(), context.authenticator.clone(), segnala_proto::FILE_DESCRIPTOR_SET)
+        .add_service(grpc::server(app::Decisions::new(db.clone())));
+    Application::start(SERVICE_NAME, context, db, outbox, handlers, server).await
+}
