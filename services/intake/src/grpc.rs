@@ -29,7 +29,10 @@ pub fn policy() -> MethodPolicy {
             "/segnala.intake.v1.IntakeService/CreateReport",
             Access::Roles(&[Role::Integrator, Role::Operator]),
         )
-        .allow("/segnala.intake.v1.IntakeService/GetReport", Access::Roles(&[Role::Operator]))
+        .allow(
+            "/segnala.intake.v1.IntakeService/GetReport",
+            Access::Roles(&[Role::Operator]),
+        )
 }
 
 pub fn server(reports: Reports) -> IntakeServiceServer<IntakeApi> {
@@ -48,7 +51,8 @@ impl IntakeService for IntakeApi {
     ) -> Result<Response<pb::CreateReportResponse>, Status> {
         let request = request.into_inner();
         let result = async {
-            let request_id = RequestId::parse(&request.request_id).map_err(|v| AppError::InvalidArgument(vec![v]))?;
+            let request_id = RequestId::parse(&request.request_id)
+                .map_err(|v| AppError::InvalidArgument(vec![v]))?;
             let draft = draft_from(required(request.report, "report")?)?;
             self.reports.create(draft, request_id).await
         }
@@ -59,10 +63,15 @@ impl IntakeService for IntakeApi {
         }))
     }
 
-    async fn get_report(&self, request: Request<pb::GetReportRequest>) -> Result<Response<pb::GetReportResponse>, Status> {
+    async fn get_report(
+        &self,
+        request: Request<pb::GetReportRequest>,
+    ) -> Result<Response<pb::GetReportResponse>, Status> {
         let name = request.into_inner().name;
         let result = async {
-            let code = parse_report_name(&name).map_err(|e| AppError::invalid("name", format!("must be reports/{{tracking_code}}: {e}")))?;
+            let code = parse_report_name(&name).map_err(|e| {
+                AppError::invalid("name", format!("must be reports/{{tracking_code}}: {e}"))
+            })?;
             self.reports.get(&code).await
         }
         .await;
@@ -83,7 +92,12 @@ fn draft_from(report: pb::Report) -> Result<ReportDraft, AppError> {
         Ok(common::Channel::Mastodon) => Channel::Mastodon,
         Ok(common::Channel::X) => Channel::X,
         Ok(common::Channel::Web) => Channel::Web,
-        Err(_) => return Err(AppError::invalid("report.channel", "is not a known channel")),
+        Err(_) => {
+            return Err(AppError::invalid(
+                "report.channel",
+                "is not a known channel",
+            ));
+        }
     };
     let reporter = report.reporter.unwrap_or_default();
     Ok(ReportDraft {

@@ -22,7 +22,19 @@ pub async fn build(context: ServiceContext) -> Result<Application, StartupError>
     let db = db::connect_and_migrate::<store::Migrator>(&context.database).await?;
     let outbox = Outbox::new();
     let reports = app::Reports::new(db.clone(), outbox.clone());
-    let server = GrpcServer::new(grpc::policy(), context.authenticator.clone(), segnala_proto::FILE_DESCRIPTOR_SET)
-        .add_service(grpc::server(reports));
-    Application::start(SERVICE_NAME, context, db, outbox, EventHandlers::new(), server).await
+    let server = GrpcServer::new(
+        grpc::policy(),
+        context.authenticator.clone(),
+        segnala_proto::FILE_DESCRIPTOR_SET,
+    )
+    .add_service(grpc::server(reports));
+    Application::start(
+        SERVICE_NAME,
+        context,
+        db,
+        outbox,
+        EventHandlers::new(),
+        server,
+    )
+    .await
 }

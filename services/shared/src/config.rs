@@ -106,21 +106,35 @@ mod tests {
         std::fs::create_dir_all(&dir).ok();
         let good = dir.join("good.toml");
         std::fs::write(&good, "port = 9\nsecret = \"hunter2\"\n").ok();
-        let loaded: Sample = load(Some(&good)).map_err(|e| e.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        let loaded: Sample = load(Some(&good))
+            .map_err(|e| e.to_string())
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(loaded.port, 9);
-        assert!(!format!("{loaded:?}").contains("hunter2"), "secrets must not be printed");
+        assert!(
+            !format!("{loaded:?}").contains("hunter2"),
+            "secrets must not be printed"
+        );
 
         let bad = dir.join("bad.toml");
         std::fs::write(&bad, "port = \"many\"\n").ok();
-        let error = load::<Sample>(Some(&bad)).err().map(|e| e.to_string()).unwrap_or_default();
+        let error = load::<Sample>(Some(&bad))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(error.contains("`port`"), "{error}");
 
         let reserved = dir.join("reserved.toml");
         std::fs::write(&reserved, "port = 1\n").ok();
-        let error = load::<Sample>(Some(&reserved)).err().map(|e| e.to_string()).unwrap_or_default();
+        let error = load::<Sample>(Some(&reserved))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert_eq!(error, "configuration key `port`: 1 is reserved");
 
-        let missing = load::<Sample>(Some(&dir.join("nope.toml"))).err().map(|e| e.to_string()).unwrap_or_default();
+        let missing = load::<Sample>(Some(&dir.join("nope.toml")))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(missing.contains("not found"), "{missing}");
         std::fs::remove_dir_all(&dir).ok();
     }

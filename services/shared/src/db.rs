@@ -3,7 +3,9 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, TransactionTrait,
+};
 use sea_orm_migration::MigratorTrait;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -15,7 +17,9 @@ pub enum DatabaseTarget {
         schema: String,
         max_connections: u32,
     },
-    Sqlite { path: PathBuf },
+    Sqlite {
+        path: PathBuf,
+    },
 }
 
 impl DatabaseTarget {
@@ -29,7 +33,9 @@ impl DatabaseTarget {
 
 /// Connects and brings the schema up to date with `M`'s migrations. Replicas starting
 /// together take turns (an advisory lock on PostgreSQL).
-pub async fn connect_and_migrate<M: MigratorTrait>(target: &DatabaseTarget) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect_and_migrate<M: MigratorTrait>(
+    target: &DatabaseTarget,
+) -> Result<DatabaseConnection, DbErr> {
     let db = connect(target).await?;
     match target {
         DatabaseTarget::Postgres { schema, .. } => {
@@ -55,7 +61,9 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbEr
             max_connections,
         } => {
             if !is_identifier(schema) {
-                return Err(DbErr::Custom(format!("`{schema}` is not a valid schema name")));
+                return Err(DbErr::Custom(format!(
+                    "`{schema}` is not a valid schema name"
+                )));
             }
             let bootstrap = Database::connect(options(url.expose_secret(), 1)).await?;
             let created = bootstrap
@@ -75,7 +83,8 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbEr
         }
         DatabaseTarget::Sqlite { path } => {
             if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| DbErr::Custom(format!("{}: {e}", dir.display())))?;
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| DbErr::Custom(format!("{}: {e}", dir.display())))?;
             }
             let url = format!("sqlite://{}?mode=rwc", path.display());
             let mut opts = options(&url, 4);
@@ -104,6 +113,8 @@ fn options(url: &str, max_connections: u32) -> ConnectOptions {
 fn is_identifier(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 63
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && !name.starts_with(|c: char| c.is_ascii_digit())
 }

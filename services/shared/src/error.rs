@@ -25,7 +25,10 @@ pub enum AppError {
     #[error("invalid request: {}", describe(.0))]
     InvalidArgument(Vec<FieldViolation>),
     #[error("{resource} {name} not found")]
-    NotFound { resource: &'static str, name: String },
+    NotFound {
+        resource: &'static str,
+        name: String,
+    },
     /// The request is valid but the resource's state does not allow it.
     #[error("{message}")]
     FailedPrecondition {

@@ -9,7 +9,9 @@ use tokio::net::TcpListener;
 use crate::{
     db::DatabaseTarget,
     grpc::{Authenticator, GrpcServer, ShutdownSignal},
-    messaging::{EventHandlers, InboxConsumer, Outbox, Subscription, TaskGuard, Transport, TransportError},
+    messaging::{
+        EventHandlers, InboxConsumer, Outbox, Subscription, TaskGuard, Transport, TransportError,
+    },
 };
 
 /// What the process gives a service to run with.
@@ -59,7 +61,12 @@ impl Application {
             let subscription = Subscription {
                 consumer: name.to_owned(),
                 event_types: handlers.event_types(),
-                handler: Arc::new(InboxConsumer::new(name, db.clone(), handlers, outbox.clone())),
+                handler: Arc::new(InboxConsumer::new(
+                    name,
+                    db.clone(),
+                    handlers,
+                    outbox.clone(),
+                )),
             };
             tasks.extend(context.transport.subscribe(subscription).await?);
         }
@@ -94,7 +101,10 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves; the messaging tasks stop with it.
-    pub async fn run_until_stopped(self, shutdown: ShutdownSignal) -> Result<(), tonic::transport::Error> {
+    pub async fn run_until_stopped(
+        self,
+        shutdown: ShutdownSignal,
+    ) -> Result<(), tonic::transport::Error> {
         let result = self.server.serve(self.listener, shutdown).await;
         drop(self.tasks);
         result

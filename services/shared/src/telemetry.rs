@@ -80,7 +80,10 @@ impl Drop for TelemetryGuard {
 /// Installs logging and tracing for a process named `service_name`. Spans go to the
 /// OTLP endpoint when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, otherwise nowhere (but trace
 /// context is still propagated).
-pub fn init(service_name: &str, settings: &TelemetrySettings) -> Result<TelemetryGuard, TelemetryError> {
+pub fn init(
+    service_name: &str,
+    settings: &TelemetrySettings,
+) -> Result<TelemetryGuard, TelemetryError> {
     let exporter = if std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_some() {
         Some(
             opentelemetry_otlp::SpanExporter::builder()
@@ -113,7 +116,9 @@ pub fn init_with_exporter(
 }
 
 fn resource(service_name: &str) -> Resource {
-    Resource::builder().with_service_name(service_name.to_owned()).build()
+    Resource::builder()
+        .with_service_name(service_name.to_owned())
+        .build()
 }
 
 fn install(
@@ -124,7 +129,8 @@ fn install(
     global::set_text_map_propagator(TraceContextPropagator::new());
     global::set_tracer_provider(provider.clone());
     let tracer = provider.tracer(service_name.to_owned());
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.log_level));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.log_level));
     let otel = tracing_opentelemetry::layer().with_tracer(tracer);
     let registry = tracing_subscriber::registry().with(filter).with(otel);
     let result = match settings.log_format {
@@ -132,7 +138,11 @@ fn install(
             .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
             .try_init(),
         LogFormat::Json => registry
-            .with(tracing_subscriber::fmt::layer().json().with_writer(std::io::stderr))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .with_writer(std::io::stderr),
+            )
             .try_init(),
     };
     result.map_err(|_| TelemetryError::AlreadyInstalled)?;
@@ -152,13 +162,15 @@ pub fn current_trace_headers() -> TraceHeaders {
 /// Makes `span` a child of the trace whose context `headers` carry, if they carry one.
 pub fn continue_trace(span: &tracing::Span, headers: &TraceHeaders) {
     let mut copy = headers.clone();
-    let context = global::get_text_map_propagator(|propagator| propagator.extract(&MapCarrier(&mut copy)));
+    let context =
+        global::get_text_map_propagator(|propagator| propagator.extract(&MapCarrier(&mut copy)));
     let _ = span.set_parent(context);
 }
 
 /// Makes `span` a child of the trace whose context the HTTP/2 headers carry.
 pub fn continue_trace_from_http(span: &tracing::Span, headers: &http::HeaderMap) {
-    let context = global::get_text_map_propagator(|propagator| propagator.extract(&HeaderCarrier(headers)));
+    let context =
+        global::get_text_map_propagator(|propagator| propagator.extract(&HeaderCarrier(headers)));
     let _ = span.set_parent(context);
 }
 

@@ -44,7 +44,12 @@ impl TrackingCode {
     }
 
     fn from_symbols(symbols: &str) -> Self {
-        Self(format!("{}-{}-{}", &symbols[0..4], &symbols[4..8], &symbols[8..12]))
+        Self(format!(
+            "{}-{}-{}",
+            &symbols[0..4],
+            &symbols[4..8],
+            &symbols[8..12]
+        ))
     }
 
     pub fn as_str(&self) -> &str {
@@ -88,8 +93,14 @@ mod tests {
         let code = TrackingCode::parse("7KQ2-M9XA-4BR1").ok();
         assert_eq!(TrackingCode::parse("7kq2 m9xa 4brl").ok(), code);
         assert_eq!(TrackingCode::parse("7KQ2M9XA4BRI").ok(), code);
-        assert_eq!(TrackingCode::parse("7KQ2-M9XA-4BR"), Err(InvalidTrackingCode));
-        assert_eq!(TrackingCode::parse("7KQ2-M9XA-4BRU"), Err(InvalidTrackingCode));
+        assert_eq!(
+            TrackingCode::parse("7KQ2-M9XA-4BR"),
+            Err(InvalidTrackingCode)
+        );
+        assert_eq!(
+            TrackingCode::parse("7KQ2-M9XA-4BRU"),
+            Err(InvalidTrackingCode)
+        );
         assert_eq!(parse_report_name("reports/7KQ2-M9XA-4BR1").ok(), code);
         assert!(parse_report_name("7KQ2-M9XA-4BR1").is_err());
     }

@@ -20,7 +20,10 @@ use crate::{
 const DOMAIN: &str = "status.segnala";
 
 pub fn policy() -> MethodPolicy {
-    MethodPolicy::new().allow("/segnala.status.v1.StatusService/GetReportStatus", Access::Public)
+    MethodPolicy::new().allow(
+        "/segnala.status.v1.StatusService/GetReportStatus",
+        Access::Public,
+    )
 }
 
 pub fn server(statuses: Statuses) -> StatusServiceServer<StatusApi> {
@@ -39,7 +42,8 @@ impl StatusService for StatusApi {
     ) -> Result<Response<pb::GetReportStatusResponse>, Status> {
         let tracking_code = request.into_inner().tracking_code;
         let result = async {
-            let code = TrackingCode::parse(&tracking_code).map_err(|e| AppError::invalid("tracking_code", e.to_string()))?;
+            let code = TrackingCode::parse(&tracking_code)
+                .map_err(|e| AppError::invalid("tracking_code", e.to_string()))?;
             self.statuses.get(&code).await
         }
         .await;

@@ -6,7 +6,9 @@ pub mod domain;
 mod grpc;
 pub mod store;
 
-use segnala_proto::{intake::v1::ReportReceived, tracking::v1::WorkOrderChanged, triage::v1::ReportRouted};
+use segnala_proto::{
+    intake::v1::ReportReceived, tracking::v1::WorkOrderChanged, triage::v1::ReportRouted,
+};
 use segnala_shared::{
     db,
     grpc::GrpcServer,
@@ -23,7 +25,11 @@ pub async fn build(context: ServiceContext) -> Result<Application, StartupError>
         .on::<ReportReceived, _>(app::Projector::default())
         .on::<ReportRouted, _>(app::Projector::default())
         .on::<WorkOrderChanged, _>(app::Projector::default());
-    let server = GrpcServer::new(grpc::policy(), context.authenticator.clone(), segnala_proto::FILE_DESCRIPTOR_SET)
-        .add_service(grpc::server(app::Statuses::new(db.clone())));
+    let server = GrpcServer::new(
+        grpc::policy(),
+        context.authenticator.clone(),
+        segnala_proto::FILE_DESCRIPTOR_SET,
+    )
+    .add_service(grpc::server(app::Statuses::new(db.clone())));
     Application::start(SERVICE_NAME, context, db, outbox, handlers, server).await
 }

@@ -5,7 +5,10 @@ use segnala_shared::time::to_timestamp;
 
 use crate::domain::{Priority, WorkOrder, WorkOrderState};
 
-pub fn work_order_changed(order: &WorkOrder, previous: Option<WorkOrderState>) -> pb::WorkOrderChanged {
+pub fn work_order_changed(
+    order: &WorkOrder,
+    previous: Option<WorkOrderState>,
+) -> pb::WorkOrderChanged {
     pb::WorkOrderChanged {
         work_order: order.name(),
         reports: order.reports.clone(),

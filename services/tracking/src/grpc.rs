@@ -27,8 +27,14 @@ const DOMAIN: &str = "tracking.segnala";
 pub fn policy() -> MethodPolicy {
     const STAFF: &[Role] = &[Role::Operator, Role::Crew];
     MethodPolicy::new()
-        .allow("/segnala.tracking.v1.TrackingService/GetWorkOrder", Access::Roles(STAFF))
-        .allow("/segnala.tracking.v1.TrackingService/ListWorkOrders", Access::Roles(STAFF))
+        .allow(
+            "/segnala.tracking.v1.TrackingService/GetWorkOrder",
+            Access::Roles(STAFF),
+        )
+        .allow(
+            "/segnala.tracking.v1.TrackingService/ListWorkOrders",
+            Access::Roles(STAFF),
+        )
 }
 
 pub fn server(orders: WorkOrders) -> TrackingServiceServer<TrackingApi> {
@@ -41,7 +47,10 @@ pub struct TrackingApi {
 
 #[tonic::async_trait]
 impl TrackingService for TrackingApi {
-    async fn get_work_order(&self, request: Request<pb::GetWorkOrderRequest>) -> Result<Response<pb::GetWorkOrderResponse>, Status> {
+    async fn get_work_order(
+        &self,
+        request: Request<pb::GetWorkOrderRequest>,
+    ) -> Result<Response<pb::GetWorkOrderResponse>, Status> {
         let name = request.into_inner().name;
         let result = async {
             let id = name
@@ -77,7 +86,9 @@ impl TrackingService for TrackingApi {
             })
         }
         .await;
-        result.map(Response::new).map_err(|e| into_status(e, DOMAIN))
+        result
+            .map(Response::new)
+            .map_err(|e| into_status(e, DOMAIN))
     }
 }
 

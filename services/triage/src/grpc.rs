@@ -17,7 +17,10 @@ use crate::{app::Decisions, events};
 const DOMAIN: &str = "triage.segnala";
 
 pub fn policy() -> MethodPolicy {
-    MethodPolicy::new().allow("/segnala.triage.v1.TriageService/GetDecision", Access::Roles(&[Role::Operator]))
+    MethodPolicy::new().allow(
+        "/segnala.triage.v1.TriageService/GetDecision",
+        Access::Roles(&[Role::Operator]),
+    )
 }
 
 pub fn server(decisions: Decisions) -> TriageServiceServer<TriageApi> {
@@ -30,14 +33,19 @@ pub struct TriageApi {
 
 #[tonic::async_trait]
 impl TriageService for TriageApi {
-    async fn get_decision(&self, request: Request<pb::GetDecisionRequest>) -> Result<Response<pb::GetDecisionResponse>, Status> {
+    async fn get_decision(
+        &self,
+        request: Request<pb::GetDecisionRequest>,
+    ) -> Result<Response<pb::GetDecisionResponse>, Status> {
         let name = request.into_inner().name;
         let result = async {
             let code = name
                 .strip_suffix("/decision")
                 .ok_or(())
                 .and_then(|report| parse_report_name(report).map_err(drop))
-                .map_err(|()| AppError::invalid("name", "must be reports/{tracking_code}/decision"))?;
+                .map_err(|()| {
+                    AppError::invalid("name", "must be reports/{tracking_code}/decision")
+                })?;
             self.decisions.get(&code).await
         }
         .await;

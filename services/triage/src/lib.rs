@@ -21,12 +21,18 @@ pub const SERVICE_NAME: &str = "triage";
 
 /// Builds the triage service with the default taxonomy.
 pub async fn build(context: ServiceContext) -> Result<Application, StartupError> {
-    let taxonomy = domain::Taxonomy::default_italian().map_err(|e| StartupError::Config(e.to_string()))?;
+    let taxonomy =
+        domain::Taxonomy::default_italian().map_err(|e| StartupError::Config(e.to_string()))?;
     let db = db::connect_and_migrate::<store::Migrator>(&context.database).await?;
     let outbox = Outbox::new();
     let router = Arc::new(domain::KeywordRouter::new(taxonomy));
-    let handlers = EventHandlers::new().on::<ReportReceived, _>(app::RouteReport::new(router, outbox.clone()));
-    let server = GrpcServer::new(grpc::policy(), context.authenticator.clone(), segnala_proto::FILE_DESCRIPTOR_SET)
-        .add_service(grpc::server(app::Decisions::new(db.clone())));
+    let handlers =
+        EventHandlers::new().on::<ReportReceived, _>(app::RouteReport::new(router, outbox.clone()));
+    let server = GrpcServer::new(
+        grpc::policy(),
+        context.authenticator.clone(),
+        segnala_proto::FILE_DESCRIPTOR_SET,
+    )
+    .add_service(grpc::server(app::Decisions::new(db.clone())));
     Application::start(SERVICE_NAME, context, db, outbox, handlers, server).await
 }

@@ -29,10 +29,17 @@ impl Reports {
     /// Accepts a report, or returns the one already accepted for the same request id or
     /// the same channel message. The report and its `ReportReceived` event commit
     /// together.
-    pub async fn create(&self, draft: ReportDraft, request_id: Option<RequestId>) -> Result<Report, AppError> {
+    pub async fn create(
+        &self,
+        draft: ReportDraft,
+        request_id: Option<RequestId>,
+    ) -> Result<Report, AppError> {
         let draft = draft.validate().map_err(AppError::InvalidArgument)?;
         let external_id = draft.external_id.as_deref();
-        if let Some(existing) = self.find_previous(draft.channel, external_id, request_id.as_ref()).await? {
+        if let Some(existing) = self
+            .find_previous(draft.channel, external_id, request_id.as_ref())
+            .await?
+        {
             return Ok(existing);
         }
         let report = Report {
@@ -55,10 +62,15 @@ impl Reports {
                 Ok(report)
             }
             // A concurrent retry of the same request won the race: answer with its report.
-            Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => self
-                .find_previous(report.channel, report.external_id.as_deref(), request_id.as_ref())
+            Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                self.find_previous(
+                    report.channel,
+                    report.external_id.as_deref(),
+                    request_id.as_ref(),
+                )
                 .await?
-                .ok_or_else(|| AppError::internal(error)),
+                .ok_or_else(|| AppError::internal(error))
+            }
             Err(error) => Err(error.into()),
         }
     }
@@ -75,8 +87,12 @@ impl Reports {
 
     async fn insert(&self, report: &Report, request_id: Option<&RequestId>) -> Result<(), DbErr> {
         let txn = self.db.begin().await?;
-        self.store.insert(&txn, report, request_id.map(RequestId::as_str)).await?;
-        self.outbox.record(&txn, &events::report_received(report)).await?;
+        self.store
+            .insert(&txn, report, request_id.map(RequestId::as_str))
+            .await?;
+        self.outbox
+            .record(&txn, &events::report_received(report))
+            .await?;
         txn.commit().await
     }
 
@@ -87,12 +103,18 @@ impl Reports {
         request_id: Option<&RequestId>,
     ) -> Result<Option<Report>, DbErr> {
         if let Some(request_id) = request_id
-            && let Some(report) = self.store.by_request_id(&self.db, request_id.as_str()).await?
+            && let Some(report) = self
+                .store
+                .by_request_id(&self.db, request_id.as_str())
+                .await?
         {
             return Ok(Some(report));
         }
         if let Some(external_id) = external_id {
-            return self.store.by_external_id(&self.db, channel, external_id).await;
+            return self
+                .store
+                .by_external_id(&self.db, channel, external_id)
+                .await;
         }
         Ok(None)
     }

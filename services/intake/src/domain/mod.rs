@@ -2,4 +2,6 @@
 
 mod report;
 
-pub use report::{Channel, GeoPoint, Report, ReportDraft, ReporterContact, RequestId, MAX_DESCRIPTION_CHARS};
+pub use report::{
+    Channel, GeoPoint, MAX_DESCRIPTION_CHARS, Report, ReportDraft, ReporterContact, RequestId,
+};

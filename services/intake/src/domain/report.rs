@@ -63,7 +63,10 @@ pub struct ReporterContact {
 
 impl ReporterContact {
     pub fn is_empty(&self) -> bool {
-        self.display_name.is_none() && self.email.is_none() && self.phone.is_none() && self.handle.is_none()
+        self.display_name.is_none()
+            && self.email.is_none()
+            && self.phone.is_none()
+            && self.handle.is_none()
     }
 }
 
@@ -93,7 +96,12 @@ impl RequestId {
         }
         Uuid::parse_str(text)
             .map(|id| Some(Self(id.hyphenated().to_string())))
-            .map_err(|_| FieldViolation::new("request_id", "must be a UUID, such as 0f8fad5b-d9cb-469f-a165-70867728950e"))
+            .map_err(|_| {
+                FieldViolation::new(
+                    "request_id",
+                    "must be a UUID, such as 0f8fad5b-d9cb-469f-a165-70867728950e",
+                )
+            })
     }
 
     pub fn as_str(&self) -> &str {
@@ -124,7 +132,10 @@ impl ReportDraft {
         let mut violations = Vec::new();
         let description = clean_text(&self.description);
         if description.is_empty() {
-            violations.push(FieldViolation::new("report.description", "must not be empty"));
+            violations.push(FieldViolation::new(
+                "report.description",
+                "must not be empty",
+            ));
         } else if description.chars().count() > MAX_DESCRIPTION_CHARS {
             violations.push(FieldViolation::new(
                 "report.description",
@@ -133,19 +144,48 @@ impl ReportDraft {
         }
         if let Some(point) = self.location {
             if !(point.latitude.is_finite() && (-90.0..=90.0).contains(&point.latitude)) {
-                violations.push(FieldViolation::new("report.location.latitude", "must be between -90 and 90"));
+                violations.push(FieldViolation::new(
+                    "report.location.latitude",
+                    "must be between -90 and 90",
+                ));
             }
             if !(point.longitude.is_finite() && (-180.0..=180.0).contains(&point.longitude)) {
-                violations.push(FieldViolation::new("report.location.longitude", "must be between -180 and 180"));
+                violations.push(FieldViolation::new(
+                    "report.location.longitude",
+                    "must be between -180 and 180",
+                ));
             }
         }
-        let address = optional(self.address, "report.address", MAX_ADDRESS_CHARS, &mut violations);
+        let address = optional(
+            self.address,
+            "report.address",
+            MAX_ADDRESS_CHARS,
+            &mut violations,
+        );
         if self.location.is_none() && address.is_none() {
-            violations.push(FieldViolation::new("report.location", "give a location or an address"));
+            violations.push(FieldViolation::new(
+                "report.location",
+                "give a location or an address",
+            ));
         }
-        let external_id = optional(self.external_id, "report.external_id", MAX_SHORT_FIELD_CHARS, &mut violations);
-        let service_code = optional(self.service_code, "report.service_code", MAX_SHORT_FIELD_CHARS, &mut violations);
-        let language_code = optional(self.language_code, "report.language_code", 35, &mut violations);
+        let external_id = optional(
+            self.external_id,
+            "report.external_id",
+            MAX_SHORT_FIELD_CHARS,
+            &mut violations,
+        );
+        let service_code = optional(
+            self.service_code,
+            "report.service_code",
+            MAX_SHORT_FIELD_CHARS,
+            &mut violations,
+        );
+        let language_code = optional(
+            self.language_code,
+            "report.language_code",
+            35,
+            &mut violations,
+        );
         let reporter = ReporterContact {
             display_name: optional(
                 self.reporter.display_name,
@@ -153,19 +193,42 @@ impl ReportDraft {
                 MAX_SHORT_FIELD_CHARS,
                 &mut violations,
             ),
-            email: optional(self.reporter.email, "report.reporter.email", 254, &mut violations),
-            phone: optional(self.reporter.phone, "report.reporter.phone", 32, &mut violations),
-            handle: optional(self.reporter.handle, "report.reporter.handle", MAX_SHORT_FIELD_CHARS, &mut violations),
+            email: optional(
+                self.reporter.email,
+                "report.reporter.email",
+                254,
+                &mut violations,
+            ),
+            phone: optional(
+                self.reporter.phone,
+                "report.reporter.phone",
+                32,
+                &mut violations,
+            ),
+            handle: optional(
+                self.reporter.handle,
+                "report.reporter.handle",
+                MAX_SHORT_FIELD_CHARS,
+                &mut violations,
+            ),
         };
         if let Some(email) = &reporter.email
             && !looks_like_email(email)
         {
-            violations.push(FieldViolation::new("report.reporter.email", "is not an e-mail address"));
+            violations.push(FieldViolation::new(
+                "report.reporter.email",
+                "is not an e-mail address",
+            ));
         }
         if let Some(phone) = &reporter.phone
-            && !phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+            && !phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c))
         {
-            violations.push(FieldViolation::new("report.reporter.phone", "may hold only digits, spaces and + - ( ) ."));
+            violations.push(FieldViolation::new(
+                "report.reporter.phone",
+                "may hold only digits, spaces and + - ( ) .",
+            ));
         }
         if !violations.is_empty() {
             return Err(violations);
@@ -193,20 +256,30 @@ fn clean_text(text: &str) -> String {
         .to_owned()
 }
 
-fn optional(value: Option<String>, field: &str, max_chars: usize, violations: &mut Vec<FieldViolation>) -> Option<String> {
+fn optional(
+    value: Option<String>,
+    field: &str,
+    max_chars: usize,
+    violations: &mut Vec<FieldViolation>,
+) -> Option<String> {
     let value = clean_text(&value?);
     if value.is_empty() {
         return None;
     }
     if value.chars().count() > max_chars {
-        violations.push(FieldViolation::new(field, format!("must be at most {max_chars} characters")));
+        violations.push(FieldViolation::new(
+            field,
+            format!("must be at most {max_chars} characters"),
+        ));
     }
     Some(value)
 }
 
 fn looks_like_email(text: &str) -> bool {
     match text.split_once('@') {
-        Some((local, domain)) => !local.is_empty() && domain.contains('.') && !text.contains(char::is_whitespace),
+        Some((local, domain)) => {
+            !local.is_empty() && domain.contains('.') && !text.contains(char::is_whitespace)
+        }
         None => false,
     }
 }
@@ -232,13 +305,21 @@ mod tests {
     }
 
     fn fields(result: Result<ReportDraft, Vec<FieldViolation>>) -> Vec<String> {
-        result.err().unwrap_or_default().into_iter().map(|v| v.field).collect()
+        result
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| v.field)
+            .collect()
     }
 
     #[test]
     fn a_good_draft_is_cleaned() {
         let valid = draft().validate().ok();
-        assert_eq!(valid.as_ref().map(|d| d.description.as_str()), Some("Lampione spento in via Roma"));
+        assert_eq!(
+            valid.as_ref().map(|d| d.description.as_str()),
+            Some("Lampione spento in via Roma")
+        );
         assert_eq!(valid.and_then(|d| d.language_code), None);
     }
 
@@ -274,19 +355,30 @@ mod tests {
             location: None,
             ..draft()
         };
-        assert_eq!(fields(long.validate()), ["report.description", "report.location"]);
+        assert_eq!(
+            fields(long.validate()),
+            ["report.description", "report.location"]
+        );
         let exact = ReportDraft {
             description: "è".repeat(MAX_DESCRIPTION_CHARS),
             ..draft()
         };
-        assert!(exact.validate().is_ok(), "the limit counts characters, not bytes");
+        assert!(
+            exact.validate().is_ok(),
+            "the limit counts characters, not bytes"
+        );
     }
 
     #[test]
     fn request_ids_are_uuids() {
         assert_eq!(RequestId::parse("").ok(), Some(None));
         assert!(RequestId::parse("retry-1").is_err());
-        let id = RequestId::parse("0F8FAD5B-D9CB-469F-A165-70867728950E").ok().flatten();
-        assert_eq!(id.map(|i| i.0), Some("0f8fad5b-d9cb-469f-a165-70867728950e".to_string()));
+        let id = RequestId::parse("0F8FAD5B-D9CB-469F-A165-70867728950E")
+            .ok()
+            .flatten();
+        assert_eq!(
+            id.map(|i| i.0),
+            Some("0f8fad5b-d9cb-469f-a165-70867728950e".to_string())
+        );
     }
 }

@@ -108,6 +108,8 @@ impl MigrationTrait for CreateReports {
         manager
             .drop_table(Table::drop().table(ReporterContacts::Table).to_owned())
             .await?;
-        manager.drop_table(Table::drop().table(Reports::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(Reports::Table).to_owned())
+            .await
     }
 }

@@ -1,6 +1,6 @@
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter,
 };
 use segnala_shared::tracking_code::TrackingCode;
 
@@ -59,7 +59,12 @@ mod contact {
 pub struct ReportStore;
 
 impl ReportStore {
-    pub async fn insert<C: ConnectionTrait>(&self, db: &C, report: &Report, request_id: Option<&str>) -> Result<(), DbErr> {
+    pub async fn insert<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        report: &Report,
+        request_id: Option<&str>,
+    ) -> Result<(), DbErr> {
         report::Entity::insert(report::ActiveModel {
             id: Set(report.id),
             tracking_code: Set(report.tracking_code.to_string()),
@@ -90,7 +95,11 @@ impl ReportStore {
         Ok(())
     }
 
-    pub async fn by_tracking_code<C: ConnectionTrait>(&self, db: &C, code: &TrackingCode) -> Result<Option<Report>, DbErr> {
+    pub async fn by_tracking_code<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        code: &TrackingCode,
+    ) -> Result<Option<Report>, DbErr> {
         let row = report::Entity::find()
             .filter(report::Column::TrackingCode.eq(code.as_str()))
             .one(db)
@@ -98,7 +107,11 @@ impl ReportStore {
         self.with_contact(db, row).await
     }
 
-    pub async fn by_request_id<C: ConnectionTrait>(&self, db: &C, request_id: &str) -> Result<Option<Report>, DbErr> {
+    pub async fn by_request_id<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        request_id: &str,
+    ) -> Result<Option<Report>, DbErr> {
         let row = report::Entity::find()
             .filter(report::Column::RequestId.eq(request_id))
             .one(db)
@@ -120,7 +133,11 @@ impl ReportStore {
         self.with_contact(db, row).await
     }
 
-    async fn with_contact<C: ConnectionTrait>(&self, db: &C, row: Option<report::Model>) -> Result<Option<Report>, DbErr> {
+    async fn with_contact<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        row: Option<report::Model>,
+    ) -> Result<Option<Report>, DbErr> {
         let Some(row) = row else { return Ok(None) };
         let contact = contact::Entity::find_by_id(row.id).one(db).await?;
         Ok(Some(to_domain(row, contact)?))
@@ -133,11 +150,16 @@ pub async fn count_reports(db: &DatabaseConnection) -> Result<u64, DbErr> {
 }
 
 fn to_domain(row: report::Model, contact: Option<contact::Model>) -> Result<Report, DbErr> {
-    let corrupt = |what: &str| DbErr::Custom(format!("report {}: stored {what} is not valid", row.id));
-    let tracking_code = TrackingCode::parse(&row.tracking_code).map_err(|_| corrupt("tracking code"))?;
+    let corrupt =
+        |what: &str| DbErr::Custom(format!("report {}: stored {what} is not valid", row.id));
+    let tracking_code =
+        TrackingCode::parse(&row.tracking_code).map_err(|_| corrupt("tracking code"))?;
     let channel = Channel::parse(&row.channel).ok_or_else(|| corrupt("channel"))?;
     let location = match (row.latitude, row.longitude) {
-        (Some(latitude), Some(longitude)) => Some(GeoPoint { latitude, longitude }),
+        (Some(latitude), Some(longitude)) => Some(GeoPoint {
+            latitude,
+            longitude,
+        }),
         _ => None,
     };
     let reporter = contact

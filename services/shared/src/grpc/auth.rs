@@ -80,13 +80,17 @@ pub struct Authenticator {
 
 impl std::fmt::Debug for Authenticator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Authenticator").field("keys", &self.keys.len()).finish()
+        f.debug_struct("Authenticator")
+            .field("keys", &self.keys.len())
+            .finish()
     }
 }
 
 impl Authenticator {
     pub fn new(keys: Vec<ApiKeySettings>) -> Self {
-        Self { keys: Arc::new(keys) }
+        Self {
+            keys: Arc::new(keys),
+        }
     }
 
     /// Compares against every key in constant time, so timing tells nothing about them.
@@ -144,10 +148,16 @@ impl MethodPolicy {
     }
 
     fn access(&self, path: &str) -> Access {
-        if PUBLIC_SERVICES.iter().any(|prefix| path.starts_with(prefix)) {
+        if PUBLIC_SERVICES
+            .iter()
+            .any(|prefix| path.starts_with(prefix))
+        {
             return Access::Public;
         }
-        self.methods.get(path).copied().unwrap_or(Access::Roles(&[]))
+        self.methods
+            .get(path)
+            .copied()
+            .unwrap_or(Access::Roles(&[]))
     }
 
     /// Decides a call: `Ok(Some(principal))` for an authenticated caller, `Ok(None)` for
@@ -161,7 +171,11 @@ impl MethodPolicy {
         let access = self.access(path);
         let principal = match credential(headers) {
             Some(token) => Some(authenticator.authenticate(token).ok_or_else(|| {
-                auth_status(Code::Unauthenticated, "API_KEY_INVALID", "the credential is not valid")
+                auth_status(
+                    Code::Unauthenticated,
+                    "API_KEY_INVALID",
+                    "the credential is not valid",
+                )
             })?),
             None => None,
         };
@@ -188,10 +202,16 @@ impl MethodPolicy {
 }
 
 fn credential(headers: &http::HeaderMap) -> Option<&str> {
-    if let Some(value) = headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(value) = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         return Some(value.strip_prefix("Bearer ").unwrap_or(value).trim());
     }
-    headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::trim)
+    headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
 }
 
 fn auth_status(code: Code, reason: &str, message: &str) -> Status {
@@ -246,10 +266,11 @@ where
     }
 
     fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
-        let decision =
-            self.layer
-                .policy
-                .check(&self.layer.authenticator, request.uri().path(), request.headers());
+        let decision = self.layer.policy.check(
+            &self.layer.authenticator,
+            request.uri().path(),
+            request.headers(),
+        );
         match decision {
             Ok(principal) => {
                 if let Some(principal) = principal {
@@ -287,7 +308,10 @@ mod tests {
     fn headers(value: Option<&str>) -> http::HeaderMap {
         let mut map = http::HeaderMap::new();
         if let Some(v) = value {
-            map.insert("authorization", http::HeaderValue::from_str(v).unwrap_or(http::HeaderValue::from_static("")));
+            map.insert(
+                "authorization",
+                http::HeaderValue::from_str(v).unwrap_or(http::HeaderValue::from_static("")),
+            );
         }
         map
     }
@@ -303,19 +327,40 @@ mod tests {
         assert_eq!(check("/s/Read", None).ok(), Some(None));
         let code = |r: Result<Option<Principal>, Status>| r.err().map(|s| s.code());
         assert_eq!(code(check("/s/Create", None)), Some(Code::Unauthenticated));
-        assert_eq!(code(check("/s/Create", Some("Bearer wrong"))), Some(Code::Unauthenticated));
-        assert_eq!(code(check("/s/Read", Some("Bearer wrong"))), Some(Code::Unauthenticated));
-        let caller = check("/s/Create", Some("Bearer integrator-key-0123456789")).ok().flatten();
+        assert_eq!(
+            code(check("/s/Create", Some("Bearer wrong"))),
+            Some(Code::Unauthenticated)
+        );
+        assert_eq!(
+            code(check("/s/Read", Some("Bearer wrong"))),
+            Some(Code::Unauthenticated)
+        );
+        let caller = check("/s/Create", Some("Bearer integrator-key-0123456789"))
+            .ok()
+            .flatten();
         assert_eq!(caller.map(|p| p.name), Some("app".to_string()));
-        assert_eq!(code(check("/s/Unlisted", Some("Bearer integrator-key-0123456789"))), Some(Code::PermissionDenied));
+        assert_eq!(
+            code(check(
+                "/s/Unlisted",
+                Some("Bearer integrator-key-0123456789")
+            )),
+            Some(Code::PermissionDenied)
+        );
         assert!(check("/s/Unlisted", Some("Bearer admin-key-0123456789")).is_ok());
         assert!(check("/grpc.health.v1.Health/Check", None).is_ok());
     }
 
     #[test]
     fn short_and_duplicate_keys_are_refused() {
-        let short = vec![ApiKeySettings { name: "a".into(), role: Role::Crew, key: SecretString::from("short") }];
-        let error = validate_keys(&short, "auth.api_keys").err().map(|e| e.to_string()).unwrap_or_default();
+        let short = vec![ApiKeySettings {
+            name: "a".into(),
+            role: Role::Crew,
+            key: SecretString::from("short"),
+        }];
+        let error = validate_keys(&short, "auth.api_keys")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(error.contains("auth.api_keys.0.key"), "{error}");
     }
 }

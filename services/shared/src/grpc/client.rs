@@ -30,7 +30,9 @@ impl Interceptor for ClientInterceptor {
         }
         if let Some(token) = &self.token {
             let value = MetadataValue::try_from(format!("Bearer {}", token.expose_secret()))
-                .map_err(|_| Status::invalid_argument("the API key has characters a header cannot carry"))?;
+                .map_err(|_| {
+                    Status::invalid_argument("the API key has characters a header cannot carry")
+                })?;
             request.metadata_mut().insert("authorization", value);
         }
         Ok(request)

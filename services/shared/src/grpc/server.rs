@@ -6,12 +6,7 @@ use std::{convert::Infallible, future::Future, pin::Pin};
 
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
-use tonic::{
-    body::Body,
-    server::NamedService,
-    service::RoutesBuilder,
-    transport::Server,
-};
+use tonic::{body::Body, server::NamedService, service::RoutesBuilder, transport::Server};
 use tonic_health::ServingStatus;
 use tower::Service;
 
@@ -31,7 +26,11 @@ pub struct GrpcServer {
 
 impl GrpcServer {
     /// `descriptor_set` is the encoded `FileDescriptorSet` that reflection serves.
-    pub fn new(policy: MethodPolicy, authenticator: Authenticator, descriptor_set: &'static [u8]) -> Self {
+    pub fn new(
+        policy: MethodPolicy,
+        authenticator: Authenticator,
+        descriptor_set: &'static [u8],
+    ) -> Self {
         Self {
             policy,
             authenticator,
@@ -57,10 +56,16 @@ impl GrpcServer {
     }
 
     /// Serves on `listener` until `shutdown` resolves, then lets calls in flight finish.
-    pub async fn serve(self, listener: TcpListener, shutdown: ShutdownSignal) -> Result<(), tonic::transport::Error> {
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: ShutdownSignal,
+    ) -> Result<(), tonic::transport::Error> {
         let (health_reporter, health_service) = tonic_health::server::health_reporter();
         for name in &self.service_names {
-            health_reporter.set_service_status(*name, ServingStatus::Serving).await;
+            health_reporter
+                .set_service_status(*name, ServingStatus::Serving)
+                .await;
         }
         let mut reflection = tonic_reflection::server::Builder::configure();
         for set in self.descriptor_sets {
@@ -100,13 +105,14 @@ pub fn os_shutdown_signal() -> ShutdownSignal {
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]
         {
-            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(term) => term,
+                    Err(_) => {
+                        let _ = ctrl_c.await;
+                        return;
+                    }
+                };
             tokio::select! {
                 _ = ctrl_c => {}
                 _ = term.recv() => {}

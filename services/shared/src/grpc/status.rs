@@ -26,7 +26,10 @@ pub fn into_status(error: AppError, domain: &str) -> Status {
         AppError::FailedPrecondition { message, .. } => (Code::FailedPrecondition, message),
         AppError::Unavailable(ref cause) => {
             tracing::warn!(cause, "request failed: dependency unavailable");
-            (Code::Unavailable, "temporarily unavailable, please retry".to_owned())
+            (
+                Code::Unavailable,
+                "temporarily unavailable, please retry".to_owned(),
+            )
         }
         AppError::Internal(cause) => {
             tracing::error!(error = %cause, "request failed");
@@ -62,12 +65,18 @@ mod tests {
             .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
             .unwrap_or_default();
         assert_eq!(fields, ["report.description", "report.location.latitude"]);
-        assert_eq!(details.error_info().map(|i| i.domain.as_str()), Some("intake.segnala"));
+        assert_eq!(
+            details.error_info().map(|i| i.domain.as_str()),
+            Some("intake.segnala")
+        );
     }
 
     #[test]
     fn internal_causes_are_not_returned() {
-        let status = into_status(AppError::internal(std::io::Error::other("disk /dev/sda1 on fire")), "x");
+        let status = into_status(
+            AppError::internal(std::io::Error::other("disk /dev/sda1 on fire")),
+            "x",
+        );
         assert_eq!(status.code(), Code::Internal);
         assert!(!status.message().contains("sda1"));
     }

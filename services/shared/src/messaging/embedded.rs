@@ -46,7 +46,10 @@ impl Transport for EmbeddedBus {
                     other => other,
                 };
                 if let Err(error) = delivered {
-                    outcome = Err(TransportError::Delivery(format!("{}: {error}", subscription.consumer)));
+                    outcome = Err(TransportError::Delivery(format!(
+                        "{}: {error}",
+                        subscription.consumer
+                    )));
                 }
             }
             outcomes.push(outcome);

@@ -7,7 +7,8 @@ use std::{collections::HashMap, marker::PhantomData, sync::Arc};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, DatabaseConnection, DatabaseTransaction, EntityTrait, TransactionTrait, TryInsertResult,
+    ActiveValue::Set, DatabaseConnection, DatabaseTransaction, EntityTrait, TransactionTrait,
+    TryInsertResult,
 };
 use tracing::Instrument;
 use uuid::Uuid;
@@ -66,12 +67,21 @@ pub struct EventContext {
 /// together with the inbox entry.
 #[async_trait]
 pub trait EventHandler<E>: Send + Sync + 'static {
-    async fn handle(&self, txn: &DatabaseTransaction, event: E, context: &EventContext) -> Result<(), HandlerError>;
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: E,
+        context: &EventContext,
+    ) -> Result<(), HandlerError>;
 }
 
 #[async_trait]
 trait ErasedHandler: Send + Sync {
-    async fn handle(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> Result<(), HandlerError>;
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        envelope: &Envelope,
+    ) -> Result<(), HandlerError>;
 }
 
 struct Typed<E, H> {
@@ -85,10 +95,14 @@ where
     E: prost::Message + Default + 'static,
     H: EventHandler<E>,
 {
-    async fn handle(&self, txn: &DatabaseTransaction, envelope: &Envelope) -> Result<(), HandlerError> {
-        let event = envelope
-            .decode::<E>()
-            .map_err(|e| HandlerError::Permanent(format!("undecodable {}: {e}", envelope.event_type)))?;
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        envelope: &Envelope,
+    ) -> Result<(), HandlerError> {
+        let event = envelope.decode::<E>().map_err(|e| {
+            HandlerError::Permanent(format!("undecodable {}: {e}", envelope.event_type))
+        })?;
         let context = EventContext {
             message_id: envelope.message_id,
             occurred_at: envelope.occurred_at,
@@ -139,7 +153,12 @@ pub struct InboxConsumer {
 }
 
 impl InboxConsumer {
-    pub fn new(consumer: impl Into<String>, db: DatabaseConnection, handlers: EventHandlers, outbox: Outbox) -> Self {
+    pub fn new(
+        consumer: impl Into<String>,
+        db: DatabaseConnection,
+        handlers: EventHandlers,
+        outbox: Outbox,
+    ) -> Self {
         Self {
             consumer: consumer.into(),
             db,
@@ -148,7 +167,11 @@ impl InboxConsumer {
         }
     }
 
-    async fn handle_once(&self, handler: &dyn ErasedHandler, envelope: &Envelope) -> Result<(), HandlerError> {
+    async fn handle_once(
+        &self,
+        handler: &dyn ErasedHandler,
+        envelope: &Envelope,
+    ) -> Result<(), HandlerError> {
         let txn = self.db.begin().await?;
         let recorded = entity::Entity::insert(entity::ActiveModel {
             message_id: Set(envelope.message_id),
@@ -172,9 +195,16 @@ impl InboxConsumer {
 #[async_trait]
 impl DeliveryHandler for InboxConsumer {
     async fn deliver(&self, envelope: &Envelope) -> Result<(), HandlerError> {
-        let handler = self.handlers.by_type.get(&envelope.event_type).ok_or_else(|| {
-            HandlerError::Permanent(format!("{} has no handler for {}", self.consumer, envelope.event_type))
-        })?;
+        let handler = self
+            .handlers
+            .by_type
+            .get(&envelope.event_type)
+            .ok_or_else(|| {
+                HandlerError::Permanent(format!(
+                    "{} has no handler for {}",
+                    self.consumer, envelope.event_type
+                ))
+            })?;
         let span = tracing::info_span!(
             "consume",
             otel.name = %format!("{} {}", self.consumer, envelope.event_type),
@@ -182,7 +212,9 @@ impl DeliveryHandler for InboxConsumer {
             messaging.message.id = %envelope.message_id,
         );
         telemetry::continue_trace(&span, &envelope.trace);
-        self.handle_once(handler.as_ref(), envelope).instrument(span).await
+        self.handle_once(handler.as_ref(), envelope)
+            .instrument(span)
+            .await
     }
 
     async fn dead_letter(&self, envelope: &Envelope, reason: &str) -> Result<(), HandlerError> {

@@ -4,7 +4,11 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CreateOutbox), Box::new(CreateInbox), Box::new(CreateDeadLetters)]
+    vec![
+        Box::new(CreateOutbox),
+        Box::new(CreateInbox),
+        Box::new(CreateDeadLetters),
+    ]
 }
 
 #[derive(DeriveIden)]
@@ -97,7 +101,9 @@ impl MigrationTrait for CreateOutbox {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Outbox::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(Outbox::Table).to_owned())
+            .await
     }
 }
 
@@ -118,7 +124,9 @@ impl MigrationTrait for CreateInbox {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Inbox::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(Inbox::Table).to_owned())
+            .await
     }
 }
 
@@ -143,6 +151,8 @@ impl MigrationTrait for CreateDeadLetters {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(DeadLetters::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(DeadLetters::Table).to_owned())
+            .await
     }
 }

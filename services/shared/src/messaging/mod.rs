@@ -17,4 +17,6 @@ pub use envelope::Envelope;
 pub use inbox::{EventContext, EventHandler, EventHandlers, InboxConsumer};
 pub use outbox::{Outbox, OutboxRelay};
 pub use rabbitmq::{RabbitMqSettings, RabbitMqTransport};
-pub use transport::{DeliveryHandler, HandlerError, Subscription, TaskGuard, Transport, TransportError};
+pub use transport::{
+    DeliveryHandler, HandlerError, Subscription, TaskGuard, Transport, TransportError,
+};

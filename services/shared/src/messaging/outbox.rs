@@ -7,8 +7,9 @@ use std::{sync::Arc, time::Duration};
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait, prelude::Expr, sea_query::LockBehavior, sea_query::LockType,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait, prelude::Expr,
+    sea_query::LockBehavior, sea_query::LockType,
 };
 use tokio::sync::Notify;
 
@@ -171,7 +172,10 @@ impl OutboxRelay {
             }
         }
         if !published.is_empty() {
-            OutboxRow::delete_many().filter(Column::Seq.is_in(published.clone())).exec(db).await?;
+            OutboxRow::delete_many()
+                .filter(Column::Seq.is_in(published.clone()))
+                .exec(db)
+                .await?;
         }
         Ok(published.len())
     }

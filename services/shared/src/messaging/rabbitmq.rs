@@ -13,8 +13,9 @@ use lapin::{
     BasicProperties, Channel, Confirmation, Connection, ConnectionProperties, ExchangeKind,
     message::Delivery,
     options::{
-        BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicPublishOptions, BasicQosOptions,
-        BasicRejectOptions, ConfirmSelectOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
+        BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicPublishOptions,
+        BasicQosOptions, BasicRejectOptions, ConfirmSelectOptions, ExchangeDeclareOptions,
+        QueueBindOptions, QueueDeclareOptions,
     },
     types::{AMQPValue, FieldTable, LongString, ShortString},
 };
@@ -74,6 +75,10 @@ struct PublisherChannel {
     channel: Channel,
 }
 
+/// A broker that does not answer within this long is treated as gone: a connection
+/// attempt or a batch's confirms never wait forever across a broker restart.
+const BROKER_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// In-process attempts at a transiently failing message before it goes back to the
 /// queue (and towards the broker's delivery limit).
 const LOCAL_ATTEMPTS: u32 = 5;
@@ -97,15 +102,22 @@ impl RabbitMqTransport {
     }
 
     async fn open_connection(&self) -> Result<Connection, TransportError> {
-        Connection::connect(self.settings.url.expose_secret(), ConnectionProperties::default())
-            .await
-            .map_err(|e| TransportError::Unreachable(e.to_string()))
+        let connecting = Connection::connect(
+            self.settings.url.expose_secret(),
+            ConnectionProperties::default(),
+        );
+        match tokio::time::timeout(BROKER_TIMEOUT, connecting).await {
+            Ok(connected) => connected.map_err(unreachable),
+            Err(_) => Err(TransportError::Unreachable("connecting timed out".into())),
+        }
     }
 
     async fn open_publisher(&self) -> Result<PublisherChannel, TransportError> {
         let connection = self.open_connection().await?;
         let channel = connection.create_channel().await.map_err(unreachable)?;
-        declare_exchanges(&channel, &self.topology).await.map_err(unreachable)?;
+        declare_exchanges(&channel, &self.topology)
+            .await
+            .map_err(unreachable)?;
         channel
             .confirm_select(ConfirmSelectOptions::default())
             .await
@@ -116,12 +128,20 @@ impl RabbitMqTransport {
         })
     }
 
-    async fn declare_consumer(&self, channel: &Channel, subscription: &Subscription) -> lapin::Result<()> {
+    async fn declare_consumer(
+        &self,
+        channel: &Channel,
+        subscription: &Subscription,
+    ) -> lapin::Result<()> {
         declare_exchanges(channel, &self.topology).await?;
         let consumer = subscription.consumer.as_str();
         let dead_letter_queue = self.topology.dead_letter_queue(consumer);
         channel
-            .queue_declare(dead_letter_queue.as_str().into(), durable_queue(), quorum_arguments())
+            .queue_declare(
+                dead_letter_queue.as_str().into(),
+                durable_queue(),
+                quorum_arguments(),
+            )
             .await?;
         channel
             .queue_bind(
@@ -139,16 +159,27 @@ impl RabbitMqTransport {
             "x-dead-letter-exchange".into(),
             AMQPValue::LongString(self.topology.dead_letter_exchange().into()),
         );
-        arguments.insert("x-dead-letter-routing-key".into(), AMQPValue::LongString(consumer.into()));
+        arguments.insert(
+            "x-dead-letter-routing-key".into(),
+            AMQPValue::LongString(consumer.into()),
+        );
         // At-least-once dead-lettering: a poison message is never dropped on its way to
         // the dead-letter queue.
-        arguments.insert("x-dead-letter-strategy".into(), AMQPValue::LongString("at-least-once".into()));
-        arguments.insert("x-overflow".into(), AMQPValue::LongString("reject-publish".into()));
+        arguments.insert(
+            "x-dead-letter-strategy".into(),
+            AMQPValue::LongString("at-least-once".into()),
+        );
+        arguments.insert(
+            "x-overflow".into(),
+            AMQPValue::LongString("reject-publish".into()),
+        );
         arguments.insert(
             "x-delivery-limit".into(),
             AMQPValue::LongInt(i32::try_from(self.settings.delivery_limit).unwrap_or(i32::MAX)),
         );
-        channel.queue_declare(queue.as_str().into(), durable_queue(), arguments).await?;
+        channel
+            .queue_declare(queue.as_str().into(), durable_queue(), arguments)
+            .await?;
         for event_type in &subscription.event_types {
             channel
                 .queue_bind(
@@ -164,49 +195,95 @@ impl RabbitMqTransport {
     }
 
     /// Consumes until the connection breaks. Returns whether it got as far as consuming.
-    async fn consume(&self, subscription: &Subscription, connected: &mut bool) -> Result<(), TransportError> {
+    async fn consume(
+        &self,
+        subscription: &Subscription,
+        connected: &mut bool,
+    ) -> Result<(), TransportError> {
         let connection = self.open_connection().await?;
-        let channel = connection.create_channel().await.map_err(unreachable)?;
-        self.declare_consumer(&channel, subscription).await.map_err(unreachable)?;
-        channel
-            .basic_qos(self.settings.prefetch, BasicQosOptions::default())
+        let starting = async {
+            let channel = connection.create_channel().await?;
+            self.declare_consumer(&channel, subscription).await?;
+            channel
+                .basic_qos(self.settings.prefetch, BasicQosOptions::default())
+                .await?;
+            let tag = format!("{}-{}", subscription.consumer, Uuid::new_v4());
+            channel
+                .basic_consume(
+                    self.topology.queue(&subscription.consumer).as_str().into(),
+                    tag.as_str().into(),
+                    BasicConsumeOptions::default(),
+                    FieldTable::default(),
+                )
+                .await
+        };
+        let mut deliveries = tokio::time::timeout(BROKER_TIMEOUT, starting)
             .await
-            .map_err(unreachable)?;
-        let tag = format!("{}-{}", subscription.consumer, Uuid::new_v4());
-        let mut deliveries = channel
-            .basic_consume(
-                self.topology.queue(&subscription.consumer).as_str().into(),
-                tag.as_str().into(),
-                BasicConsumeOptions::default(),
-                FieldTable::default(),
-            )
-            .await
+            .map_err(|_| TransportError::Unreachable("starting the consumer timed out".into()))?
             .map_err(unreachable)?;
         *connected = true;
         tracing::info!(consumer = %subscription.consumer, "consuming");
         while let Some(delivery) = deliveries.next().await {
             let delivery = delivery.map_err(unreachable)?;
-            handle_delivery(subscription, delivery).await.map_err(unreachable)?;
+            handle_delivery(subscription, delivery)
+                .await
+                .map_err(unreachable)?;
         }
-        Err(TransportError::Unreachable("the broker closed the consumer".into()))
+        Err(TransportError::Unreachable(
+            "the broker closed the consumer".into(),
+        ))
     }
 }
 
 async fn handle_delivery(subscription: &Subscription, delivery: Delivery) -> lapin::Result<()> {
-    let envelope = match envelope_of(&delivery) {
+    let outcome = settle(subscription, &delivery).await;
+    // An acknowledgement on a connection that died unnoticed could wait forever; give up
+    // and reconnect instead (the broker redelivers, the inbox skips the repeat).
+    let answer = async {
+        match outcome {
+            Outcome::Ack => delivery.ack(BasicAckOptions::default()).await,
+            Outcome::DeadLetter => delivery.reject(BasicRejectOptions { requeue: false }).await,
+            Outcome::Requeue => {
+                delivery
+                    .nack(BasicNackOptions {
+                        requeue: true,
+                        multiple: false,
+                    })
+                    .await
+            }
+        }
+    };
+    match tokio::time::timeout(BROKER_TIMEOUT, answer).await {
+        Ok(answered) => answered.map(drop),
+        Err(_) => Err(lapin::Error::from(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "the broker did not take the acknowledgement",
+        ))),
+    }
+}
+
+/// What to tell the broker about a delivery.
+enum Outcome {
+    Ack,
+    DeadLetter,
+    Requeue,
+}
+
+async fn settle(subscription: &Subscription, delivery: &Delivery) -> Outcome {
+    let envelope = match envelope_of(delivery) {
         Ok(envelope) => envelope,
         Err(reason) => {
             tracing::error!(consumer = %subscription.consumer, reason, "malformed message dead-lettered");
-            return delivery.reject(BasicRejectOptions { requeue: false }).await.map(drop);
+            return Outcome::DeadLetter;
         }
     };
     let mut backoff = Backoff::new(Duration::from_millis(50), Duration::from_secs(2));
     for attempt in 1..=LOCAL_ATTEMPTS {
         match subscription.handler.deliver(&envelope).await {
-            Ok(()) => return delivery.ack(BasicAckOptions::default()).await.map(drop),
+            Ok(()) => return Outcome::Ack,
             Err(HandlerError::Permanent(reason)) => {
                 tracing::error!(consumer = %subscription.consumer, message_id = %envelope.message_id, event = %envelope.event_type, reason, "message dead-lettered");
-                return delivery.reject(BasicRejectOptions { requeue: false }).await.map(drop);
+                return Outcome::DeadLetter;
             }
             Err(HandlerError::Transient(reason)) if attempt < LOCAL_ATTEMPTS => {
                 tracing::warn!(consumer = %subscription.consumer, message_id = %envelope.message_id, attempt, reason, "handler failed; retrying");
@@ -217,19 +294,51 @@ async fn handle_delivery(subscription: &Subscription, delivery: Delivery) -> lap
             }
         }
     }
-    delivery
-        .nack(BasicNackOptions {
-            requeue: true,
-            multiple: false,
-        })
-        .await
-        .map(drop)
+    Outcome::Requeue
 }
 
 #[async_trait]
 impl Transport for RabbitMqTransport {
     async fn publish(&self, batch: &[Envelope]) -> Vec<Result<(), TransportError>> {
         let mut guard = self.publisher.lock().await;
+        match tokio::time::timeout(BROKER_TIMEOUT, self.publish_on(&mut guard, batch)).await {
+            Ok(outcomes) => outcomes,
+            Err(_) => {
+                // Confirms lost with the connection: publish again on a new one.
+                *guard = None;
+                vec![Err(TransportError::Unreachable("no confirm in time".into())); batch.len()]
+            }
+        }
+    }
+
+    async fn subscribe(&self, subscription: Subscription) -> Result<TaskGuard, TransportError> {
+        {
+            let connection = self.open_connection().await?;
+            let channel = connection.create_channel().await.map_err(unreachable)?;
+            let declared = tokio::time::timeout(
+                BROKER_TIMEOUT,
+                self.declare_consumer(&channel, &subscription),
+            )
+            .await;
+            declared
+                .map_err(|_| TransportError::Unreachable("declaring the queues timed out".into()))?
+                .map_err(unreachable)?;
+            let _ = connection.close(200, "topology declared".into()).await;
+        }
+        let this = RabbitConsumerTask {
+            settings: self.settings.clone(),
+        };
+        let task = tokio::spawn(async move { this.run(subscription).await });
+        Ok(TaskGuard::new(vec![task]))
+    }
+}
+
+impl RabbitMqTransport {
+    async fn publish_on(
+        &self,
+        guard: &mut Option<PublisherChannel>,
+        batch: &[Envelope],
+    ) -> Vec<Result<(), TransportError>> {
         if guard.is_none() {
             match self.open_publisher().await {
                 Ok(publisher) => *guard = Some(publisher),
@@ -264,8 +373,12 @@ impl Transport for RabbitMqTransport {
             let outcome = match published {
                 Ok(confirm) => match confirm.await {
                     Ok(Confirmation::Ack(None)) | Ok(Confirmation::NotRequested) => Ok(()),
-                    Ok(Confirmation::Ack(Some(_returned))) => Err(TransportError::Unroutable(envelope.event_type.clone())),
-                    Ok(Confirmation::Nack(_)) => Err(TransportError::Refused("negative confirm".into())),
+                    Ok(Confirmation::Ack(Some(_returned))) => {
+                        Err(TransportError::Unroutable(envelope.event_type.clone()))
+                    }
+                    Ok(Confirmation::Nack(_)) => {
+                        Err(TransportError::Refused("negative confirm".into()))
+                    }
                     Err(error) => {
                         broken = true;
                         Err(unreachable(error))
@@ -283,20 +396,6 @@ impl Transport for RabbitMqTransport {
             *guard = None;
         }
         outcomes
-    }
-
-    async fn subscribe(&self, subscription: Subscription) -> Result<TaskGuard, TransportError> {
-        {
-            let connection = self.open_connection().await?;
-            let channel = connection.create_channel().await.map_err(unreachable)?;
-            self.declare_consumer(&channel, &subscription).await.map_err(unreachable)?;
-            let _ = connection.close(200, "topology declared".into()).await;
-        }
-        let this = RabbitConsumerTask {
-            settings: self.settings.clone(),
-        };
-        let task = tokio::spawn(async move { this.run(subscription).await });
-        Ok(TaskGuard::new(vec![task]))
     }
 }
 
@@ -332,7 +431,12 @@ async fn declare_exchanges(channel: &Channel, topology: &Topology) -> lapin::Res
         ..ExchangeDeclareOptions::default()
     };
     channel
-        .exchange_declare(topology.exchange().as_str().into(), ExchangeKind::Topic, durable, FieldTable::default())
+        .exchange_declare(
+            topology.exchange().as_str().into(),
+            ExchangeKind::Topic,
+            durable,
+            FieldTable::default(),
+        )
         .await?;
     channel
         .exchange_declare(
@@ -353,14 +457,20 @@ fn durable_queue() -> QueueDeclareOptions {
 
 fn quorum_arguments() -> FieldTable {
     let mut arguments = FieldTable::default();
-    arguments.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
+    arguments.insert(
+        "x-queue-type".into(),
+        AMQPValue::LongString("quorum".into()),
+    );
     arguments
 }
 
 fn properties_of(envelope: &Envelope) -> BasicProperties {
     let mut headers = FieldTable::default();
     for (key, value) in &envelope.trace {
-        headers.insert(key.as_str().into(), AMQPValue::LongString(LongString::from(value.as_str())));
+        headers.insert(
+            key.as_str().into(),
+            AMQPValue::LongString(LongString::from(value.as_str())),
+        );
     }
     BasicProperties::default()
         .with_message_id(ShortString::from(envelope.message_id.to_string()))

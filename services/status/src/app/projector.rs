@@ -26,7 +26,12 @@ pub struct Projector {
 }
 
 impl Projector {
-    async fn row(&self, txn: &DatabaseTransaction, code: &TrackingCode, at: DateTime<Utc>) -> Result<StatusRow, HandlerError> {
+    async fn row(
+        &self,
+        txn: &DatabaseTransaction,
+        code: &TrackingCode,
+        at: DateTime<Utc>,
+    ) -> Result<StatusRow, HandlerError> {
         Ok(self
             .store
             .row(txn, code.as_str())
@@ -42,20 +47,29 @@ impl Projector {
         entry: TimelineEntry,
     ) -> Result<(), HandlerError> {
         self.store.save(txn, row).await?;
-        self.store.add_entry(txn, &row.tracking_code, context.message_id, &entry).await?;
+        self.store
+            .add_entry(txn, &row.tracking_code, context.message_id, &entry)
+            .await?;
         Ok(())
     }
 }
 
 fn code_of(text: &str) -> Result<TrackingCode, HandlerError> {
-    TrackingCode::parse(text).map_err(|e| HandlerError::Permanent(format!("tracking code `{text}`: {e}")))
+    TrackingCode::parse(text)
+        .map_err(|e| HandlerError::Permanent(format!("tracking code `{text}`: {e}")))
 }
 
 #[async_trait]
 impl EventHandler<ReportReceived> for Projector {
-    async fn handle(&self, txn: &DatabaseTransaction, event: ReportReceived, context: &EventContext) -> Result<(), HandlerError> {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: ReportReceived,
+        context: &EventContext,
+    ) -> Result<(), HandlerError> {
         let code = code_of(&event.tracking_code)?;
-        let received_at = from_timestamp(event.receive_time.as_ref()).unwrap_or(context.occurred_at);
+        let received_at =
+            from_timestamp(event.receive_time.as_ref()).unwrap_or(context.occurred_at);
         let mut row = self.row(txn, &code, received_at).await?;
         // A later event may have created the row first; keep its state, fix the date.
         row.created_at = row.created_at.min(received_at);
@@ -70,7 +84,12 @@ impl EventHandler<ReportReceived> for Projector {
 
 #[async_trait]
 impl EventHandler<ReportRouted> for Projector {
-    async fn handle(&self, txn: &DatabaseTransaction, event: ReportRouted, context: &EventContext) -> Result<(), HandlerError> {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: ReportRouted,
+        context: &EventContext,
+    ) -> Result<(), HandlerError> {
         let code = code_of(&event.tracking_code)?;
         let at = from_timestamp(event.route_time.as_ref()).unwrap_or(context.occurred_at);
         let mut row = self.row(txn, &code, at).await?;
@@ -92,10 +111,19 @@ impl EventHandler<ReportRouted> for Projector {
 
 #[async_trait]
 impl EventHandler<WorkOrderChanged> for Projector {
-    async fn handle(&self, txn: &DatabaseTransaction, event: WorkOrderChanged, context: &EventContext) -> Result<(), HandlerError> {
-        let order_state = WorkOrderState::try_from(event.state).unwrap_or(WorkOrderState::Unspecified);
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: WorkOrderChanged,
+        context: &EventContext,
+    ) -> Result<(), HandlerError> {
+        let order_state =
+            WorkOrderState::try_from(event.state).unwrap_or(WorkOrderState::Unspecified);
         let Some((state, message)) = public_state(order_state) else {
-            return Err(HandlerError::Permanent(format!("work order state {} is not known", event.state)));
+            return Err(HandlerError::Permanent(format!(
+                "work order state {} is not known",
+                event.state
+            )));
         };
         let at = from_timestamp(event.change_time.as_ref()).unwrap_or(context.occurred_at);
         for report in &event.reports {

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, sea_query::OnConflict,
 };
 use uuid::Uuid;
 
@@ -86,8 +86,15 @@ impl StatusRow {
 pub struct StatusStore;
 
 impl StatusStore {
-    pub async fn row<C: ConnectionTrait>(&self, db: &C, tracking_code: &str) -> Result<Option<StatusRow>, DbErr> {
-        let Some(row) = status::Entity::find_by_id(tracking_code.to_owned()).one(db).await? else {
+    pub async fn row<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        tracking_code: &str,
+    ) -> Result<Option<StatusRow>, DbErr> {
+        let Some(row) = status::Entity::find_by_id(tracking_code.to_owned())
+            .one(db)
+            .await?
+        else {
             return Ok(None);
         };
         Ok(Some(StatusRow {
@@ -158,7 +165,11 @@ impl StatusStore {
         Ok(())
     }
 
-    pub async fn status<C: ConnectionTrait>(&self, db: &C, tracking_code: &str) -> Result<Option<ReportStatus>, DbErr> {
+    pub async fn status<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        tracking_code: &str,
+    ) -> Result<Option<ReportStatus>, DbErr> {
         let Some(row) = self.row(db, tracking_code).await? else {
             return Ok(None);
         };

@@ -4,4 +4,4 @@ mod open_work_order;
 mod work_orders;
 
 pub use open_work_order::OpenWorkOrder;
-pub use work_orders::{WorkOrders, MAX_PAGE_SIZE};
+pub use work_orders::{MAX_PAGE_SIZE, WorkOrders};

@@ -28,9 +28,16 @@ impl OpenWorkOrder {
 
 #[async_trait]
 impl EventHandler<ReportRouted> for OpenWorkOrder {
-    async fn handle(&self, txn: &DatabaseTransaction, event: ReportRouted, _: &EventContext) -> Result<(), HandlerError> {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: ReportRouted,
+        _: &EventContext,
+    ) -> Result<(), HandlerError> {
         if event.report.is_empty() || event.department.is_empty() {
-            return Err(HandlerError::Permanent("ReportRouted without report or department".into()));
+            return Err(HandlerError::Permanent(
+                "ReportRouted without report or department".into(),
+            ));
         }
         if self.store.of_report(txn, &event.report).await?.is_some() {
             // The report already has an order; routing it again is a later feature.
@@ -55,7 +62,9 @@ impl EventHandler<ReportRouted> for OpenWorkOrder {
             version: 1,
         };
         self.store.insert(txn, &order).await?;
-        self.outbox.record(txn, &events::work_order_changed(&order, None)).await?;
+        self.outbox
+            .record(txn, &events::work_order_changed(&order, None))
+            .await?;
         tracing::info!(work_order = %order.id, department = %order.department, report = %event.report, "work order queued");
         Ok(())
     }

@@ -26,10 +26,13 @@ impl WorkOrders {
     }
 
     pub async fn get(&self, id: Uuid) -> Result<WorkOrder, AppError> {
-        self.store.get(&self.db, id).await?.ok_or_else(|| AppError::NotFound {
-            resource: "work order",
-            name: format!("workOrders/{id}"),
-        })
+        self.store
+            .get(&self.db, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound {
+                resource: "work order",
+                name: format!("workOrders/{id}"),
+            })
     }
 
     /// One page, and whether there is another after it.

@@ -104,6 +104,8 @@ impl MigrationTrait for CreateWorkOrders {
         manager
             .drop_table(Table::drop().table(WorkOrderReports::Table).to_owned())
             .await?;
-        manager.drop_table(Table::drop().table(WorkOrders::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(WorkOrders::Table).to_owned())
+            .await
     }
 }

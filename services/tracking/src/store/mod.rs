@@ -4,4 +4,4 @@ mod migrations;
 mod work_orders;
 
 pub use migrations::Migrator;
-pub use work_orders::{ListFilter, WorkOrderStore};
+pub use work_orders::{ListFilter, WorkOrderStore, count_work_orders};

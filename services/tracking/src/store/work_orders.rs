@@ -1,7 +1,8 @@
 use std::collections::HashMap;
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -93,14 +94,22 @@ impl WorkOrderStore {
     }
 
     /// The order a report belongs to, if it has one.
-    pub async fn of_report<C: ConnectionTrait>(&self, db: &C, report: &str) -> Result<Option<Uuid>, DbErr> {
+    pub async fn of_report<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        report: &str,
+    ) -> Result<Option<Uuid>, DbErr> {
         Ok(order_report::Entity::find_by_id(report.to_owned())
             .one(db)
             .await?
             .map(|row| row.work_order_id))
     }
 
-    pub async fn get<C: ConnectionTrait>(&self, db: &C, id: Uuid) -> Result<Option<WorkOrder>, DbErr> {
+    pub async fn get<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: Uuid,
+    ) -> Result<Option<WorkOrder>, DbErr> {
         let Some(row) = order::Entity::find_by_id(id).one(db).await? else {
             return Ok(None);
         };
@@ -108,7 +117,11 @@ impl WorkOrderStore {
     }
 
     /// Most urgent first, then oldest.
-    pub async fn list<C: ConnectionTrait>(&self, db: &C, filter: &ListFilter) -> Result<Vec<WorkOrder>, DbErr> {
+    pub async fn list<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        filter: &ListFilter,
+    ) -> Result<Vec<WorkOrder>, DbErr> {
         let mut query = order::Entity::find();
         if let Some(department) = &filter.department {
             query = query.filter(order::Column::Department.eq(department.as_str()));
@@ -130,7 +143,11 @@ impl WorkOrderStore {
         self.with_reports(db, rows).await
     }
 
-    async fn with_reports<C: ConnectionTrait>(&self, db: &C, rows: Vec<order::Model>) -> Result<Vec<WorkOrder>, DbErr> {
+    async fn with_reports<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        rows: Vec<order::Model>,
+    ) -> Result<Vec<WorkOrder>, DbErr> {
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
         let mut reports: HashMap<Uuid, Vec<String>> = HashMap::new();
         for link in order_report::Entity::find()
@@ -138,12 +155,19 @@ impl WorkOrderStore {
             .all(db)
             .await?
         {
-            reports.entry(link.work_order_id).or_default().push(link.report);
+            reports
+                .entry(link.work_order_id)
+                .or_default()
+                .push(link.report);
         }
         rows.into_iter()
             .map(|row| {
-                let state = WorkOrderState::parse(&row.state)
-                    .ok_or_else(|| DbErr::Custom(format!("work order {}: unknown state {}", row.id, row.state)))?;
+                let state = WorkOrderState::parse(&row.state).ok_or_else(|| {
+                    DbErr::Custom(format!(
+                        "work order {}: unknown state {}",
+                        row.id, row.state
+                    ))
+                })?;
                 let mut order_reports = reports.remove(&row.id).unwrap_or_default();
                 order_reports.sort();
                 Ok(WorkOrder {
@@ -154,10 +178,13 @@ impl WorkOrderStore {
                     state,
                     priority: Priority::from_rank(row.priority_rank),
                     description: row.description,
-                    location: row.latitude.zip(row.longitude).map(|(latitude, longitude)| Location {
-                        latitude,
-                        longitude,
-                    }),
+                    location: row
+                        .latitude
+                        .zip(row.longitude)
+                        .map(|(latitude, longitude)| Location {
+                            latitude,
+                            longitude,
+                        }),
                     address: row.address,
                     created_at: row.created_at,
                     updated_at: row.updated_at,
@@ -166,4 +193,10 @@ impl WorkOrderStore {
             })
             .collect()
     }
+}
+
+/// How many work orders tracking holds.
+pub async fn count_work_orders(db: &sea_orm::DatabaseConnection) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    order::Entity::find().count(db).await
 }

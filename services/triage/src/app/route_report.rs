@@ -34,9 +34,15 @@ impl RouteReport {
 
 #[async_trait]
 impl EventHandler<ReportReceived> for RouteReport {
-    async fn handle(&self, txn: &DatabaseTransaction, event: ReportReceived, _: &EventContext) -> Result<(), HandlerError> {
-        let code = TrackingCode::parse(&event.tracking_code)
-            .map_err(|e| HandlerError::Permanent(format!("tracking_code `{}`: {e}", event.tracking_code)))?;
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: ReportReceived,
+        _: &EventContext,
+    ) -> Result<(), HandlerError> {
+        let code = TrackingCode::parse(&event.tracking_code).map_err(|e| {
+            HandlerError::Permanent(format!("tracking_code `{}`: {e}", event.tracking_code))
+        })?;
         if self.store.get(txn, code.as_str()).await?.is_some() {
             // Already routed (the same report announced twice): the first decision stands.
             return Ok(());
@@ -48,7 +54,9 @@ impl EventHandler<ReportReceived> for RouteReport {
             version: 1,
         };
         self.store.insert(txn, &stored).await?;
-        self.outbox.record(txn, &events::report_routed(&event, &stored)).await?;
+        self.outbox
+            .record(txn, &events::report_routed(&event, &stored))
+            .await?;
         tracing::info!(tracking_code = %code, department = %stored.decision.department, "report routed");
         Ok(())
     }

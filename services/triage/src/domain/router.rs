@@ -33,17 +33,27 @@ pub const METHOD: &str = "keywords/1";
 
 impl KeywordRouter {
     pub fn new(taxonomy: Taxonomy) -> Self {
-        let fallback = taxonomy.fallback().map(|d| d.id.clone()).unwrap_or_else(|| "general".into());
+        let fallback = taxonomy
+            .fallback()
+            .map(|d| d.id.clone())
+            .unwrap_or_else(|| "general".into());
         let departments = taxonomy
             .departments
             .into_iter()
             .map(|d| CompiledDepartment {
                 id: d.id,
                 emergency: d.emergency,
-                keywords: d.keywords.into_iter().map(|k| (k.clone(), words(&k))).collect(),
+                keywords: d
+                    .keywords
+                    .into_iter()
+                    .map(|k| (k.clone(), words(&k)))
+                    .collect(),
             })
             .collect();
-        Self { departments, fallback }
+        Self {
+            departments,
+            fallback,
+        }
     }
 
     pub fn route(&self, text: &str) -> Decision {
@@ -58,14 +68,22 @@ impl KeywordRouter {
                     matched.push(keyword.clone());
                 }
             }
-            if score > 0 && best.as_ref().is_none_or(|(_, best_score, _)| score > *best_score) {
+            if score > 0
+                && best
+                    .as_ref()
+                    .is_none_or(|(_, best_score, _)| score > *best_score)
+            {
                 best = Some((department, score, matched));
             }
         }
         match best {
             Some((department, _, matched_keywords)) => Decision {
                 department: department.id.clone(),
-                priority: if department.emergency { Priority::Critical } else { Priority::Normal },
+                priority: if department.emergency {
+                    Priority::Critical
+                } else {
+                    Priority::Normal
+                },
                 matched_keywords,
                 method: METHOD.to_owned(),
             },
@@ -107,8 +125,12 @@ fn contains_sequence(text: &[String], keyword: &[String]) -> bool {
     if keyword.is_empty() || keyword.len() > text.len() {
         return false;
     }
-    text.windows(keyword.len())
-        .any(|window| window.iter().zip(keyword).all(|(word, stem)| word.starts_with(stem.as_str())))
+    text.windows(keyword.len()).any(|window| {
+        window
+            .iter()
+            .zip(keyword)
+            .all(|(word, stem)| word.starts_with(stem.as_str()))
+    })
 }
 
 #[cfg(test)]
@@ -122,11 +144,28 @@ mod tests {
     #[test]
     fn routes_italian_and_english() {
         let r = router();
-        assert_eq!(r.route("Il lampione di via Roma è spento da giorni").department, "street_lighting");
-        assert_eq!(r.route("Street light out on Baker Street").department, "street_lighting");
-        assert_eq!(r.route("Una buca enorme davanti al civico 12").department, "roads");
-        assert_eq!(r.route("Cassonetti pieni, rifiuti ovunque").department, "waste");
-        assert_eq!(r.route("The traffic light at the junction is stuck on red").department, "traffic");
+        assert_eq!(
+            r.route("Il lampione di via Roma è spento da giorni")
+                .department,
+            "street_lighting"
+        );
+        assert_eq!(
+            r.route("Street light out on Baker Street").department,
+            "street_lighting"
+        );
+        assert_eq!(
+            r.route("Una buca enorme davanti al civico 12").department,
+            "roads"
+        );
+        assert_eq!(
+            r.route("Cassonetti pieni, rifiuti ovunque").department,
+            "waste"
+        );
+        assert_eq!(
+            r.route("The traffic light at the junction is stuck on red")
+                .department,
+            "traffic"
+        );
         assert_eq!(r.route("Grazie per il lavoro!").department, "general");
     }
 

@@ -31,7 +31,11 @@ pub enum TaxonomyError {
     #[error("taxonomy: {0}")]
     Parse(#[from] toml::de::Error),
     #[error("taxonomy: departments[{index}].id `{id}`: {message}")]
-    Invalid { index: usize, id: String, message: String },
+    Invalid {
+        index: usize,
+        id: String,
+        message: String,
+    },
     #[error("taxonomy: exactly one department must have `fallback = true`, found {0}")]
     Fallback(usize),
 }
@@ -58,7 +62,10 @@ impl Taxonomy {
                 message: message.to_owned(),
             };
             if department.id.is_empty()
-                || !department.id.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                || !department
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '_')
             {
                 return Err(invalid("ids are lower-case letters and underscores"));
             }
@@ -113,9 +120,15 @@ mod tests {
     #[test]
     fn errors_name_the_department() {
         let twice = "[[departments]]\nid='a'\nname_it='A'\nname_en='A'\nfallback=true\n[[departments]]\nid='a'\nname_it='B'\nname_en='B'\n";
-        let error = Taxonomy::parse(twice).err().map(|e| e.to_string()).unwrap_or_default();
+        let error = Taxonomy::parse(twice)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert_eq!(error, "taxonomy: departments[1].id `a`: is used twice");
         let none = "[[departments]]\nid='a'\nname_it='A'\nname_en='A'\n";
-        assert!(matches!(Taxonomy::parse(none), Err(TaxonomyError::Fallback(0))));
+        assert!(matches!(
+            Taxonomy::parse(none),
+            Err(TaxonomyError::Fallback(0))
+        ));
     }
 }

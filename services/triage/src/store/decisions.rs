@@ -39,7 +39,11 @@ pub struct StoredDecision {
 pub struct DecisionStore;
 
 impl DecisionStore {
-    pub async fn insert<C: ConnectionTrait>(&self, db: &C, stored: &StoredDecision) -> Result<(), DbErr> {
+    pub async fn insert<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        stored: &StoredDecision,
+    ) -> Result<(), DbErr> {
         decision::Entity::insert(decision::ActiveModel {
             tracking_code: Set(stored.tracking_code.clone()),
             department: Set(stored.decision.department.clone()),
@@ -55,8 +59,15 @@ impl DecisionStore {
         Ok(())
     }
 
-    pub async fn get<C: ConnectionTrait>(&self, db: &C, tracking_code: &str) -> Result<Option<StoredDecision>, DbErr> {
-        let Some(row) = decision::Entity::find_by_id(tracking_code.to_owned()).one(db).await? else {
+    pub async fn get<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        tracking_code: &str,
+    ) -> Result<Option<StoredDecision>, DbErr> {
+        let Some(row) = decision::Entity::find_by_id(tracking_code.to_owned())
+            .one(db)
+            .await?
+        else {
             return Ok(None);
         };
         let priority = match row.priority.as_str() {

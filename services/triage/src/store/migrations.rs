@@ -55,6 +55,8 @@ impl MigrationTrait for CreateDecisions {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Decisions::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(Decisions::Table).to_owned())
+            .await
     }
 }

@@ -1,0 +1,57 @@
+//! The command line: running the platform and talking to it.
+
+mod health;
+mod report;
+mod rpc_error;
+mod server;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+pub use rpc_error::CommandError;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "segnala",
+    version,
+    about = "Segnala: civic issue reports, from the citizen's message to the fixed lamp"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run all four services in this process. With no configuration: SQLite files in
+    /// ./segnala-data and an in-process event bus, nothing else needed.
+    Up(server::UpArgs),
+    /// Run one service (for docker-compose and Kubernetes). Needs RabbitMQ.
+    Serve(server::ServeArgs),
+    /// Submit reports and follow them, as a citizen's app or an integrator would.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
+    /// Exit 0 when the gRPC server at URL reports SERVING (for container health checks).
+    Health {
+        /// Such as http://127.0.0.1:50051.
+        url: String,
+    },
+}
+
+/// Settings file shared by `up` and `serve`.
+#[derive(Debug, clap::Args)]
+pub struct ConfigArgs {
+    /// A TOML settings file; `SEGNALA__…` environment variables override it.
+    #[arg(long, env = "SEGNALA_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+pub async fn run(cli: Cli) -> Result<(), CommandError> {
+    match cli.command {
+        Command::Up(args) => server::up(args).await,
+        Command::Serve(args) => server::serve(args).await,
+        Command::Report(command) => report::run(command).await,
+        Command::Health { url } => health::check(&url).await,
+    }
+}

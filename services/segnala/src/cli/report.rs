@@ -1,0 +1,262 @@
+//! `segnala report`: the citizen's and integrator's client.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+use segnala_proto::{
+    common::v1::{Channel as ChannelPb, LatLng},
+    intake::v1::{
+        CreateReportRequest, Report, ReporterContact, intake_service_client::IntakeServiceClient,
+    },
+    status::v1::{
+        GetReportStatusRequest, PublicState, ReportStatus,
+        status_service_client::StatusServiceClient,
+    },
+};
+use segnala_shared::{config::SecretString, grpc::client::ClientInterceptor};
+use serde::Serialize;
+use tonic::{service::interceptor::InterceptedService, transport::Channel};
+
+use super::CommandError;
+use crate::platform::local_key_path;
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Submit a report and print its tracking code.
+    Submit(SubmitArgs),
+    /// Show the public status of a report.
+    Status(StatusArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SubmitArgs {
+    /// What is wrong, in your words.
+    #[arg(long, short)]
+    description: String,
+    /// Latitude in degrees (WGS 84).
+    #[arg(long, allow_hyphen_values = true, requires = "lon")]
+    lat: Option<f64>,
+    /// Longitude in degrees (WGS 84).
+    #[arg(long, allow_hyphen_values = true, requires = "lat")]
+    lon: Option<f64>,
+    /// Where it is, in words.
+    #[arg(long)]
+    address: Option<String>,
+    /// Your name, e-mail and phone, if the city may contact you. Never shown publicly.
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    email: Option<String>,
+    #[arg(long)]
+    phone: Option<String>,
+    /// A UUID that makes retries safe; a fresh one is made when omitted.
+    #[arg(long)]
+    request_id: Option<String>,
+    #[arg(
+        long,
+        env = "SEGNALA_INTAKE_URL",
+        default_value = "http://127.0.0.1:50051"
+    )]
+    intake_url: String,
+    /// An integrator's API key; defaults to the local key of `segnala up`.
+    #[arg(long, env = "SEGNALA_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+    /// Where `segnala up` keeps its local key.
+    #[arg(long, env = "SEGNALA__DATA_DIR", default_value = "segnala-data")]
+    data_dir: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// The tracking code, such as 7KQ2-M9XA-4BRT.
+    code: String,
+    #[arg(
+        long,
+        env = "SEGNALA_STATUS_URL",
+        default_value = "http://127.0.0.1:50054"
+    )]
+    status_url: String,
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(command: ReportCommand) -> Result<(), CommandError> {
+    match command {
+        ReportCommand::Submit(args) => submit(args).await,
+        ReportCommand::Status(args) => status(args).await,
+    }
+}
+
+type Client<T> = fn(InterceptedService<Channel, ClientInterceptor>) -> T;
+
+async fn connect<T>(
+    url: &str,
+    key: Option<SecretString>,
+    make: Client<T>,
+) -> Result<T, CommandError> {
+    let channel = tonic::transport::Endpoint::from_shared(url.to_owned())
+        .map_err(|_| CommandError::new(format!("`{url}` is not a URL")))?
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .connect()
+        .await
+        .map_err(|_| CommandError::new(format!("cannot reach {url}: is Segnala running?")))?;
+    Ok(make(InterceptedService::new(
+        channel,
+        ClientInterceptor::new(key),
+    )))
+}
+
+async fn submit(args: SubmitArgs) -> Result<(), CommandError> {
+    let key = args
+        .api_key
+        .clone()
+        .or_else(|| std::fs::read_to_string(local_key_path(&args.data_dir)).ok())
+        .map(|k| SecretString::from(k.trim().to_owned()));
+    let mut client = connect(&args.intake_url, key, IntakeServiceClient::new).await?;
+    let request = CreateReportRequest {
+        report: Some(Report {
+            description: args.description,
+            location: args.lat.zip(args.lon).map(|(latitude, longitude)| LatLng {
+                latitude,
+                longitude,
+            }),
+            address: args.address.unwrap_or_default(),
+            channel: ChannelPb::Api as i32,
+            reporter: Some(ReporterContact {
+                display_name: args.name.unwrap_or_default(),
+                email: args.email.unwrap_or_default(),
+                phone: args.phone.unwrap_or_default(),
+                handle: String::new(),
+            }),
+            ..Report::default()
+        }),
+        request_id: args
+            .request_id
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+    };
+    let report = client
+        .create_report(request)
+        .await
+        .map_err(|status| CommandError::from_status(&status, &args.intake_url))?
+        .into_inner()
+        .report
+        .unwrap_or_default();
+    if args.json {
+        let out = SubmitOutput {
+            name: &report.name,
+            tracking_code: &report.tracking_code,
+        };
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        println!("Report accepted. Tracking code: {}", report.tracking_code);
+        println!(
+            "Follow it with: segnala report status {}",
+            report.tracking_code
+        );
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct SubmitOutput<'a> {
+    name: &'a str,
+    tracking_code: &'a str,
+}
+
+async fn status(args: StatusArgs) -> Result<(), CommandError> {
+    let mut client = connect(&args.status_url, None, StatusServiceClient::new).await?;
+    let status = client
+        .get_report_status(GetReportStatusRequest {
+            tracking_code: args.code.clone(),
+        })
+        .await
+        .map_err(|status| CommandError::from_status(&status, &args.status_url))?
+        .into_inner()
+        .status
+        .unwrap_or_default();
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&StatusOutput::from(&status))?
+        );
+    } else {
+        print!("{}", describe_status(&status));
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct StatusOutput {
+    tracking_code: String,
+    state: String,
+    department: String,
+    timeline: Vec<TimelineOutput>,
+}
+
+#[derive(Serialize)]
+struct TimelineOutput {
+    time: String,
+    state: String,
+    message: String,
+}
+
+impl From<&ReportStatus> for StatusOutput {
+    fn from(status: &ReportStatus) -> Self {
+        Self {
+            tracking_code: status.tracking_code.clone(),
+            state: state_name(status.state),
+            department: status.department.clone(),
+            timeline: status
+                .timeline
+                .iter()
+                .map(|entry| TimelineOutput {
+                    time: time_text(entry.time.as_ref()),
+                    state: state_name(entry.state),
+                    message: entry.message.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn describe_status(status: &ReportStatus) -> String {
+    let department = if status.department.is_empty() {
+        "not yet assigned"
+    } else {
+        status.department.as_str()
+    };
+    let mut text = format!(
+        "Report {}\n  state       {}\n  department  {}\n",
+        status.tracking_code,
+        state_name(status.state),
+        department
+    );
+    for entry in &status.timeline {
+        text.push_str(&format!(
+            "  {}  {}\n",
+            time_text(entry.time.as_ref()),
+            entry.message
+        ));
+    }
+    text
+}
+
+fn state_name(state: i32) -> String {
+    PublicState::try_from(state)
+        .map(|s| {
+            s.as_str_name()
+                .trim_start_matches("PUBLIC_STATE_")
+                .to_lowercase()
+                .replace('_', " ")
+        })
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn time_text(time: Option<&prost_types::Timestamp>) -> String {
+    segnala_shared::time::from_timestamp(time)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_default()
+}

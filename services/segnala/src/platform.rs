@@ -1,0 +1,256 @@
+//! Builds and runs the services: all four in one process (`segnala up`) or one
+//! (`segnala serve`), on SQLite and the in-process bus or on PostgreSQL and RabbitMQ.
+
+use std::{fmt, net::SocketAddr, path::Path, sync::Arc};
+
+use segnala_shared::{
+    config::{ConfigError, ExposeSecret, SecretString},
+    db::DatabaseTarget,
+    grpc::{ApiKeySettings, Authenticator, Role, ShutdownSignal},
+    messaging::{EmbeddedBus, RabbitMqSettings, RabbitMqTransport, Transport},
+    service::{Application, ServiceContext, StartupError},
+};
+use tokio::{net::TcpListener, sync::watch};
+
+use crate::settings::Settings;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServiceKind {
+    Intake,
+    Triage,
+    Tracking,
+    Status,
+}
+
+impl ServiceKind {
+    pub const ALL: [ServiceKind; 4] = [Self::Intake, Self::Triage, Self::Tracking, Self::Status];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Intake => segnala_intake::SERVICE_NAME,
+            Self::Triage => segnala_triage::SERVICE_NAME,
+            Self::Tracking => segnala_tracking::SERVICE_NAME,
+            Self::Status => segnala_status::SERVICE_NAME,
+        }
+    }
+
+    fn port(self, settings: &Settings) -> u16 {
+        match self {
+            Self::Intake => settings.listen.intake_port,
+            Self::Triage => settings.listen.triage_port,
+            Self::Tracking => settings.listen.tracking_port,
+            Self::Status => settings.listen.status_port,
+        }
+    }
+
+    async fn build(self, context: ServiceContext) -> Result<Application, StartupError> {
+        match self {
+            Self::Intake => segnala_intake::build(context).await,
+            Self::Triage => segnala_triage::build(context).await,
+            Self::Tracking => segnala_tracking::build(context).await,
+            Self::Status => segnala_status::build(context).await,
+        }
+    }
+}
+
+impl fmt::Display for ServiceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Running services that stop together.
+pub struct Platform {
+    applications: Vec<Application>,
+    embedded: bool,
+}
+
+impl Platform {
+    /// Builds `services` from `settings`. Without a bus URL they share one in-process bus,
+    /// which only works when they share this process.
+    pub async fn build(
+        settings: &Settings,
+        services: &[ServiceKind],
+    ) -> Result<Self, StartupError> {
+        let transport = transport(settings).await?;
+        let authenticator = Authenticator::new(settings.auth.api_keys.clone());
+        let mut applications = Vec::with_capacity(services.len());
+        for &kind in services {
+            let address = SocketAddr::new(settings.listen.host, kind.port(settings));
+            let listener = TcpListener::bind(address).await.map_err(|e| {
+                std::io::Error::new(e.kind(), format!("{kind}: cannot listen on {address}: {e}"))
+            })?;
+            let context = ServiceContext {
+                database: database_target(settings, kind),
+                transport: transport.clone(),
+                authenticator: authenticator.clone(),
+                listener,
+            };
+            applications.push(kind.build(context).await?);
+        }
+        Ok(Self {
+            applications,
+            embedded: settings.bus.url.is_none(),
+        })
+    }
+
+    pub fn applications(&self) -> &[Application] {
+        &self.applications
+    }
+
+    pub fn application(&self, kind: ServiceKind) -> Option<&Application> {
+        self.applications.iter().find(|a| a.name() == kind.name())
+    }
+
+    pub fn is_embedded(&self) -> bool {
+        self.embedded
+    }
+
+    /// Serves until `shutdown` resolves; every service then stops taking calls.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: ShutdownSignal,
+    ) -> Result<(), tonic::transport::Error> {
+        let (stop, stopped) = watch::channel(false);
+        let mut servers = tokio::task::JoinSet::new();
+        for application in self.applications {
+            let mut stopped = stopped.clone();
+            let signal: ShutdownSignal = Box::pin(async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            });
+            servers.spawn(application.run_until_stopped(signal));
+        }
+        tokio::select! {
+            _ = shutdown => {}
+            Some(finished) = servers.join_next() => {
+                // A server ended on its own: stop the others too, and report why.
+                let _ = stop.send(true);
+                servers.join_all().await;
+                return finished.unwrap_or(Ok(()));
+            }
+        }
+        let _ = stop.send(true);
+        for result in servers.join_all().await {
+            result?;
+        }
+        Ok(())
+    }
+}
+
+async fn transport(settings: &Settings) -> Result<Arc<dyn Transport>, StartupError> {
+    match &settings.bus.url {
+        Some(url) => {
+            let transport = RabbitMqTransport::connect(RabbitMqSettings {
+                url: url.clone(),
+                prefix: settings.bus.prefix.clone(),
+                prefetch: settings.bus.prefetch,
+                delivery_limit: settings.bus.delivery_limit,
+            })
+            .await?;
+            Ok(transport)
+        }
+        None => Ok(EmbeddedBus::new()),
+    }
+}
+
+fn database_target(settings: &Settings, kind: ServiceKind) -> DatabaseTarget {
+    match &settings.database.url {
+        Some(url) => DatabaseTarget::Postgres {
+            url: url.clone(),
+            schema: kind.name().to_owned(),
+            max_connections: settings.database.max_connections,
+        },
+        None => DatabaseTarget::Sqlite {
+            path: settings.data_dir.join(format!("{}.db", kind.name())),
+        },
+    }
+}
+
+/// `segnala serve` runs one service per process: the services must meet on a broker.
+pub fn require_broker(settings: &Settings) -> Result<(), ConfigError> {
+    if settings.bus.url.is_none() {
+        return Err(ConfigError::invalid(
+            "bus.url",
+            "`segnala serve` runs one service per process and needs RabbitMQ: set SEGNALA__BUS__URL (or use `segnala up`)",
+        ));
+    }
+    Ok(())
+}
+
+/// The file where embedded mode keeps its local admin key.
+pub fn local_key_path(data_dir: &Path) -> std::path::PathBuf {
+    data_dir.join("api-key")
+}
+
+/// With no keys configured, embedded mode makes one admin key for local use, keeps it
+/// in the data directory (readable by its owner only) and reuses it on later starts.
+pub fn ensure_local_key(settings: &mut Settings) -> std::io::Result<Option<std::path::PathBuf>> {
+    if !settings.auth.api_keys.is_empty() {
+        return Ok(None);
+    }
+    let path = local_key_path(&settings.data_dir);
+    let key = match std::fs::read_to_string(&path) {
+        Ok(existing) if existing.trim().len() >= 16 => existing.trim().to_owned(),
+        _ => {
+            std::fs::create_dir_all(&settings.data_dir)?;
+            let key: String = (0..32)
+                .map(|_| char::from(b"abcdefghijkmnpqrstuvwxyz23456789"[rand::random_range(0..32)]))
+                .collect();
+            write_private(&path, &key)?;
+            key
+        }
+    };
+    settings.auth.api_keys.push(ApiKeySettings {
+        name: "local-admin".into(),
+        role: Role::Admin,
+        key: SecretString::from(key),
+    });
+    Ok(Some(path))
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::{io::Write, os::unix::fs::OpenOptionsExt};
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(path)?;
+        file.write_all(contents.as_bytes())
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::write(path, contents)
+    }
+}
+
+/// Where the services of a platform listen, for people.
+pub fn describe(platform: &Platform, settings: &Settings) -> String {
+    let mut text = String::new();
+    if platform.is_embedded() {
+        text.push_str(&format!(
+            "Segnala is running embedded: SQLite files in {}, in-process event bus.\n",
+            settings.data_dir.display()
+        ));
+    } else {
+        text.push_str("Segnala is running on PostgreSQL and RabbitMQ.\n");
+    }
+    for application in platform.applications() {
+        text.push_str(&format!(
+            "  {:<9} gRPC  http://{}\n",
+            application.name(),
+            application.address()
+        ));
+    }
+    if let Some(url) = &settings.bus.url {
+        let shown = url
+            .expose_secret()
+            .split('@')
+            .next_back()
+            .unwrap_or_default();
+        text.push_str(&format!("  bus       {shown}\n"));
+    }
+    text
+}

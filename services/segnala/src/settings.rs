@@ -1,0 +1,177 @@
+//! The settings tree of a Segnala process. Defaults run everything embedded: SQLite
+//! files in `data_dir` and the in-process bus.
+
+use std::{net::IpAddr, path::PathBuf};
+
+use segnala_shared::{
+    config::{ConfigError, ExposeSecret, SecretString, Validate},
+    grpc::{ApiKeySettings, auth::validate_keys},
+    telemetry::TelemetrySettings,
+};
+use serde::Deserialize;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Where embedded mode keeps its SQLite files and its local API key.
+    pub data_dir: PathBuf,
+    pub database: DatabaseSettings,
+    pub bus: BusSettings,
+    pub listen: ListenSettings,
+    pub auth: AuthSettings,
+    pub telemetry: TelemetrySettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// A PostgreSQL URL. Absent: SQLite files in `data_dir`. Each service keeps its
+    /// tables in a schema named after it.
+    pub url: Option<SecretString>,
+    pub max_connections: u32,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BusSettings {
+    /// An AMQP URL. Absent: the in-process bus (only for `segnala up`).
+    pub url: Option<SecretString>,
+    /// Prepended to exchange and queue names, to share a broker.
+    pub prefix: String,
+    pub prefetch: u16,
+    /// Deliveries of one message before it is dead-lettered.
+    pub delivery_limit: u32,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ListenSettings {
+    pub host: IpAddr,
+    pub intake_port: u16,
+    pub triage_port: u16,
+    pub tracking_port: u16,
+    pub status_port: u16,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    pub api_keys: Vec<ApiKeySettings>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("segnala-data"),
+            database: DatabaseSettings::default(),
+            bus: BusSettings::default(),
+            listen: ListenSettings::default(),
+            auth: AuthSettings::default(),
+            telemetry: TelemetrySettings::default(),
+        }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            max_connections: 10,
+        }
+    }
+}
+
+impl Default for BusSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            prefix: String::new(),
+            prefetch: 64,
+            delivery_limit: 20,
+        }
+    }
+}
+
+impl Default for ListenSettings {
+    fn default() -> Self {
+        Self {
+            host: IpAddr::from([127, 0, 0, 1]),
+            intake_port: 50051,
+            triage_port: 50052,
+            tracking_port: 50053,
+            status_port: 50054,
+        }
+    }
+}
+
+impl Validate for Settings {
+    fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(url) = &self.database.url {
+            let url = url.expose_secret();
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return Err(ConfigError::invalid(
+                    "database.url",
+                    "must be a postgres:// URL",
+                ));
+            }
+        }
+        if self.database.max_connections == 0 {
+            return Err(ConfigError::invalid(
+                "database.max_connections",
+                "must be at least 1",
+            ));
+        }
+        if let Some(url) = &self.bus.url {
+            let url = url.expose_secret();
+            if !(url.starts_with("amqp://") || url.starts_with("amqps://")) {
+                return Err(ConfigError::invalid(
+                    "bus.url",
+                    "must be an amqp:// or amqps:// URL",
+                ));
+            }
+        }
+        if !self
+            .bus
+            .prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        {
+            return Err(ConfigError::invalid(
+                "bus.prefix",
+                "may hold only letters, digits, '.', '_' and '-'",
+            ));
+        }
+        if self.bus.prefetch == 0 {
+            return Err(ConfigError::invalid("bus.prefetch", "must be at least 1"));
+        }
+        if self.bus.delivery_limit == 0 {
+            return Err(ConfigError::invalid(
+                "bus.delivery_limit",
+                "must be at least 1",
+            ));
+        }
+        validate_keys(&self.auth.api_keys, "auth.api_keys")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_key_and_hide_secrets() {
+        let mut settings = Settings::default();
+        settings.bus.url = Some(SecretString::from("http://guest:s3cret@broker"));
+        let error = settings
+            .validate()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert_eq!(
+            error,
+            "configuration key `bus.url`: must be an amqp:// or amqps:// URL"
+        );
+        assert!(!format!("{settings:?}").contains("s3cret"));
+        assert!(Settings::default().validate().is_ok());
+    }
+}

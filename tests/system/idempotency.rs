@@ -1,0 +1,143 @@
+//! Test 2: the same request id twice makes one report; the same event delivered twice
+//! changes nothing.
+
+use std::time::Duration;
+
+use segnala::ServiceKind;
+use segnala_proto::{
+    status::v1::PublicState,
+    tracking::v1::{WorkOrderChanged, WorkOrderState},
+};
+use segnala_shared::{
+    config::SecretString,
+    messaging::{Envelope, RabbitMqSettings, RabbitMqTransport, Transport},
+};
+
+use crate::support::{Clients, RunningPlatform, TestEnv, clients::report_request};
+
+#[tokio::test]
+async fn the_same_request_id_twice_makes_one_report() {
+    let env = TestEnv::new().await;
+    let platform = RunningPlatform::start(&env.settings(), &[ServiceKind::Intake]).await;
+    let mut clients = Clients::connect(
+        &platform.url(ServiceKind::Intake),
+        &platform.url(ServiceKind::Intake),
+        None,
+    )
+    .await;
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let first = clients
+        .submit("Buca profonda in via Torino", &request_id)
+        .await;
+    let second = clients
+        .submit("Buca profonda in via Torino", &request_id)
+        .await;
+    assert_eq!(first, second, "a retry answers with the first report");
+
+    // Concurrent retries too.
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let mut attempts = Vec::new();
+    for _ in 0..8 {
+        let mut intake = clients.intake.clone();
+        let request = report_request("Rifiuti abbandonati in piazza", &request_id);
+        attempts.push(tokio::spawn(async move {
+            intake.create_report(request).await.map(|r| r.into_inner())
+        }));
+    }
+    let mut codes = std::collections::HashSet::new();
+    for attempt in attempts {
+        let response = attempt.await.expect("task").expect("accepted");
+        codes.insert(response.report.expect("report").tracking_code);
+    }
+    assert_eq!(codes.len(), 1, "concurrent retries make one report");
+
+    let intake_db = env.service_db(ServiceKind::Intake).await;
+    assert_eq!(
+        segnala_intake::store::count_reports(&intake_db)
+            .await
+            .expect("count"),
+        2
+    );
+    drop(platform);
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_same_event_delivered_twice_changes_nothing() {
+    let env = TestEnv::new().await;
+    let platform = RunningPlatform::start(&env.settings(), &ServiceKind::ALL).await;
+    let mut clients = Clients::connect(
+        &platform.url(ServiceKind::Intake),
+        &platform.url(ServiceKind::Status),
+        Some(&platform.url(ServiceKind::Tracking)),
+    )
+    .await;
+    let code = clients
+        .submit(
+            "Semaforo guasto all'incrocio",
+            &uuid::Uuid::new_v4().to_string(),
+        )
+        .await;
+    let before = clients
+        .wait_for_state(&code, PublicState::Assigned, Duration::from_secs(30))
+        .await;
+    let order = clients.work_orders_of(&code).await.remove(0);
+
+    // Replay the work order's creation: once with the same message id (the inbox must
+    // skip it), once as a new message with the same version (the projection must
+    // ignore it), and an older version that would move the status backwards.
+    let transport = RabbitMqTransport::connect(RabbitMqSettings {
+        url: SecretString::from(env.amqp_url.clone()),
+        prefix: env.prefix.clone(),
+        prefetch: 1,
+        delivery_limit: 20,
+    })
+    .await
+    .expect("connect");
+    let replay = WorkOrderChanged {
+        work_order: order.name.clone(),
+        reports: order.reports.clone(),
+        department: order.department.clone(),
+        state: WorkOrderState::Queued as i32,
+        previous_state: WorkOrderState::Unspecified as i32,
+        priority: order.priority,
+        change_time: order.create_time,
+        version: order.version,
+    };
+    let envelope = Envelope::new(&replay);
+    let stale = Envelope::new(&WorkOrderChanged {
+        version: 0,
+        state: WorkOrderState::Cancelled as i32,
+        ..replay.clone()
+    });
+    let outcomes = transport
+        .publish(&[
+            envelope.clone(),
+            envelope.clone(),
+            Envelope::new(&replay),
+            stale,
+        ])
+        .await;
+    assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+
+    // A sentinel report behind them: once it is assigned, status has handled the replays.
+    let sentinel = clients
+        .submit(
+            "Lampione spento in via Verdi",
+            &uuid::Uuid::new_v4().to_string(),
+        )
+        .await;
+    clients
+        .wait_for_state(&sentinel, PublicState::Assigned, Duration::from_secs(30))
+        .await;
+    let after = clients.status(&code).await.expect("still there");
+    assert_eq!(after.state, before.state);
+    assert_eq!(
+        after.timeline.len(),
+        before.timeline.len(),
+        "no timeline entry was added"
+    );
+    assert_eq!(clients.work_orders_of(&code).await.len(), 1);
+    drop(platform);
+    env.cleanup().await;
+}

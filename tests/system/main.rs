@@ -1,0 +1,16 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+//! System tests: the platform against the real PostgreSQL and RabbitMQ on the machine
+//! (`SEGNALA_TEST_DATABASE_URL`, `SEGNALA_TEST_AMQP_URL`). Each test makes its own
+//! database and its own exchange and queue prefix, listens on port 0, and waits for
+//! conditions rather than sleeping. Run them with `tests/run.sh`.
+
+mod support;
+
+mod bad_input;
+mod broker_restart;
+mod dead_letters;
+mod embedded;
+mod flow;
+mod idempotency;
+mod one_trace;

@@ -1,0 +1,13 @@
+//! What every system test needs: an isolated environment, a running platform, clients
+//! and patient assertions.
+
+#![allow(dead_code)]
+
+pub mod broker;
+pub mod clients;
+pub mod env;
+pub mod wait;
+
+pub use clients::Clients;
+pub use env::{RunningPlatform, TestEnv};
+pub use wait::eventually;
