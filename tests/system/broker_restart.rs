@@ -108,7 +108,7 @@ async fn every_report_arrives_once_across_a_broker_restart() {
     let mut assigned = 0;
     for code in &codes {
         let status = clients
-            .wait_for_state(&code, PublicState::Assigned, Duration::from_secs(60))
+            .wait_for_state(code, PublicState::Assigned, Duration::from_secs(60))
             .await;
         assert_eq!(
             status.timeline.len(),

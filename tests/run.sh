@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# Runs the whole Segnala test suite: unit, use-case and system tests, the last against
+# the real PostgreSQL and RabbitMQ of this machine.
+#
+#   tests/run.sh [nextest arguments…]      e.g. tests/run.sh -E 'test(outbox)'
+#
+# On a fresh Debian machine it installs and starts what is missing (run it as root or as
+# a user with sudo): PostgreSQL on 127.0.0.1:5432, RabbitMQ on 127.0.0.1:5672, Rust and
+# cargo-nextest. It then removes what interrupted earlier runs left behind (databases
+# named segnala_t_*, queues and exchanges named t_*) and runs `cargo nextest`.
+#
+# Environment:
+#   SEGNALA_TEST_DATABASE_URL  PostgreSQL URL of a role that may create databases
+#                              (default: the local postgres superuser; see below)
+#   SEGNALA_TEST_AMQP_URL      RabbitMQ URL (default amqp://guest:guest@127.0.0.1:5672/%2f)
+#   SEGNALA_RUN_TESTS=0        prepare everything, then stop before running the tests
+#
+# Both URLs are exported for the tests. For a preset URL that points to another host
+# nothing is installed or started (and, for RabbitMQ, nothing is cleaned up).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+readonly PG_WAIT_SECONDS=60
+readonly RABBIT_WAIT_SECONDS=90
+readonly PG_TEST_PASSWORD=segnala-test
+readonly TEST_DATABASE_PREFIX=segnala_t_
+readonly TEST_BROKER_PREFIX=t_
+
+log() { printf '%s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Runs a command as root: directly when we are root, through sudo otherwise.
+as_root() {
+    if [[ $(id -u) -eq 0 ]]; then
+        "$@"
+    else
+        sudo "$@"
+    fi
+}
+
+apt_updated=0
+apt_install() {
+    if [[ $apt_updated -eq 0 ]]; then
+        as_root apt-get update -qq
+        apt_updated=1
+    fi
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
+}
+
+# True when something accepts TCP connections on 127.0.0.1:$1.
+port_open() {
+    timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
+}
+
+# True when the URL in $1 names this machine (or names no host at all).
+is_local_url() {
+    local rest=${1#*://}
+    rest=${rest##*@}
+    local host=${rest%%[:/?]*}
+    [[ -z $host || $host == 127.0.0.1 || $host == localhost || $host == '[::1]' ]]
+}
+
+# ---------------------------------------------------------------------------------------
+# PostgreSQL
+
+pg_ready() {
+    if command -v pg_isready >/dev/null 2>&1; then
+        pg_isready -q -h 127.0.0.1 -p 5432
+    else
+        port_open 5432
+    fi
+}
+
+ensure_postgres() {
+    if pg_ready; then
+        log "postgres: running"
+        return
+    fi
+    if [[ ! -d /etc/postgresql ]] || [[ -z $(find /etc/postgresql -mindepth 1 -maxdepth 1) ]]; then
+        log "postgres: installing"
+        apt_install postgresql
+    fi
+    if ! pg_ready; then
+        local version
+        version=$(find /etc/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | head -n 1)
+        log "postgres: starting cluster $version/main"
+        as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+    fi
+    local waited=0
+    until pg_ready; do
+        ((waited < PG_WAIT_SECONDS)) || die "postgres: not ready on 127.0.0.1:5432 after ${PG_WAIT_SECONDS}s"
+        sleep 1
+        waited=$((waited + 1))
+    done
+    log "postgres: ready"
+}
+
+pg_can_connect() {
+    PGCONNECT_TIMEOUT=5 psql -w -X -q -At "$1" -c 'select 1' >/dev/null 2>&1
+}
+
+choose_database_url() {
+    if [[ -n ${SEGNALA_TEST_DATABASE_URL:-} ]]; then
+        pg_can_connect "$SEGNALA_TEST_DATABASE_URL" \
+            || die "postgres: cannot connect with the preset SEGNALA_TEST_DATABASE_URL"
+        return
+    fi
+    local url=postgres://postgres@127.0.0.1:5432/postgres
+    if ! pg_can_connect "$url"; then
+        # A fresh install asks for a password over TCP; set one through the local socket.
+        log "postgres: setting a password for the postgres role"
+        as_root runuser -u postgres -- psql -X -q -c "ALTER ROLE postgres PASSWORD '$PG_TEST_PASSWORD'" >/dev/null
+        url=postgres://postgres:$PG_TEST_PASSWORD@127.0.0.1:5432/postgres
+        pg_can_connect "$url" || die "postgres: cannot connect as postgres on 127.0.0.1:5432"
+    fi
+    SEGNALA_TEST_DATABASE_URL=$url
+}
+
+clean_databases() {
+    local url=$SEGNALA_TEST_DATABASE_URL
+    local sql_filter="starts_with(datname, '$TEST_DATABASE_PREFIX')"
+    local count
+    count=$(psql -w -X -q -At "$url" -c "select count(*) from pg_database where $sql_filter")
+    if [[ $count -eq 0 ]]; then
+        return
+    fi
+    log "postgres: dropping $count leftover test database(s)"
+    psql -w -X -q -At -v ON_ERROR_STOP=1 "$url" >/dev/null <<SQL || log "postgres: could not drop every leftover test database"
+select format('DROP DATABASE IF EXISTS %I WITH (FORCE)', datname)
+from pg_database where $sql_filter
+\gexec
+SQL
+}
+
+# ---------------------------------------------------------------------------------------
+# RabbitMQ
+
+ensure_rabbitmq() {
+    if port_open 5672; then
+        log "rabbitmq: running"
+        return
+    fi
+    if ! command -v rabbitmq-server >/dev/null 2>&1 && [[ ! -x /usr/sbin/rabbitmq-server ]]; then
+        log "rabbitmq: installing"
+        apt_install rabbitmq-server
+    fi
+    if ! port_open 5672; then
+        log "rabbitmq: starting"
+        as_root rabbitmq-server -detached || true
+    fi
+    local waited=0
+    until port_open 5672; do
+        ((waited < RABBIT_WAIT_SECONDS)) || die "rabbitmq: not ready on 127.0.0.1:5672 after ${RABBIT_WAIT_SECONDS}s"
+        sleep 1
+        waited=$((waited + 1))
+    done
+    log "rabbitmq: ready"
+}
+
+# The vhost named by the AMQP URL in $1: its path, percent-decoded; "/" when absent.
+amqp_vhost() {
+    local rest=${1#*://}
+    rest=${rest%%\?*}
+    if [[ $rest != */* ]]; then
+        printf '/'
+        return
+    fi
+    local path=${rest#*/}
+    if [[ -z $path ]]; then
+        printf '/'
+        return
+    fi
+    printf '%b' "${path//%/\\x}"
+}
+
+rabbitmqctl_() {
+    as_root rabbitmqctl "$@"
+}
+
+# Names (one a line, on stdin) as an Erlang list of binaries. Only plain names are
+# taken; others are skipped (queues then go the slower one-by-one way).
+erlang_binaries() {
+    local name first=1
+    printf '['
+    while IFS= read -r name; do
+        [[ $name =~ ^[A-Za-z0-9._:/-]+$ ]] || continue
+        if [[ $first -eq 0 ]]; then printf ','; fi
+        printf '<<"%s">>' "$name"
+        first=0
+    done
+    printf ']'
+}
+
+clean_broker() {
+    local vhost=$1 queues exchanges
+    queues=$(rabbitmqctl_ list_queues -q --no-table-headers -p "$vhost" name | grep "^$TEST_BROKER_PREFIX" || true)
+    exchanges=$(rabbitmqctl_ list_exchanges -q --no-table-headers -p "$vhost" name | grep "^$TEST_BROKER_PREFIX" || true)
+    if [[ -z $queues && -z $exchanges ]]; then
+        return
+    fi
+    # The vhost as an Erlang binary; empty when it is not a plain name.
+    local erl_vhost
+    erl_vhost=$(erlang_binaries <<<"$vhost")
+    erl_vhost=${erl_vhost#[}
+    erl_vhost=${erl_vhost%]}
+
+    if [[ -n $queues ]]; then
+        log "rabbitmq: deleting $(wc -l <<<"$queues") leftover test queue(s)"
+        # One broker call for all of them, then one call per queue for any left over.
+        if [[ -n $erl_vhost ]]; then
+            rabbitmqctl_ eval "
+                VHost = $erl_vhost,
+                [case rabbit_amqqueue:lookup(rabbit_misc:r(VHost, queue, N)) of
+                     {ok, Q} -> rabbit_amqqueue:delete(Q, false, false, <<\"tests/run.sh\">>);
+                     Missing -> Missing
+                 end || N <- $(erlang_binaries <<<"$queues")]." >/dev/null 2>&1 || true
+        fi
+        local queue
+        while IFS= read -r queue; do
+            rabbitmqctl_ delete_queue -q -p "$vhost" "$queue" </dev/null >/dev/null 2>&1 || true
+        done < <(rabbitmqctl_ list_queues -q --no-table-headers -p "$vhost" name | grep "^$TEST_BROKER_PREFIX" || true)
+    fi
+
+    if [[ -n $exchanges && -n $erl_vhost ]]; then
+        # rabbitmqctl has no delete_exchange; the broker's own API does it.
+        log "rabbitmq: deleting $(wc -l <<<"$exchanges") leftover test exchange(s)"
+        rabbitmqctl_ eval "
+            VHost = $erl_vhost,
+            [rabbit_exchange:delete(rabbit_misc:r(VHost, exchange, N), false, <<\"tests/run.sh\">>)
+             || N <- $(erlang_binaries <<<"$exchanges")]." >/dev/null 2>&1 \
+            || log "rabbitmq: could not delete leftover exchanges (harmless)"
+    fi
+}
+
+# ---------------------------------------------------------------------------------------
+# Rust toolchain and nextest
+
+ensure_cargo() {
+    if command -v cargo >/dev/null 2>&1; then
+        return
+    fi
+    if [[ -f $HOME/.cargo/env ]]; then
+        # shellcheck source=/dev/null
+        source "$HOME/.cargo/env"
+        command -v cargo >/dev/null 2>&1 && return
+    fi
+    die "rust: cargo not found; install the Rust toolchain (rustup, version 1.94 or newer) first"
+}
+
+ensure_nextest() {
+    if ! cargo nextest --version >/dev/null 2>&1; then
+        log "nextest: installing"
+        cargo install cargo-nextest --locked
+    fi
+    log "nextest: $(cargo nextest --version 2>/dev/null | head -n 1)"
+}
+
+# ---------------------------------------------------------------------------------------
+
+main() {
+    if [[ -z ${SEGNALA_TEST_DATABASE_URL:-} ]] || is_local_url "$SEGNALA_TEST_DATABASE_URL"; then
+        ensure_postgres
+    fi
+    command -v psql >/dev/null 2>&1 || apt_install postgresql-client
+    choose_database_url
+    export SEGNALA_TEST_DATABASE_URL
+    clean_databases
+    log "postgres: ready for tests"
+
+    SEGNALA_TEST_AMQP_URL=${SEGNALA_TEST_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/%2f}
+    export SEGNALA_TEST_AMQP_URL
+    if is_local_url "$SEGNALA_TEST_AMQP_URL"; then
+        ensure_rabbitmq
+        clean_broker "$(amqp_vhost "$SEGNALA_TEST_AMQP_URL")"
+    fi
+    log "rabbitmq: ready for tests"
+
+    ensure_cargo
+    ensure_nextest
+
+    if [[ ${SEGNALA_RUN_TESTS:-1} == 0 ]]; then
+        log "tests: skipped (SEGNALA_RUN_TESTS=0)"
+        exit 0
+    fi
+
+    log "tests: cargo nextest run --workspace --no-fail-fast $*"
+    exec cargo nextest run --workspace --no-fail-fast "$@"
+}
+
+main "$@"
