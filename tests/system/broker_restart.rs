@@ -9,7 +9,7 @@ use segnala_proto::status::v1::PublicState;
 use tokio::sync::Mutex;
 
 use crate::support::{
-    Clients, RunningPlatform, TestEnv, broker::OwnBroker, clients::report_request, eventually,
+    RunningPlatform, TestEnv, broker::OwnBroker, clients::report_request, eventually,
 };
 
 const REPORTS: usize = 500;
@@ -20,12 +20,7 @@ async fn every_report_arrives_once_across_a_broker_restart() {
     let broker = OwnBroker::start().await;
     let env = TestEnv::with_broker(broker.url()).await;
     let platform = RunningPlatform::start(&env.settings(), &ServiceKind::ALL).await;
-    let clients = Clients::connect(
-        &platform.url(ServiceKind::Intake),
-        &platform.url(ServiceKind::Status),
-        None,
-    )
-    .await;
+    let clients = platform.clients().await;
 
     let codes = Arc::new(Mutex::new(Vec::with_capacity(REPORTS)));
     let descriptions = [

@@ -7,7 +7,7 @@ use lapin::{BasicProperties, Connection, ConnectionProperties, options::BasicPub
 use segnala::ServiceKind;
 use segnala_proto::status::v1::PublicState;
 
-use crate::support::{Clients, RunningPlatform, TestEnv, eventually};
+use crate::support::{RunningPlatform, TestEnv, eventually};
 
 #[tokio::test]
 async fn poison_messages_are_dead_lettered_and_consumers_go_on() {
@@ -70,12 +70,7 @@ async fn poison_messages_are_dead_lettered_and_consumers_go_on() {
     }
 
     // And the next report goes through as usual.
-    let mut clients = Clients::connect(
-        &platform.url(ServiceKind::Intake),
-        &platform.url(ServiceKind::Status),
-        None,
-    )
-    .await;
+    let mut clients = platform.clients().await;
     let code = clients
         .submit(
             "Un ramo dell'albero è caduto in giardino",

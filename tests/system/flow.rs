@@ -6,6 +6,9 @@ use std::{process::Stdio, time::Duration};
 use segnala::ServiceKind;
 use segnala_proto::{status::v1::PublicState, tracking::v1::WorkOrderState};
 use tokio::process::{Child, Command};
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
 
 use crate::support::{Clients, RunningPlatform, TestEnv, eventually};
 
@@ -45,12 +48,7 @@ async fn assert_report_flows(clients: &mut Clients) {
 async fn a_report_reaches_status_with_its_department_and_a_work_order_in_one_process() {
     let env = TestEnv::new().await;
     let platform = RunningPlatform::start(&env.settings(), &ServiceKind::ALL).await;
-    let mut clients = Clients::connect(
-        &platform.url(ServiceKind::Intake),
-        &platform.url(ServiceKind::Status),
-        Some(&platform.url(ServiceKind::Tracking)),
-    )
-    .await;
+    let mut clients = platform.clients().await;
     assert_report_flows(&mut clients).await;
     drop(platform);
     env.cleanup().await;
@@ -94,14 +92,11 @@ async fn a_report_flows_through_four_separate_processes() {
     for (kind, process) in &mut processes {
         let url = process.url.clone();
         eventually(
-            &format!("{kind} answers health checks"),
-            Duration::from_secs(30),
+            &format!("{kind} reports SERVING"),
+            Duration::from_secs(60),
             || {
                 let url = url.clone();
-                async move {
-                    let endpoint = tonic::transport::Endpoint::from_shared(url).ok()?;
-                    endpoint.connect().await.ok().map(drop)
-                }
+                async move { serving(&url).await.then_some(()) }
             },
         )
         .await;
@@ -128,4 +123,19 @@ async fn a_report_flows_through_four_separate_processes() {
         let _ = process.child.kill().await;
     }
     env.cleanup().await;
+}
+
+/// Whether the server answers its health check with SERVING: it has migrated its
+/// database and declared its queues.
+async fn serving(url: &str) -> bool {
+    let Ok(endpoint) = tonic::transport::Endpoint::from_shared(url.to_owned()) else {
+        return false;
+    };
+    let Ok(channel) = endpoint.connect().await else {
+        return false;
+    };
+    HealthClient::new(channel)
+        .check(HealthCheckRequest::default())
+        .await
+        .is_ok_and(|r| r.into_inner().status() == ServingStatus::Serving)
 }

@@ -13,18 +13,14 @@ use segnala_shared::{
     messaging::{Envelope, RabbitMqSettings, RabbitMqTransport, Transport},
 };
 
-use crate::support::{Clients, RunningPlatform, TestEnv, clients::report_request};
+use crate::support::{RunningPlatform, TestEnv, clients::report_request};
 
 #[tokio::test]
 async fn the_same_request_id_twice_makes_one_report() {
     let env = TestEnv::new().await;
-    let platform = RunningPlatform::start(&env.settings(), &[ServiceKind::Intake]).await;
-    let mut clients = Clients::connect(
-        &platform.url(ServiceKind::Intake),
-        &platform.url(ServiceKind::Intake),
-        None,
-    )
-    .await;
+    let platform =
+        RunningPlatform::start(&env.settings(), &[ServiceKind::Intake, ServiceKind::Status]).await;
+    let mut clients = platform.clients().await;
     let request_id = uuid::Uuid::new_v4().to_string();
     let first = clients
         .submit("Buca profonda in via Torino", &request_id)
@@ -66,12 +62,7 @@ async fn the_same_request_id_twice_makes_one_report() {
 async fn the_same_event_delivered_twice_changes_nothing() {
     let env = TestEnv::new().await;
     let platform = RunningPlatform::start(&env.settings(), &ServiceKind::ALL).await;
-    let mut clients = Clients::connect(
-        &platform.url(ServiceKind::Intake),
-        &platform.url(ServiceKind::Status),
-        Some(&platform.url(ServiceKind::Tracking)),
-    )
-    .await;
+    let mut clients = platform.clients().await;
     let code = clients
         .submit(
             "Semaforo guasto all'incrocio",

@@ -8,7 +8,7 @@ use segnala::ServiceKind;
 use segnala_proto::status::v1::PublicState;
 use segnala_shared::telemetry::{self, TelemetrySettings};
 
-use crate::support::{Clients, RunningPlatform, TestEnv};
+use crate::support::{RunningPlatform, TestEnv};
 
 #[tokio::test]
 async fn one_trace_covers_the_report_across_all_four_services() {
@@ -21,12 +21,7 @@ async fn one_trace_covers_the_report_across_all_four_services() {
     .expect("telemetry installs once in this process");
     let env = TestEnv::new().await;
     let platform = RunningPlatform::start(&env.settings(), &ServiceKind::ALL).await;
-    let mut clients = Clients::connect(
-        &platform.url(ServiceKind::Intake),
-        &platform.url(ServiceKind::Status),
-        None,
-    )
-    .await;
+    let mut clients = platform.clients().await;
     let code = clients
         .submit(
             "Cassonetti stracolmi in via Dante",

@@ -84,16 +84,17 @@ pub fn init(
     service_name: &str,
     settings: &TelemetrySettings,
 ) -> Result<TelemetryGuard, TelemetryError> {
-    let exporter = if std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_some() {
-        Some(
-            opentelemetry_otlp::SpanExporter::builder()
-                .with_tonic()
-                .build()
-                .map_err(|e| TelemetryError::Exporter(e.to_string()))?,
-        )
-    } else {
-        None
-    };
+    let exporter =
+        if std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").is_ok_and(|v| !v.trim().is_empty()) {
+            Some(
+                opentelemetry_otlp::SpanExporter::builder()
+                    .with_tonic()
+                    .build()
+                    .map_err(|e| TelemetryError::Exporter(e.to_string()))?,
+            )
+        } else {
+            None
+        };
     let mut builder = SdkTracerProvider::builder().with_resource(resource(service_name));
     if let Some(exporter) = exporter {
         builder = builder.with_batch_exporter(exporter);

@@ -3,6 +3,8 @@ use std::{collections::HashMap, net::SocketAddr, time::Duration};
 use lapin::{Connection, ConnectionProperties, options::QueueDeclareOptions, types::FieldTable};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use segnala::{Platform, ServiceKind, Settings};
+
+use super::Clients;
 use segnala_shared::{
     config::SecretString,
     db::{self, DatabaseTarget},
@@ -206,6 +208,20 @@ impl RunningPlatform {
 
     pub fn url(&self, kind: ServiceKind) -> String {
         format!("http://{}", self.addresses[kind.name()])
+    }
+
+    /// Clients for the intake, status and (when running) tracking services.
+    pub async fn clients(&self) -> Clients {
+        let tracking = self
+            .addresses
+            .contains_key(ServiceKind::Tracking.name())
+            .then(|| self.url(ServiceKind::Tracking));
+        Clients::connect(
+            &self.url(ServiceKind::Intake),
+            &self.url(ServiceKind::Status),
+            tracking.as_deref(),
+        )
+        .await
     }
 }
 

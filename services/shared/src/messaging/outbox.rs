@@ -104,9 +104,10 @@ pub struct OutboxRelay {
     idle_poll: Duration,
 }
 
-/// How long a failed row waits: from 200 ms up to a minute.
+/// How long a failed row waits: from 200 ms up to ten seconds, so that events for a
+/// consumer that starts late, or a broker that comes back, move again promptly.
 const RETRY_FIRST: Duration = Duration::from_millis(200);
-const RETRY_CEILING: Duration = Duration::from_secs(60);
+const RETRY_CEILING: Duration = Duration::from_secs(10);
 
 impl OutboxRelay {
     /// Runs until the task is dropped.
