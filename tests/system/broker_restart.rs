@@ -102,8 +102,14 @@ async fn every_report_arrives_once_across_a_broker_restart() {
     );
     let mut assigned = 0;
     for code in &codes {
+        // Redeliveries after the restart may reorder events: wait for all three steps.
         let status = clients
-            .wait_for_state(code, PublicState::Assigned, Duration::from_secs(60))
+            .wait_until(
+                code,
+                "is assigned with its three steps",
+                Duration::from_secs(60),
+                |s| s.state == PublicState::Assigned as i32 && s.timeline.len() >= 3,
+            )
             .await;
         assert_eq!(
             status.timeline.len(),

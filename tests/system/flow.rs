@@ -23,7 +23,12 @@ async fn assert_report_flows(clients: &mut Clients) {
         )
         .await;
     let status = clients
-        .wait_for_state(&code, PublicState::Assigned, FLOW_TIMEOUT)
+        .wait_until(
+            &code,
+            "is assigned with its three steps",
+            FLOW_TIMEOUT,
+            |s| s.state == PublicState::Assigned as i32 && s.timeline.len() >= 3,
+        )
         .await;
     assert_eq!(status.department, "street_lighting");
     assert_eq!(status.tracking_code, code);

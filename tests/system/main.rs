@@ -14,3 +14,4 @@ mod embedded;
 mod flow;
 mod idempotency;
 mod one_trace;
+mod transport_failures;

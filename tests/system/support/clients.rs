@@ -81,14 +81,29 @@ impl Clients {
         state: PublicState,
         timeout: Duration,
     ) -> ReportStatus {
+        self.wait_until(code, &format!("is {state:?}"), timeout, |s| {
+            s.state == state as i32
+        })
+        .await
+    }
+
+    /// Waits until the report's public status satisfies `condition`.
+    pub async fn wait_until(
+        &self,
+        code: &str,
+        what: &str,
+        timeout: Duration,
+        condition: impl Fn(&ReportStatus) -> bool,
+    ) -> ReportStatus {
         let client = self.status.clone();
-        eventually(&format!("report {code} is {state:?}"), timeout, || {
+        let condition = &condition;
+        eventually(&format!("report {code} {what}"), timeout, || {
             let mut client = client.clone();
             let code = code.to_owned();
             async move {
                 fetch_status(&mut client, &code)
                     .await
-                    .filter(|s| s.state == state as i32)
+                    .filter(|s| condition(s))
             }
         })
         .await

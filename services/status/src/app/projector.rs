@@ -137,6 +137,11 @@ impl EventHandler<WorkOrderChanged> for Projector {
             row.work_order = Some(event.work_order.clone());
             row.work_order_version = event.version;
             row.state = state;
+            // The order's queue is where the report is now, even if the routing event
+            // that said so has not arrived yet.
+            if !event.department.is_empty() {
+                row.department = Some(event.department.clone());
+            }
             row.updated_at = row.updated_at.max(at);
             let entry = TimelineEntry {
                 time: at,
