@@ -65,9 +65,16 @@ impl Topology {
 }
 
 pub struct RabbitMqTransport {
+    broker: Broker,
+    publisher: Mutex<Option<PublisherChannel>>,
+}
+
+/// Where the broker is and what is declared on it; shared by the publisher and each
+/// consumer's reconnecting loop.
+#[derive(Clone)]
+struct Broker {
     settings: RabbitMqSettings,
     topology: Topology,
-    publisher: Mutex<Option<PublisherChannel>>,
 }
 
 struct PublisherChannel {
@@ -86,10 +93,11 @@ const LOCAL_ATTEMPTS: u32 = 5;
 impl RabbitMqTransport {
     /// Connects once to check the broker is there and declares the exchanges.
     pub async fn connect(settings: RabbitMqSettings) -> Result<Arc<Self>, TransportError> {
-        let topology = Topology::new(&settings.prefix);
         let transport = Self {
-            settings,
-            topology,
+            broker: Broker {
+                topology: Topology::new(&settings.prefix),
+                settings,
+            },
             publisher: Mutex::new(None),
         };
         let publisher = transport.open_publisher().await?;
@@ -98,24 +106,13 @@ impl RabbitMqTransport {
     }
 
     pub fn topology(&self) -> &Topology {
-        &self.topology
-    }
-
-    async fn open_connection(&self) -> Result<Connection, TransportError> {
-        let connecting = Connection::connect(
-            self.settings.url.expose_secret(),
-            ConnectionProperties::default(),
-        );
-        match tokio::time::timeout(BROKER_TIMEOUT, connecting).await {
-            Ok(connected) => connected.map_err(unreachable),
-            Err(_) => Err(TransportError::Unreachable("connecting timed out".into())),
-        }
+        &self.broker.topology
     }
 
     async fn open_publisher(&self) -> Result<PublisherChannel, TransportError> {
-        let connection = self.open_connection().await?;
+        let connection = self.broker.open_connection().await?;
         let channel = connection.create_channel().await.map_err(unreachable)?;
-        declare_exchanges(&channel, &self.topology)
+        declare_exchanges(&channel, &self.broker.topology)
             .await
             .map_err(unreachable)?;
         channel
@@ -126,6 +123,19 @@ impl RabbitMqTransport {
             _connection: connection,
             channel,
         })
+    }
+}
+
+impl Broker {
+    async fn open_connection(&self) -> Result<Connection, TransportError> {
+        let connecting = Connection::connect(
+            self.settings.url.expose_secret(),
+            ConnectionProperties::default(),
+        );
+        match tokio::time::timeout(BROKER_TIMEOUT, connecting).await {
+            Ok(connected) => connected.map_err(unreachable),
+            Err(_) => Err(TransportError::Unreachable("connecting timed out".into())),
+        }
     }
 
     async fn declare_consumer(
@@ -313,11 +323,11 @@ impl Transport for RabbitMqTransport {
 
     async fn subscribe(&self, subscription: Subscription) -> Result<TaskGuard, TransportError> {
         {
-            let connection = self.open_connection().await?;
+            let connection = self.broker.open_connection().await?;
             let channel = connection.create_channel().await.map_err(unreachable)?;
             let declared = tokio::time::timeout(
                 BROKER_TIMEOUT,
-                self.declare_consumer(&channel, &subscription),
+                self.broker.declare_consumer(&channel, &subscription),
             )
             .await;
             declared
@@ -325,10 +335,7 @@ impl Transport for RabbitMqTransport {
                 .map_err(unreachable)?;
             let _ = connection.close(200, "topology declared".into()).await;
         }
-        let this = RabbitConsumerTask {
-            settings: self.settings.clone(),
-        };
-        let task = tokio::spawn(async move { this.run(subscription).await });
+        let task = tokio::spawn(consume_forever(self.broker.clone(), subscription));
         Ok(TaskGuard::new(vec![task]))
     }
 }
@@ -348,7 +355,7 @@ impl RabbitMqTransport {
         let Some(publisher) = guard.as_ref() else {
             return vec![Err(TransportError::Unreachable("no channel".into())); batch.len()];
         };
-        let exchange = self.topology.exchange();
+        let exchange = self.broker.topology.exchange();
         let mut pending = Vec::with_capacity(batch.len());
         for envelope in batch {
             pending.push(
@@ -400,28 +407,17 @@ impl RabbitMqTransport {
 }
 
 /// The consuming loop of one subscription, reconnecting with back-off.
-struct RabbitConsumerTask {
-    settings: RabbitMqSettings,
-}
-
-impl RabbitConsumerTask {
-    async fn run(self, subscription: Subscription) {
-        let transport = RabbitMqTransport {
-            topology: Topology::new(&self.settings.prefix),
-            settings: self.settings,
-            publisher: Mutex::new(None),
-        };
-        let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
-        loop {
-            let mut connected = false;
-            if let Err(error) = transport.consume(&subscription, &mut connected).await {
-                tracing::warn!(consumer = %subscription.consumer, %error, "consumer lost the broker; reconnecting");
-            }
-            if connected {
-                backoff.reset();
-            }
-            tokio::time::sleep(backoff.next_delay()).await;
+async fn consume_forever(broker: Broker, subscription: Subscription) {
+    let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
+    loop {
+        let mut connected = false;
+        if let Err(error) = broker.consume(&subscription, &mut connected).await {
+            tracing::warn!(consumer = %subscription.consumer, %error, "consumer lost the broker; reconnecting");
         }
+        if connected {
+            backoff.reset();
+        }
+        tokio::time::sleep(backoff.next_delay()).await;
     }
 }
 
