@@ -11,6 +11,13 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     ]
 }
 
+/// A service's migrations: the messaging tables first, then its own.
+pub fn with_messaging_tables(own: Vec<Box<dyn MigrationTrait>>) -> Vec<Box<dyn MigrationTrait>> {
+    let mut all = migrations();
+    all.extend(own);
+    all
+}
+
 #[derive(DeriveIden)]
 pub(crate) enum Outbox {
     Table,

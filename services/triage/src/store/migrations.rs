@@ -6,9 +6,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        let mut migrations = messaging::migration::migrations();
-        migrations.push(Box::new(CreateDecisions));
-        migrations
+        messaging::migration::with_messaging_tables(vec![Box::new(CreateDecisions)])
     }
 }
 
