@@ -53,6 +53,17 @@ port_open() {
     timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
 }
 
+# Waits up to $1 seconds for the command after $2 to succeed; dies with message $2.
+wait_until() {
+    local seconds=$1 message=$2 waited=0
+    shift 2
+    until "$@"; do
+        ((waited < seconds)) || die "$message after ${seconds}s"
+        sleep 1
+        waited=$((waited + 1))
+    done
+}
+
 # True when the URL in $1 names this machine (or names no host at all).
 is_local_url() {
     local rest=${1#*://}
@@ -87,12 +98,7 @@ ensure_postgres() {
         log "postgres: starting cluster $version/main"
         as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
     fi
-    local waited=0
-    until pg_ready; do
-        ((waited < PG_WAIT_SECONDS)) || die "postgres: not ready on 127.0.0.1:5432 after ${PG_WAIT_SECONDS}s"
-        sleep 1
-        waited=$((waited + 1))
-    done
+    wait_until "$PG_WAIT_SECONDS" "postgres: not ready on 127.0.0.1:5432" pg_ready
     log "postgres: ready"
 }
 
@@ -149,12 +155,7 @@ ensure_rabbitmq() {
         log "rabbitmq: starting"
         as_root rabbitmq-server -detached || true
     fi
-    local waited=0
-    until port_open 5672; do
-        ((waited < RABBIT_WAIT_SECONDS)) || die "rabbitmq: not ready on 127.0.0.1:5672 after ${RABBIT_WAIT_SECONDS}s"
-        sleep 1
-        waited=$((waited + 1))
-    done
+    wait_until "$RABBIT_WAIT_SECONDS" "rabbitmq: not ready on 127.0.0.1:5672" port_open 5672
     log "rabbitmq: ready"
 }
 
