@@ -13,6 +13,8 @@
 #   SEGNALA_TEST_DATABASE_URL  PostgreSQL URL of a role that may create databases
 #                              (default: the local postgres superuser; see below)
 #   SEGNALA_TEST_AMQP_URL      RabbitMQ URL (default amqp://guest:guest@127.0.0.1:5672/%2f)
+#   SEGNALA_OPEN311_VENV       where the Open311 Python clients are installed
+#                              (default /var/tmp/segnala-open311-venv)
 #   SEGNALA_RUN_TESTS=0        prepare everything, then stop before running the tests
 #
 # Both URLs are exported for the tests. For a preset URL that points to another host
@@ -123,20 +125,38 @@ choose_database_url() {
     SEGNALA_TEST_DATABASE_URL=$url
 }
 
+# Test databases, queues and exchanges are named after the time their test began (the
+# first 12 hex digits of a UUID v7: milliseconds). Only those older than this are left
+# over; younger ones may belong to a run in progress beside this one.
+readonly LEFTOVER_AGE_MS=$((2 * 60 * 60 * 1000))
+
+# Reads names on stdin and prints those whose 12-hex-digit time after prefix $1 is old
+# enough (or unreadable: an older naming scheme).
+leftovers() {
+    local prefix=$1 name stamp now_ms
+    now_ms=$(($(date +%s) * 1000))
+    while IFS= read -r name; do
+        [[ $name == "$prefix"* ]] || continue
+        stamp=${name#"$prefix"}
+        stamp=${stamp:0:12}
+        if [[ ! $stamp =~ ^[0-9a-f]{12}$ ]] || ((now_ms - 16#$stamp > LEFTOVER_AGE_MS)); then
+            printf '%s\n' "$name"
+        fi
+    done
+}
+
 clean_databases() {
-    local url=$SEGNALA_TEST_DATABASE_URL
-    local sql_filter="starts_with(datname, '$TEST_DATABASE_PREFIX')"
-    local count
-    count=$(psql -w -X -q -At "$url" -c "select count(*) from pg_database where $sql_filter")
-    if [[ $count -eq 0 ]]; then
+    local url=$SEGNALA_TEST_DATABASE_URL names
+    names=$(psql -w -X -q -At "$url" -c "select datname from pg_database" | leftovers "$TEST_DATABASE_PREFIX")
+    if [[ -z $names ]]; then
         return
     fi
-    log "postgres: dropping $count leftover test database(s)"
-    psql -w -X -q -At -v ON_ERROR_STOP=1 "$url" >/dev/null <<SQL || log "postgres: could not drop every leftover test database"
-select format('DROP DATABASE IF EXISTS %I WITH (FORCE)', datname)
-from pg_database where $sql_filter
-\gexec
-SQL
+    log "postgres: dropping $(wc -l <<<"$names") leftover test database(s)"
+    local name
+    while IFS= read -r name; do
+        psql -w -X -q -At "$url" -c "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" >/dev/null \
+            || log "postgres: could not drop $name"
+    done <<<"$names"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -195,8 +215,8 @@ erlang_binaries() {
 
 clean_broker() {
     local vhost=$1 queues exchanges
-    queues=$(rabbitmqctl_ list_queues -q --no-table-headers -p "$vhost" name | grep "^$TEST_BROKER_PREFIX" || true)
-    exchanges=$(rabbitmqctl_ list_exchanges -q --no-table-headers -p "$vhost" name | grep "^$TEST_BROKER_PREFIX" || true)
+    queues=$(rabbitmqctl_ list_queues -q --no-table-headers -p "$vhost" name | leftovers "$TEST_BROKER_PREFIX")
+    exchanges=$(rabbitmqctl_ list_exchanges -q --no-table-headers -p "$vhost" name | leftovers "$TEST_BROKER_PREFIX")
     if [[ -z $queues && -z $exchanges ]]; then
         return
     fi
@@ -220,7 +240,7 @@ clean_broker() {
         local queue
         while IFS= read -r queue; do
             rabbitmqctl_ delete_queue -q -p "$vhost" "$queue" </dev/null >/dev/null 2>&1 || true
-        done < <(rabbitmqctl_ list_queues -q --no-table-headers -p "$vhost" name | grep "^$TEST_BROKER_PREFIX" || true)
+        done < <(rabbitmqctl_ list_queues -q --no-table-headers -p "$vhost" name | leftovers "$TEST_BROKER_PREFIX")
     fi
 
     if [[ -n $exchanges && -n $erl_vhost ]]; then
@@ -257,6 +277,33 @@ ensure_nextest() {
     log "nextest: $(cargo nextest --version 2>/dev/null | head -n 1)"
 }
 
+# The status pages are tested in a real headless browser: Debian's chromium.
+ensure_chromium() {
+    if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+        log "chromium: installing from the distribution's packages"
+        apt_install chromium fonts-dejavu-core
+    fi
+    log "chromium: $(chromium --version 2>/dev/null || chromium-browser --version 2>/dev/null)"
+}
+
+# ---------------------------------------------------------------------------------------
+# Open311 clients written by others (PyPI `georeport` and `three`), which the system
+# tests drive against the server.
+
+readonly OPEN311_VENV=${SEGNALA_OPEN311_VENV:-/var/tmp/segnala-open311-venv}
+
+ensure_open311_clients() {
+    if "$OPEN311_VENV/bin/python" -c 'import georeport, relaxml, simplejson' 2>/dev/null; then
+        log "open311 clients: ready in $OPEN311_VENV"
+        return
+    fi
+    command -v python3 >/dev/null 2>&1 || apt_install python3
+    python3 -m venv --help >/dev/null 2>&1 || apt_install python3-venv
+    log "open311 clients: installing georeport and three into $OPEN311_VENV"
+    python3 -m venv "$OPEN311_VENV" || { apt_install python3-venv && python3 -m venv "$OPEN311_VENV"; }
+    "$OPEN311_VENV/bin/pip" install --quiet georeport==0.3.1 three==0.8.0
+}
+
 # ---------------------------------------------------------------------------------------
 
 main() {
@@ -277,6 +324,10 @@ main() {
     fi
     log "rabbitmq: ready for tests"
 
+    ensure_open311_clients
+    export SEGNALA_OPEN311_VENV=$OPEN311_VENV
+
+    ensure_chromium
     ensure_cargo
     ensure_nextest
 

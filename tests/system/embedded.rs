@@ -4,7 +4,7 @@
 use std::{
     process::Stdio,
     sync::{
-        Arc,
+        Arc, OnceLock,
         atomic::{AtomicUsize, Ordering},
     },
     time::Duration,
@@ -28,6 +28,39 @@ use tokio::{
 
 use crate::support::{env::within, eventually};
 
+/// Free ports for this process's `segnala up`, so that runs side by side do not meet
+/// on the default ports; the only configuration the test gives.
+fn ports() -> &'static [(&'static str, u16)] {
+    static PORTS: OnceLock<Vec<(&'static str, u16)>> = OnceLock::new();
+    PORTS.get_or_init(|| {
+        [
+            "INTAKE",
+            "TRIAGE",
+            "TRACKING",
+            "STATUS",
+            "INTAKE_HTTP",
+            "STATUS_HTTP",
+        ]
+        .into_iter()
+        .map(|name| {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .expect("a free port");
+            (name, port)
+        })
+        .collect()
+    })
+}
+
+fn port(name: &str) -> u16 {
+    ports()
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, port)| *port)
+        .unwrap_or_default()
+}
+
 fn segnala(dir: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_segnala"));
     command.current_dir(dir).env("RUST_LOG", "warn");
@@ -36,6 +69,18 @@ fn segnala(dir: &std::path::Path) -> Command {
             command.env_remove(key);
         }
     }
+    for (name, port) in ports() {
+        command.env(format!("SEGNALA__LISTEN__{name}_PORT"), port.to_string());
+    }
+    command
+        .env(
+            "SEGNALA_INTAKE_URL",
+            format!("http://127.0.0.1:{}", port("INTAKE")),
+        )
+        .env(
+            "SEGNALA_STATUS_URL",
+            format!("http://127.0.0.1:{}", port("STATUS")),
+        );
     command
 }
 

@@ -94,6 +94,7 @@ async fn the_same_event_delivered_twice_changes_nothing() {
         priority: order.priority,
         change_time: order.create_time,
         version: order.version,
+        ..Default::default()
     };
     let envelope = Envelope::new(&replay);
     let stale = Envelope::new(&WorkOrderChanged {

@@ -8,10 +8,20 @@
 mod support;
 
 mod bad_input;
+mod batches;
+mod bench;
 mod broker_restart;
+mod channels;
+mod crew;
 mod dead_letters;
 mod embedded;
 mod flow;
 mod idempotency;
 mod one_trace;
+mod open311;
+mod open311_clients;
+mod status_pages;
+mod status_read_model;
+mod tracking;
 mod transport_failures;
+mod triage;

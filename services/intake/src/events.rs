@@ -17,6 +17,12 @@ pub fn report_received(report: &Report) -> ReportReceived {
         language_code: report.language_code.clone().unwrap_or_default(),
         receive_time: Some(to_timestamp(report.created_at)),
         version: 1,
+        media_urls: report.media_urls.clone(),
+        attributes: report
+            .attributes
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
     }
 }
 

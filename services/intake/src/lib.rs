@@ -3,10 +3,16 @@
 //! reporter's contact apart, and announces `ReportReceived` through the outbox.
 
 pub mod app;
+pub mod channels;
 pub mod domain;
 mod events;
 mod grpc;
+pub mod http;
+pub mod settings;
 pub mod store;
+mod upstream;
+
+use std::sync::Arc;
 
 use segnala_shared::{
     db,
@@ -15,26 +21,76 @@ use segnala_shared::{
     service::{Application, ServiceContext, StartupError},
 };
 
+pub use settings::IntakeSettings;
+
 pub const SERVICE_NAME: &str = "intake";
 
-/// Builds the intake service: database, outbox relay and gRPC API.
-pub async fn build(context: ServiceContext) -> Result<Application, StartupError> {
+/// Builds the intake service: database, outbox relay, gRPC API and HTTP surface.
+pub async fn build(
+    context: ServiceContext,
+    settings: IntakeSettings,
+) -> Result<Application, StartupError> {
     let db = db::connect_and_migrate::<store::Migrator>(&context.database).await?;
     let outbox = Outbox::new();
-    let reports = app::Reports::new(db.clone(), outbox.clone());
+    let public_url = match (&settings.public_url, &context.http_listener) {
+        (url, _) if !url.is_empty() => url.trim_end_matches('/').to_owned(),
+        (_, Some(listener)) => format!("http://{}", listener.local_addr()?),
+        (_, None) => String::new(),
+    };
+    let reports = app::Reports::new(db.clone(), outbox.clone(), format!("{public_url}/media"));
+    let triage = upstream::connect(&settings.triage_url, "intake.triage_url")
+        .map_err(StartupError::Config)?;
+    let status = upstream::connect(&settings.status_url, "intake.status_url")
+        .map_err(StartupError::Config)?;
+    let catalog: Arc<dyn app::ServiceCatalog> = Arc::new(upstream::triage::TriageCatalog::new(
+        triage,
+        settings.language.clone(),
+    ));
+    let open311 = http::open311::Open311 {
+        reports: reports.clone(),
+        catalog: catalog.clone(),
+        statuses: upstream::status::StatusClient::new(status),
+        authenticator: context.authenticator.clone(),
+        jurisdiction_id: settings.jurisdiction_id.clone(),
+        endpoint_url: format!("{public_url}/open311/v2"),
+        max_media_bytes: settings.max_media_bytes,
+        per_key: http::rate_limit::KeyedLimiter::per_minute(settings.rate_limit.per_key_per_minute),
+        per_address: http::rate_limit::KeyedLimiter::per_minute(
+            settings.rate_limit.per_address_per_minute,
+        ),
+    };
+    let channels = channels::Channels::new(
+        db.clone(),
+        reports.clone(),
+        settings.channels,
+        context.public_url.clone(),
+    );
+    let startup = |e: reqwest::Error| StartupError::Config(format!("HTTP client: {e}"));
+    let delivery_worker = channels.delivery_worker().map_err(startup)?;
+    let mastodon_poller = channels.mastodon_poller().map_err(startup)?;
     let server = GrpcServer::new(
         grpc::policy(),
         context.authenticator.clone(),
         segnala_proto::FILE_DESCRIPTOR_SET,
     )
-    .add_service(grpc::server(reports));
-    Application::start(
+    .add_service(grpc::server(
+        reports.clone(),
+        catalog,
+        settings.max_media_bytes,
+    ));
+    let mut application = Application::start(
         SERVICE_NAME,
         context,
         db,
         outbox,
-        EventHandlers::new(),
+        channels.handlers(EventHandlers::new()),
         server,
     )
-    .await
+    .await?
+    .with_http(http::router(open311, reports, &channels));
+    application.spawn_task(delivery_worker.run());
+    if let Some(poller) = mastodon_poller {
+        application.spawn_task(poller);
+    }
+    Ok(application)
 }

@@ -43,12 +43,28 @@ impl ServiceKind {
         }
     }
 
-    async fn build(self, context: ServiceContext) -> Result<Application, StartupError> {
+    /// The port of the service's web surface, for those that have one.
+    fn http_port(self, settings: &Settings) -> Option<u16> {
         match self {
-            Self::Intake => segnala_intake::build(context).await,
-            Self::Triage => segnala_triage::build(context).await,
-            Self::Tracking => segnala_tracking::build(context).await,
-            Self::Status => segnala_status::build(context).await,
+            Self::Intake => Some(settings.listen.intake_http_port),
+            Self::Status => Some(settings.listen.status_http_port),
+            Self::Triage | Self::Tracking => None,
+        }
+    }
+
+    async fn build(
+        self,
+        context: ServiceContext,
+        settings: &Settings,
+        addresses: &[(ServiceKind, SocketAddr)],
+    ) -> Result<Application, StartupError> {
+        match self {
+            Self::Intake => {
+                segnala_intake::build(context, intake_settings(settings, addresses)).await
+            }
+            Self::Triage => segnala_triage::build(context, settings.triage.clone()).await,
+            Self::Tracking => segnala_tracking::build(context, settings.tracking.clone()).await,
+            Self::Status => segnala_status::build(context, settings.status.clone()).await,
         }
     }
 }
@@ -75,18 +91,33 @@ impl Platform {
         let transport = transport(settings).await?;
         let authenticator = Authenticator::new(settings.auth.api_keys.clone());
         let mut applications = Vec::with_capacity(services.len());
+        let mut http_listeners = Vec::with_capacity(services.len());
         for &kind in services {
-            let address = SocketAddr::new(settings.listen.host, kind.port(settings));
-            let listener = TcpListener::bind(address).await.map_err(|e| {
-                std::io::Error::new(e.kind(), format!("{kind}: cannot listen on {address}: {e}"))
-            })?;
+            http_listeners.push(match kind.http_port(settings) {
+                Some(port) => Some(bind(settings, kind, port).await?),
+                None => None,
+            });
+        }
+        let public_url = public_url(settings, services, &http_listeners);
+        // Every gRPC port first, so that a service can be told where the others listen.
+        let mut listeners = Vec::with_capacity(services.len());
+        let mut addresses = Vec::with_capacity(services.len());
+        for &kind in services {
+            let listener = bind(settings, kind, kind.port(settings)).await?;
+            addresses.push((kind, listener.local_addr()?));
+            listeners.push(listener);
+        }
+        for ((&kind, http_listener), listener) in services.iter().zip(http_listeners).zip(listeners)
+        {
             let context = ServiceContext {
                 database: database_target(settings, kind),
                 transport: transport.clone(),
                 authenticator: authenticator.clone(),
                 listener,
+                http_listener,
+                public_url: public_url.clone(),
             };
-            applications.push(kind.build(context).await?);
+            applications.push(kind.build(context, settings, &addresses).await?);
         }
         Ok(Self {
             applications,
@@ -134,6 +165,62 @@ impl Platform {
             result?;
         }
         Ok(())
+    }
+}
+
+/// Intake's settings, with the gRPC URLs of triage and status filled in when they run
+/// in this process and none is configured.
+fn intake_settings(
+    settings: &Settings,
+    addresses: &[(ServiceKind, SocketAddr)],
+) -> segnala_intake::IntakeSettings {
+    let mut intake = settings.intake.clone();
+    let url_of = |wanted: ServiceKind| {
+        addresses
+            .iter()
+            .find(|(kind, _)| *kind == wanted)
+            .map(|(_, address)| format!("http://{address}"))
+    };
+    if intake.triage_url.is_empty()
+        && let Some(url) = url_of(ServiceKind::Triage)
+    {
+        intake.triage_url = url;
+    }
+    if intake.status_url.is_empty()
+        && let Some(url) = url_of(ServiceKind::Status)
+    {
+        intake.status_url = url;
+    }
+    intake
+}
+
+async fn bind(settings: &Settings, kind: ServiceKind, port: u16) -> std::io::Result<TcpListener> {
+    let address = SocketAddr::new(settings.listen.host, port);
+    TcpListener::bind(address).await.map_err(|e| {
+        std::io::Error::new(e.kind(), format!("{kind}: cannot listen on {address}: {e}"))
+    })
+}
+
+/// The configured public URL or, when there is none, the status pages' own address.
+fn public_url(
+    settings: &Settings,
+    services: &[ServiceKind],
+    http_listeners: &[Option<TcpListener>],
+) -> String {
+    if !settings.public_url.is_empty() {
+        return settings.public_url.trim_end_matches('/').to_owned();
+    }
+    let status_address = services
+        .iter()
+        .zip(http_listeners)
+        .find(|(kind, _)| **kind == ServiceKind::Status)
+        .and_then(|(_, listener)| listener.as_ref()?.local_addr().ok());
+    match status_address {
+        Some(address) => format!("http://{address}"),
+        None => format!(
+            "http://{}:{}",
+            settings.listen.host, settings.listen.status_http_port
+        ),
     }
 }
 
@@ -204,11 +291,13 @@ pub fn ensure_local_key(settings: &mut Settings) -> std::io::Result<Option<std::
         name: "local-admin".into(),
         role: Role::Admin,
         key: SecretString::from(key),
+        departments: Vec::new(),
     });
     Ok(Some(path))
 }
 
-fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+/// Writes `contents` to `path`, readable and writable by its owner only.
+pub fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::{io::Write, os::unix::fs::OpenOptionsExt};
@@ -243,6 +332,9 @@ pub fn describe(platform: &Platform, settings: &Settings) -> String {
             application.name(),
             application.address()
         ));
+        if let Some(address) = application.http_address() {
+            text.push_str(&format!("  {:<9} HTTP  http://{address}\n", ""));
+        }
     }
     if let Some(url) = &settings.bus.url {
         let shown = url

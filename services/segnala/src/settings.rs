@@ -3,11 +3,15 @@
 
 use std::{net::IpAddr, path::PathBuf};
 
+use segnala_intake::IntakeSettings;
 use segnala_shared::{
     config::{ConfigError, ExposeSecret, SecretString, Validate},
     grpc::{ApiKeySettings, auth::validate_keys},
     telemetry::TelemetrySettings,
 };
+use segnala_status::StatusSettings;
+use segnala_tracking::TrackingSettings;
+use segnala_triage::TriageSettings;
 use serde::Deserialize;
 
 #[derive(Clone, Debug, Deserialize)]
@@ -20,6 +24,13 @@ pub struct Settings {
     pub listen: ListenSettings,
     pub auth: AuthSettings,
     pub telemetry: TelemetrySettings,
+    /// Where citizens reach the public status pages; links in replies point there.
+    /// Empty: the status service's own HTTP address.
+    pub public_url: String,
+    pub intake: IntakeSettings,
+    pub triage: TriageSettings,
+    pub tracking: TrackingSettings,
+    pub status: StatusSettings,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -51,6 +62,10 @@ pub struct ListenSettings {
     pub triage_port: u16,
     pub tracking_port: u16,
     pub status_port: u16,
+    /// Open311 and the channels' webhooks.
+    pub intake_http_port: u16,
+    /// The public status pages, feeds and JSON.
+    pub status_http_port: u16,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -68,6 +83,11 @@ impl Default for Settings {
             listen: ListenSettings::default(),
             auth: AuthSettings::default(),
             telemetry: TelemetrySettings::default(),
+            public_url: String::new(),
+            intake: IntakeSettings::default(),
+            triage: TriageSettings::default(),
+            tracking: TrackingSettings::default(),
+            status: StatusSettings::default(),
         }
     }
 }
@@ -100,6 +120,8 @@ impl Default for ListenSettings {
             triage_port: 50052,
             tracking_port: 50053,
             status_port: 50054,
+            intake_http_port: 8081,
+            status_http_port: 8080,
         }
     }
 }
@@ -150,7 +172,20 @@ impl Validate for Settings {
                 "must be at least 1",
             ));
         }
-        validate_keys(&self.auth.api_keys, "auth.api_keys")
+        if !(self.public_url.is_empty()
+            || self.public_url.starts_with("http://")
+            || self.public_url.starts_with("https://"))
+        {
+            return Err(ConfigError::invalid(
+                "public_url",
+                "must be an http:// or https:// URL",
+            ));
+        }
+        validate_keys(&self.auth.api_keys, "auth.api_keys")?;
+        self.intake.validate()?;
+        self.triage.validate()?;
+        self.tracking.validate()?;
+        self.status.validate()
     }
 }
 

@@ -3,9 +3,12 @@
 
 pub mod config;
 pub mod db;
+pub mod delivery;
 pub mod error;
 pub mod grpc;
+pub mod http;
 pub mod messaging;
+pub mod request_id;
 pub mod service;
 pub mod telemetry;
 pub mod time;

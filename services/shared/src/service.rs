@@ -1,7 +1,7 @@
 //! The common shape of a running service: its database, its messaging tasks (outbox
 //! relay, inbox consumer) and its gRPC server, built once and run until stopped.
 
-use std::{net::SocketAddr, sync::Arc};
+use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio::net::TcpListener;
@@ -21,6 +21,10 @@ pub struct ServiceContext {
     pub authenticator: Authenticator,
     /// Bound already, so that port 0 works and the caller knows the port.
     pub listener: TcpListener,
+    /// For the services with a web surface (intake, status); bound already too.
+    pub http_listener: Option<TcpListener>,
+    /// Where citizens reach the public status pages, such as "https://segnala.comune.it".
+    pub public_url: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +46,8 @@ pub struct Application {
     db: DatabaseConnection,
     server: GrpcServer,
     listener: TcpListener,
+    http: Option<(TcpListener, axum::Router)>,
+    http_listener: Option<TcpListener>,
     tasks: TaskGuard,
 }
 
@@ -79,8 +85,31 @@ impl Application {
             db,
             server,
             listener: context.listener,
+            http: None,
+            http_listener: context.http_listener,
             tasks,
         })
+    }
+
+    /// Serves `router` on the context's HTTP listener beside the gRPC server. Without an
+    /// HTTP listener the service runs gRPC only.
+    pub fn with_http(mut self, router: axum::Router) -> Self {
+        if let Some(listener) = self.http_listener.take() {
+            self.http = Some((listener, router));
+        }
+        self
+    }
+
+    /// Where the HTTP surface listens, when the service has one.
+    pub fn http_address(&self) -> Option<SocketAddr> {
+        self.http
+            .as_ref()
+            .and_then(|(listener, _)| listener.local_addr().ok())
+    }
+
+    /// Runs `task` until the service stops.
+    pub fn spawn_task(&mut self, task: impl Future<Output = ()> + Send + 'static) {
+        self.tasks.push(tokio::spawn(task));
     }
 
     pub fn name(&self) -> &'static str {
@@ -105,7 +134,37 @@ impl Application {
         self,
         shutdown: ShutdownSignal,
     ) -> Result<(), tonic::transport::Error> {
-        let result = self.server.serve(self.listener, shutdown).await;
+        let Some((http_listener, router)) = self.http else {
+            let result = self.server.serve(self.listener, shutdown).await;
+            drop(self.tasks);
+            return result;
+        };
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let signal = |mut stopped: tokio::sync::watch::Receiver<bool>| -> ShutdownSignal {
+            Box::pin(async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            })
+        };
+        let http = tokio::spawn(crate::http::serve(
+            http_listener,
+            router,
+            signal(stopped.clone()),
+        ));
+        let grpc = self.server.serve(self.listener, signal(stopped));
+        tokio::pin!(grpc);
+        let result = tokio::select! {
+            _ = shutdown => {
+                let _ = stop.send(true);
+                grpc.await
+            }
+            result = &mut grpc => {
+                let _ = stop.send(true);
+                result
+            }
+        };
+        if let Ok(Err(error)) = http.await {
+            tracing::error!(service = self.name, %error, "HTTP server failed");
+        }
         drop(self.tasks);
         result
     }

@@ -1,4 +1,4 @@
-//! The gRPC edge of status. Public: no credentials needed.
+//! The gRPC edge of status. Reading is public: no credentials needed.
 
 use segnala_proto::status::v1::{
     self as pb,
@@ -7,23 +7,26 @@ use segnala_proto::status::v1::{
 use segnala_shared::{
     AppError,
     grpc::{Access, MethodPolicy, into_status},
-    time::to_timestamp,
+    time::from_timestamp,
     tracking_code::TrackingCode,
 };
 use tonic::{Request, Response, Status};
 
-use crate::{
-    app::Statuses,
-    domain::{PublicState, ReportStatus},
-};
+use crate::{app::Statuses, convert, domain::PublicState, store::StatusFilter};
 
 const DOMAIN: &str = "status.segnala";
+const SERVICE: &str = "/segnala.status.v1.StatusService/";
 
 pub fn policy() -> MethodPolicy {
-    MethodPolicy::new().allow(
-        "/segnala.status.v1.StatusService/GetReportStatus",
-        Access::Public,
-    )
+    [
+        "GetReportStatus",
+        "BatchGetReportStatuses",
+        "ListReportStatuses",
+    ]
+    .into_iter()
+    .fold(MethodPolicy::new(), |policy, method| {
+        policy.allow(&format!("{SERVICE}{method}"), Access::Public)
+    })
 }
 
 pub fn server(statuses: Statuses) -> StatusServiceServer<StatusApi> {
@@ -34,6 +37,12 @@ pub struct StatusApi {
     statuses: Statuses,
 }
 
+fn reply<T>(result: Result<T, AppError>) -> Result<Response<T>, Status> {
+    result
+        .map(Response::new)
+        .map_err(|e| into_status(e, DOMAIN))
+}
+
 #[tonic::async_trait]
 impl StatusService for StatusApi {
     async fn get_report_status(
@@ -41,49 +50,110 @@ impl StatusService for StatusApi {
         request: Request<pb::GetReportStatusRequest>,
     ) -> Result<Response<pb::GetReportStatusResponse>, Status> {
         let tracking_code = request.into_inner().tracking_code;
-        let result = async {
-            let code = TrackingCode::parse(&tracking_code)
-                .map_err(|e| AppError::invalid("tracking_code", e.to_string()))?;
-            self.statuses.get(&code).await
-        }
-        .await;
-        let status = result.map_err(|e| into_status(e, DOMAIN))?;
-        Ok(Response::new(pb::GetReportStatusResponse {
-            status: Some(to_proto(status)),
+        reply(
+            async {
+                let code = TrackingCode::parse(&tracking_code)
+                    .map_err(|e| AppError::invalid("tracking_code", e.to_string()))?;
+                let status = self.statuses.get(&code).await?;
+                Ok(pb::GetReportStatusResponse {
+                    status: Some(convert::status(status)),
+                })
+            }
+            .await,
+        )
+    }
+
+    async fn batch_get_report_statuses(
+        &self,
+        request: Request<pb::BatchGetReportStatusesRequest>,
+    ) -> Result<Response<pb::BatchGetReportStatusesResponse>, Status> {
+        let codes = request.into_inner().tracking_codes;
+        reply(self.statuses.batch_get(&codes).await.map(|statuses| {
+            pb::BatchGetReportStatusesResponse {
+                statuses: statuses.into_iter().map(convert::status).collect(),
+            }
         }))
     }
-}
 
-fn to_proto(status: ReportStatus) -> pb::ReportStatus {
-    pb::ReportStatus {
-        name: format!("reports/{}/status", status.tracking_code),
-        tracking_code: status.tracking_code,
-        state: state(status.state) as i32,
-        department: status.department.unwrap_or_default(),
-        category: status.category.unwrap_or_default(),
-        timeline: status
-            .timeline
-            .into_iter()
-            .map(|entry| pb::TimelineEntry {
-                time: Some(to_timestamp(entry.time)),
-                state: state(entry.state) as i32,
-                message: entry.message,
-            })
-            .collect(),
-        create_time: Some(to_timestamp(status.created_at)),
-        update_time: Some(to_timestamp(status.updated_at)),
+    async fn list_report_statuses(
+        &self,
+        request: Request<pb::ListReportStatusesRequest>,
+    ) -> Result<Response<pb::ListReportStatusesResponse>, Status> {
+        let request = request.into_inner();
+        reply(
+            async {
+                let filter = list_filter(&request)?;
+                let page_size = page_size(request.page_size)?;
+                let page = self
+                    .statuses
+                    .list(&filter, page_size, &request.page_token)
+                    .await?;
+                Ok(pb::ListReportStatusesResponse {
+                    statuses: page.items.into_iter().map(convert::status).collect(),
+                    next_page_token: page.next_page_token,
+                })
+            }
+            .await,
+        )
     }
 }
 
-fn state(state: PublicState) -> pb::PublicState {
-    match state {
-        PublicState::Received => pb::PublicState::Received,
-        PublicState::InReview => pb::PublicState::InReview,
-        PublicState::Assigned => pb::PublicState::Assigned,
-        PublicState::InProgress => pb::PublicState::InProgress,
-        PublicState::Resolved => pb::PublicState::Resolved,
-        PublicState::Closed => pb::PublicState::Closed,
-        PublicState::Duplicate => pb::PublicState::Duplicate,
-        PublicState::Rejected => pb::PublicState::Rejected,
+pub fn page_size(page_size: i32) -> Result<u64, AppError> {
+    u64::try_from(page_size).map_err(|_| AppError::invalid("page_size", "must not be negative"))
+}
+
+fn non_empty(text: &str) -> Option<String> {
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+/// The states asked for: the listed ones, narrowed to open or closed ones.
+pub fn states_filter(states: &[i32], openness: pb::Openness) -> Result<Vec<PublicState>, AppError> {
+    let mut wanted = Vec::new();
+    for (i, value) in states.iter().enumerate() {
+        let state = pb::PublicState::try_from(*value)
+            .ok()
+            .and_then(convert::state_from_proto)
+            .ok_or_else(|| AppError::invalid(format!("states[{i}]"), "is not a public state"))?;
+        wanted.push(state);
     }
+    if wanted.is_empty() {
+        wanted = PublicState::ALL.to_vec();
+    }
+    let all_wanted = wanted.len() == PublicState::ALL.len();
+    wanted.retain(|state| match openness {
+        pb::Openness::Unspecified => true,
+        pb::Openness::Open => state.is_open(),
+        pb::Openness::Closed => !state.is_open(),
+    });
+    if all_wanted && openness == pb::Openness::Unspecified {
+        wanted.clear();
+    } else if wanted.is_empty() {
+        return Err(AppError::invalid(
+            "openness",
+            "no state asked for is of this openness",
+        ));
+    }
+    Ok(wanted)
+}
+
+fn list_filter(request: &pb::ListReportStatusesRequest) -> Result<StatusFilter, AppError> {
+    let openness = pb::Openness::try_from(request.openness)
+        .map_err(|_| AppError::invalid("openness", "is not a known openness"))?;
+    let time = |field: &str, value: &Option<prost_types::Timestamp>| match value {
+        None => Ok(None),
+        Some(t) => from_timestamp(Some(t))
+            .map(Some)
+            .ok_or_else(|| AppError::invalid(field, "is not a valid time")),
+    };
+    Ok(StatusFilter {
+        department: non_empty(&request.department),
+        service_code: non_empty(&request.service_code),
+        zone: non_empty(&request.zone),
+        incident: None,
+        states: states_filter(&request.states, openness)?,
+        created_after: time("created_after", &request.created_after)?,
+        created_before: time("created_before", &request.created_before)?,
+        updated_after: time("updated_after", &request.updated_after)?,
+        updated_before: time("updated_before", &request.updated_before)?,
+    })
 }

@@ -1,13 +1,19 @@
 //! Status: the public view of every report, fed only by events and holding no
-//! personal data: state, department and a timeline per tracking code.
+//! personal data: state, department, expected date and a timeline per tracking code.
 
 pub mod app;
+mod convert;
 pub mod domain;
 mod grpc;
+pub mod i18n;
+pub mod settings;
 pub mod store;
+mod web;
 
 use segnala_proto::{
-    intake::v1::ReportReceived, tracking::v1::WorkOrderChanged, triage::v1::ReportRouted,
+    intake::v1::ReportReceived,
+    tracking::v1::WorkOrderChanged,
+    triage::v1::{ReportMerged, ReportNeedsReview, ReportRejected, ReportRouted},
 };
 use segnala_shared::{
     db,
@@ -16,20 +22,37 @@ use segnala_shared::{
     service::{Application, ServiceContext, StartupError},
 };
 
+pub use settings::StatusSettings;
+
 pub const SERVICE_NAME: &str = "status";
 
-pub async fn build(context: ServiceContext) -> Result<Application, StartupError> {
+pub async fn build(
+    context: ServiceContext,
+    _settings: StatusSettings,
+) -> Result<Application, StartupError> {
     let db = db::connect_and_migrate::<store::Migrator>(&context.database).await?;
     let outbox = Outbox::new();
+    let watch = app::StatusWatch::default();
+    let projector = app::Projector::new(outbox.clone(), watch.clone(), &context.public_url);
     let handlers = EventHandlers::new()
-        .on::<ReportReceived, _>(app::Projector::default())
-        .on::<ReportRouted, _>(app::Projector::default())
-        .on::<WorkOrderChanged, _>(app::Projector::default());
+        .on::<ReportReceived, _>(projector.clone())
+        .on::<ReportRouted, _>(projector.clone())
+        .on::<ReportMerged, _>(projector.clone())
+        .on::<ReportNeedsReview, _>(projector.clone())
+        .on::<ReportRejected, _>(projector.clone())
+        .on::<WorkOrderChanged, _>(projector);
     let server = GrpcServer::new(
         grpc::policy(),
         context.authenticator.clone(),
         segnala_proto::FILE_DESCRIPTOR_SET,
     )
     .add_service(grpc::server(app::Statuses::new(db.clone())));
-    Application::start(SERVICE_NAME, context, db, outbox, handlers, server).await
+    let web = web::Web::new(
+        app::Statuses::new(db.clone()),
+        app::Alerts::new(db.clone(), outbox.clone()),
+        &context.public_url,
+    );
+    let application =
+        Application::start(SERVICE_NAME, context, db, outbox, handlers, server).await?;
+    Ok(application.with_http(web.router()))
 }

@@ -1,23 +1,45 @@
-//! The events tracking publishes: state only, never crews' private notes.
+//! The events tracking publishes: state only, never crews' internal notes.
 
+use chrono::{DateTime, Utc};
 use segnala_proto::{common::v1 as common, tracking::v1 as pb};
 use segnala_shared::time::to_timestamp;
 
-use crate::domain::{Priority, WorkOrder, WorkOrderState};
+use crate::domain::{Applied, Priority, WorkOrder, WorkOrderState};
 
-pub fn work_order_changed(
-    order: &WorkOrder,
-    previous: Option<WorkOrderState>,
-) -> pb::WorkOrderChanged {
+/// `applied` is the change that led here; `None` for a new order.
+pub fn work_order_changed(order: &WorkOrder, applied: Option<&Applied>) -> pb::WorkOrderChanged {
     pb::WorkOrderChanged {
         work_order: order.name(),
         reports: order.reports.clone(),
         department: order.department.clone(),
         state: state(order.state) as i32,
-        previous_state: previous.map_or(pb::WorkOrderState::Unspecified, state) as i32,
+        previous_state: applied.map_or(pb::WorkOrderState::Unspecified, |a| state(a.previous_state))
+            as i32,
         priority: priority(order.priority) as i32,
         change_time: Some(to_timestamp(order.updated_at)),
         version: order.version,
+        incident: order.incident.clone(),
+        expected_time: Some(to_timestamp(order.due_at)),
+        public_note: applied
+            .and_then(|a| a.public_note.clone())
+            .unwrap_or_default(),
+        reason: applied.and_then(|a| a.reason.clone()).unwrap_or_default(),
+        category: order.category.clone(),
+        zone: order.zone.clone(),
+    }
+}
+
+pub fn work_order_escalated(order: &WorkOrder, now: DateTime<Utc>) -> pb::WorkOrderEscalated {
+    pb::WorkOrderEscalated {
+        work_order: order.name(),
+        department: order.department.clone(),
+        priority: priority(order.priority) as i32,
+        due_time: Some(to_timestamp(order.due_at)),
+        escalate_time: Some(to_timestamp(now)),
+        incident: order.incident.clone(),
+        zone: order.zone.clone(),
+        state: state(order.state) as i32,
+        crew: order.crew.clone().unwrap_or_default(),
     }
 }
 
@@ -40,5 +62,16 @@ pub fn priority(priority: Priority) -> common::Priority {
         Priority::Normal => common::Priority::Normal,
         Priority::High => common::Priority::High,
         Priority::Critical => common::Priority::Critical,
+    }
+}
+
+/// `None` for an unspecified or unknown priority.
+pub fn priority_from(value: i32) -> Option<Priority> {
+    match common::Priority::try_from(value) {
+        Ok(common::Priority::Low) => Some(Priority::Low),
+        Ok(common::Priority::Normal) => Some(Priority::Normal),
+        Ok(common::Priority::High) => Some(Priority::High),
+        Ok(common::Priority::Critical) => Some(Priority::Critical),
+        _ => None,
     }
 }

@@ -1,13 +1,20 @@
-//! Tracking: one work order per incident, in its department's queue, and every change
-//! of it announced as `WorkOrderChanged`.
+//! Tracking: one work order per incident, in its department's queue; crews claim, work
+//! and resolve them under leases; every change is audited in a hash chain and announced
+//! as `WorkOrderChanged`, every missed due time as `WorkOrderEscalated`.
 
 pub mod app;
 pub mod domain;
 mod events;
 mod grpc;
+pub mod settings;
 pub mod store;
 
-use segnala_proto::triage::v1::ReportRouted;
+use std::sync::Arc;
+
+use segnala_proto::{
+    intake::v1::ReporterFeedback,
+    triage::v1::{ReportMerged, ReportRouted},
+};
 use segnala_shared::{
     db,
     grpc::GrpcServer,
@@ -15,18 +22,67 @@ use segnala_shared::{
     service::{Application, ServiceContext, StartupError},
 };
 
+pub use settings::TrackingSettings;
+
+use crate::domain::{Clock, SystemClock};
+
 pub const SERVICE_NAME: &str = "tracking";
 
-pub async fn build(context: ServiceContext) -> Result<Application, StartupError> {
+pub async fn build(
+    context: ServiceContext,
+    settings: TrackingSettings,
+) -> Result<Application, StartupError> {
+    build_with_clock(context, settings, Arc::new(SystemClock)).await
+}
+
+/// Like [`build`], reading the time from `clock` (tests move it forward).
+pub async fn build_with_clock(
+    context: ServiceContext,
+    settings: TrackingSettings,
+    clock: Arc<dyn Clock>,
+) -> Result<Application, StartupError> {
     let db = db::connect_and_migrate::<store::Migrator>(&context.database).await?;
     let outbox = Outbox::new();
-    let handlers =
-        EventHandlers::new().on::<ReportRouted, _>(app::OpenWorkOrder::new(outbox.clone()));
+    let ledger = app::Ledger::new(outbox.clone());
+    let watch = app::QueueWatch::default();
+    let resolve_within = settings.resolve_within;
+    let handlers = EventHandlers::new()
+        .on::<ReportRouted, _>(app::OpenWorkOrder::new(
+            ledger.clone(),
+            clock.clone(),
+            resolve_within,
+        ))
+        .on::<ReportMerged, _>(app::AttachMergedReport::new(
+            ledger.clone(),
+            clock.clone(),
+            resolve_within,
+        ))
+        .on::<ReporterFeedback, _>(app::ReopenWhenNotFixed::new(
+            ledger.clone(),
+            clock.clone(),
+            resolve_within,
+        ));
+    let changes = app::OrderChanges::new(db.clone(), ledger.clone(), clock.clone(), watch.clone());
+    let queue = app::WorkQueue::new(changes.clone(), settings.clone());
+    let operations = app::Operations::new(changes, settings.lease(), resolve_within);
     let server = GrpcServer::new(
         grpc::policy(),
         context.authenticator.clone(),
         segnala_proto::FILE_DESCRIPTOR_SET,
     )
-    .add_service(grpc::server(app::WorkOrders::new(db.clone())));
-    Application::start(SERVICE_NAME, context, db, outbox, handlers, server).await
+    .add_service(grpc::tracking_server(
+        app::WorkOrders::new(db.clone()),
+        operations,
+        clock.clone(),
+    ))
+    .add_service(grpc::work_queue_server(
+        queue,
+        clock.clone(),
+        settings.max_photo_bytes,
+    ));
+    let sweeper = app::Sweeper::new(db.clone(), ledger, clock, watch);
+    let mut application =
+        Application::start(SERVICE_NAME, context, db, outbox, handlers, server).await?;
+    application.spawn_task(sweeper.run(settings.sweep_interval()));
+    Ok(application)
 }

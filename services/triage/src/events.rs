@@ -1,28 +1,164 @@
 //! The events triage publishes.
 
-use segnala_proto::{common::v1 as common, intake::v1::ReportReceived, triage::v1::ReportRouted};
+use segnala_proto::{
+    common::v1 as common,
+    intake::v1::ReportReceived,
+    triage::v1::{
+        DepartmentScore, EmergencyDetected, RejectionReason, ReportNeedsReview, ReportRejected,
+        ReportRouted,
+    },
+};
 use segnala_shared::time::to_timestamp;
 
-use crate::{domain::Priority, store::StoredDecision};
+use crate::{
+    domain::{
+        Priority, Taxonomy, Verdict,
+        text::{self, Language as TextLanguage},
+    },
+    store::StoredDecision,
+};
 
-pub fn report_routed(received: &ReportReceived, stored: &StoredDecision) -> ReportRouted {
+/// The language of the answers triage writes for the reporter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Language {
+    Italian,
+    English,
+}
+
+impl Language {
+    /// The report's language code when intake knew it, else a guess from its words.
+    pub fn of(language_code: &str, words: &[String]) -> Self {
+        match language_code.split(['-', '_']).next().unwrap_or_default() {
+            "it" => Self::Italian,
+            "en" => Self::English,
+            _ => match text::language(words) {
+                TextLanguage::Italian => Self::Italian,
+                TextLanguage::English => Self::English,
+            },
+        }
+    }
+
+    fn pick<'a>(self, italian: &'a str, english: &'a str) -> &'a str {
+        match self {
+            Self::Italian => italian,
+            Self::English => english,
+        }
+    }
+}
+
+pub fn report_routed(
+    received: &ReportReceived,
+    stored: &StoredDecision,
+    taxonomy: &Taxonomy,
+) -> ReportRouted {
+    let department = taxonomy.department(&stored.department);
+    let service_code = department
+        .and_then(|d| d.category(&stored.category))
+        .map(|c| c.service_code.clone())
+        .unwrap_or_default();
     ReportRouted {
         report: received.report.clone(),
         tracking_code: stored.tracking_code.clone(),
-        department: stored.decision.department.clone(),
-        category: String::new(),
-        priority: priority(stored.decision.priority) as i32,
+        department: stored.department.clone(),
+        category: stored.category.clone(),
+        priority: priority(stored.priority) as i32,
         description: received.description.clone(),
         location: received.location,
         address: received.address.clone(),
         route_time: Some(to_timestamp(stored.decided_at)),
         version: stored.version,
+        incident: format!("incidents/{}", stored.incident()),
+        emergency: stored.emergency,
+        zone: String::new(),
+        resolve_within: department.map(|d| duration(taxonomy.resolve_within(d, stored.priority))),
+        service_code,
+    }
+}
+
+pub fn emergency_detected(
+    received: &ReportReceived,
+    stored: &StoredDecision,
+    taxonomy: &Taxonomy,
+    language: Language,
+) -> EmergencyDetected {
+    EmergencyDetected {
+        report: received.report.clone(),
+        tracking_code: stored.tracking_code.clone(),
+        matched_terms: stored.explanation.matched_keywords.clone(),
+        location: received.location,
+        zone: String::new(),
+        detect_time: Some(to_timestamp(stored.decided_at)),
+        safety_message: language
+            .pick(
+                &taxonomy.emergency.message_it,
+                &taxonomy.emergency.message_en,
+            )
+            .to_owned(),
+    }
+}
+
+pub fn needs_review(
+    received: &ReportReceived,
+    stored: &StoredDecision,
+    reason: &str,
+) -> ReportNeedsReview {
+    ReportNeedsReview {
+        report: received.report.clone(),
+        tracking_code: stored.tracking_code.clone(),
+        reason: reason.to_owned(),
+        candidates: stored
+            .explanation
+            .scores
+            .iter()
+            .map(|(department, score)| DepartmentScore {
+                department: department.clone(),
+                category: String::new(),
+                score: f64::from(*score),
+            })
+            .collect(),
+        review_time: Some(to_timestamp(stored.decided_at)),
+        version: stored.version,
+    }
+}
+
+pub fn rejected(
+    received: &ReportReceived,
+    stored: &StoredDecision,
+    verdict: &Verdict,
+    taxonomy: &Taxonomy,
+    language: Language,
+) -> ReportRejected {
+    let (reason, answer) = match verdict {
+        Verdict::OutOfRemit => (
+            RejectionReason::NotCityResponsibility,
+            &taxonomy.out_of_remit,
+        ),
+        _ => (RejectionReason::NotAReport, &taxonomy.not_a_report),
+    };
+    ReportRejected {
+        report: received.report.clone(),
+        tracking_code: stored.tracking_code.clone(),
+        reason: reason as i32,
+        message: language
+            .pick(&answer.message_it, &answer.message_en)
+            .to_owned(),
+        reject_time: Some(to_timestamp(stored.decided_at)),
+        version: stored.version,
+    }
+}
+
+pub fn duration(duration: std::time::Duration) -> prost_types::Duration {
+    prost_types::Duration {
+        seconds: i64::try_from(duration.as_secs()).unwrap_or(i64::MAX),
+        nanos: 0,
     }
 }
 
 pub fn priority(priority: Priority) -> common::Priority {
     match priority {
+        Priority::Low => common::Priority::Low,
         Priority::Normal => common::Priority::Normal,
+        Priority::High => common::Priority::High,
         Priority::Critical => common::Priority::Critical,
     }
 }

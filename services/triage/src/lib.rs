@@ -1,10 +1,11 @@
 //! Triage: decides which department owns a report and how urgent it is, records why,
-//! and announces `ReportRouted`. This first version routes by the taxonomy's keywords.
+//! and announces `ReportRouted`.
 
 pub mod app;
 pub mod domain;
 mod events;
 mod grpc;
+pub mod settings;
 pub mod store;
 
 use std::sync::Arc;
@@ -17,22 +18,37 @@ use segnala_shared::{
     service::{Application, ServiceContext, StartupError},
 };
 
+pub use settings::TriageSettings;
+
 pub const SERVICE_NAME: &str = "triage";
 
-/// Builds the triage service with the default taxonomy.
-pub async fn build(context: ServiceContext) -> Result<Application, StartupError> {
-    let taxonomy =
-        domain::Taxonomy::default_italian().map_err(|e| StartupError::Config(e.to_string()))?;
+/// Builds the triage service with the configured taxonomy.
+pub async fn build(
+    context: ServiceContext,
+    settings: TriageSettings,
+) -> Result<Application, StartupError> {
+    let taxonomy = Arc::new(
+        settings
+            .taxonomy()
+            .map_err(|e| StartupError::Config(e.to_string()))?,
+    );
     let db = db::connect_and_migrate::<store::Migrator>(&context.database).await?;
     let outbox = Outbox::new();
-    let router = Arc::new(domain::KeywordRouter::new(taxonomy));
-    let handlers =
-        EventHandlers::new().on::<ReportReceived, _>(app::RouteReport::new(router, outbox.clone()));
+    let classifier = Arc::new(
+        settings
+            .classifier(&taxonomy)
+            .map_err(|e| StartupError::Config(e.to_string()))?,
+    );
+    let handlers = EventHandlers::new().on::<ReportReceived, _>(app::RouteReport::new(
+        classifier,
+        taxonomy.clone(),
+        outbox.clone(),
+    ));
     let server = GrpcServer::new(
         grpc::policy(),
         context.authenticator.clone(),
         segnala_proto::FILE_DESCRIPTOR_SET,
     )
-    .add_service(grpc::server(app::Decisions::new(db.clone())));
+    .add_service(grpc::server(app::Decisions::new(db.clone()), taxonomy));
     Application::start(SERVICE_NAME, context, db, outbox, handlers, server).await
 }

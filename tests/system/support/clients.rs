@@ -21,7 +21,7 @@ use super::{
     wait::eventually,
 };
 
-type Intercepted = InterceptedService<Channel, ClientInterceptor>;
+pub type Intercepted = InterceptedService<Channel, ClientInterceptor>;
 
 /// gRPC clients for one running platform, with the test keys.
 pub struct Clients {
@@ -155,5 +155,37 @@ async fn fetch_status(
         Ok(response) => response.into_inner().status,
         Err(status) if status.code() == Code::NotFound => None,
         Err(status) => panic!("GetReportStatus failed: {status:?}"),
+    }
+}
+
+/// Intake alone, for tests that run it without status.
+pub struct IntakeClient(IntakeServiceClient<Intercepted>);
+
+impl IntakeClient {
+    pub async fn connect(platform: &super::RunningPlatform) -> Self {
+        let url = platform.url(segnala::ServiceKind::Intake);
+        Self(IntakeServiceClient::new(
+            channel(&url, Some(INTEGRATOR_KEY)).await,
+        ))
+    }
+
+    /// Submits a report in Milan and returns its tracking code.
+    pub async fn submit(&mut self, description: &str) -> String {
+        self.submit_request(report_request(
+            description,
+            &uuid::Uuid::new_v4().to_string(),
+        ))
+        .await
+    }
+
+    pub async fn submit_request(&mut self, request: CreateReportRequest) -> String {
+        self.0
+            .create_report(request)
+            .await
+            .expect("the report is accepted")
+            .into_inner()
+            .report
+            .expect("a report")
+            .tracking_code
     }
 }

@@ -42,8 +42,10 @@ impl TestEnv {
 
     /// Like `new`, on another broker (the fault tests' own node).
     pub async fn with_broker(amqp_url: String) -> Self {
-        let id = uuid::Uuid::new_v4().simple().to_string();
-        let database_name = format!("segnala_t_{}", &id[..16]);
+        // A v7 id starts with its creation time (12 hex digits of milliseconds), which
+        // tests/run.sh reads to clean up only what is old enough to be left over.
+        let id = uuid::Uuid::now_v7().simple().to_string();
+        let database_name = format!("segnala_t_{id}");
         let admin_url = admin_database_url();
         let admin = Database::connect(&admin_url)
             .await
@@ -58,7 +60,7 @@ impl TestEnv {
             database_url: format!("{base}/{database_name}"),
             database_name,
             amqp_url,
-            prefix: format!("t_{}_", &id[..12]),
+            prefix: format!("t_{}_{}_", &id[..12], &id[24..]),
             admin_url,
         }
     }
@@ -75,10 +77,12 @@ impl TestEnv {
         settings.listen.triage_port = 0;
         settings.listen.tracking_port = 0;
         settings.listen.status_port = 0;
+        settings.listen.intake_http_port = 0;
+        settings.listen.status_http_port = 0;
         settings.auth.api_keys = vec![
             key("test-app", Role::Integrator, INTEGRATOR_KEY),
             key("test-operator", Role::Operator, OPERATOR_KEY),
-            key("test-crew", Role::Crew, CREW_KEY),
+            crew_key("test-crew", CREW_KEY, &["street_lighting"]),
         ];
         settings
     }
@@ -90,6 +94,8 @@ impl TestEnv {
             ("SEGNALA__DATABASE__MAX_CONNECTIONS".into(), "5".into()),
             ("SEGNALA__BUS__URL".into(), self.amqp_url.clone()),
             ("SEGNALA__BUS__PREFIX".into(), self.prefix.clone()),
+            ("SEGNALA__LISTEN__INTAKE_HTTP_PORT".into(), "0".into()),
+            ("SEGNALA__LISTEN__STATUS_HTTP_PORT".into(), "0".into()),
             (
                 "SEGNALA__AUTH__API_KEYS".into(),
                 format!(
@@ -142,7 +148,7 @@ impl TestEnv {
             && let Ok(channel) = connection.create_channel().await
         {
             let topology = self.topology();
-            for consumer in ["triage", "tracking", "status"] {
+            for consumer in ["intake", "triage", "tracking", "status"] {
                 for queue in [
                     topology.queue(consumer),
                     topology.dead_letter_queue(consumer),
@@ -175,12 +181,25 @@ fn key(name: &str, role: Role, key: &str) -> ApiKeySettings {
         name: name.into(),
         role,
         key: SecretString::from(key.to_owned()),
+        departments: Vec::new(),
+    }
+}
+
+/// A crew's key, for the departments it works for.
+pub fn crew_key(name: &str, key: &str, departments: &[&str]) -> ApiKeySettings {
+    ApiKeySettings {
+        name: name.into(),
+        role: Role::Crew,
+        key: SecretString::from(key.to_owned()),
+        departments: departments.iter().map(|d| (*d).to_owned()).collect(),
     }
 }
 
 /// Services running in this test process; stopped when dropped.
 pub struct RunningPlatform {
     pub addresses: HashMap<&'static str, SocketAddr>,
+    /// The web surfaces (intake's Open311 and webhooks, status pages).
+    pub http_addresses: HashMap<&'static str, SocketAddr>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -198,12 +217,26 @@ impl RunningPlatform {
             .iter()
             .map(|a| (a.name(), a.address()))
             .collect();
+        let http_addresses = platform
+            .applications()
+            .iter()
+            .filter_map(|a| Some((a.name(), a.http_address()?)))
+            .collect();
         let task = tokio::spawn(async move {
             let _ = platform
                 .run_until_stopped(Box::pin(std::future::pending()))
                 .await;
         });
-        Self { addresses, task }
+        Self {
+            addresses,
+            http_addresses,
+            task,
+        }
+    }
+
+    /// The base URL of a service's web surface.
+    pub fn http_url(&self, kind: ServiceKind) -> String {
+        format!("http://{}", self.http_addresses[kind.name()])
     }
 
     pub fn url(&self, kind: ServiceKind) -> String {

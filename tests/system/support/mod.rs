@@ -6,6 +6,10 @@
 pub mod broker;
 pub mod clients;
 pub mod env;
+pub mod events;
+pub mod fake_platform;
+pub mod tap;
+pub mod tracking;
 pub mod wait;
 
 pub use clients::Clients;

@@ -1,5 +1,7 @@
 //! Intake's use cases.
 
+mod catalog;
 mod reports;
 
-pub use reports::Reports;
+pub use catalog::{ServiceCatalog, find_service};
+pub use reports::{MAX_PAGE_SIZE, ReportPage, Reports};

@@ -4,10 +4,13 @@ use segnala_shared::{AppError, messaging::Outbox, tracking_code::TrackingCode};
 use uuid::Uuid;
 
 use crate::{
-    domain::{Channel, Report, ReportDraft, RequestId},
+    domain::{Channel, MediaDraft, Report, ReportDraft, RequestId},
     events,
-    store::ReportStore,
+    store::{NewMedia, PageCursor, ReportFilter, ReportStore, StoredMedia},
 };
+
+/// Most reports one page of a listing holds.
+pub const MAX_PAGE_SIZE: u64 = 1000;
 
 /// Creating and reading reports.
 #[derive(Clone)]
@@ -15,14 +18,24 @@ pub struct Reports {
     db: DatabaseConnection,
     outbox: Outbox,
     store: ReportStore,
+    /// Where intake serves uploaded photos, such as "https://segnala.comune.it/media".
+    media_base_url: String,
+}
+
+/// A page of reports and where the next one starts.
+#[derive(Debug)]
+pub struct ReportPage {
+    pub reports: Vec<Report>,
+    pub next: Option<PageCursor>,
 }
 
 impl Reports {
-    pub fn new(db: DatabaseConnection, outbox: Outbox) -> Self {
+    pub fn new(db: DatabaseConnection, outbox: Outbox, media_base_url: String) -> Self {
         Self {
             db,
             outbox,
             store: ReportStore,
+            media_base_url: media_base_url.trim_end_matches('/').to_owned(),
         }
     }
 
@@ -42,6 +55,22 @@ impl Reports {
         {
             return Ok(existing);
         }
+        let mut media_urls = Vec::with_capacity(draft.media.len());
+        let mut uploads = Vec::new();
+        for media in draft.media {
+            match media {
+                MediaDraft::Url(url) => media_urls.push(url),
+                MediaDraft::Upload(upload) => {
+                    let id = Uuid::now_v7();
+                    media_urls.push(format!("{}/{id}", self.media_base_url));
+                    uploads.push(NewMedia {
+                        id,
+                        kind: upload.kind,
+                        content: upload.bytes,
+                    });
+                }
+            }
+        }
         let report = Report {
             id: Uuid::now_v7(),
             tracking_code: TrackingCode::generate(),
@@ -53,9 +82,13 @@ impl Reports {
             reporter: draft.reporter,
             service_code: draft.service_code,
             language_code: draft.language_code,
+            address_id: draft.address_id,
+            attributes: draft.attributes,
+            media_urls,
+            token: (draft.channel == Channel::Open311).then(Uuid::new_v4),
             created_at: Utc::now(),
         };
-        match self.insert(&report, request_id.as_ref()).await {
+        match self.insert(&report, &uploads, request_id.as_ref()).await {
             Ok(()) => {
                 self.outbox.wake();
                 tracing::info!(tracking_code = %report.tracking_code, channel = report.channel.as_str(), "report accepted");
@@ -85,10 +118,69 @@ impl Reports {
             })
     }
 
-    async fn insert(&self, report: &Report, request_id: Option<&RequestId>) -> Result<(), DbErr> {
+    /// The reports with these tracking codes that exist.
+    pub async fn get_many(&self, codes: &[TrackingCode]) -> Result<Vec<Report>, AppError> {
+        Ok(self.store.by_tracking_codes(&self.db, codes).await?)
+    }
+
+    /// The report an Open311 token was given for.
+    pub async fn by_token(&self, token: Uuid) -> Result<Report, AppError> {
+        self.store
+            .by_token(&self.db, token)
+            .await?
+            .ok_or_else(|| AppError::NotFound {
+                resource: "token",
+                name: token.to_string(),
+            })
+    }
+
+    /// One page of reports matching `filter`, newest first.
+    pub async fn list(
+        &self,
+        filter: &ReportFilter,
+        after: Option<PageCursor>,
+        page_size: u64,
+    ) -> Result<ReportPage, AppError> {
+        let page_size = page_size.clamp(1, MAX_PAGE_SIZE);
+        let mut reports = self
+            .store
+            .list(&self.db, filter, after, page_size + 1)
+            .await?;
+        let next = if reports.len() as u64 > page_size {
+            reports.truncate(page_size as usize);
+            reports.last().map(|r| PageCursor {
+                created_at: r.created_at,
+                id: r.id,
+            })
+        } else {
+            None
+        };
+        Ok(ReportPage { reports, next })
+    }
+
+    /// A photo uploaded with a report.
+    pub async fn media(&self, id: Uuid) -> Result<StoredMedia, AppError> {
+        self.store
+            .media(&self.db, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound {
+                resource: "media",
+                name: id.to_string(),
+            })
+    }
+
+    async fn insert(
+        &self,
+        report: &Report,
+        uploads: &[NewMedia],
+        request_id: Option<&RequestId>,
+    ) -> Result<(), DbErr> {
         let txn = self.db.begin().await?;
         self.store
             .insert(&txn, report, request_id.map(RequestId::as_str))
+            .await?;
+        self.store
+            .insert_media(&txn, report.id, report.created_at, uploads)
             .await?;
         self.outbox
             .record(&txn, &events::report_received(report))

@@ -1,14 +1,24 @@
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use segnala_shared::{FieldViolation, tracking_code::TrackingCode};
 use uuid::Uuid;
+
+use super::{
+    media::{MAX_MEDIA_PER_REPORT, MediaDraft},
+    text::strip_markup,
+};
 
 /// Longer descriptions are refused, not truncated: the citizen should know.
 pub const MAX_DESCRIPTION_CHARS: usize = 4000;
 const MAX_ADDRESS_CHARS: usize = 500;
 const MAX_SHORT_FIELD_CHARS: usize = 200;
+const MAX_ATTRIBUTES: usize = 50;
+const MAX_ATTRIBUTE_VALUE_CHARS: usize = 1000;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Channel {
+    #[default]
     Api,
     Open311,
     Telegram,
@@ -71,43 +81,24 @@ impl ReporterContact {
 }
 
 /// A report as submitted, before it is accepted.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReportDraft {
     pub description: String,
     pub location: Option<GeoPoint>,
     pub address: Option<String>,
+    /// The city's own id of the address (Open311 `address_id`).
+    pub address_id: Option<String>,
     pub channel: Channel,
     pub external_id: Option<String>,
     pub reporter: ReporterContact,
     pub service_code: Option<String>,
     pub language_code: Option<String>,
+    /// Answers to the service's questions, code to value (multi-values joined by ",").
+    pub attributes: BTreeMap<String, String>,
+    pub media: Vec<MediaDraft>,
 }
 
-/// The client's idempotency key for a create (a UUID, as AIP-155 asks).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RequestId(String);
-
-impl RequestId {
-    /// Empty means "none given".
-    pub fn parse(text: &str) -> Result<Option<Self>, FieldViolation> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Ok(None);
-        }
-        Uuid::parse_str(text)
-            .map(|id| Some(Self(id.hyphenated().to_string())))
-            .map_err(|_| {
-                FieldViolation::new(
-                    "request_id",
-                    "must be a UUID, such as 0f8fad5b-d9cb-469f-a165-70867728950e",
-                )
-            })
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+pub use segnala_shared::request_id::RequestId;
 
 /// An accepted report.
 #[derive(Clone, Debug, PartialEq)]
@@ -122,6 +113,12 @@ pub struct Report {
     pub reporter: ReporterContact,
     pub service_code: Option<String>,
     pub language_code: Option<String>,
+    pub address_id: Option<String>,
+    pub attributes: BTreeMap<String, String>,
+    /// Photos: the URLs the citizen gave and those intake serves for uploads.
+    pub media_urls: Vec<String>,
+    /// The Open311 token of the request, for `tokens/{token}`.
+    pub token: Option<Uuid>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -130,7 +127,7 @@ impl ReportDraft {
     /// checks every field, reporting all problems at once.
     pub fn validate(self) -> Result<ReportDraft, Vec<FieldViolation>> {
         let mut violations = Vec::new();
-        let description = clean_text(&self.description);
+        let description = strip_markup(&clean_text(&self.description));
         if description.is_empty() {
             violations.push(FieldViolation::new(
                 "report.description",
@@ -157,16 +154,34 @@ impl ReportDraft {
             }
         }
         let address = optional(
-            self.address,
+            self.address.map(|a| strip_markup(&a)),
             "report.address",
             MAX_ADDRESS_CHARS,
             &mut violations,
         );
-        if self.location.is_none() && address.is_none() {
+        let address_id = optional(
+            self.address_id,
+            "report.address_id",
+            MAX_SHORT_FIELD_CHARS,
+            &mut violations,
+        );
+        if self.location.is_none() && address.is_none() && address_id.is_none() {
             violations.push(FieldViolation::new(
                 "report.location",
                 "give a location or an address",
             ));
+        }
+        let attributes = attributes(self.attributes, &mut violations);
+        if self.media.len() > MAX_MEDIA_PER_REPORT {
+            violations.push(FieldViolation::new(
+                "report.media",
+                format!("at most {MAX_MEDIA_PER_REPORT} photos per report"),
+            ));
+        }
+        for (i, media) in self.media.iter().enumerate() {
+            if let Err(problem) = media.check() {
+                violations.push(FieldViolation::new(format!("report.media[{i}]"), problem));
+            }
         }
         let external_id = optional(
             self.external_id,
@@ -237,13 +252,52 @@ impl ReportDraft {
             description,
             location: self.location,
             address,
+            address_id,
             channel: self.channel,
             external_id,
             reporter,
             service_code,
             language_code,
+            attributes,
+            media: self.media,
         })
     }
+}
+
+fn attributes(
+    given: BTreeMap<String, String>,
+    violations: &mut Vec<FieldViolation>,
+) -> BTreeMap<String, String> {
+    if given.len() > MAX_ATTRIBUTES {
+        violations.push(FieldViolation::new(
+            "report.attributes",
+            format!("at most {MAX_ATTRIBUTES} answers"),
+        ));
+    }
+    let mut kept = BTreeMap::new();
+    for (code, value) in given {
+        let field = format!("report.attributes[{code}]");
+        let code = clean_text(&code);
+        if code.is_empty() || code.chars().count() > MAX_SHORT_FIELD_CHARS {
+            violations.push(FieldViolation::new(
+                field,
+                format!("the code must have 1 to {MAX_SHORT_FIELD_CHARS} characters"),
+            ));
+            continue;
+        }
+        let value = strip_markup(&clean_text(&value));
+        if value.chars().count() > MAX_ATTRIBUTE_VALUE_CHARS {
+            violations.push(FieldViolation::new(
+                field,
+                format!("must be at most {MAX_ATTRIBUTE_VALUE_CHARS} characters"),
+            ));
+            continue;
+        }
+        if !value.is_empty() {
+            kept.insert(code, value);
+        }
+    }
+    kept
 }
 
 /// Plain text: control characters other than line breaks and tabs removed, outer
@@ -301,6 +355,7 @@ mod tests {
             reporter: ReporterContact::default(),
             service_code: None,
             language_code: Some(" ".into()),
+            ..ReportDraft::default()
         }
     }
 
@@ -370,6 +425,18 @@ mod tests {
     }
 
     #[test]
+    fn markup_is_stored_as_plain_text() {
+        let html = ReportDraft {
+            description: "<b>Buca</b> enorme<script>alert(1)</script> a < 3 m".into(),
+            ..draft()
+        };
+        assert_eq!(
+            html.validate().ok().map(|d| d.description),
+            Some("Buca enorme a < 3 m".to_string())
+        );
+    }
+
+    #[test]
     fn request_ids_are_uuids() {
         assert_eq!(RequestId::parse("").ok(), Some(None));
         assert!(RequestId::parse("retry-1").is_err());
@@ -377,7 +444,7 @@ mod tests {
             .ok()
             .flatten();
         assert_eq!(
-            id.map(|i| i.0),
+            id.map(|i| i.as_str().to_owned()),
             Some("0f8fad5b-d9cb-469f-a165-70867728950e".to_string())
         );
     }

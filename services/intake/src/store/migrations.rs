@@ -6,7 +6,12 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        messaging::migration::with_messaging_tables(vec![Box::new(CreateReports)])
+        messaging::migration::with_messaging_tables(vec![
+            Box::new(CreateReports),
+            Box::new(crate::channels::store::CreateChannelTables),
+            segnala_shared::delivery::migration(),
+            Box::new(Open311AndMedia),
+        ])
     }
 }
 
@@ -24,6 +29,27 @@ enum Reports {
     Address,
     ServiceCode,
     LanguageCode,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum ReportsV2 {
+    #[sea_orm(iden = "reports")]
+    Table,
+    CreatedAt,
+    Token,
+    AddressId,
+    Attributes,
+    MediaUrls,
+}
+
+#[derive(DeriveIden)]
+enum Media {
+    Table,
+    Id,
+    ReportId,
+    ContentType,
+    Content,
     CreatedAt,
 }
 
@@ -108,6 +134,97 @@ impl MigrationTrait for CreateReports {
             .await?;
         manager
             .drop_table(Table::drop().table(Reports::Table).to_owned())
+            .await
+    }
+}
+
+/// Open311 tokens, address ids and attribute answers; photos uploaded with reports.
+struct Open311AndMedia;
+
+impl MigrationName for Open311AndMedia {
+    fn name(&self) -> &str {
+        "m20261123_000200_intake_open311_media"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Open311AndMedia {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for column in [
+            ColumnDef::new(ReportsV2::Token).string().null().to_owned(),
+            ColumnDef::new(ReportsV2::AddressId)
+                .string()
+                .null()
+                .to_owned(),
+            // JSON: {"code": "value"}.
+            ColumnDef::new(ReportsV2::Attributes)
+                .text()
+                .not_null()
+                .default("{}")
+                .to_owned(),
+            // JSON: ["https://…"].
+            ColumnDef::new(ReportsV2::MediaUrls)
+                .text()
+                .not_null()
+                .default("[]")
+                .to_owned(),
+        ] {
+            let mut column = column;
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(ReportsV2::Table)
+                        .add_column(&mut column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        manager
+            .create_index(
+                Index::create()
+                    .name("reports_token")
+                    .table(ReportsV2::Table)
+                    .col(ReportsV2::Token)
+                    .unique()
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
+        // Operators list reports newest first.
+        manager
+            .create_index(
+                Index::create()
+                    .name("reports_created_at")
+                    .table(ReportsV2::Table)
+                    .col(ReportsV2::CreatedAt)
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Media::Table)
+                    .if_not_exists()
+                    .col(pk_uuid(Media::Id))
+                    .col(uuid(Media::ReportId))
+                    .col(string(Media::ContentType))
+                    .col(blob(Media::Content))
+                    .col(timestamp_with_time_zone(Media::CreatedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(Media::Table, Media::ReportId)
+                            .to(ReportsV2::Table, Reports::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(Media::Table).to_owned())
             .await
     }
 }

@@ -4,4 +4,4 @@ mod migrations;
 mod reports;
 
 pub use migrations::Migrator;
-pub use reports::{ReportStore, count_reports};
+pub use reports::{NewMedia, PageCursor, ReportFilter, ReportStore, StoredMedia, count_reports};

@@ -1,10 +1,14 @@
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use segnala_shared::tracking_code::TrackingCode;
+use uuid::Uuid;
 
-use crate::domain::{Channel, GeoPoint, Report, ReporterContact};
+use crate::domain::{Channel, GeoPoint, MediaKind, Report, ReporterContact};
 
 mod report {
     use sea_orm::entity::prelude::*;
@@ -26,6 +30,10 @@ mod report {
         pub service_code: Option<String>,
         pub language_code: Option<String>,
         pub created_at: DateTimeUtc,
+        pub token: Option<String>,
+        pub address_id: Option<String>,
+        pub attributes: String,
+        pub media_urls: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -54,6 +62,57 @@ mod contact {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+mod media {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "media")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub report_id: Uuid,
+        pub content_type: String,
+        pub content: Vec<u8>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A photo uploaded with a report, to be stored beside it.
+#[derive(Clone, Debug)]
+pub struct NewMedia {
+    pub id: Uuid,
+    pub kind: MediaKind,
+    pub content: bytes::Bytes,
+}
+
+/// A stored photo, as served at `/media/{id}`.
+#[derive(Clone, Debug)]
+pub struct StoredMedia {
+    pub content_type: String,
+    pub content: Vec<u8>,
+}
+
+/// Which reports to list, newest first.
+#[derive(Clone, Debug, Default)]
+pub struct ReportFilter {
+    pub channel: Option<Channel>,
+    pub service_code: Option<String>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+}
+
+/// Where the previous page ended: the last report's creation time and id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageCursor {
+    pub created_at: DateTime<Utc>,
+    pub id: Uuid,
+}
+
 /// Reads and writes reports. Every write takes the caller's connection or transaction.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ReportStore;
@@ -78,6 +137,10 @@ impl ReportStore {
             service_code: Set(report.service_code.clone()),
             language_code: Set(report.language_code.clone()),
             created_at: Set(report.created_at),
+            token: Set(report.token.map(|t| t.to_string())),
+            address_id: Set(report.address_id.clone()),
+            attributes: Set(to_json(&report.attributes)?),
+            media_urls: Set(to_json(&report.media_urls)?),
         })
         .exec_without_returning(db)
         .await?;
@@ -93,6 +156,130 @@ impl ReportStore {
             .await?;
         }
         Ok(())
+    }
+
+    /// Stores photos uploaded with `report_id`.
+    pub async fn insert_media<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        report_id: Uuid,
+        created_at: DateTime<Utc>,
+        uploads: &[NewMedia],
+    ) -> Result<(), DbErr> {
+        if uploads.is_empty() {
+            return Ok(());
+        }
+        media::Entity::insert_many(uploads.iter().map(|upload| media::ActiveModel {
+            id: Set(upload.id),
+            report_id: Set(report_id),
+            content_type: Set(upload.kind.content_type().to_owned()),
+            content: Set(upload.content.to_vec()),
+            created_at: Set(created_at),
+        }))
+        .exec_without_returning(db)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn media<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: Uuid,
+    ) -> Result<Option<StoredMedia>, DbErr> {
+        Ok(media::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|m| StoredMedia {
+                content_type: m.content_type,
+                content: m.content,
+            }))
+    }
+
+    pub async fn by_token<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        token: Uuid,
+    ) -> Result<Option<Report>, DbErr> {
+        let row = report::Entity::find()
+            .filter(report::Column::Token.eq(token.to_string()))
+            .one(db)
+            .await?;
+        self.with_contact(db, row).await
+    }
+
+    /// The reports with these codes, in no particular order; unknown codes are left out.
+    pub async fn by_tracking_codes<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        codes: &[TrackingCode],
+    ) -> Result<Vec<Report>, DbErr> {
+        let rows = report::Entity::find()
+            .filter(report::Column::TrackingCode.is_in(codes.iter().map(TrackingCode::as_str)))
+            .all(db)
+            .await?;
+        self.with_contacts(db, rows).await
+    }
+
+    /// Up to `limit` reports matching `filter`, newest first, after `after`.
+    pub async fn list<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        filter: &ReportFilter,
+        after: Option<PageCursor>,
+        limit: u64,
+    ) -> Result<Vec<Report>, DbErr> {
+        let mut query = report::Entity::find();
+        if let Some(channel) = filter.channel {
+            query = query.filter(report::Column::Channel.eq(channel.as_str()));
+        }
+        if let Some(code) = &filter.service_code {
+            query = query.filter(report::Column::ServiceCode.eq(code.as_str()));
+        }
+        if let Some(time) = filter.created_after {
+            query = query.filter(report::Column::CreatedAt.gte(time));
+        }
+        if let Some(time) = filter.created_before {
+            query = query.filter(report::Column::CreatedAt.lt(time));
+        }
+        if let Some(cursor) = after {
+            query = query.filter(
+                Condition::any()
+                    .add(report::Column::CreatedAt.lt(cursor.created_at))
+                    .add(
+                        Condition::all()
+                            .add(report::Column::CreatedAt.eq(cursor.created_at))
+                            .add(report::Column::Id.lt(cursor.id)),
+                    ),
+            );
+        }
+        let rows = query
+            .order_by_desc(report::Column::CreatedAt)
+            .order_by_desc(report::Column::Id)
+            .limit(limit)
+            .all(db)
+            .await?;
+        self.with_contacts(db, rows).await
+    }
+
+    async fn with_contacts<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        rows: Vec<report::Model>,
+    ) -> Result<Vec<Report>, DbErr> {
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let mut contacts: std::collections::HashMap<Uuid, contact::Model> = contact::Entity::find()
+            .filter(contact::Column::ReportId.is_in(ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| (c.report_id, c))
+            .collect();
+        rows.into_iter()
+            .map(|row| {
+                let contact = contacts.remove(&row.id);
+                to_domain(row, contact)
+            })
+            .collect()
     }
 
     pub async fn by_tracking_code<C: ConnectionTrait>(
@@ -170,6 +357,15 @@ fn to_domain(row: report::Model, contact: Option<contact::Model>) -> Result<Repo
             handle: c.handle,
         })
         .unwrap_or_default();
+    let attributes: BTreeMap<String, String> =
+        from_json(&row.attributes, || corrupt("attributes"))?;
+    let media_urls: Vec<String> = from_json(&row.media_urls, || corrupt("media URLs"))?;
+    let token = row
+        .token
+        .as_deref()
+        .map(Uuid::parse_str)
+        .transpose()
+        .map_err(|_| corrupt("token"))?;
     Ok(Report {
         id: row.id,
         tracking_code,
@@ -181,6 +377,21 @@ fn to_domain(row: report::Model, contact: Option<contact::Model>) -> Result<Repo
         reporter,
         service_code: row.service_code,
         language_code: row.language_code,
+        address_id: row.address_id,
+        attributes,
+        media_urls,
+        token,
         created_at: row.created_at,
     })
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, DbErr> {
+    serde_json::to_string(value).map_err(|e| DbErr::Custom(e.to_string()))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(
+    text: &str,
+    corrupt: impl FnOnce() -> DbErr,
+) -> Result<T, DbErr> {
+    serde_json::from_str(text).map_err(|_| corrupt())
 }

@@ -1,9 +1,14 @@
 //! The command line: running the platform and talking to it.
 
+pub mod bench;
+mod client;
+mod crew;
 mod health;
 mod report;
 mod rpc_error;
 mod server;
+mod tracking;
+mod triage;
 
 use std::path::PathBuf;
 
@@ -32,6 +37,15 @@ pub enum Command {
     /// Submit reports and follow them, as a citizen's app or an integrator would.
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// A maintenance crew's work queue: claim, work and resolve orders.
+    Crew(crew::CrewArgs),
+    /// Operators' checks on tracking: the audit chain, per-department figures.
+    Tracking(tracking::TrackingArgs),
+    /// Drive reports into a running platform and measure it end to end.
+    Bench(bench::BenchArgs),
+    /// Train and measure the triage classifier offline.
+    #[command(subcommand)]
+    Triage(triage::TriageCommand),
     /// Exit 0 when the gRPC server at URL reports SERVING (for container health checks).
     Health {
         /// Such as http://127.0.0.1:50051.
@@ -53,5 +67,9 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Serve(args) => server::serve(args).await,
         Command::Report(command) => report::run(command).await,
         Command::Health { url } => health::check(&url).await,
+        Command::Triage(command) => triage::run(command),
+        Command::Bench(args) => bench::run(args).await,
+        Command::Crew(args) => crew::run(args).await,
+        Command::Tracking(args) => tracking::run(args).await,
     }
 }

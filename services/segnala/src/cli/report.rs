@@ -13,12 +13,12 @@ use segnala_proto::{
         status_service_client::StatusServiceClient,
     },
 };
-use segnala_shared::{config::SecretString, grpc::client::ClientInterceptor};
 use serde::Serialize;
-use tonic::{service::interceptor::InterceptedService, transport::Channel};
 
-use super::CommandError;
-use crate::platform::local_key_path;
+use super::{
+    CommandError,
+    client::{api_key, connect},
+};
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
@@ -90,31 +90,8 @@ pub async fn run(command: ReportCommand) -> Result<(), CommandError> {
     }
 }
 
-type Client<T> = fn(InterceptedService<Channel, ClientInterceptor>) -> T;
-
-async fn connect<T>(
-    url: &str,
-    key: Option<SecretString>,
-    make: Client<T>,
-) -> Result<T, CommandError> {
-    let channel = tonic::transport::Endpoint::from_shared(url.to_owned())
-        .map_err(|_| CommandError::new(format!("`{url}` is not a URL")))?
-        .connect_timeout(std::time::Duration::from_secs(5))
-        .connect()
-        .await
-        .map_err(|_| CommandError::new(format!("cannot reach {url}: is Segnala running?")))?;
-    Ok(make(InterceptedService::new(
-        channel,
-        ClientInterceptor::new(key),
-    )))
-}
-
 async fn submit(args: SubmitArgs) -> Result<(), CommandError> {
-    let key = args
-        .api_key
-        .clone()
-        .or_else(|| std::fs::read_to_string(local_key_path(&args.data_dir)).ok())
-        .map(|k| SecretString::from(k.trim().to_owned()));
+    let key = api_key(args.api_key.clone(), &args.data_dir);
     let mut client = connect(&args.intake_url, key, IntakeServiceClient::new).await?;
     let request = CreateReportRequest {
         report: Some(Report {

@@ -39,6 +39,10 @@ pub struct ApiKeySettings {
     pub name: String,
     pub role: Role,
     pub key: SecretString,
+    /// The departments a crew works for (taxonomy ids such as "street_lighting"); a
+    /// crew sees and claims only their orders. Required for crews, ignored otherwise.
+    #[serde(default)]
+    pub departments: Vec<String>,
 }
 
 /// Keys shorter than this are refused at start: they could be guessed.
@@ -52,6 +56,12 @@ pub fn validate_keys(keys: &[ApiKeySettings], key_path: &str) -> Result<(), Conf
             return Err(ConfigError::invalid(
                 format!("{key_path}.{i}.key"),
                 format!("must be at least {MIN_KEY_LENGTH} characters"),
+            ));
+        }
+        if key.role == Role::Crew && key.departments.is_empty() {
+            return Err(ConfigError::invalid(
+                format!("{key_path}.{i}.departments"),
+                "a crew key must name the departments the crew works for",
             ));
         }
         if !names.insert(key.name.as_str()) {
@@ -70,6 +80,8 @@ pub fn validate_keys(keys: &[ApiKeySettings], key_path: &str) -> Result<(), Conf
 pub struct Principal {
     pub name: String,
     pub role: Role,
+    /// A crew's departments; empty for the other roles.
+    pub departments: Vec<String>,
 }
 
 /// Finds the principal a token belongs to.
@@ -102,6 +114,7 @@ impl Authenticator {
                 found = Some(Principal {
                     name: key.name.clone(),
                     role: key.role,
+                    departments: key.departments.clone(),
                 });
             }
         }
@@ -296,11 +309,13 @@ mod tests {
                 name: "app".into(),
                 role: Role::Integrator,
                 key: SecretString::from("integrator-key-0123456789"),
+                departments: Vec::new(),
             },
             ApiKeySettings {
                 name: "root".into(),
                 role: Role::Admin,
                 key: SecretString::from("admin-key-0123456789"),
+                departments: Vec::new(),
             },
         ])
     }
@@ -356,11 +371,32 @@ mod tests {
             name: "a".into(),
             role: Role::Crew,
             key: SecretString::from("short"),
+            departments: vec!["roads".into()],
         }];
         let error = validate_keys(&short, "auth.api_keys")
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(error.contains("auth.api_keys.0.key"), "{error}");
+    }
+
+    #[test]
+    fn a_crew_key_names_its_departments() {
+        let crew = |departments: Vec<String>| ApiKeySettings {
+            name: "crew-1".into(),
+            role: Role::Crew,
+            key: SecretString::from("crew-key-0123456789"),
+            departments,
+        };
+        let error = validate_keys(&[crew(Vec::new())], "auth.api_keys")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.contains("auth.api_keys.0.departments"), "{error}");
+        assert!(validate_keys(&[crew(vec!["roads".into()])], "auth.api_keys").is_ok());
+        let principal = Authenticator::new(vec![crew(vec!["roads".into()])])
+            .authenticate("crew-key-0123456789")
+            .map(|p| p.departments);
+        assert_eq!(principal, Some(vec!["roads".to_owned()]));
     }
 }

@@ -19,15 +19,10 @@ impl EmbeddedBus {
         Arc::new(Self::default())
     }
 
-    fn subscribers_of(&self, event_type: &str) -> Vec<Subscription> {
+    fn subscriptions(&self) -> Vec<Subscription> {
         self.subscriptions
             .read()
-            .map(|subs| {
-                subs.iter()
-                    .filter(|s| s.event_types.iter().any(|t| t == event_type))
-                    .cloned()
-                    .collect()
-            })
+            .map(|subs| subs.clone())
             .unwrap_or_default()
     }
 }
@@ -35,24 +30,33 @@ impl EmbeddedBus {
 #[async_trait]
 impl Transport for EmbeddedBus {
     async fn publish(&self, batch: &[Envelope]) -> Vec<Result<(), TransportError>> {
-        let mut outcomes = Vec::with_capacity(batch.len());
-        for envelope in batch {
-            let mut outcome = Ok(());
-            for subscription in self.subscribers_of(&envelope.event_type) {
-                let delivered = match subscription.handler.deliver(envelope).await {
+        let mut outcomes: Vec<Result<(), TransportError>> = vec![Ok(()); batch.len()];
+        for subscription in self.subscriptions() {
+            // Each subscriber takes its share of the batch at once: one transaction.
+            let (positions, wanted): (Vec<usize>, Vec<Envelope>) = batch
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| subscription.event_types.contains(&e.event_type))
+                .map(|(i, e)| (i, e.clone()))
+                .unzip();
+            if wanted.is_empty() {
+                continue;
+            }
+            let results = subscription.handler.deliver_batch(&wanted).await;
+            for ((position, envelope), result) in positions.into_iter().zip(&wanted).zip(results) {
+                let delivered = match result {
                     Err(HandlerError::Permanent(reason)) => {
                         subscription.handler.dead_letter(envelope, &reason).await
                     }
                     other => other,
                 };
                 if let Err(error) = delivered {
-                    outcome = Err(TransportError::Delivery(format!(
+                    outcomes[position] = Err(TransportError::Delivery(format!(
                         "{}: {error}",
                         subscription.consumer
                     )));
                 }
             }
-            outcomes.push(outcome);
         }
         outcomes
     }

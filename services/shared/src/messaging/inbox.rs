@@ -13,7 +13,7 @@ use sea_orm::{
 use tracing::Instrument;
 use uuid::Uuid;
 
-use super::{DeliveryHandler, Envelope, HandlerError, Outbox};
+use super::{DeliveryHandler, Envelope, HandlerError, Outbox, transport::deliver_each};
 use crate::telemetry;
 
 pub(crate) mod entity {
@@ -167,44 +167,20 @@ impl InboxConsumer {
         }
     }
 
-    async fn handle_once(
-        &self,
-        handler: &dyn ErasedHandler,
-        envelope: &Envelope,
-    ) -> Result<(), HandlerError> {
-        let txn = self.db.begin().await?;
-        let recorded = entity::Entity::insert(entity::ActiveModel {
-            message_id: Set(envelope.message_id),
-            event_type: Set(envelope.event_type.clone()),
-            handled_at: Set(Utc::now()),
-        })
-        .on_conflict_do_nothing()
-        .exec_without_returning(&txn)
-        .await?;
-        if !matches!(recorded, TryInsertResult::Inserted(n) if n > 0) {
-            tracing::debug!(message_id = %envelope.message_id, "already handled; skipping redelivery");
-            return Ok(());
-        }
-        handler.handle(&txn, envelope).await?;
-        txn.commit().await?;
-        self.outbox.wake();
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl DeliveryHandler for InboxConsumer {
-    async fn deliver(&self, envelope: &Envelope) -> Result<(), HandlerError> {
-        let handler = self
-            .handlers
+    fn handler_of(&self, envelope: &Envelope) -> Result<&dyn ErasedHandler, HandlerError> {
+        self.handlers
             .by_type
             .get(&envelope.event_type)
+            .map(|handler| handler.as_ref())
             .ok_or_else(|| {
                 HandlerError::Permanent(format!(
                     "{} has no handler for {}",
                     self.consumer, envelope.event_type
                 ))
-            })?;
+            })
+    }
+
+    fn span_of(&self, envelope: &Envelope) -> tracing::Span {
         let span = tracing::info_span!(
             "consume",
             otel.name = %format!("{} {}", self.consumer, envelope.event_type),
@@ -212,9 +188,76 @@ impl DeliveryHandler for InboxConsumer {
             messaging.message.id = %envelope.message_id,
         );
         telemetry::continue_trace(&span, &envelope.trace);
-        self.handle_once(handler.as_ref(), envelope)
-            .instrument(span)
-            .await
+        span
+    }
+
+    /// Records the message in the inbox and runs its handler, inside `txn`. A message
+    /// already recorded is skipped.
+    async fn handle_in(
+        &self,
+        txn: &DatabaseTransaction,
+        envelope: &Envelope,
+    ) -> Result<(), HandlerError> {
+        let handler = self.handler_of(envelope)?;
+        let recorded = entity::Entity::insert(entity::ActiveModel {
+            message_id: Set(envelope.message_id),
+            event_type: Set(envelope.event_type.clone()),
+            handled_at: Set(Utc::now()),
+        })
+        .on_conflict_do_nothing()
+        .exec_without_returning(txn)
+        .await?;
+        if !matches!(recorded, TryInsertResult::Inserted(n) if n > 0) {
+            tracing::debug!(message_id = %envelope.message_id, "already handled; skipping redelivery");
+            return Ok(());
+        }
+        handler.handle(txn, envelope).await
+    }
+
+    /// Handles a batch in one transaction: one commit for many messages. If any of them
+    /// fails, nothing of the batch is kept and the caller handles them one by one.
+    async fn handle_together(&self, envelopes: &[Envelope]) -> Result<(), HandlerError> {
+        let txn = self.db.begin().await?;
+        for envelope in envelopes {
+            self.handle_in(&txn, envelope)
+                .instrument(self.span_of(envelope))
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl DeliveryHandler for InboxConsumer {
+    async fn deliver(&self, envelope: &Envelope) -> Result<(), HandlerError> {
+        let handled = async {
+            let txn = self.db.begin().await?;
+            self.handle_in(&txn, envelope).await?;
+            txn.commit().await?;
+            Ok(())
+        }
+        .instrument(self.span_of(envelope))
+        .await;
+        if handled.is_ok() {
+            self.outbox.wake();
+        }
+        handled
+    }
+
+    async fn deliver_batch(&self, envelopes: &[Envelope]) -> Vec<Result<(), HandlerError>> {
+        if envelopes.len() > 1 {
+            match self.handle_together(envelopes).await {
+                Ok(()) => {
+                    self.outbox.wake();
+                    return vec![Ok(()); envelopes.len()];
+                }
+                Err(error) => {
+                    tracing::debug!(%error, size = envelopes.len(), "batch failed; handling its messages one by one");
+                }
+            }
+        }
+        deliver_each(self, envelopes).await
     }
 
     async fn dead_letter(&self, envelope: &Envelope, reason: &str) -> Result<(), HandlerError> {

@@ -8,7 +8,7 @@
 use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use lapin::{
     BasicProperties, Channel, Confirmation, Connection, ConnectionProperties, ExchangeKind,
     message::Delivery,
@@ -233,9 +233,17 @@ impl Broker {
             .map_err(unreachable)?;
         *connected = true;
         tracing::info!(consumer = %subscription.consumer, "consuming");
+        let most = usize::from(self.settings.prefetch).max(1);
         while let Some(delivery) = deliveries.next().await {
-            let delivery = delivery.map_err(unreachable)?;
-            handle_delivery(subscription, delivery)
+            // Whatever else has already arrived is handled with it, in one transaction.
+            let mut batch = vec![delivery.map_err(unreachable)?];
+            while batch.len() < most {
+                match deliveries.next().now_or_never() {
+                    Some(Some(delivery)) => batch.push(delivery.map_err(unreachable)?),
+                    _ => break,
+                }
+            }
+            handle_batch(subscription, batch)
                 .await
                 .map_err(unreachable)?;
         }
@@ -245,31 +253,80 @@ impl Broker {
     }
 }
 
-async fn handle_delivery(subscription: &Subscription, delivery: Delivery) -> lapin::Result<()> {
-    let outcome = settle(subscription, &delivery).await;
+async fn handle_batch(subscription: &Subscription, batch: Vec<Delivery>) -> lapin::Result<()> {
+    let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(batch.len());
+    let mut envelopes = Vec::with_capacity(batch.len());
+    for delivery in &batch {
+        match envelope_of(delivery) {
+            Ok(envelope) => {
+                outcomes.push(None);
+                envelopes.push(envelope);
+            }
+            Err(reason) => {
+                tracing::error!(consumer = %subscription.consumer, reason, "malformed message dead-lettered");
+                outcomes.push(Some(Outcome::DeadLetter));
+            }
+        }
+    }
+    let mut results = subscription
+        .handler
+        .deliver_batch(&envelopes)
+        .await
+        .into_iter()
+        .zip(&envelopes);
+    for outcome in outcomes.iter_mut().filter(|o| o.is_none()) {
+        let Some((result, envelope)) = results.next() else {
+            break;
+        };
+        *outcome = Some(match result {
+            Ok(()) => Outcome::Ack,
+            Err(HandlerError::Permanent(reason)) => {
+                tracing::error!(consumer = %subscription.consumer, message_id = %envelope.message_id, event = %envelope.event_type, reason, "message dead-lettered");
+                Outcome::DeadLetter
+            }
+            Err(HandlerError::Transient(reason)) => {
+                tracing::warn!(consumer = %subscription.consumer, message_id = %envelope.message_id, reason, "handler failed; retrying");
+                settle(subscription, envelope).await
+            }
+        });
+    }
     // An acknowledgement on a connection that died unnoticed could wait forever; give up
     // and reconnect instead (the broker redelivers, the inbox skips the repeat).
     let answer = async {
-        match outcome {
-            Outcome::Ack => delivery.ack(BasicAckOptions::default()).await,
-            Outcome::DeadLetter => delivery.reject(BasicRejectOptions { requeue: false }).await,
-            Outcome::Requeue => {
-                delivery
-                    .nack(BasicNackOptions {
-                        requeue: true,
-                        multiple: false,
-                    })
-                    .await
+        if outcomes.iter().all(|o| matches!(o, Some(Outcome::Ack))) {
+            if let Some(last) = batch.last() {
+                last.ack(BasicAckOptions { multiple: true }).await?;
             }
+            return Ok(());
         }
+        for (delivery, outcome) in batch.iter().zip(outcomes) {
+            answer(delivery, outcome.unwrap_or(Outcome::Requeue)).await?;
+        }
+        Ok::<_, lapin::Error>(())
     };
     match tokio::time::timeout(BROKER_TIMEOUT, answer).await {
-        Ok(answered) => answered.map(drop),
+        Ok(answered) => answered,
         Err(_) => Err(lapin::Error::from(std::io::Error::new(
             std::io::ErrorKind::TimedOut,
             "the broker did not take the acknowledgement",
         ))),
     }
+}
+
+async fn answer(delivery: &Delivery, outcome: Outcome) -> lapin::Result<()> {
+    let answered = match outcome {
+        Outcome::Ack => delivery.ack(BasicAckOptions::default()).await,
+        Outcome::DeadLetter => delivery.reject(BasicRejectOptions { requeue: false }).await,
+        Outcome::Requeue => {
+            delivery
+                .nack(BasicNackOptions {
+                    requeue: true,
+                    multiple: false,
+                })
+                .await
+        }
+    };
+    answered.map(drop)
 }
 
 /// What to tell the broker about a delivery.
@@ -279,17 +336,12 @@ enum Outcome {
     Requeue,
 }
 
-async fn settle(subscription: &Subscription, delivery: &Delivery) -> Outcome {
-    let envelope = match envelope_of(delivery) {
-        Ok(envelope) => envelope,
-        Err(reason) => {
-            tracing::error!(consumer = %subscription.consumer, reason, "malformed message dead-lettered");
-            return Outcome::DeadLetter;
-        }
-    };
+/// Retries a message that failed transiently, a few times with back-off, on its own.
+async fn settle(subscription: &Subscription, envelope: &Envelope) -> Outcome {
     let mut backoff = Backoff::new(Duration::from_millis(50), Duration::from_secs(2));
-    for attempt in 1..=LOCAL_ATTEMPTS {
-        match subscription.handler.deliver(&envelope).await {
+    for attempt in 2..=LOCAL_ATTEMPTS {
+        tokio::time::sleep(backoff.next_delay()).await;
+        match subscription.handler.deliver(envelope).await {
             Ok(()) => return Outcome::Ack,
             Err(HandlerError::Permanent(reason)) => {
                 tracing::error!(consumer = %subscription.consumer, message_id = %envelope.message_id, event = %envelope.event_type, reason, "message dead-lettered");
@@ -297,7 +349,6 @@ async fn settle(subscription: &Subscription, delivery: &Delivery) -> Outcome {
             }
             Err(HandlerError::Transient(reason)) if attempt < LOCAL_ATTEMPTS => {
                 tracing::warn!(consumer = %subscription.consumer, message_id = %envelope.message_id, attempt, reason, "handler failed; retrying");
-                tokio::time::sleep(backoff.next_delay()).await;
             }
             Err(HandlerError::Transient(reason)) => {
                 tracing::warn!(consumer = %subscription.consumer, message_id = %envelope.message_id, reason, "handler still failing; returning the message to the queue");

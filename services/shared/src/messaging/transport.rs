@@ -40,9 +40,27 @@ impl From<sea_orm::DbErr> for HandlerError {
 pub trait DeliveryHandler: Send + Sync + 'static {
     async fn deliver(&self, envelope: &Envelope) -> Result<(), HandlerError>;
 
+    /// Handles messages that arrived together, in order, with one outcome each. The
+    /// default handles them one by one; a handler may commit them together.
+    async fn deliver_batch(&self, envelopes: &[Envelope]) -> Vec<Result<(), HandlerError>> {
+        deliver_each(self, envelopes).await
+    }
+
     /// Keeps a message the transport gave up on, where the transport has no dead-letter
     /// queue of its own (the embedded bus).
     async fn dead_letter(&self, envelope: &Envelope, reason: &str) -> Result<(), HandlerError>;
+}
+
+/// Hands each message to `handler.deliver`, in order.
+pub async fn deliver_each<H: DeliveryHandler + ?Sized>(
+    handler: &H,
+    envelopes: &[Envelope],
+) -> Vec<Result<(), HandlerError>> {
+    let mut outcomes = Vec::with_capacity(envelopes.len());
+    for envelope in envelopes {
+        outcomes.push(handler.deliver(envelope).await);
+    }
+    outcomes
 }
 
 /// A consuming service's wish to receive some event types.

@@ -1,62 +1,147 @@
+//! The event edge of status: turns the events it consumes into facts about reports,
+//! keeps each report's public status, and announces every public change.
+
+use std::collections::BTreeSet;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
 use segnala_proto::{
+    common::v1::Channel,
     intake::v1::ReportReceived,
+    status::v1::ReportStatusChanged,
     tracking::v1::{WorkOrderChanged, WorkOrderState},
-    triage::v1::ReportRouted,
+    triage::v1::{ReportMerged, ReportNeedsReview, ReportRejected, ReportRouted},
 };
 use segnala_shared::{
-    messaging::{EventContext, EventHandler, HandlerError},
-    time::from_timestamp,
+    messaging::{EventContext, EventHandler, HandlerError, Outbox},
+    time::{from_timestamp, to_timestamp},
     tracking_code::{TrackingCode, parse_report_name},
 };
 
+use super::{StatusNotice, StatusWatch};
 use crate::{
-    domain::{PublicState, TimelineEntry},
-    store::{StatusRow, StatusStore},
+    convert,
+    domain::{
+        Change, Merged, PublicState, Received, Routed, StatusRecord, StepKind, TriageHold,
+        WorkOrderUpdate,
+    },
+    store::StatusStore,
 };
 
-/// Keeps the public status of each report up to date. Events may arrive in any order:
-/// each kind of fact carries its own version and an older one never overwrites a
-/// newer one.
-#[derive(Clone, Copy, Debug, Default)]
+/// Keeps the public status of each report up to date.
+#[derive(Clone, Debug)]
 pub struct Projector {
     store: StatusStore,
+    outbox: Outbox,
+    watch: StatusWatch,
+    /// Where the public pages live, without a trailing slash.
+    public_url: String,
 }
 
 impl Projector {
-    async fn row(
-        &self,
-        txn: &DatabaseTransaction,
-        code: &TrackingCode,
-        at: DateTime<Utc>,
-    ) -> Result<StatusRow, HandlerError> {
-        Ok(self
-            .store
-            .row(txn, code.as_str())
-            .await?
-            .unwrap_or_else(|| StatusRow::new(code.as_str(), PublicState::Received, at)))
+    pub fn new(outbox: Outbox, watch: StatusWatch, public_url: &str) -> Self {
+        Self {
+            store: StatusStore,
+            outbox,
+            watch,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+        }
     }
 
     async fn record(
         &self,
         txn: &DatabaseTransaction,
-        row: &StatusRow,
+        code: &TrackingCode,
+        at: DateTime<Utc>,
+    ) -> Result<StatusRecord, HandlerError> {
+        Ok(self
+            .store
+            .record(txn, code.as_str())
+            .await?
+            .unwrap_or_else(|| StatusRecord::new(code.as_str(), at)))
+    }
+
+    /// Loads the report's status, applies one fact to it, and keeps what changed.
+    async fn apply(
+        &self,
+        txn: &DatabaseTransaction,
         context: &EventContext,
-        entry: TimelineEntry,
+        code: &TrackingCode,
+        at: DateTime<Utc>,
+        fact: impl FnOnce(&mut StatusRecord) -> Option<Change>,
     ) -> Result<(), HandlerError> {
-        self.store.save(txn, row).await?;
+        let mut record = self.record(txn, code, at).await?;
+        let Some(change) = fact(&mut record) else {
+            return Ok(());
+        };
+        self.keep(txn, context, &record, &change).await
+    }
+
+    async fn keep(
+        &self,
+        txn: &DatabaseTransaction,
+        context: &EventContext,
+        record: &StatusRecord,
+        change: &Change,
+    ) -> Result<(), HandlerError> {
+        let code = &record.status.tracking_code;
+        self.store.save(txn, record).await?;
         self.store
-            .add_entry(txn, &row.tracking_code, context.message_id, &entry)
+            .add_entry(txn, code, context.message_id, &change.entry)
             .await?;
+        if change.is_news() {
+            self.outbox
+                .record(txn, &self.status_changed(record, change))
+                .await?;
+        }
+        self.watch.notify(StatusNotice {
+            tracking_code: code.clone(),
+            version: record.status.version,
+        });
         Ok(())
+    }
+
+    fn status_changed(&self, record: &StatusRecord, change: &Change) -> ReportStatusChanged {
+        let status = &record.status;
+        let message = if change.entry.note.is_empty() {
+            status.reason.clone().unwrap_or_default()
+        } else {
+            change.entry.note.clone()
+        };
+        ReportStatusChanged {
+            report: format!("reports/{}", status.tracking_code),
+            tracking_code: status.tracking_code.clone(),
+            state: convert::state(status.state) as i32,
+            previous_state: change
+                .previous_state
+                .map_or(0, |state| convert::state(state) as i32),
+            department: status.department.clone().unwrap_or_default(),
+            message,
+            expected_time: status.expected_at.map(to_timestamp),
+            duplicate_of: status
+                .duplicate_of
+                .as_ref()
+                .map(|code| format!("reports/{code}"))
+                .unwrap_or_default(),
+            status_url: format!("{}/r/{}", self.public_url, status.tracking_code),
+            channel: status
+                .channel
+                .as_deref()
+                .map_or(0, |name| convert::channel(name) as i32),
+            change_time: Some(to_timestamp(change.entry.time)),
+            version: status.version,
+        }
     }
 }
 
 fn code_of(text: &str) -> Result<TrackingCode, HandlerError> {
     TrackingCode::parse(text)
         .map_err(|e| HandlerError::Permanent(format!("tracking code `{text}`: {e}")))
+}
+
+fn time_of(timestamp: Option<&prost_types::Timestamp>, context: &EventContext) -> DateTime<Utc> {
+    from_timestamp(timestamp).unwrap_or(context.occurred_at)
 }
 
 #[async_trait]
@@ -68,17 +153,20 @@ impl EventHandler<ReportReceived> for Projector {
         context: &EventContext,
     ) -> Result<(), HandlerError> {
         let code = code_of(&event.tracking_code)?;
-        let received_at =
-            from_timestamp(event.receive_time.as_ref()).unwrap_or(context.occurred_at);
-        let mut row = self.row(txn, &code, received_at).await?;
-        // A later event may have created the row first; keep its state, fix the date.
-        row.created_at = row.created_at.min(received_at);
-        let entry = TimelineEntry {
-            time: received_at,
-            state: PublicState::Received,
-            message: "Report received".into(),
+        let at = time_of(event.receive_time.as_ref(), context);
+        let channel = Channel::try_from(event.channel)
+            .ok()
+            .and_then(convert::channel_name);
+        let fact = Received {
+            at,
+            version: event.version,
+            service_code: event.service_code,
+            description: event.description,
+            channel,
+            location: event.location.map(|l| (l.latitude, l.longitude)),
         };
-        self.record(txn, &row, context, entry).await
+        self.apply(txn, context, &code, at, |r| r.apply_received(fact))
+            .await
     }
 }
 
@@ -91,21 +179,98 @@ impl EventHandler<ReportRouted> for Projector {
         context: &EventContext,
     ) -> Result<(), HandlerError> {
         let code = code_of(&event.tracking_code)?;
-        let at = from_timestamp(event.route_time.as_ref()).unwrap_or(context.occurred_at);
-        let mut row = self.row(txn, &code, at).await?;
-        if event.version <= row.routing_version {
-            return Ok(());
-        }
-        row.routing_version = event.version;
-        row.department = Some(event.department.clone());
-        row.category = (!event.category.is_empty()).then_some(event.category);
-        row.updated_at = row.updated_at.max(at);
-        let entry = TimelineEntry {
-            time: at,
-            state: row.state,
-            message: format!("Sent to the {} department", event.department),
+        let at = time_of(event.route_time.as_ref(), context);
+        let fact = Routed {
+            at,
+            version: event.version,
+            department: event.department,
+            category: event.category,
+            service_code: event.service_code,
+            zone: event.zone,
+            incident: event.incident,
         };
-        self.record(txn, &row, context, entry).await
+        self.apply(txn, context, &code, at, |r| r.apply_routed(fact))
+            .await
+    }
+}
+
+#[async_trait]
+impl EventHandler<ReportMerged> for Projector {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: ReportMerged,
+        context: &EventContext,
+    ) -> Result<(), HandlerError> {
+        let code = code_of(&event.tracking_code)?;
+        let at = time_of(event.merge_time.as_ref(), context);
+        let duplicate_of = if event.duplicate_of.is_empty() {
+            String::new()
+        } else {
+            parse_report_name(&event.duplicate_of)
+                .map_err(|e| {
+                    HandlerError::Permanent(format!("duplicate_of `{}`: {e}", event.duplicate_of))
+                })?
+                .to_string()
+        };
+        let sibling = self
+            .store
+            .report_with_order(txn, &event.incident, code.as_str())
+            .await?;
+        let fact = Merged {
+            at,
+            version: event.version,
+            incident: event.incident,
+            duplicate_of,
+            department: event.department,
+            category: event.category,
+        };
+        self.apply(txn, context, &code, at, |r| {
+            r.apply_merged(fact, sibling.as_ref())
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl EventHandler<ReportNeedsReview> for Projector {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: ReportNeedsReview,
+        context: &EventContext,
+    ) -> Result<(), HandlerError> {
+        let code = code_of(&event.tracking_code)?;
+        let at = time_of(event.review_time.as_ref(), context);
+        let fact = TriageHold {
+            at,
+            version: event.version,
+            rejected: false,
+            reason: event.reason,
+        };
+        self.apply(txn, context, &code, at, |r| r.apply_triage_hold(fact))
+            .await
+    }
+}
+
+#[async_trait]
+impl EventHandler<ReportRejected> for Projector {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: ReportRejected,
+        context: &EventContext,
+    ) -> Result<(), HandlerError> {
+        let code = code_of(&event.tracking_code)?;
+        let at = time_of(event.reject_time.as_ref(), context);
+        let fact = TriageHold {
+            at,
+            version: event.version,
+            rejected: true,
+            reason: event.message,
+        };
+        self.apply(txn, context, &code, at, |r| r.apply_triage_hold(fact))
+            .await
     }
 }
 
@@ -119,52 +284,59 @@ impl EventHandler<WorkOrderChanged> for Projector {
     ) -> Result<(), HandlerError> {
         let order_state =
             WorkOrderState::try_from(event.state).unwrap_or(WorkOrderState::Unspecified);
-        let Some((state, message)) = public_state(order_state) else {
+        let Some((step, state)) = public_step(order_state) else {
             return Err(HandlerError::Permanent(format!(
                 "work order state {} is not known",
                 event.state
             )));
         };
-        let at = from_timestamp(event.change_time.as_ref()).unwrap_or(context.occurred_at);
+        let at = time_of(event.change_time.as_ref(), context);
+        // Every report of the incident follows its order, also those the event does
+        // not list because they joined after it was written.
+        let mut codes = BTreeSet::new();
         for report in &event.reports {
             let code = parse_report_name(report)
                 .map_err(|e| HandlerError::Permanent(format!("report `{report}`: {e}")))?;
-            let mut row = self.row(txn, &code, at).await?;
-            let same_order = row.work_order.as_deref() == Some(event.work_order.as_str());
-            if same_order && event.version <= row.work_order_version {
-                continue;
-            }
-            row.work_order = Some(event.work_order.clone());
-            row.work_order_version = event.version;
-            row.state = state;
-            // The order's queue is where the report is now, even if the routing event
-            // that said so has not arrived yet.
-            if !event.department.is_empty() {
-                row.department = Some(event.department.clone());
-            }
-            row.updated_at = row.updated_at.max(at);
-            let entry = TimelineEntry {
-                time: at,
-                state,
-                message: message.to_owned(),
-            };
-            self.record(txn, &row, context, entry).await?;
+            codes.insert(code.to_string());
+        }
+        if !event.incident.is_empty() {
+            codes.extend(self.store.codes_of_incident(txn, &event.incident).await?);
+        }
+        let update = WorkOrderUpdate {
+            at,
+            work_order: event.work_order,
+            version: event.version,
+            step,
+            state,
+            department: event.department,
+            category: event.category,
+            zone: event.zone,
+            incident: event.incident,
+            expected_at: from_timestamp(event.expected_time.as_ref()),
+            public_note: event.public_note,
+            reason: event.reason,
+        };
+        for code in codes {
+            let code = code_of(&code)?;
+            let fact = update.clone();
+            self.apply(txn, context, &code, at, |r| r.apply_work_order(fact))
+                .await?;
         }
         Ok(())
     }
 }
 
-/// What a work order's state means to the public, and how the timeline says it.
-fn public_state(state: WorkOrderState) -> Option<(PublicState, &'static str)> {
+/// What a work order's state means to the public.
+fn public_step(state: WorkOrderState) -> Option<(StepKind, PublicState)> {
     Some(match state {
-        WorkOrderState::Queued => (PublicState::Assigned, "In the department's work queue"),
-        WorkOrderState::Reopened => (PublicState::Assigned, "Reopened: back in the work queue"),
-        WorkOrderState::Claimed => (PublicState::InProgress, "A crew has taken the job"),
-        WorkOrderState::InProgress => (PublicState::InProgress, "Work in progress"),
-        WorkOrderState::OnHold => (PublicState::InProgress, "Work on hold"),
-        WorkOrderState::Resolved => (PublicState::Resolved, "Resolved"),
-        WorkOrderState::Closed => (PublicState::Closed, "Closed"),
-        WorkOrderState::Cancelled => (PublicState::Rejected, "Cancelled"),
+        WorkOrderState::Queued => (StepKind::WorkQueued, PublicState::Assigned),
+        WorkOrderState::Reopened => (StepKind::Reopened, PublicState::Assigned),
+        WorkOrderState::Claimed => (StepKind::CrewClaimed, PublicState::InProgress),
+        WorkOrderState::InProgress => (StepKind::WorkStarted, PublicState::InProgress),
+        WorkOrderState::OnHold => (StepKind::OnHold, PublicState::InProgress),
+        WorkOrderState::Resolved => (StepKind::WorkResolved, PublicState::Resolved),
+        WorkOrderState::Closed => (StepKind::WorkClosed, PublicState::Closed),
+        WorkOrderState::Cancelled => (StepKind::WorkCancelled, PublicState::Rejected),
         WorkOrderState::Unspecified => return None,
     })
 }

@@ -1,5 +1,16 @@
-//! The public state of a report. No transport or storage types here.
+//! The public state of a report and how events change it. No transport or storage
+//! types here.
 
+mod projection;
 mod public_state;
 
-pub use public_state::{PublicState, ReportStatus, TimelineEntry};
+pub use projection::{
+    Change, Merged, Received, Routed, StatusRecord, TriageHold, TriageOutcome, WorkOrderUpdate,
+};
+pub use public_state::{
+    ApproximateLocation, ChannelName, PublicState, ReportStatus, StepKind, TimelineEntry,
+};
+
+mod alert;
+
+pub use alert::{Alert, MAX_BODY_CHARS, MAX_TITLE_CHARS, Severity};

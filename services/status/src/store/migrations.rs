@@ -6,7 +6,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        messaging::migration::with_messaging_tables(vec![Box::new(CreateReportStatuses)])
+        messaging::migration::with_messaging_tables(vec![
+            Box::new(CreateReportStatuses),
+            Box::new(PublicReadModel),
+            Box::new(CreateAlerts),
+        ])
     }
 }
 
@@ -22,6 +26,20 @@ enum ReportStatuses {
     WorkOrderVersion,
     CreatedAt,
     UpdatedAt,
+    ServiceCode,
+    Zone,
+    Incident,
+    DuplicateOf,
+    Description,
+    Channel,
+    Latitude,
+    Longitude,
+    ExpectedAt,
+    Reason,
+    Triage,
+    ReceivedVersion,
+    WorkOrderState,
+    Version,
 }
 
 #[derive(DeriveIden)]
@@ -33,6 +51,8 @@ enum TimelineEntries {
     Time,
     State,
     Message,
+    Kind,
+    Note,
 }
 
 struct CreateReportStatuses;
@@ -98,6 +118,180 @@ impl MigrationTrait for CreateReportStatuses {
             .await?;
         manager
             .drop_table(Table::drop().table(ReportStatuses::Table).to_owned())
+            .await
+    }
+}
+
+/// What the public pages, feeds and Open311 need of each report, and the public notes
+/// of each step.
+struct PublicReadModel;
+
+impl MigrationName for PublicReadModel {
+    fn name(&self) -> &str {
+        "m20261123_000500_status_public_read_model"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for PublicReadModel {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite alters one at a time.
+        let columns = [
+            string_null(ReportStatuses::ServiceCode),
+            string_null(ReportStatuses::Zone),
+            string_null(ReportStatuses::Incident),
+            string_null(ReportStatuses::DuplicateOf),
+            text_null(ReportStatuses::Description),
+            string_null(ReportStatuses::Channel),
+            double_null(ReportStatuses::Latitude),
+            double_null(ReportStatuses::Longitude),
+            timestamp_with_time_zone_null(ReportStatuses::ExpectedAt),
+            text_null(ReportStatuses::Reason),
+            string(ReportStatuses::Triage).default("pending").to_owned(),
+            big_integer(ReportStatuses::ReceivedVersion)
+                .default(0)
+                .to_owned(),
+            string_null(ReportStatuses::WorkOrderState),
+            big_integer(ReportStatuses::Version).default(0).to_owned(),
+        ];
+        for mut column in columns {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(ReportStatuses::Table)
+                        .add_column(&mut column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        for mut column in [
+            string(TimelineEntries::Kind).default("").to_owned(),
+            text(TimelineEntries::Note).default("").to_owned(),
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(TimelineEntries::Table)
+                        .add_column(&mut column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        for (name, column) in [
+            ("report_statuses_updated", ReportStatuses::UpdatedAt),
+            ("report_statuses_department", ReportStatuses::Department),
+            ("report_statuses_zone", ReportStatuses::Zone),
+            ("report_statuses_incident", ReportStatuses::Incident),
+        ] {
+            manager
+                .create_index(
+                    Index::create()
+                        .name(name)
+                        .table(ReportStatuses::Table)
+                        .col(column)
+                        .if_not_exists()
+                        .to_owned(),
+                )
+                .await?;
+        }
+        manager
+            .create_index(
+                Index::create()
+                    .name("timeline_entries_time")
+                    .table(TimelineEntries::Table)
+                    .col(TimelineEntries::Time)
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for column in [
+            ReportStatuses::ServiceCode,
+            ReportStatuses::Zone,
+            ReportStatuses::Incident,
+            ReportStatuses::DuplicateOf,
+            ReportStatuses::Description,
+            ReportStatuses::Channel,
+            ReportStatuses::Latitude,
+            ReportStatuses::Longitude,
+            ReportStatuses::ExpectedAt,
+            ReportStatuses::Reason,
+            ReportStatuses::Triage,
+            ReportStatuses::ReceivedVersion,
+            ReportStatuses::WorkOrderState,
+            ReportStatuses::Version,
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(ReportStatuses::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        for column in [TimelineEntries::Kind, TimelineEntries::Note] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(TimelineEntries::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(DeriveIden)]
+enum Alerts {
+    Table,
+    Id,
+    RequestId,
+    Severity,
+    Title,
+    Body,
+    Zone,
+    PublishedAt,
+    ExpiresAt,
+}
+
+/// Operators' emergency broadcasts, shown on every public page while active.
+struct CreateAlerts;
+
+impl MigrationName for CreateAlerts {
+    fn name(&self) -> &str {
+        "m20261123_000600_status_alerts"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateAlerts {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Alerts::Table)
+                    .if_not_exists()
+                    .col(uuid(Alerts::Id).primary_key())
+                    .col(string_uniq(Alerts::RequestId))
+                    .col(string(Alerts::Severity))
+                    .col(json(Alerts::Title))
+                    .col(json(Alerts::Body))
+                    .col(string_null(Alerts::Zone))
+                    .col(timestamp_with_time_zone(Alerts::PublishedAt))
+                    .col(timestamp_with_time_zone_null(Alerts::ExpiresAt))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(Alerts::Table).to_owned())
             .await
     }
 }

@@ -1,16 +1,22 @@
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    sea_query::OnConflict,
 };
 use uuid::Uuid;
 
-use crate::domain::{PublicState, ReportStatus, TimelineEntry};
+use crate::domain::{
+    ApproximateLocation, PublicState, ReportStatus, StatusRecord, StepKind, TimelineEntry,
+    TriageOutcome,
+};
 
 mod status {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
     #[sea_orm(table_name = "report_statuses")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
@@ -23,6 +29,20 @@ mod status {
         pub work_order_version: i64,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        pub service_code: Option<String>,
+        pub zone: Option<String>,
+        pub incident: Option<String>,
+        pub duplicate_of: Option<String>,
+        pub description: Option<String>,
+        pub channel: Option<String>,
+        pub latitude: Option<f64>,
+        pub longitude: Option<f64>,
+        pub expected_at: Option<DateTimeUtc>,
+        pub reason: Option<String>,
+        pub triage: String,
+        pub received_version: i64,
+        pub work_order_state: Option<String>,
+        pub version: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -43,7 +63,10 @@ mod timeline {
         pub message_id: Uuid,
         pub time: DateTimeUtc,
         pub state: String,
+        /// The step's detail (department, report, reason).
         pub message: String,
+        pub kind: String,
+        pub note: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -52,77 +75,84 @@ mod timeline {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// The projection's working row: the public status plus the versions it was built from.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StatusRow {
-    pub tracking_code: String,
-    pub state: PublicState,
+/// Which statuses a list holds. Every filter applies only when set.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StatusFilter {
     pub department: Option<String>,
-    pub category: Option<String>,
-    pub routing_version: i64,
-    pub work_order: Option<String>,
-    pub work_order_version: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    pub service_code: Option<String>,
+    pub zone: Option<String>,
+    pub incident: Option<String>,
+    /// Any of these; empty means all.
+    pub states: Vec<PublicState>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+    pub updated_after: Option<DateTime<Utc>>,
+    pub updated_before: Option<DateTime<Utc>>,
 }
 
-impl StatusRow {
-    pub fn new(tracking_code: &str, state: PublicState, at: DateTime<Utc>) -> Self {
-        Self {
-            tracking_code: tracking_code.to_owned(),
-            state,
-            department: None,
-            category: None,
-            routing_version: 0,
-            work_order: None,
-            work_order_version: 0,
-            created_at: at,
-            updated_at: at,
-        }
-    }
+/// Where a page of statuses, most recently updated first, starts: after this one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusCursor {
+    pub updated_at: DateTime<Utc>,
+    pub tracking_code: String,
+}
+
+/// One step of one report, as the city page and the feeds list them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Update {
+    pub seq: i64,
+    pub tracking_code: String,
+    pub entry: TimelineEntry,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct StatusStore;
 
 impl StatusStore {
-    pub async fn row<C: ConnectionTrait>(
+    pub async fn record<C: ConnectionTrait>(
         &self,
         db: &C,
         tracking_code: &str,
-    ) -> Result<Option<StatusRow>, DbErr> {
-        let Some(row) = status::Entity::find_by_id(tracking_code.to_owned())
+    ) -> Result<Option<StatusRecord>, DbErr> {
+        status::Entity::find_by_id(tracking_code.to_owned())
             .one(db)
             .await?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(StatusRow {
-            state: parse_state(&row.state)?,
-            tracking_code: row.tracking_code,
-            department: row.department,
-            category: row.category,
-            routing_version: row.routing_version,
-            work_order: row.work_order,
-            work_order_version: row.work_order_version,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        }))
+            .map(to_record)
+            .transpose()
     }
 
-    /// Inserts or replaces the row.
-    pub async fn save<C: ConnectionTrait>(&self, db: &C, row: &StatusRow) -> Result<(), DbErr> {
+    /// Inserts or replaces the record.
+    pub async fn save<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        record: &StatusRecord,
+    ) -> Result<(), DbErr> {
         use status::Column;
+        let s = &record.status;
         status::Entity::insert(status::ActiveModel {
-            tracking_code: Set(row.tracking_code.clone()),
-            state: Set(row.state.as_str().to_owned()),
-            department: Set(row.department.clone()),
-            category: Set(row.category.clone()),
-            routing_version: Set(row.routing_version),
-            work_order: Set(row.work_order.clone()),
-            work_order_version: Set(row.work_order_version),
-            created_at: Set(row.created_at),
-            updated_at: Set(row.updated_at),
+            tracking_code: Set(s.tracking_code.clone()),
+            state: Set(s.state.as_str().to_owned()),
+            department: Set(s.department.clone()),
+            category: Set(s.category.clone()),
+            routing_version: Set(record.routing_version),
+            work_order: Set(record.work_order.clone()),
+            work_order_version: Set(record.work_order_version),
+            created_at: Set(s.created_at),
+            updated_at: Set(s.updated_at),
+            service_code: Set(s.service_code.clone()),
+            zone: Set(s.zone.clone()),
+            incident: Set(s.incident.clone()),
+            duplicate_of: Set(s.duplicate_of.clone()),
+            description: Set(s.description.clone()),
+            channel: Set(s.channel.clone()),
+            latitude: Set(s.location.map(|l| l.latitude)),
+            longitude: Set(s.location.map(|l| l.longitude)),
+            expected_at: Set(s.expected_at),
+            reason: Set(s.reason.clone()),
+            triage: Set(record.triage.as_str().to_owned()),
+            received_version: Set(record.received_version),
+            work_order_state: Set(record.work_order_state.map(|s| s.as_str().to_owned())),
+            version: Set(s.version),
         })
         .on_conflict(
             OnConflict::column(Column::TrackingCode)
@@ -135,6 +165,20 @@ impl StatusStore {
                     Column::WorkOrderVersion,
                     Column::CreatedAt,
                     Column::UpdatedAt,
+                    Column::ServiceCode,
+                    Column::Zone,
+                    Column::Incident,
+                    Column::DuplicateOf,
+                    Column::Description,
+                    Column::Channel,
+                    Column::Latitude,
+                    Column::Longitude,
+                    Column::ExpectedAt,
+                    Column::Reason,
+                    Column::Triage,
+                    Column::ReceivedVersion,
+                    Column::WorkOrderState,
+                    Column::Version,
                 ])
                 .to_owned(),
         )
@@ -156,7 +200,9 @@ impl StatusStore {
             message_id: Set(message_id),
             time: Set(entry.time),
             state: Set(entry.state.as_str().to_owned()),
-            message: Set(entry.message.clone()),
+            message: Set(entry.detail.clone()),
+            kind: Set(entry.kind.as_str().to_owned()),
+            note: Set(entry.note.clone()),
             ..Default::default()
         })
         .on_conflict_do_nothing_on([timeline::Column::TrackingCode, timeline::Column::MessageId])
@@ -170,39 +216,258 @@ impl StatusStore {
         db: &C,
         tracking_code: &str,
     ) -> Result<Option<ReportStatus>, DbErr> {
-        let Some(row) = self.row(db, tracking_code).await? else {
-            return Ok(None);
-        };
-        let timeline = timeline::Entity::find()
-            .filter(timeline::Column::TrackingCode.eq(tracking_code))
+        Ok(self
+            .statuses(db, &[tracking_code.to_owned()])
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    /// The statuses of the known codes among `codes`, in the order asked.
+    pub async fn statuses<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        codes: &[String],
+    ) -> Result<Vec<ReportStatus>, DbErr> {
+        let rows = status::Entity::find()
+            .filter(status::Column::TrackingCode.is_in(codes.iter().cloned()))
+            .all(db)
+            .await?;
+        let mut by_code: HashMap<String, ReportStatus> = HashMap::with_capacity(rows.len());
+        for row in rows {
+            let record = to_record(row)?;
+            by_code.insert(record.status.tracking_code.clone(), record.status);
+        }
+        let mut statuses: Vec<ReportStatus> = codes
+            .iter()
+            .filter_map(|code| by_code.remove(code))
+            .collect();
+        self.attach_timelines(db, &mut statuses).await?;
+        Ok(statuses)
+    }
+
+    /// Up to `limit` statuses matching `filter`, most recently updated first, after
+    /// `cursor`.
+    pub async fn list<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        filter: &StatusFilter,
+        cursor: Option<&StatusCursor>,
+        limit: u64,
+    ) -> Result<Vec<ReportStatus>, DbErr> {
+        use status::Column;
+        let mut query = status::Entity::find().filter(status_condition(filter));
+        if let Some(cursor) = cursor {
+            query = query.filter(
+                Condition::any()
+                    .add(Column::UpdatedAt.lt(cursor.updated_at))
+                    .add(
+                        Condition::all()
+                            .add(Column::UpdatedAt.eq(cursor.updated_at))
+                            .add(Column::TrackingCode.lt(cursor.tracking_code.clone())),
+                    ),
+            );
+        }
+        let rows = query
+            .order_by_desc(Column::UpdatedAt)
+            .order_by_desc(Column::TrackingCode)
+            .limit(limit)
+            .all(db)
+            .await?;
+        let mut statuses = rows
+            .into_iter()
+            .map(|row| to_record(row).map(|r| r.status))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.attach_timelines(db, &mut statuses).await?;
+        Ok(statuses)
+    }
+
+    /// The codes of every report of `incident`.
+    pub async fn codes_of_incident<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        incident: &str,
+    ) -> Result<Vec<String>, DbErr> {
+        status::Entity::find()
+            .select_only()
+            .column(status::Column::TrackingCode)
+            .filter(status::Column::Incident.eq(incident))
+            .order_by_asc(status::Column::CreatedAt)
+            .into_tuple()
+            .all(db)
+            .await
+    }
+
+    /// A report of `incident` other than `except` that follows a work order already.
+    pub async fn report_with_order<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        incident: &str,
+        except: &str,
+    ) -> Result<Option<StatusRecord>, DbErr> {
+        status::Entity::find()
+            .filter(status::Column::Incident.eq(incident))
+            .filter(status::Column::TrackingCode.ne(except))
+            .filter(status::Column::WorkOrder.is_not_null())
+            .order_by_desc(status::Column::WorkOrderVersion)
+            .one(db)
+            .await?
+            .map(to_record)
+            .transpose()
+    }
+
+    /// Up to `limit` steps of reports matching `filter` (by the report's current
+    /// department, zone and state), newest first, before step `before`.
+    pub async fn updates<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        filter: &StatusFilter,
+        before: Option<i64>,
+        limit: u64,
+    ) -> Result<Vec<Update>, DbErr> {
+        let codes = status::Entity::find()
+            .select_only()
+            .column(status::Column::TrackingCode)
+            .filter(status_condition(filter))
+            .into_query();
+        let mut query =
+            timeline::Entity::find().filter(timeline::Column::TrackingCode.in_subquery(codes));
+        if let Some(before) = before {
+            query = query.filter(timeline::Column::Seq.lt(before));
+        }
+        query
+            .order_by_desc(timeline::Column::Seq)
+            .limit(limit)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|row| {
+                Ok(Update {
+                    seq: row.seq,
+                    tracking_code: row.tracking_code.clone(),
+                    entry: to_entry(row)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn attach_timelines<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        statuses: &mut [ReportStatus],
+    ) -> Result<(), DbErr> {
+        if statuses.is_empty() {
+            return Ok(());
+        }
+        let codes: Vec<String> = statuses.iter().map(|s| s.tracking_code.clone()).collect();
+        let mut by_code: HashMap<String, Vec<TimelineEntry>> = HashMap::new();
+        for row in timeline::Entity::find()
+            .filter(timeline::Column::TrackingCode.is_in(codes))
             .order_by_asc(timeline::Column::Time)
             .order_by_asc(timeline::Column::Seq)
             .all(db)
             .await?
-            .into_iter()
-            .map(|entry| {
-                Ok(TimelineEntry {
-                    time: entry.time,
-                    state: parse_state(&entry.state)?,
-                    message: entry.message,
-                })
-            })
-            .collect::<Result<Vec<_>, DbErr>>()?;
-        Ok(Some(ReportStatus {
-            tracking_code: row.tracking_code,
-            state: row.state,
-            department: row.department,
-            category: row.category,
-            timeline,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        }))
+        {
+            let code = row.tracking_code.clone();
+            by_code.entry(code).or_default().push(to_entry(row)?);
+        }
+        for status in statuses {
+            status.timeline = by_code.remove(&status.tracking_code).unwrap_or_default();
+        }
+        Ok(())
     }
+}
+
+fn status_condition(filter: &StatusFilter) -> Condition {
+    use status::Column;
+    let mut condition = Condition::all();
+    if let Some(department) = &filter.department {
+        condition = condition.add(Column::Department.eq(department.clone()));
+    }
+    if let Some(service_code) = &filter.service_code {
+        condition = condition.add(Column::ServiceCode.eq(service_code.clone()));
+    }
+    if let Some(zone) = &filter.zone {
+        condition = condition.add(Column::Zone.eq(zone.clone()));
+    }
+    if let Some(incident) = &filter.incident {
+        condition = condition.add(Column::Incident.eq(incident.clone()));
+    }
+    if !filter.states.is_empty() {
+        condition = condition.add(Column::State.is_in(filter.states.iter().map(|s| s.as_str())));
+    }
+    if let Some(after) = filter.created_after {
+        condition = condition.add(Column::CreatedAt.gt(after));
+    }
+    if let Some(before) = filter.created_before {
+        condition = condition.add(Column::CreatedAt.lt(before));
+    }
+    if let Some(after) = filter.updated_after {
+        condition = condition.add(Column::UpdatedAt.gt(after));
+    }
+    if let Some(before) = filter.updated_before {
+        condition = condition.add(Column::UpdatedAt.lt(before));
+    }
+    condition
 }
 
 /// How many reports status knows.
 pub async fn count_statuses(db: &DatabaseConnection) -> Result<u64, DbErr> {
     status::Entity::find().count(db).await
+}
+
+fn to_record(row: status::Model) -> Result<StatusRecord, DbErr> {
+    let location = match (row.latitude, row.longitude) {
+        (Some(latitude), Some(longitude)) => Some(ApproximateLocation {
+            latitude,
+            longitude,
+        }),
+        _ => None,
+    };
+    Ok(StatusRecord {
+        status: ReportStatus {
+            state: parse_state(&row.state)?,
+            tracking_code: row.tracking_code,
+            department: row.department,
+            category: row.category,
+            service_code: row.service_code,
+            zone: row.zone,
+            incident: row.incident,
+            duplicate_of: row.duplicate_of,
+            description: row.description,
+            channel: row.channel,
+            location,
+            expected_at: row.expected_at,
+            reason: row.reason,
+            version: row.version,
+            timeline: Vec::new(),
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        },
+        triage: TriageOutcome::parse(&row.triage)
+            .ok_or_else(|| DbErr::Custom(format!("unknown triage outcome `{}`", row.triage)))?,
+        received_version: row.received_version,
+        routing_version: row.routing_version,
+        work_order: row.work_order,
+        work_order_version: row.work_order_version,
+        work_order_state: row
+            .work_order_state
+            .as_deref()
+            .map(parse_state)
+            .transpose()?,
+    })
+}
+
+fn to_entry(row: timeline::Model) -> Result<TimelineEntry, DbErr> {
+    let state = parse_state(&row.state)?;
+    Ok(TimelineEntry {
+        time: row.time,
+        state,
+        // Entries written before steps had kinds are read by their state.
+        kind: StepKind::parse(&row.kind).unwrap_or_else(|| StepKind::for_state(state)),
+        detail: row.message,
+        note: row.note,
+    })
 }
 
 fn parse_state(text: &str) -> Result<PublicState, DbErr> {

@@ -1,7 +1,39 @@
 //! Tracking's use cases.
 
-mod open_work_order;
+mod actor;
+mod changes;
+mod feedback;
+mod ledger;
+mod operations;
+mod routing;
+mod sweeper;
+mod watch;
 mod work_orders;
+mod work_queue;
 
-pub use open_work_order::OpenWorkOrder;
-pub use work_orders::{MAX_PAGE_SIZE, WorkOrders};
+pub use actor::Actor;
+pub use changes::OrderChanges;
+pub use feedback::ReopenWhenNotFixed;
+pub use ledger::Ledger;
+pub use operations::{DepartmentStats, Operations};
+pub use routing::{AttachMergedReport, OpenWorkOrder};
+pub use segnala_shared::request_id::RequestId;
+pub use sweeper::Sweeper;
+pub use watch::QueueWatch;
+pub use work_orders::{AuditCheck, MAX_PAGE_SIZE, WorkOrderView, WorkOrders};
+pub use work_queue::{NewPhoto, QueueSnapshot, WorkQueue};
+
+use segnala_shared::AppError;
+
+use crate::domain::TransitionError;
+
+/// A refused transition is the caller's problem, not the server's.
+fn refused(error: TransitionError) -> AppError {
+    match error {
+        TransitionError::Missing { field } => AppError::invalid(field, "is required"),
+        other => AppError::FailedPrecondition {
+            reason: other.reason(),
+            message: other.to_string(),
+        },
+    }
+}

@@ -2,49 +2,120 @@ use sea_orm::DatabaseConnection;
 use segnala_shared::AppError;
 use uuid::Uuid;
 
+use super::{Actor, changes::not_found};
 use crate::{
-    domain::WorkOrder,
-    store::{ListFilter, WorkOrderStore},
+    domain::{AuditBreak, AuditVerifier, Note, WorkOrder},
+    store::{AttachmentStore, AuditStore, ListFilter, StoredPhoto, WorkOrderStore},
 };
 
 pub const DEFAULT_PAGE_SIZE: u64 = 50;
 pub const MAX_PAGE_SIZE: u64 = 500;
 
-/// Reading work orders, for operators.
+/// Reading work orders, and checking their audit log.
 #[derive(Clone)]
 pub struct WorkOrders {
     db: DatabaseConnection,
-    store: WorkOrderStore,
+    orders: WorkOrderStore,
+    attachments: AttachmentStore,
+    audit: AuditStore,
+}
+
+/// An order with its notes and photos.
+#[derive(Clone, Debug)]
+pub struct WorkOrderView {
+    pub order: WorkOrder,
+    pub notes: Vec<Note>,
+    pub photos: Vec<StoredPhoto>,
+}
+
+/// The result of walking the audit log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditCheck {
+    pub entries_checked: i64,
+    pub first_break: Option<AuditBreak>,
 }
 
 impl WorkOrders {
     pub fn new(db: DatabaseConnection) -> Self {
         Self {
             db,
-            store: WorkOrderStore,
+            orders: WorkOrderStore,
+            attachments: AttachmentStore,
+            audit: AuditStore,
         }
     }
 
-    pub async fn get(&self, id: Uuid) -> Result<WorkOrder, AppError> {
-        self.store
+    /// The order with its notes (internal ones included: callers are staff) and photos.
+    pub async fn get(&self, actor: &Actor, id: Uuid) -> Result<WorkOrderView, AppError> {
+        let order = self
+            .orders
             .get(&self.db, id)
             .await?
-            .ok_or_else(|| AppError::NotFound {
-                resource: "work order",
-                name: format!("workOrders/{id}"),
-            })
+            .filter(|o| actor.may_see(&o.department))
+            .ok_or_else(|| not_found(id))?;
+        Ok(WorkOrderView {
+            notes: self.attachments.notes(&self.db, id).await?,
+            photos: self.attachments.photos(&self.db, id).await?,
+            order,
+        })
     }
 
-    /// One page, and whether there is another after it.
-    pub async fn list(&self, mut filter: ListFilter) -> Result<(Vec<WorkOrder>, bool), AppError> {
+    /// One page, and whether there is another after it. A crew sees only its
+    /// departments' orders.
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        mut filter: ListFilter,
+    ) -> Result<(Vec<WorkOrder>, bool), AppError> {
+        filter.departments = match (filter.departments.take(), &actor.departments) {
+            (Some(asked), Some(_)) => {
+                Some(asked.into_iter().filter(|d| actor.may_see(d)).collect())
+            }
+            (None, Some(mine)) => Some(mine.clone()),
+            (asked, None) => asked,
+        };
         if filter.limit == 0 {
             filter.limit = DEFAULT_PAGE_SIZE;
         }
         let page_size = filter.limit.min(MAX_PAGE_SIZE);
         filter.limit = page_size + 1;
-        let mut orders = self.store.list(&self.db, &filter).await?;
+        let mut orders = self.orders.list(&self.db, &filter).await?;
         let more = orders.len() as u64 > page_size;
         orders.truncate(page_size as usize);
         Ok((orders, more))
+    }
+
+    /// Walks the whole log in order and names the first entry that breaks its chain.
+    pub async fn verify_audit(&self) -> Result<AuditCheck, AppError> {
+        const PAGE: u64 = 1000;
+        let mut verifier = AuditVerifier::default();
+        let mut after = 0;
+        loop {
+            let entries = self.audit.page(&self.db, after, PAGE).await?;
+            for entry in &entries {
+                if let Some(first_break) = verifier.check(entry) {
+                    return Ok(AuditCheck {
+                        entries_checked: verifier.checked(),
+                        first_break: Some(first_break),
+                    });
+                }
+            }
+            match entries.last() {
+                Some(last) if entries.len() as u64 == PAGE => after = last.sequence,
+                _ => break,
+            }
+        }
+        for (id, count, head) in self.orders.audit_heads(&self.db).await? {
+            if let Some(first_break) = verifier.check_head(id, count, &head) {
+                return Ok(AuditCheck {
+                    entries_checked: verifier.checked(),
+                    first_break: Some(first_break),
+                });
+            }
+        }
+        Ok(AuditCheck {
+            entries_checked: verifier.checked(),
+            first_break: None,
+        })
     }
 }

@@ -1,5 +1,16 @@
-//! Work orders. No transport or storage types here.
+//! Work orders, their life and their proofs. No transport or storage types here.
 
+mod audit;
+mod clock;
+mod photo;
+mod transition;
 mod work_order;
 
-pub use work_order::{Location, Priority, WorkOrder, WorkOrderState};
+pub use audit::{AuditBreak, AuditEntry, AuditVerifier, GENESIS_HASH};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use photo::{Photo, PhotoError, PhotoKind, distance_meters};
+pub use transition::{Applied, Command, TransitionError};
+pub use work_order::{
+    CancelReason, Location, NewWorkOrder, Note, NoteVisibility, Priority, ResolveWithin, WorkOrder,
+    WorkOrderState,
+};

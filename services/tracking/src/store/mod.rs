@@ -1,7 +1,14 @@
-//! Tracking's tables: work orders and the reports each one answers.
+//! Tracking's tables: work orders and the reports each answers, the audit log, notes,
+//! photos and the request ids of retried calls.
 
+mod attachments;
+mod audit;
 mod migrations;
+mod requests;
 mod work_orders;
 
+pub use attachments::{AttachmentStore, StoredPhoto};
+pub use audit::AuditStore;
 pub use migrations::Migrator;
-pub use work_orders::{ListFilter, WorkOrderStore, count_work_orders};
+pub use requests::{RequestStore, StoredRequest};
+pub use work_orders::{ListFilter, StatsRow, WorkOrderStore, count_work_orders};

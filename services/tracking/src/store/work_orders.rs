@@ -1,12 +1,15 @@
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+    sea_query::{Expr, ExprTrait, LockBehavior, LockType},
 };
 use uuid::Uuid;
 
-use crate::domain::{Location, Priority, WorkOrder, WorkOrderState};
+use crate::domain::{CancelReason, Location, Priority, WorkOrder, WorkOrderState};
 
 mod order {
     use sea_orm::entity::prelude::*;
@@ -27,6 +30,18 @@ mod order {
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
         pub version: i64,
+        pub incident: String,
+        pub zone: String,
+        pub due_at: Option<DateTimeUtc>,
+        pub crew: Option<String>,
+        pub lease_until: Option<DateTimeUtc>,
+        pub hold_reason: Option<String>,
+        pub cancel_reason: Option<String>,
+        pub public_note: Option<String>,
+        pub resolved_at: Option<DateTimeUtc>,
+        pub escalated_due: Option<DateTimeUtc>,
+        pub audit_head: String,
+        pub audit_count: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -44,6 +59,8 @@ mod order_report {
         #[sea_orm(primary_key, auto_increment = false)]
         pub report: String,
         pub work_order_id: Uuid,
+        /// The report's routing version last applied; older routing events are ignored.
+        pub route_version: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -55,54 +72,132 @@ mod order_report {
 /// Which orders to list.
 #[derive(Clone, Debug, Default)]
 pub struct ListFilter {
-    pub department: Option<String>,
+    /// `None`: every department.
+    pub departments: Option<Vec<String>>,
     pub report: Option<String>,
+    pub states: Vec<WorkOrderState>,
+    pub zone: Option<String>,
+    /// Only open orders due before this time.
+    pub overdue_at: Option<DateTime<Utc>>,
+    pub crew: Option<String>,
     pub offset: u64,
     pub limit: u64,
+}
+
+type StatsTuple = (
+    String,
+    String,
+    Option<DateTime<Utc>>,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+);
+
+/// One order, as department statistics need it.
+#[derive(Clone, Debug)]
+pub struct StatsRow {
+    pub department: String,
+    pub state: String,
+    pub due_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WorkOrderStore;
 
 impl WorkOrderStore {
-    pub async fn insert<C: ConnectionTrait>(&self, db: &C, order: &WorkOrder) -> Result<(), DbErr> {
-        order::Entity::insert(order::ActiveModel {
-            id: Set(order.id),
-            department: Set(order.department.clone()),
-            category: Set(order.category.clone()),
-            state: Set(order.state.as_str().to_owned()),
-            priority_rank: Set(order.priority.rank()),
-            description: Set(order.description.clone()),
-            latitude: Set(order.location.map(|l| l.latitude)),
-            longitude: Set(order.location.map(|l| l.longitude)),
-            address: Set(order.address.clone()),
-            created_at: Set(order.created_at),
-            updated_at: Set(order.updated_at),
-            version: Set(order.version),
-        })
-        .exec_without_returning(db)
-        .await?;
-        for report in &order.reports {
-            order_report::Entity::insert(order_report::ActiveModel {
-                report: Set(report.clone()),
-                work_order_id: Set(order.id),
-            })
+    pub async fn insert<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        order: &WorkOrder,
+        route_version: i64,
+    ) -> Result<(), DbErr> {
+        let mut row = active(order);
+        row.id = Set(order.id);
+        row.description = Set(order.description.clone());
+        row.latitude = Set(order.location.map(|l| l.latitude));
+        row.longitude = Set(order.location.map(|l| l.longitude));
+        row.address = Set(order.address.clone());
+        row.created_at = Set(order.created_at);
+        row.incident = Set(order.incident.clone());
+        order::Entity::insert(row)
             .exec_without_returning(db)
             .await?;
+        for report in &order.reports {
+            self.link_report(db, report, order.id, route_version)
+                .await?;
         }
         Ok(())
     }
 
-    /// The order a report belongs to, if it has one.
+    /// Writes a changed order, if nobody changed it since it was read at
+    /// `read_version`. Returns whether it was written.
+    pub async fn update<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        order: &WorkOrder,
+        read_version: i64,
+    ) -> Result<bool, DbErr> {
+        let result = order::Entity::update_many()
+            .set(active(order))
+            .filter(order::Column::Id.eq(order.id))
+            .filter(order::Column::Version.eq(read_version))
+            .exec(db)
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
+
+    /// Makes `report` part of order `work_order_id` (moving it from another order).
+    pub async fn link_report<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        report: &str,
+        work_order_id: Uuid,
+        route_version: i64,
+    ) -> Result<(), DbErr> {
+        use sea_orm::sea_query::OnConflict;
+        order_report::Entity::insert(order_report::ActiveModel {
+            report: Set(report.to_owned()),
+            work_order_id: Set(work_order_id),
+            route_version: Set(route_version),
+        })
+        .on_conflict(
+            OnConflict::column(order_report::Column::Report)
+                .update_columns([
+                    order_report::Column::WorkOrderId,
+                    order_report::Column::RouteVersion,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+        Ok(())
+    }
+
+    /// The order a report belongs to and the report's routing version, if it has one.
     pub async fn of_report<C: ConnectionTrait>(
         &self,
         db: &C,
         report: &str,
-    ) -> Result<Option<Uuid>, DbErr> {
+    ) -> Result<Option<(Uuid, i64)>, DbErr> {
         Ok(order_report::Entity::find_by_id(report.to_owned())
             .one(db)
             .await?
-            .map(|row| row.work_order_id))
+            .map(|row| (row.work_order_id, row.route_version)))
+    }
+
+    pub async fn of_incident<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        incident: &str,
+    ) -> Result<Option<Uuid>, DbErr> {
+        order::Entity::find()
+            .select_only()
+            .column(order::Column::Id)
+            .filter(order::Column::Incident.eq(incident))
+            .into_tuple::<Uuid>()
+            .one(db)
+            .await
     }
 
     pub async fn get<C: ConnectionTrait>(
@@ -116,26 +211,129 @@ impl WorkOrderStore {
         Ok(self.with_reports(db, vec![row]).await?.pop())
     }
 
-    /// Most urgent first, then oldest.
+    /// Reads an order and locks its row until the transaction ends.
+    pub async fn get_for_update<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: Uuid,
+    ) -> Result<Option<WorkOrder>, DbErr> {
+        let Some(row) = order::Entity::find_by_id(id)
+            .lock(LockType::Update)
+            .one(db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(self.with_reports(db, vec![row]).await?.pop())
+    }
+
+    /// The most urgent queued order a crew may take from `departments` (`None`: any),
+    /// locked; rows other transactions hold are skipped, so concurrent claims get
+    /// different orders.
+    pub async fn next_claimable<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        departments: Option<&[String]>,
+    ) -> Result<Option<WorkOrder>, DbErr> {
+        let mut query = in_departments(order::Entity::find(), departments).filter(claimable());
+        query = in_queue_order(query)
+            .limit(1)
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        let Some(row) = query.one(db).await? else {
+            return Ok(None);
+        };
+        Ok(self.with_reports(db, vec![row]).await?.pop())
+    }
+
+    /// Claimable orders in queue order, and how many there are.
+    pub async fn queue<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        departments: Option<&[String]>,
+        limit: u64,
+    ) -> Result<(Vec<WorkOrder>, u64), DbErr> {
+        use sea_orm::PaginatorTrait;
+        let query = in_departments(order::Entity::find(), departments).filter(claimable());
+        let total = query.clone().count(db).await?;
+        let rows = in_queue_order(query).limit(limit).all(db).await?;
+        Ok((self.with_reports(db, rows).await?, total))
+    }
+
+    /// Orders whose lease ran out, locked (skipping rows others hold).
+    pub async fn expired_leases<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        now: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<WorkOrder>, DbErr> {
+        let rows = order::Entity::find()
+            .filter(order::Column::State.is_in(states(&WorkOrderState::LEASED)))
+            .filter(order::Column::LeaseUntil.lte(now))
+            .limit(limit)
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .all(db)
+            .await?;
+        self.with_reports(db, rows).await
+    }
+
+    /// Open orders past due and not yet escalated for their due time, locked.
+    pub async fn needing_escalation<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        now: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<WorkOrder>, DbErr> {
+        let rows = order::Entity::find()
+            .filter(order::Column::State.is_in(states(&WorkOrderState::OPEN)))
+            .filter(order::Column::DueAt.lt(now))
+            .filter(
+                Condition::any()
+                    .add(order::Column::EscalatedDue.is_null())
+                    .add(ExprTrait::ne(
+                        Expr::col(order::Column::EscalatedDue),
+                        Expr::col(order::Column::DueAt),
+                    )),
+            )
+            .limit(limit)
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .all(db)
+            .await?;
+        let orders = self.with_reports(db, rows).await?;
+        // The column comparison is exact; this guards against a database rounding times.
+        Ok(orders
+            .into_iter()
+            .filter(|o| o.needs_escalation(now))
+            .collect())
+    }
+
+    /// Most urgent first: priority, then due time.
     pub async fn list<C: ConnectionTrait>(
         &self,
         db: &C,
         filter: &ListFilter,
     ) -> Result<Vec<WorkOrder>, DbErr> {
-        let mut query = order::Entity::find();
-        if let Some(department) = &filter.department {
-            query = query.filter(order::Column::Department.eq(department.as_str()));
-        }
+        let mut query = in_departments(order::Entity::find(), filter.departments.as_deref());
         if let Some(report) = &filter.report {
             match self.of_report(db, report).await? {
-                Some(id) => query = query.filter(order::Column::Id.eq(id)),
+                Some((id, _)) => query = query.filter(order::Column::Id.eq(id)),
                 None => return Ok(Vec::new()),
             }
         }
-        let rows = query
-            .order_by_desc(order::Column::PriorityRank)
-            .order_by_asc(order::Column::CreatedAt)
-            .order_by_asc(order::Column::Id)
+        if !filter.states.is_empty() {
+            query = query.filter(order::Column::State.is_in(states(&filter.states)));
+        }
+        if let Some(zone) = &filter.zone {
+            query = query.filter(order::Column::Zone.eq(zone.as_str()));
+        }
+        if let Some(now) = filter.overdue_at {
+            query = query
+                .filter(order::Column::State.is_in(states(&WorkOrderState::OPEN)))
+                .filter(order::Column::DueAt.lt(now));
+        }
+        if let Some(crew) = &filter.crew {
+            query = query.filter(order::Column::Crew.eq(crew.as_str()));
+        }
+        let rows = in_queue_order(query)
             .offset(filter.offset)
             .limit(filter.limit)
             .all(db)
@@ -143,11 +341,57 @@ impl WorkOrderStore {
         self.with_reports(db, rows).await
     }
 
+    /// Per department: the states and due times of every order (for open and overdue
+    /// counts), and the creation and resolution times of resolved ones.
+    pub async fn stats_rows<C: ConnectionTrait>(&self, db: &C) -> Result<Vec<StatsRow>, DbErr> {
+        let rows: Vec<StatsTuple> = order::Entity::find()
+            .select_only()
+            .column(order::Column::Department)
+            .column(order::Column::State)
+            .column(order::Column::DueAt)
+            .column(order::Column::CreatedAt)
+            .column(order::Column::ResolvedAt)
+            .into_tuple()
+            .all(db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(department, state, due_at, created_at, resolved_at)| StatsRow {
+                    department,
+                    state,
+                    due_at,
+                    created_at,
+                    resolved_at,
+                },
+            )
+            .collect())
+    }
+
+    /// Every order's audit head, for checking the log's ends.
+    pub async fn audit_heads<C: ConnectionTrait>(
+        &self,
+        db: &C,
+    ) -> Result<Vec<(Uuid, i64, String)>, DbErr> {
+        order::Entity::find()
+            .select_only()
+            .column(order::Column::Id)
+            .column(order::Column::AuditCount)
+            .column(order::Column::AuditHead)
+            .order_by_asc(order::Column::Id)
+            .into_tuple()
+            .all(db)
+            .await
+    }
+
     async fn with_reports<C: ConnectionTrait>(
         &self,
         db: &C,
         rows: Vec<order::Model>,
     ) -> Result<Vec<WorkOrder>, DbErr> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
         let mut reports: HashMap<Uuid, Vec<String>> = HashMap::new();
         for link in order_report::Entity::find()
@@ -162,37 +406,110 @@ impl WorkOrderStore {
         }
         rows.into_iter()
             .map(|row| {
-                let state = WorkOrderState::parse(&row.state).ok_or_else(|| {
-                    DbErr::Custom(format!(
-                        "work order {}: unknown state {}",
-                        row.id, row.state
-                    ))
-                })?;
                 let mut order_reports = reports.remove(&row.id).unwrap_or_default();
                 order_reports.sort();
-                Ok(WorkOrder {
-                    id: row.id,
-                    reports: order_reports,
-                    department: row.department,
-                    category: row.category,
-                    state,
-                    priority: Priority::from_rank(row.priority_rank),
-                    description: row.description,
-                    location: row
-                        .latitude
-                        .zip(row.longitude)
-                        .map(|(latitude, longitude)| Location {
-                            latitude,
-                            longitude,
-                        }),
-                    address: row.address,
-                    created_at: row.created_at,
-                    updated_at: row.updated_at,
-                    version: row.version,
-                })
+                to_domain(row, order_reports)
             })
             .collect()
     }
+}
+
+fn states(states: &[WorkOrderState]) -> Vec<&'static str> {
+    states.iter().map(|s| s.as_str()).collect()
+}
+
+/// Queued or reopened. An order whose lease ran out joins them when the sweeper passes.
+/// Written out, not bound as parameters, so that PostgreSQL matches it to the partial
+/// index `work_orders_claimable` in every plan.
+fn claimable() -> Condition {
+    Condition::all().add(Expr::cust("state IN ('queued', 'reopened')"))
+}
+
+fn in_departments(
+    query: Select<order::Entity>,
+    departments: Option<&[String]>,
+) -> Select<order::Entity> {
+    match departments {
+        Some(departments) => query.filter(order::Column::Department.is_in(departments.to_vec())),
+        None => query,
+    }
+}
+
+fn in_queue_order(query: Select<order::Entity>) -> Select<order::Entity> {
+    query
+        .order_by_desc(order::Column::PriorityRank)
+        .order_by_asc(order::Column::DueAt)
+        .order_by_asc(order::Column::CreatedAt)
+        .order_by_asc(order::Column::Id)
+}
+
+/// The columns a change may touch.
+fn active(order: &WorkOrder) -> order::ActiveModel {
+    order::ActiveModel {
+        department: Set(order.department.clone()),
+        category: Set(order.category.clone()),
+        zone: Set(order.zone.clone()),
+        state: Set(order.state.as_str().to_owned()),
+        priority_rank: Set(order.priority.rank()),
+        updated_at: Set(order.updated_at),
+        version: Set(order.version),
+        due_at: Set(Some(order.due_at)),
+        crew: Set(order.crew.clone()),
+        lease_until: Set(order.lease_until),
+        hold_reason: Set(order.hold_reason.clone()),
+        cancel_reason: Set(order.cancel_reason.map(|r| r.as_str().to_owned())),
+        public_note: Set(order.public_note.clone()),
+        resolved_at: Set(order.resolved_at),
+        escalated_due: Set(order.escalated_due),
+        audit_head: Set(order.audit_head.clone()),
+        audit_count: Set(order.audit_count),
+        ..Default::default()
+    }
+}
+
+fn to_domain(row: order::Model, reports: Vec<String>) -> Result<WorkOrder, DbErr> {
+    let corrupt = |what: &str, value: &str| {
+        DbErr::Custom(format!("work order {}: unknown {what} {value}", row.id))
+    };
+    let state = WorkOrderState::parse(&row.state).ok_or_else(|| corrupt("state", &row.state))?;
+    let cancel_reason = match &row.cancel_reason {
+        Some(text) => {
+            Some(CancelReason::parse(text).ok_or_else(|| corrupt("cancel reason", text))?)
+        }
+        None => None,
+    };
+    Ok(WorkOrder {
+        id: row.id,
+        incident: row.incident,
+        reports,
+        department: row.department,
+        category: row.category,
+        zone: row.zone,
+        state,
+        priority: Priority::from_rank(row.priority_rank),
+        description: row.description,
+        location: row
+            .latitude
+            .zip(row.longitude)
+            .map(|(latitude, longitude)| Location {
+                latitude,
+                longitude,
+            }),
+        address: row.address,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        version: row.version,
+        due_at: row.due_at.unwrap_or(row.created_at),
+        crew: row.crew,
+        lease_until: row.lease_until,
+        hold_reason: row.hold_reason,
+        cancel_reason,
+        public_note: row.public_note,
+        resolved_at: row.resolved_at,
+        escalated_due: row.escalated_due,
+        audit_head: row.audit_head,
+        audit_count: row.audit_count,
+    })
 }
 
 /// How many work orders tracking holds.

@@ -1,7 +1,64 @@
 //! Routing decisions. No transport or storage types here.
 
-mod router;
+mod classifier;
+pub mod evaluation;
+pub mod model;
 mod taxonomy;
+pub mod text;
 
-pub use router::{Decision, KeywordRouter, Priority};
-pub use taxonomy::{Department, Taxonomy, TaxonomyError};
+pub use classifier::{
+    Classification, Classifier, Explanation, UnknownLabels, Verdict, method as classifier_method,
+};
+pub use model::{Example, Featurizer, Model, ModelError, TrainingOptions};
+pub use taxonomy::{Category, Department, DuplicateRule, Taxonomy, TaxonomyError};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Priority {
+    Low,
+    Normal,
+    High,
+    Critical,
+}
+
+/// The model that ships with Segnala, trained on the default taxonomy's keywords and
+/// examples only (`segnala triage train --from-taxonomy`).
+const DEFAULT_MODEL: &[u8] = include_bytes!("../../default-model.json");
+
+/// Its version, recorded in every decision it makes.
+pub const DEFAULT_MODEL_VERSION: &str = "tfidf-logreg/default-taxonomy-1";
+
+pub fn default_model() -> Result<Model, ModelError> {
+    Model::from_json(DEFAULT_MODEL)
+}
+
+/// Training options for a model learned from a taxonomy: few examples, so every
+/// feature counts.
+pub fn taxonomy_training_options() -> TrainingOptions {
+    TrainingOptions {
+        min_document_frequency: 1,
+        epochs: 30,
+        ..TrainingOptions::default()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_model_is_the_one_the_default_taxonomy_trains() {
+        let taxonomy = Taxonomy::default_italian().unwrap();
+        let trained = Model::train(
+            &taxonomy.training_examples(),
+            DEFAULT_MODEL_VERSION,
+            &Featurizer::default(),
+            taxonomy_training_options(),
+        )
+        .unwrap();
+        assert!(
+            trained.to_json().unwrap() == DEFAULT_MODEL,
+            "default-model.json is stale: run `segnala triage train --from-taxonomy --out services/triage/default-model.json`"
+        );
+    }
+}

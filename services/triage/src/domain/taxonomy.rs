@@ -1,13 +1,49 @@
-use std::collections::HashSet;
+use std::{collections::HashSet, time::Duration};
 
 use serde::Deserialize;
 
-/// Departments and the words that point to them. Configuration, not code: a city
-/// replaces the file.
+use super::{Example, Priority};
+
+/// Departments, their categories and the words that point to them. Configuration, not
+/// code: a city replaces the file (`triage.taxonomy_path`).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Taxonomy {
+    pub defaults: Defaults,
     pub departments: Vec<Department>,
+    pub not_a_report: Answered,
+    pub out_of_remit: Answered,
+    pub emergency: EmergencyTerms,
+}
+
+/// What a department or category does not say for itself.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    pub resolve_within_hours: ResolutionTargets,
+    pub duplicate_radius_m: f64,
+    pub duplicate_window_hours: u32,
+}
+
+/// Hours to resolve a work order, per priority.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResolutionTargets {
+    pub critical: u32,
+    pub high: u32,
+    pub normal: u32,
+    pub low: u32,
+}
+
+impl ResolutionTargets {
+    pub fn hours(&self, priority: Priority) -> u32 {
+        match priority {
+            Priority::Critical => self.critical,
+            Priority::High => self.high,
+            Priority::Normal => self.normal,
+            Priority::Low => self.low,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -16,88 +52,286 @@ pub struct Department {
     pub id: String,
     pub name_it: String,
     pub name_en: String,
-    #[serde(default)]
-    pub keywords: Vec<String>,
     /// Reports that reach this department are emergencies.
     #[serde(default)]
     pub emergency: bool,
-    /// Where reports go when no keyword matches.
+    /// Where reports go when nothing else fits.
     #[serde(default)]
     pub fallback: bool,
+    /// Zone ids the department serves; empty: all of them.
+    #[serde(default)]
+    pub zones: Vec<String>,
+    pub resolve_within_hours: Option<ResolutionTargets>,
+    pub categories: Vec<Category>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    pub id: String,
+    pub service_code: String,
+    pub name_it: String,
+    pub name_en: String,
+    pub description_it: String,
+    pub description_en: String,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Short reports of this kind, in both languages: training data for the default model.
+    #[serde(default)]
+    pub examples: Vec<String>,
+    pub duplicate_radius_m: Option<f64>,
+    pub duplicate_window_hours: Option<u32>,
+}
+
+/// Messages that get a polite answer instead of a work order.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Answered {
+    pub keywords: Vec<String>,
+    pub message_it: String,
+    pub message_en: String,
+}
+
+/// Language of danger to people.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmergencyTerms {
+    pub terms: Vec<String>,
+    /// Words that, just before a term, deny it ("no fire", "nessun ferito").
+    pub negations: Vec<String>,
+    /// Words that, just after a term, make it harmless ("fire is out", "fire hazard").
+    pub cancelled_by: Vec<String>,
+    pub message_it: String,
+    pub message_en: String,
+}
+
+/// When two reports of a category are the same problem.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DuplicateRule {
+    pub radius_m: f64,
+    pub window: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum TaxonomyError {
-    #[error("taxonomy: {0}")]
-    Parse(#[from] toml::de::Error),
-    #[error("taxonomy: departments[{index}].id `{id}`: {message}")]
-    Invalid {
-        index: usize,
-        id: String,
-        message: String,
+    #[error("taxonomy {source_name}: {error}")]
+    Parse {
+        source_name: String,
+        error: Box<toml::de::Error>,
     },
-    #[error("taxonomy: exactly one department must have `fallback = true`, found {0}")]
-    Fallback(usize),
+    #[error("taxonomy: {key}: {message}")]
+    Invalid { key: String, message: String },
+}
+
+fn invalid(key: impl Into<String>, message: impl Into<String>) -> TaxonomyError {
+    TaxonomyError::Invalid {
+        key: key.into(),
+        message: message.into(),
+    }
 }
 
 const DEFAULT_TAXONOMY: &str = include_str!("../../taxonomy.toml");
 
 impl Taxonomy {
     pub fn default_italian() -> Result<Self, TaxonomyError> {
-        Self::parse(DEFAULT_TAXONOMY)
+        Self::parse(DEFAULT_TAXONOMY, "(default)")
     }
 
-    pub fn parse(text: &str) -> Result<Self, TaxonomyError> {
-        let taxonomy: Taxonomy = toml::from_str(text)?;
+    /// Parses and validates a taxonomy; `source_name` (a path) appears in errors.
+    pub fn parse(text: &str, source_name: &str) -> Result<Self, TaxonomyError> {
+        let taxonomy: Taxonomy = toml::from_str(text).map_err(|error| TaxonomyError::Parse {
+            source_name: source_name.to_owned(),
+            error: Box::new(error),
+        })?;
         taxonomy.validate()?;
         Ok(taxonomy)
     }
 
     fn validate(&self) -> Result<(), TaxonomyError> {
-        let mut seen = HashSet::new();
-        for (index, department) in self.departments.iter().enumerate() {
-            let invalid = |message: &str| TaxonomyError::Invalid {
-                index,
-                id: department.id.clone(),
-                message: message.to_owned(),
-            };
-            if department.id.is_empty()
-                || !department
-                    .id
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c == '_')
-            {
-                return Err(invalid("ids are lower-case letters and underscores"));
+        let mut ids = HashSet::new();
+        let mut codes = HashSet::new();
+        for (d, department) in self.departments.iter().enumerate() {
+            let key = format!("departments[{d}]");
+            check_id(&format!("{key}.id"), &department.id)?;
+            if !ids.insert(department.id.as_str()) {
+                return Err(invalid(
+                    format!("{key}.id"),
+                    format!("`{}` is used twice", department.id),
+                ));
             }
-            if !seen.insert(department.id.as_str()) {
-                return Err(invalid("is used twice"));
+            if department.categories.is_empty() {
+                return Err(invalid(
+                    format!("{key}.categories"),
+                    format!("department `{}` needs at least one category", department.id),
+                ));
             }
-            if department.keywords.iter().any(|k| k.trim().is_empty()) {
-                return Err(invalid("has an empty keyword"));
+            let mut category_ids = HashSet::new();
+            for (c, category) in department.categories.iter().enumerate() {
+                let key = format!("{key}.categories[{c}]");
+                check_id(&format!("{key}.id"), &category.id)?;
+                if !category_ids.insert(category.id.as_str()) {
+                    return Err(invalid(
+                        format!("{key}.id"),
+                        format!("`{}` is used twice in `{}`", category.id, department.id),
+                    ));
+                }
+                let code = category.service_code.trim();
+                if code.is_empty() || code.len() != category.service_code.len() {
+                    return Err(invalid(
+                        format!("{key}.service_code"),
+                        "must be a non-empty code without surrounding spaces",
+                    ));
+                }
+                if !codes.insert(code) {
+                    return Err(invalid(
+                        format!("{key}.service_code"),
+                        format!("`{code}` is used twice"),
+                    ));
+                }
+                if let Some(i) = category.keywords.iter().position(|k| k.trim().is_empty()) {
+                    return Err(invalid(format!("{key}.keywords[{i}]"), "is empty"));
+                }
+                if category
+                    .duplicate_radius_m
+                    .is_some_and(|r| !(0.0..=10_000.0).contains(&r))
+                {
+                    return Err(invalid(
+                        format!("{key}.duplicate_radius_m"),
+                        "must be between 0 and 10000 metres",
+                    ));
+                }
             }
         }
         let fallbacks = self.departments.iter().filter(|d| d.fallback).count();
         if fallbacks != 1 {
-            return Err(TaxonomyError::Fallback(fallbacks));
+            return Err(invalid(
+                "departments",
+                format!("exactly one department must have `fallback = true`, found {fallbacks}"),
+            ));
+        }
+        if !self.departments.iter().any(|d| d.emergency) {
+            return Err(invalid(
+                "departments",
+                "one department must have `emergency = true`",
+            ));
+        }
+        if !(0.0..=10_000.0).contains(&self.defaults.duplicate_radius_m) {
+            return Err(invalid(
+                "defaults.duplicate_radius_m",
+                "must be between 0 and 10000 metres",
+            ));
         }
         Ok(())
     }
 
-    pub fn fallback(&self) -> Option<&Department> {
-        self.departments.iter().find(|d| d.fallback)
+    pub fn fallback(&self) -> &Department {
+        // validate() guarantees exactly one; the first department is never reached.
+        self.departments
+            .iter()
+            .find(|d| d.fallback)
+            .unwrap_or(&self.departments[0])
+    }
+
+    pub fn emergency_department(&self) -> &Department {
+        self.departments
+            .iter()
+            .find(|d| d.emergency)
+            .unwrap_or(&self.departments[0])
+    }
+
+    pub fn department(&self, id: &str) -> Option<&Department> {
+        self.departments.iter().find(|d| d.id == id)
+    }
+
+    /// The department and category an Open311 service code names.
+    pub fn by_service_code(&self, code: &str) -> Option<(&Department, &Category)> {
+        self.departments.iter().find_map(|d| {
+            d.categories
+                .iter()
+                .find(|c| c.service_code == code)
+                .map(|c| (d, c))
+        })
+    }
+
+    pub fn resolve_within(&self, department: &Department, priority: Priority) -> Duration {
+        let targets = department
+            .resolve_within_hours
+            .unwrap_or(self.defaults.resolve_within_hours);
+        Duration::from_secs(u64::from(targets.hours(priority)) * 3600)
+    }
+
+    pub fn duplicate_rule(&self, category: &Category) -> DuplicateRule {
+        DuplicateRule {
+            radius_m: category
+                .duplicate_radius_m
+                .unwrap_or(self.defaults.duplicate_radius_m),
+            window: Duration::from_secs(
+                u64::from(
+                    category
+                        .duplicate_window_hours
+                        .unwrap_or(self.defaults.duplicate_window_hours),
+                ) * 3600,
+            ),
+        }
     }
 }
 
+impl Taxonomy {
+    /// Each category's examples and keywords, labelled with its department: what the
+    /// default model learns from.
+    pub fn training_examples(&self) -> Vec<Example> {
+        self.departments
+            .iter()
+            .flat_map(|d| {
+                d.categories
+                    .iter()
+                    .flat_map(|c| c.examples.iter().chain(&c.keywords))
+                    .map(|text| Example {
+                        text: text.clone(),
+                        label: d.id.clone(),
+                    })
+            })
+            .collect()
+    }
+}
+
+impl Department {
+    pub fn category(&self, id: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.id == id)
+    }
+
+    /// The category used when no rule picks one: the first.
+    pub fn first_category(&self) -> &Category {
+        &self.categories[0]
+    }
+}
+
+fn check_id(key: &str, id: &str) -> Result<(), TaxonomyError> {
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return Err(invalid(
+            key,
+            format!("`{id}`: ids are lower-case letters, digits and underscores"),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
+    fn default() -> Taxonomy {
+        Taxonomy::default_italian().unwrap_or_else(|e| panic!("{e}"))
+    }
+
     #[test]
     fn the_default_taxonomy_has_the_stable_department_ids() {
-        let taxonomy = Taxonomy::default_italian().map_err(|e| e.to_string());
-        let ids: Vec<String> = taxonomy
-            .map(|t| t.departments.into_iter().map(|d| d.id).collect())
-            .unwrap_or_default();
+        let ids: Vec<String> = default().departments.into_iter().map(|d| d.id).collect();
         assert_eq!(
             ids,
             [
@@ -118,17 +352,104 @@ mod tests {
     }
 
     #[test]
-    fn errors_name_the_department() {
-        let twice = "[[departments]]\nid='a'\nname_it='A'\nname_en='A'\nfallback=true\n[[departments]]\nid='a'\nname_it='B'\nname_en='B'\n";
-        let error = Taxonomy::parse(twice)
+    fn service_codes_find_their_category_and_targets_fall_back_to_the_defaults() {
+        let taxonomy = default();
+        let (department, category) = taxonomy.by_service_code("201").unwrap();
+        assert_eq!(
+            (department.id.as_str(), category.id.as_str()),
+            ("roads", "pothole")
+        );
+        assert_eq!(
+            taxonomy.resolve_within(department, Priority::Normal),
+            Duration::from_secs(168 * 3600)
+        );
+        let lighting = taxonomy.department("street_lighting").unwrap();
+        assert_eq!(
+            taxonomy.resolve_within(lighting, Priority::Normal),
+            Duration::from_secs(120 * 3600)
+        );
+        assert_eq!(
+            taxonomy.duplicate_rule(lighting.first_category()).radius_m,
+            30.0
+        );
+    }
+
+    fn with_departments(departments: &str) -> String {
+        format!(
+            "[defaults]\nresolve_within_hours = {{ critical = 1, high = 2, normal = 3, low = 4 }}\n\
+             duplicate_radius_m = 50\nduplicate_window_hours = 24\n{departments}\n\
+             [not_a_report]\nkeywords = []\nmessage_it = 'g'\nmessage_en = 't'\n\
+             [out_of_remit]\nkeywords = []\nmessage_it = 'n'\nmessage_en = 'n'\n\
+             [emergency]\nterms = []\nnegations = []\ncancelled_by = []\nmessage_it = '112'\nmessage_en = '112'\n"
+        )
+    }
+
+    fn department(id: &str, flags: &str, code: &str) -> String {
+        format!(
+            "[[departments]]\nid = '{id}'\nname_it = 'A'\nname_en = 'A'\n{flags}\n\
+             [[departments.categories]]\nid = 'c'\nservice_code = '{code}'\nname_it = 'c'\n\
+             name_en = 'c'\ndescription_it = 'c'\ndescription_en = 'c'\n"
+        )
+    }
+
+    fn error_of(text: &str) -> String {
+        Taxonomy::parse(text, "city.toml")
             .err()
             .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert_eq!(error, "taxonomy: departments[1].id `a`: is used twice");
-        let none = "[[departments]]\nid='a'\nname_it='A'\nname_en='A'\n";
-        assert!(matches!(
-            Taxonomy::parse(none),
-            Err(TaxonomyError::Fallback(0))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn errors_name_the_key_that_is_wrong() {
+        let ok = with_departments(&format!(
+            "{}{}",
+            department("a", "fallback = true", "1"),
+            department("b", "emergency = true", "2")
         ));
+        assert!(
+            Taxonomy::parse(&ok, "city.toml").is_ok(),
+            "{}",
+            error_of(&ok)
+        );
+
+        let twice = with_departments(&format!(
+            "{}{}",
+            department("a", "fallback = true", "1"),
+            department("a", "emergency = true", "2")
+        ));
+        assert_eq!(
+            error_of(&twice),
+            "taxonomy: departments[1].id: `a` is used twice"
+        );
+
+        let same_code = with_departments(&format!(
+            "{}{}",
+            department("a", "fallback = true", "1"),
+            department("b", "emergency = true", "1")
+        ));
+        assert_eq!(
+            error_of(&same_code),
+            "taxonomy: departments[1].categories[0].service_code: `1` is used twice"
+        );
+
+        let no_fallback = with_departments(&department("a", "emergency = true", "1"));
+        assert_eq!(
+            error_of(&no_fallback),
+            "taxonomy: departments: exactly one department must have `fallback = true`, found 0"
+        );
+
+        let bad_id = with_departments(&department("Street Lighting", "fallback = true", "1"));
+        assert!(
+            error_of(&bad_id).starts_with("taxonomy: departments[0].id: `Street Lighting`"),
+            "{}",
+            error_of(&bad_id)
+        );
+
+        let unknown = format!("{ok}\n[zones]\n");
+        assert!(
+            error_of(&unknown).starts_with("taxonomy city.toml: "),
+            "{}",
+            error_of(&unknown)
+        );
     }
 }

@@ -1,7 +1,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use serde_json::json;
 
-use crate::domain::{Decision, Priority};
+use crate::domain::{Explanation, Priority};
 
 mod decision {
     use sea_orm::entity::prelude::*;
@@ -18,6 +19,9 @@ mod decision {
         pub method: String,
         pub decided_at: DateTimeUtc,
         pub version: i64,
+        pub outcome: String,
+        pub emergency: bool,
+        pub explanation: Option<Json>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -26,13 +30,34 @@ mod decision {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// What became of a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Routed,
+    NeedsReview,
+    Rejected,
+}
+
 /// A decision as stored, with when and in which version it was made.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredDecision {
     pub tracking_code: String,
-    pub decision: Decision,
+    pub outcome: Outcome,
+    /// Empty unless routed.
+    pub department: String,
+    pub category: String,
+    pub priority: Priority,
+    pub emergency: bool,
+    pub explanation: Explanation,
     pub decided_at: DateTime<Utc>,
     pub version: i64,
+}
+
+impl StoredDecision {
+    /// A report opens an incident named after it.
+    pub fn incident(&self) -> &str {
+        &self.tracking_code
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -44,15 +69,24 @@ impl DecisionStore {
         db: &C,
         stored: &StoredDecision,
     ) -> Result<(), DbErr> {
+        let explanation = &stored.explanation;
         decision::Entity::insert(decision::ActiveModel {
             tracking_code: Set(stored.tracking_code.clone()),
-            department: Set(stored.decision.department.clone()),
-            category: Set(String::new()),
-            priority: Set(priority_text(stored.decision.priority).to_owned()),
-            matched_keywords: Set(serde_json::json!(stored.decision.matched_keywords)),
-            method: Set(stored.decision.method.clone()),
+            department: Set(stored.department.clone()),
+            category: Set(stored.category.clone()),
+            priority: Set(priority_text(stored.priority).to_owned()),
+            matched_keywords: Set(json!(explanation.matched_keywords)),
+            method: Set(explanation.method.clone()),
             decided_at: Set(stored.decided_at),
             version: Set(stored.version),
+            outcome: Set(outcome_text(stored.outcome).to_owned()),
+            emergency: Set(stored.emergency),
+            explanation: Set(Some(json!({
+                "model_version": explanation.model_version,
+                "rules": explanation.rules,
+                "features": explanation.features,
+                "scores": explanation.scores,
+            }))),
         })
         .exec_without_returning(db)
         .await?;
@@ -72,15 +106,31 @@ impl DecisionStore {
         };
         let priority = match row.priority.as_str() {
             "critical" => Priority::Critical,
+            "high" => Priority::High,
+            "low" => Priority::Low,
             _ => Priority::Normal,
         };
+        let outcome = match row.outcome.as_str() {
+            "review" => Outcome::NeedsReview,
+            "rejected" => Outcome::Rejected,
+            _ => Outcome::Routed,
+        };
+        let details = row.explanation.unwrap_or_default();
+        let field = |name: &str| details.get(name).cloned().unwrap_or_default();
         Ok(Some(StoredDecision {
             tracking_code: row.tracking_code,
-            decision: Decision {
-                department: row.department,
-                priority,
-                matched_keywords: serde_json::from_value(row.matched_keywords).unwrap_or_default(),
+            outcome,
+            department: row.department,
+            category: row.category,
+            priority,
+            emergency: row.emergency,
+            explanation: Explanation {
                 method: row.method,
+                model_version: serde_json::from_value(field("model_version")).unwrap_or_default(),
+                rules: serde_json::from_value(field("rules")).unwrap_or_default(),
+                matched_keywords: serde_json::from_value(row.matched_keywords).unwrap_or_default(),
+                features: serde_json::from_value(field("features")).unwrap_or_default(),
+                scores: serde_json::from_value(field("scores")).unwrap_or_default(),
             },
             decided_at: row.decided_at,
             version: row.version,
@@ -90,7 +140,17 @@ impl DecisionStore {
 
 fn priority_text(priority: Priority) -> &'static str {
     match priority {
+        Priority::Low => "low",
         Priority::Normal => "normal",
+        Priority::High => "high",
         Priority::Critical => "critical",
+    }
+}
+
+fn outcome_text(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Routed => "routed",
+        Outcome::NeedsReview => "review",
+        Outcome::Rejected => "rejected",
     }
 }

@@ -6,7 +6,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        messaging::migration::with_messaging_tables(vec![Box::new(CreateDecisions)])
+        messaging::migration::with_messaging_tables(vec![
+            Box::new(CreateDecisions),
+            Box::new(DecisionOutcomes),
+        ])
     }
 }
 
@@ -56,5 +59,66 @@ impl MigrationTrait for CreateDecisions {
         manager
             .drop_table(Table::drop().table(Decisions::Table).to_owned())
             .await
+    }
+}
+
+/// Decisions remember their outcome, whether they are emergencies, and why.
+struct DecisionOutcomes;
+
+#[derive(DeriveIden)]
+enum DecisionOutcome {
+    Outcome,
+    Emergency,
+    Explanation,
+}
+
+impl MigrationName for DecisionOutcomes {
+    fn name(&self) -> &str {
+        "m20261123_000300_triage_decision_outcomes"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for DecisionOutcomes {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite alters one thing at a time.
+        let columns = [
+            string(DecisionOutcome::Outcome)
+                .default("routed")
+                .to_owned(),
+            boolean(DecisionOutcome::Emergency)
+                .default(false)
+                .to_owned(),
+            json_null(DecisionOutcome::Explanation),
+        ];
+        for mut column in columns {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Decisions::Table)
+                        .add_column(&mut column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for column in [
+            DecisionOutcome::Outcome,
+            DecisionOutcome::Emergency,
+            DecisionOutcome::Explanation,
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Decisions::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
     }
 }

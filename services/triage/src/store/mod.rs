@@ -3,5 +3,5 @@
 mod decisions;
 mod migrations;
 
-pub use decisions::{DecisionStore, StoredDecision};
+pub use decisions::{DecisionStore, Outcome, StoredDecision};
 pub use migrations::Migrator;

@@ -1,0 +1,239 @@
+//! What every platform's webhook or poller turns a citizen's message into, and how to
+//! answer them there. Routes and senders are personal data: they stay in intake.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Channel, GeoPoint, ReporterContact};
+
+/// One message from a citizen, whatever the platform.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IncomingMessage {
+    pub channel: Channel,
+    /// The platform's id of this message, unique on the channel.
+    pub message_id: String,
+    /// Who wrote, as the platform identifies them (chat id, phone, account id).
+    pub sender: String,
+    pub text: Option<String>,
+    pub location: Option<GeoPoint>,
+    /// The platform's language hint for the sender or the post (`it`, `en-GB`).
+    pub language_hint: Option<String>,
+    pub contact: ReporterContact,
+    /// How to answer this message.
+    pub route: ReplyRoute,
+}
+
+/// Where a reply goes, per platform.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "platform", rename_all = "snake_case")]
+pub enum ReplyRoute {
+    Telegram {
+        chat_id: i64,
+    },
+    WhatsApp {
+        phone_number_id: String,
+        to: String,
+    },
+    /// A reply in the thread of `status_id`, mentioning `acct`.
+    Mastodon {
+        status_id: String,
+        acct: String,
+    },
+    X {
+        tweet_id: String,
+    },
+}
+
+/// The languages the replies speak.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Language {
+    Italian,
+    English,
+}
+
+impl Language {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Italian => "it",
+            Self::English => "en",
+        }
+    }
+
+    /// From a stored or platform language code; `None` for other languages.
+    pub fn from_code(code: &str) -> Option<Self> {
+        let primary = code.split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "it" => Some(Self::Italian),
+            "en" => Some(Self::English),
+            _ => None,
+        }
+    }
+
+    /// The platform's hint when it names Italian or English, else a guess from the
+    /// words of the text; Italian when nothing tells.
+    pub fn detect(hint: Option<&str>, text: Option<&str>) -> Self {
+        if let Some(language) = hint.and_then(Self::from_code) {
+            return language;
+        }
+        let Some(text) = text else {
+            return Self::Italian;
+        };
+        let (mut italian, mut english) = (0, 0);
+        for word in text
+            .split(|c: char| !c.is_alphabetic() && c != '\'')
+            .map(str::to_lowercase)
+        {
+            if ITALIAN_WORDS.contains(&word.as_str()) {
+                italian += 1;
+            }
+            if ENGLISH_WORDS.contains(&word.as_str()) {
+                english += 1;
+            }
+        }
+        if english > italian {
+            Self::English
+        } else {
+            Self::Italian
+        }
+    }
+}
+
+/// Common function words, enough to tell a short Italian message from an English one.
+const ITALIAN_WORDS: &[&str] = &[
+    "il",
+    "lo",
+    "la",
+    "i",
+    "gli",
+    "le",
+    "un",
+    "una",
+    "di",
+    "del",
+    "della",
+    "in",
+    "nel",
+    "nella",
+    "su",
+    "sul",
+    "con",
+    "per",
+    "che",
+    "è",
+    "non",
+    "c'è",
+    "ci",
+    "da",
+    "dal",
+    "alla",
+    "al",
+    "e",
+    "sono",
+    "buca",
+    "lampione",
+    "spento",
+    "strada",
+    "via",
+    "piazza",
+    "rotto",
+    "rifiuti",
+    "ciao",
+    "buongiorno",
+    "grazie",
+];
+const ENGLISH_WORDS: &[&str] = &[
+    "the", "a", "an", "of", "in", "on", "at", "with", "for", "is", "are", "not", "there", "this",
+    "that", "and", "street", "light", "broken", "pothole", "road", "near", "hello", "hi", "thanks",
+    "please", "out",
+];
+
+/// Coordinates written in a text: `geo:45.46,9.19`, `45.4642, 9.1900`, or a map link
+/// with `mlat=…&mlon=…` or `@45.46,9.19`. Only plausible pairs with a decimal point.
+pub fn coordinates_in(text: &str) -> Option<GeoPoint> {
+    if let (Some(lat), Some(lon)) = (query_value(text, "mlat="), query_value(text, "mlon=")) {
+        return point(lat, lon);
+    }
+    let numbers: Vec<(usize, f64)> = number_tokens(text);
+    numbers.windows(2).find_map(|pair| {
+        let ((_, lat), (_, lon)) = (pair[0], pair[1]);
+        point(lat, lon)
+    })
+}
+
+fn query_value(text: &str, key: &str) -> Option<f64> {
+    let start = text.find(key)? + key.len();
+    let rest = &text[start..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+        .unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
+/// Decimal numbers (with a point) in the text, with their position.
+fn number_tokens(text: &str) -> Vec<(usize, f64)> {
+    let mut tokens = Vec::new();
+    let mut start = None;
+    for (index, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        let part = c.is_ascii_digit() || c == '.' || (c == '-' && start.is_none());
+        match (part, start) {
+            (true, None) => start = Some(index),
+            (false, Some(begin)) => {
+                let token = &text[begin..index];
+                if token.contains('.')
+                    && let Ok(value) = token.parse::<f64>()
+                {
+                    tokens.push((begin, value));
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    tokens
+}
+
+fn point(latitude: f64, longitude: f64) -> Option<GeoPoint> {
+    ((-90.0..=90.0).contains(&latitude) && (-180.0..=180.0).contains(&longitude)).then_some(
+        GeoPoint {
+            latitude,
+            longitude,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_from_hint_then_text() {
+        assert_eq!(
+            Language::detect(Some("en-GB"), Some("buca")),
+            Language::English
+        );
+        assert_eq!(Language::detect(Some("ru"), None), Language::Italian);
+        assert_eq!(
+            Language::detect(None, Some("The street light is out near the school")),
+            Language::English
+        );
+        assert_eq!(
+            Language::detect(Some("ru"), Some("C'è una buca nella strada")),
+            Language::Italian
+        );
+    }
+
+    #[test]
+    fn coordinates_written_in_text() {
+        let at = |t: &str| coordinates_in(t).map(|p| (p.latitude, p.longitude));
+        assert_eq!(at("geo:45.4642,9.19"), Some((45.4642, 9.19)));
+        assert_eq!(at("sono qui 45.46, 9.19 vicino"), Some((45.46, 9.19)));
+        assert_eq!(
+            at("https://www.openstreetmap.org/?mlat=45.1&mlon=9.2#map=19/45.1/9.2"),
+            Some((45.1, 9.2))
+        );
+        assert_eq!(at("via Roma 12"), None);
+        assert_eq!(at("99.5, 9.1"), None);
+    }
+}

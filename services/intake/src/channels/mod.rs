@@ -1,0 +1,159 @@
+//! The social and messaging channels: Telegram, WhatsApp and X webhooks, the Mastodon
+//! poller, the conversation that completes a report, and the replies to citizens on
+//! their own channel through the outgoing delivery queue.
+
+mod conversation;
+mod mastodon;
+pub mod message;
+mod notify;
+mod outgoing;
+mod replies;
+pub mod settings;
+mod signature;
+pub mod store;
+mod telegram;
+mod text;
+mod whatsapp;
+mod x;
+
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use sea_orm::DatabaseConnection;
+use segnala_proto::{
+    status::v1::{AlertPublished, ReportStatusChanged},
+    triage::v1::EmergencyDetected,
+};
+use segnala_shared::{
+    AppError,
+    delivery::{self, Deliveries, DeliveryWorker},
+    messaging::EventHandlers,
+};
+
+use crate::app::Reports;
+pub use settings::ChannelSettings;
+
+/// What the channels share: the database, report creation, the reply queue.
+#[derive(Clone)]
+pub struct Channels {
+    db: DatabaseConnection,
+    reports: Reports,
+    deliveries: Deliveries,
+    settings: Arc<ChannelSettings>,
+    /// Where the public status pages are, for the links in replies.
+    public_url: String,
+}
+
+impl Channels {
+    pub fn new(
+        db: DatabaseConnection,
+        reports: Reports,
+        settings: ChannelSettings,
+        public_url: String,
+    ) -> Self {
+        Self {
+            db,
+            reports,
+            deliveries: Deliveries::new(),
+            settings: Arc::new(settings),
+            public_url,
+        }
+    }
+
+    /// The webhooks of the configured platforms, under `/webhooks/…`.
+    pub fn router(&self) -> Router {
+        let mut router = Router::new();
+        if self.settings.telegram.enabled() {
+            router = router.route("/webhooks/telegram", axum::routing::post(telegram::webhook));
+        }
+        if self.settings.whatsapp.enabled() {
+            router = router.route(
+                "/webhooks/whatsapp",
+                get(whatsapp::verify).post(whatsapp::webhook),
+            );
+        }
+        if self.settings.x.enabled() {
+            router = router.route("/webhooks/x", get(x::crc).post(x::webhook));
+        }
+        router.with_state(self.clone())
+    }
+
+    /// The events the channels answer: status changes, emergencies, alerts.
+    pub fn handlers(&self, handlers: EventHandlers) -> EventHandlers {
+        handlers
+            .on::<ReportStatusChanged, _>(self.clone())
+            .on::<EmergencyDetected, _>(self.clone())
+            .on::<AlertPublished, _>(self.clone())
+    }
+
+    /// The worker that sends replies and broadcasts.
+    pub fn delivery_worker(&self) -> Result<DeliveryWorker, reqwest::Error> {
+        self.deliveries.worker(
+            self.db.clone(),
+            outgoing::destinations(&self.settings),
+            outgoing::retry_policy(&self.settings),
+        )
+    }
+
+    /// The Mastodon mentions poller, when Mastodon is configured.
+    pub fn mastodon_poller(
+        &self,
+    ) -> Result<Option<impl Future<Output = ()> + Send + 'static>, reqwest::Error> {
+        if !self.settings.mastodon.enabled() {
+            return Ok(None);
+        }
+        let client = delivery::http_client(std::time::Duration::from_millis(
+            self.settings.delivery.timeout_ms,
+        ))?;
+        Ok(Some(mastodon::poll(self.clone(), client)))
+    }
+}
+
+/// A configured secret's bytes; empty when unset, which every check then refuses.
+fn secret_bytes(secret: Option<&segnala_shared::config::SecretString>) -> Vec<u8> {
+    use segnala_shared::config::ExposeSecret;
+    secret
+        .map(|s| s.expose_secret().as_bytes().to_vec())
+        .unwrap_or_default()
+}
+
+/// Why a webhook call was refused. Nothing is stored for a refused call.
+#[derive(Debug)]
+pub enum WebhookError {
+    Unauthorized(&'static str),
+    BadRequest(String),
+    App(AppError),
+}
+
+impl From<AppError> for WebhookError {
+    fn from(error: AppError) -> Self {
+        Self::App(error)
+    }
+}
+
+impl IntoResponse for WebhookError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Unauthorized(message) => (StatusCode::UNAUTHORIZED, message).into_response(),
+            Self::BadRequest(message) => (StatusCode::BAD_REQUEST, message).into_response(),
+            Self::App(AppError::InvalidArgument(violations)) => {
+                let text = violations
+                    .iter()
+                    .map(|v| format!("{}: {}", v.field, v.description))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                (StatusCode::BAD_REQUEST, text).into_response()
+            }
+            // The platform retries on 5xx; the same message is then recognised.
+            Self::App(error) => {
+                tracing::error!(%error, "webhook message could not be taken in");
+                (StatusCode::SERVICE_UNAVAILABLE, "try again later").into_response()
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Discovery, the service list and service definitions.
+
+use axum::{
+    extract::{Path, RawQuery, State},
+    response::{IntoResponse, Response},
+};
+
+use super::{
+    Open311,
+    document::{Format, Node},
+    params::Params,
+    response::{Document, Open311Error},
+    unknown_format,
+};
+use crate::{
+    app::find_service,
+    domain::{Attribute, ServiceType},
+};
+
+const SPECIFICATION: &str = "http://wiki.open311.org/GeoReport_v2";
+/// When this endpoint's interface last changed.
+const CHANGESET: &str = "2026-11-23T00:00:00Z";
+
+pub fn discovery(open311: &Open311, format: Format) -> Document {
+    let formats = Node::list(
+        "format",
+        vec![Node::text("text/xml"), Node::text("application/json")],
+    );
+    let endpoint = Node::object([
+        ("specification", Node::text(SPECIFICATION)),
+        ("url", Node::text(open311.endpoint_url.clone())),
+        ("changeset", Node::text(CHANGESET)),
+        ("type", Node::text("production")),
+        ("formats", formats),
+    ]);
+    Document {
+        format,
+        root: "discovery",
+        node: Node::object([
+            ("changeset", Node::text(CHANGESET)),
+            ("contact", Node::Null),
+            ("key_service", Node::Null),
+            ("endpoints", Node::list("endpoint", vec![endpoint])),
+        ]),
+    }
+}
+
+pub async fn list(open311: &Open311, format: Format) -> Result<Document, Open311Error> {
+    let services = open311
+        .catalog
+        .services()
+        .await
+        .map_err(|e| Open311Error::from_app(format, e))?;
+    Ok(Document {
+        format,
+        root: "services",
+        node: Node::list("service", services.iter().map(service).collect()),
+    })
+}
+
+fn service(service: &ServiceType) -> Node {
+    Node::object([
+        ("service_code", Node::text(service.code.clone())),
+        ("service_name", Node::text(service.name.clone())),
+        (
+            "description",
+            Node::optional(Some(service.description.clone())),
+        ),
+        ("metadata", Node::Bool(service.has_questions())),
+        ("type", Node::text("realtime")),
+        (
+            "keywords",
+            Node::optional(Some(service.keywords.join(", "))),
+        ),
+        ("group", Node::optional(Some(service.group.clone()))),
+    ])
+}
+
+/// `services/{code}.{format}`.
+pub async fn definition(
+    State(open311): State<Open311>,
+    Path(file): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let Some((code, format)) = Format::split(&file) else {
+        return unknown_format(&file).into_response();
+    };
+    let result = async {
+        let params = Params::parse(format, query.as_deref())?;
+        open311.check_jurisdiction(format, &params)?;
+        let service = find_service(open311.catalog.as_ref(), code)
+            .await
+            .map_err(|e| Open311Error::from_app(format, e))?;
+        let mut attributes: Vec<&Attribute> = service.attributes.iter().collect();
+        attributes.sort_by_key(|a| a.order);
+        Ok::<_, Open311Error>(Document {
+            format,
+            root: "service_definition",
+            node: Node::object([
+                ("service_code", Node::text(service.code.clone())),
+                (
+                    "attributes",
+                    Node::list("attribute", attributes.into_iter().map(attribute).collect()),
+                ),
+            ]),
+        })
+    }
+    .await;
+    result.into_response()
+}
+
+fn attribute(attribute: &Attribute) -> Node {
+    let values = attribute
+        .values
+        .iter()
+        .map(|v| {
+            Node::object([
+                ("key", Node::text(v.key.clone())),
+                ("name", Node::text(v.name.clone())),
+            ])
+        })
+        .collect();
+    Node::object([
+        ("variable", Node::Bool(attribute.variable)),
+        ("code", Node::text(attribute.code.clone())),
+        ("datatype", Node::text(attribute.datatype.as_str())),
+        ("required", Node::Bool(attribute.required)),
+        (
+            "datatype_description",
+            Node::optional(Some(attribute.datatype_description.clone())),
+        ),
+        ("order", Node::Number(f64::from(attribute.order))),
+        ("description", Node::text(attribute.description.clone())),
+        ("values", Node::list("value", values)),
+    ])
+}

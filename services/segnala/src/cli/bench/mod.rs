@@ -1,0 +1,426 @@
+//! `segnala bench`: drives reports into a running platform and measures, end to end,
+//! how fast they are accepted, routed, given a work order and shown in public, with
+//! the machine's own RabbitMQ and PostgreSQL figures beside them (`--baseline`).
+
+mod baseline;
+mod drive;
+mod observe;
+mod open311;
+mod stats;
+mod workload;
+
+use std::{collections::BTreeMap, path::PathBuf, sync::Arc, time::Duration};
+
+use segnala_proto::{
+    intake::v1::intake_service_client::IntakeServiceClient,
+    status::v1::status_service_client::StatusServiceClient,
+    tracking::v1::tracking_service_client::TrackingServiceClient,
+    triage::v1::triage_service_client::TriageServiceClient,
+};
+use segnala_shared::config::SecretString;
+use serde::Serialize;
+use tokio::sync::{mpsc, watch};
+
+pub use baseline::{Baseline, BaselineTargets};
+pub use drive::Stop;
+pub use open311::Open311Client;
+pub use stats::Summary;
+
+use super::{
+    CommandError,
+    client::{Intercepted, api_key, connect as connect_client},
+};
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Reports per second; omit to send as fast as the workers can.
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Stop after this many reports.
+    #[arg(long, conflicts_with = "duration")]
+    count: Option<u64>,
+    /// Stop sending after this many seconds (default 10 when --count is not given).
+    #[arg(long)]
+    duration: Option<f64>,
+    /// Reports in flight at once.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// How reports go in: the gRPC API or Open311.
+    #[arg(long, value_enum, default_value_t = Via::Grpc)]
+    via: Via,
+    /// Seconds to wait, after sending stops, for the last reports to show in public.
+    #[arg(long, default_value_t = 60.0)]
+    drain: f64,
+    /// Follow one report in this many closely, for latencies (default: about 100 a
+    /// second at the chosen rate, one in ten flat out). Every report is still checked
+    /// once sending stops.
+    #[arg(long)]
+    follow_every: Option<u64>,
+    /// Seed of the generated reports.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Also measure the machine without Segnala: RabbitMQ round trips and single-row
+    /// commits (PostgreSQL with --database-url, else SQLite).
+    #[arg(long)]
+    baseline: bool,
+    /// PostgreSQL for the baseline.
+    #[arg(long, env = "SEGNALA_BENCH_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// RabbitMQ for the baseline.
+    #[arg(long, env = "SEGNALA_BENCH_AMQP_URL", hide_env_values = true)]
+    amqp_url: Option<String>,
+    /// Processes whose peak resident memory to report (the services' PIDs).
+    #[arg(long = "watch-pid")]
+    watch_pids: Vec<u32>,
+    #[arg(
+        long,
+        env = "SEGNALA_INTAKE_URL",
+        default_value = "http://127.0.0.1:50051"
+    )]
+    intake_url: String,
+    #[arg(
+        long,
+        env = "SEGNALA_TRIAGE_URL",
+        default_value = "http://127.0.0.1:50052"
+    )]
+    triage_url: String,
+    #[arg(
+        long,
+        env = "SEGNALA_TRACKING_URL",
+        default_value = "http://127.0.0.1:50053"
+    )]
+    tracking_url: String,
+    #[arg(
+        long,
+        env = "SEGNALA_STATUS_URL",
+        default_value = "http://127.0.0.1:50054"
+    )]
+    status_url: String,
+    /// Intake's HTTP address, for --via open311.
+    #[arg(
+        long,
+        env = "SEGNALA_OPEN311_URL",
+        default_value = "http://127.0.0.1:8081"
+    )]
+    open311_url: String,
+    /// An API key allowed to submit and to read decisions and work orders (operator or
+    /// admin); defaults to the local key of `segnala up`.
+    #[arg(long, env = "SEGNALA_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+    #[arg(long, env = "SEGNALA__DATA_DIR", default_value = "segnala-data")]
+    data_dir: PathBuf,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Via {
+    Grpc,
+    Open311,
+}
+
+/// The platform's clients; triage and tracking only for the stage breakdown.
+#[derive(Clone)]
+pub struct Clients {
+    pub intake: IntakeServiceClient<Intercepted>,
+    pub status: StatusServiceClient<Intercepted>,
+    pub triage: Option<TriageServiceClient<Intercepted>>,
+    pub tracking: Option<TrackingServiceClient<Intercepted>>,
+    /// Makes external ids unique to this run.
+    pub run_id: String,
+}
+
+/// Where the platform is and how to reach it.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub intake_url: String,
+    pub triage_url: Option<String>,
+    pub tracking_url: Option<String>,
+    pub status_url: String,
+    pub open311_url: Option<String>,
+    pub api_key: Option<SecretString>,
+}
+
+/// What to drive.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub via: Via,
+    pub rate: Option<f64>,
+    pub stop: Stop,
+    pub concurrency: usize,
+    pub drain: Duration,
+    pub follow_every: u64,
+    pub seed: u64,
+}
+
+/// The figures of one run.
+#[derive(Debug, Serialize)]
+pub struct BenchReport {
+    pub via: Via,
+    pub target_rate: Option<f64>,
+    pub sent: u64,
+    pub accepted: u64,
+    pub refused: u64,
+    pub first_error: Option<String>,
+    pub sending_seconds: f64,
+    /// Accepted reports per second while sending.
+    pub accepted_per_second: f64,
+    /// Reports settled in public per second, from the first send to the last one.
+    pub end_to_end_per_second: f64,
+    /// Reports seen settled in public (routed and given a work order, merged, put in
+    /// review or rejected).
+    pub settled: u64,
+    /// Latencies are of one report in this many.
+    pub followed_one_in: u64,
+    pub stages: BTreeMap<&'static str, Summary>,
+    /// Accepted reports not yet settled, once a second (estimated from the followed
+    /// ones while sending).
+    pub backlog: Vec<u64>,
+    pub backlog_when_sending_stopped: u64,
+    /// Accepted and never shown in public before the drain deadline.
+    pub lost: usize,
+    pub lost_codes: Vec<String>,
+    pub final_states: BTreeMap<String, u64>,
+    pub status_poll_ms: u64,
+    pub peak_memory_mb: BTreeMap<u32, f64>,
+    pub baseline: Option<Baseline>,
+}
+
+pub async fn run(args: BenchArgs) -> Result<(), CommandError> {
+    let key = api_key(args.api_key.clone(), &args.data_dir);
+    let target = Target {
+        intake_url: args.intake_url.clone(),
+        triage_url: Some(args.triage_url.clone()),
+        tracking_url: Some(args.tracking_url.clone()),
+        status_url: args.status_url.clone(),
+        open311_url: Some(args.open311_url.clone()),
+        api_key: key,
+    };
+    let stop = match (args.count, args.duration) {
+        (Some(count), _) => Stop::After(count),
+        (None, Some(seconds)) => Stop::Within(Duration::from_secs_f64(seconds)),
+        (None, None) => Stop::Within(Duration::from_secs(10)),
+    };
+    let plan = Plan {
+        via: args.via,
+        rate: args.rate.filter(|rate| *rate > 0.0),
+        stop,
+        concurrency: args.concurrency.max(1),
+        drain: Duration::from_secs_f64(args.drain.max(0.0)),
+        follow_every: args.follow_every.unwrap_or_else(|| {
+            args.rate
+                .map_or(10, |rate| (rate / 100.0).ceil().max(1.0) as u64)
+        }),
+        seed: args.seed,
+    };
+    let baseline_targets = args.baseline.then(|| BaselineTargets {
+        database_url: args.database_url.clone(),
+        amqp_url: args.amqp_url.clone(),
+        concurrency: plan.concurrency,
+        message_size: 400,
+    });
+    let progress = !args.json;
+    let mut report = drive(&target, &plan, progress).await?;
+    report.peak_memory_mb = args
+        .watch_pids
+        .iter()
+        .filter_map(|pid| Some((*pid, peak_resident_mb(*pid)?)))
+        .collect();
+    if let Some(targets) = baseline_targets {
+        report.baseline = Some(baseline::measure(&targets).await?);
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", describe(&report));
+    }
+    if report.lost > 0 {
+        return Err(CommandError::new(format!(
+            "{} accepted report(s) never showed in public",
+            report.lost
+        )));
+    }
+    Ok(())
+}
+
+/// Drives `plan` into the platform at `target` and measures it.
+pub async fn drive(
+    target: &Target,
+    plan: &Plan,
+    progress: bool,
+) -> Result<BenchReport, CommandError> {
+    let clients = connect(target).await?;
+    let submitter = match plan.via {
+        Via::Grpc => drive::Submitter::Grpc(Box::new(clients.clone())),
+        Via::Open311 => {
+            let url = target
+                .open311_url
+                .as_deref()
+                .ok_or_else(|| CommandError::new("--via open311 needs intake's HTTP address"))?;
+            drive::Submitter::Open311(Open311Client::connect(url, target.api_key.clone()).await?)
+        }
+    };
+    let drive = Arc::new(drive::Drive::new(
+        submitter, plan.rate, plan.stop, plan.seed,
+    ));
+    let (accepted_tx, accepted_rx) = mpsc::unbounded_channel();
+    let (stopped_tx, stopped_rx) = watch::channel(false);
+    let observer = tokio::spawn(observe::observe(
+        clients.clone(),
+        accepted_rx,
+        stopped_rx,
+        plan.drain,
+        plan.follow_every,
+    ));
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..plan.concurrency {
+        workers.spawn(drive::worker(drive.clone(), accepted_tx.clone()));
+    }
+    drop(accepted_tx);
+    let ticker = progress.then(|| tokio::spawn(show_progress(drive.clone())));
+    workers.join_all().await;
+    let sending_seconds = drive.started.elapsed().as_secs_f64();
+    let _ = stopped_tx.send(true);
+    if let Some(ticker) = ticker {
+        ticker.abort();
+        eprintln!();
+    }
+    let observed = observer
+        .await
+        .map_err(|e| CommandError::new(format!("the observer failed: {e}")))?;
+    if let Some(failure) = observed.failure {
+        return Err(CommandError::new(failure));
+    }
+
+    let sent = drive.sent.load(std::sync::atomic::Ordering::Relaxed);
+    let refused = drive.refused.load(std::sync::atomic::Ordering::Relaxed);
+    let accepted = sent - refused;
+    let accept = drive.accept_latency.lock().await.summary();
+    let end_to_end_seconds = observed
+        .last_settled
+        .map(|last| last.duration_since(drive.started).as_secs_f64())
+        .unwrap_or(sending_seconds);
+    let mut stages = BTreeMap::new();
+    stages.insert("1 intake accepted", accept);
+    stages.insert("2 routed", observed.routed.summary());
+    stages.insert("3 work order created", observed.work_order.summary());
+    stages.insert("4 status visible", observed.visible.summary());
+    Ok(BenchReport {
+        via: plan.via,
+        target_rate: plan.rate,
+        sent,
+        accepted,
+        refused,
+        first_error: drive.first_error.lock().await.clone(),
+        sending_seconds,
+        accepted_per_second: accepted as f64 / sending_seconds.max(1e-9),
+        end_to_end_per_second: observed.settled as f64 / end_to_end_seconds.max(1e-9),
+        settled: observed.settled,
+        followed_one_in: plan.follow_every,
+        stages,
+        backlog: observed.backlog,
+        backlog_when_sending_stopped: observed.backlog_when_sending_stopped,
+        lost: observed.missing.len(),
+        lost_codes: observed.missing.into_iter().take(20).collect(),
+        final_states: observed.states,
+        status_poll_ms: observe::POLL_EVERY.as_millis() as u64,
+        peak_memory_mb: BTreeMap::new(),
+        baseline: None,
+    })
+}
+
+async fn connect(target: &Target) -> Result<Clients, CommandError> {
+    let key = || target.api_key.clone();
+    let triage = match &target.triage_url {
+        Some(url) => Some(connect_client(url, key(), TriageServiceClient::new).await?),
+        None => None,
+    };
+    let tracking = match &target.tracking_url {
+        Some(url) => Some(connect_client(url, key(), TrackingServiceClient::new).await?),
+        None => None,
+    };
+    Ok(Clients {
+        intake: connect_client(&target.intake_url, key(), IntakeServiceClient::new).await?,
+        status: connect_client(&target.status_url, key(), StatusServiceClient::new).await?,
+        triage,
+        tracking,
+        run_id: uuid::Uuid::now_v7().simple().to_string(),
+    })
+}
+
+async fn show_progress(drive: Arc<drive::Drive>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let sent = drive.sent.load(std::sync::atomic::Ordering::Relaxed);
+        let refused = drive.refused.load(std::sync::atomic::Ordering::Relaxed);
+        let seconds = drive.started.elapsed().as_secs_f64();
+        eprint!(
+            "\r  {seconds:>5.0} s  sent {sent:>8}  refused {refused:>6}  {:>7.0} reports/s ",
+            sent as f64 / seconds
+        );
+    }
+}
+
+/// The peak resident memory of a process, from /proc (Linux).
+fn peak_resident_mb(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// The report for people.
+pub fn describe(report: &BenchReport) -> String {
+    let mut text = String::new();
+    let rate = report
+        .target_rate
+        .map_or("as fast as possible".to_owned(), |r| {
+            format!("{r} reports/s")
+        });
+    text.push_str(&format!("Segnala bench via {:?}, {rate}\n", report.via));
+    text.push_str(&format!(
+        "  sent {} in {:.1} s: {} accepted ({:.0}/s), {} refused\n",
+        report.sent,
+        report.sending_seconds,
+        report.accepted,
+        report.accepted_per_second,
+        report.refused
+    ));
+    if let Some(error) = &report.first_error {
+        text.push_str(&format!("  first refusal: {error}\n"));
+    }
+    text.push_str(&format!(
+        "  end to end: {} settled in public, {:.0}/s; backlog ~{} when sending stopped; {} lost\n",
+        report.settled,
+        report.end_to_end_per_second,
+        report.backlog_when_sending_stopped,
+        report.lost
+    ));
+    let rows: Vec<(&str, Summary)> = report.stages.iter().map(|(k, v)| (&k[2..], *v)).collect();
+    text.push_str(&stats::table(&rows));
+    text.push_str(&format!(
+        "  (latencies of one report in {}; status polled every {} ms; stages 2-3 by the services' own clocks)\n",
+        report.followed_one_in, report.status_poll_ms
+    ));
+    let states: Vec<String> = report
+        .final_states
+        .iter()
+        .map(|(state, count)| format!("{state} {count}"))
+        .collect();
+    text.push_str(&format!("  final states: {}\n", states.join(", ")));
+    let backlog: Vec<String> = report.backlog.iter().map(u64::to_string).collect();
+    text.push_str(&format!("  backlog each second: {}\n", backlog.join(" ")));
+    for (pid, mb) in &report.peak_memory_mb {
+        text.push_str(&format!(
+            "  peak resident memory of pid {pid}: {mb:.0} MB\n"
+        ));
+    }
+    if let Some(baseline) = &report.baseline {
+        text.push_str(&baseline::describe(baseline, report));
+    }
+    text
+}

@@ -1,0 +1,250 @@
+//! Follows every accepted report until the public status shows where it went, and for
+//! a sample asks triage and tracking when they acted, from their own records.
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+    time::{Duration, Instant, SystemTime},
+};
+
+use segnala_proto::{
+    status::v1::{BatchGetReportStatusesRequest, PublicState, ReportStatus},
+    tracking::v1::ListWorkOrdersRequest,
+    triage::v1::GetDecisionRequest,
+};
+use tokio::sync::{Mutex, mpsc, watch};
+
+use super::{Clients, drive::Accepted, stats::Latencies};
+
+/// At most this many codes per status call.
+const BATCH: usize = 200;
+/// Pause between polling rounds: the resolution of the "status visible" stage.
+pub const POLL_EVERY: Duration = Duration::from_millis(10);
+
+/// What the observer measured.
+#[derive(Default)]
+pub struct Observed {
+    /// Latencies of the followed reports.
+    pub visible: Latencies,
+    pub routed: Latencies,
+    pub work_order: Latencies,
+    /// Final public state of every report seen settled.
+    pub states: BTreeMap<String, u64>,
+    pub settled: u64,
+    /// Accepted reports not yet settled, estimated from the followed ones once a second.
+    pub backlog: Vec<u64>,
+    pub backlog_when_sending_stopped: u64,
+    /// Accepted but never settled before the drain deadline.
+    pub missing: Vec<String>,
+    pub last_settled: Option<Instant>,
+    /// Why following stopped early, when it did.
+    pub failure: Option<String>,
+}
+
+struct Pending {
+    due: Instant,
+    due_wall: SystemTime,
+    /// Followed reports are polled while sending, for their latency; the others only
+    /// once sending has stopped, to prove that none is lost.
+    followed: bool,
+}
+
+/// Follows one report in `follow_every` closely (polling the status service for all
+/// of them would load it more than the reports do), and checks every report once
+/// sending has stopped. Runs until then every report has settled, or `drain` has
+/// passed.
+pub async fn observe(
+    clients: Clients,
+    mut accepted: mpsc::UnboundedReceiver<Accepted>,
+    mut sending_stopped: watch::Receiver<bool>,
+    drain: Duration,
+    follow_every: u64,
+) -> Observed {
+    let observed = Arc::new(Mutex::new(Observed::default()));
+    let mut pending: HashMap<String, Pending> = HashMap::new();
+    let mut received = 0_u64;
+    let mut stopped_at: Option<Instant> = None;
+    let mut next_sample = Instant::now();
+    let mut stage_tasks = tokio::task::JoinSet::new();
+    let mut channel_open = true;
+    let follow_every = follow_every.max(1);
+    let mut take = |pending: &mut HashMap<String, Pending>, report: Accepted| {
+        pending.insert(
+            report.tracking_code,
+            Pending {
+                due: report.due,
+                due_wall: report.due_wall,
+                followed: received.is_multiple_of(follow_every),
+            },
+        );
+        received += 1;
+    };
+    'polling: loop {
+        while let Ok(report) = accepted.try_recv() {
+            take(&mut pending, report);
+        }
+        let followed_pending = pending.values().filter(|p| p.followed).count() as u64;
+        if stopped_at.is_none() && *sending_stopped.borrow() {
+            // Whatever the workers sent before stopping is in the channel now.
+            while let Ok(report) = accepted.try_recv() {
+                take(&mut pending, report);
+            }
+            stopped_at = Some(Instant::now());
+            observed.lock().await.backlog_when_sending_stopped = followed_pending * follow_every;
+        }
+        if Instant::now() >= next_sample {
+            let estimate = if stopped_at.is_some() {
+                pending.len() as u64
+            } else {
+                followed_pending * follow_every
+            };
+            observed.lock().await.backlog.push(estimate);
+            next_sample += Duration::from_secs(1);
+        }
+        if let Some(stopped) = stopped_at
+            && (pending.is_empty() || stopped.elapsed() >= drain)
+        {
+            break;
+        }
+
+        // The followed first, so that their latency stays precise while the rest is
+        // checked after sending has stopped.
+        let mut codes: Vec<&String> = pending
+            .iter()
+            .filter(|(_, p)| p.followed)
+            .map(|(code, _)| code)
+            .collect();
+        if stopped_at.is_some() {
+            codes.extend(pending.iter().filter(|(_, p)| !p.followed).map(|(c, _)| c));
+        }
+        let codes: Vec<String> = codes.into_iter().cloned().collect();
+        for chunk in codes.chunks(BATCH) {
+            let statuses = match clients
+                .status
+                .clone()
+                .batch_get_report_statuses(BatchGetReportStatusesRequest {
+                    tracking_codes: chunk.to_vec(),
+                })
+                .await
+            {
+                Ok(response) => response.into_inner().statuses,
+                Err(status) if is_lasting(&status) => {
+                    observed.lock().await.failure = Some(format!(
+                        "the status service refused BatchGetReportStatuses: {}",
+                        status.message()
+                    ));
+                    break 'polling;
+                }
+                Err(status) => {
+                    tracing::warn!(error = %status.message(), "status service did not answer");
+                    Vec::new()
+                }
+            };
+            let seen = Instant::now();
+            let mut state = observed.lock().await;
+            for status in statuses {
+                if !is_settled(&status) {
+                    continue;
+                }
+                let Some(report) = pending.remove(&status.tracking_code) else {
+                    continue;
+                };
+                state.settled += 1;
+                state.last_settled = Some(seen);
+                *state.states.entry(state_name(&status)).or_default() += 1;
+                if report.followed {
+                    state.visible.record(seen.duration_since(report.due));
+                    stage_tasks.spawn(stage_times(
+                        clients.clone(),
+                        status.tracking_code.clone(),
+                        report.due_wall,
+                        observed.clone(),
+                    ));
+                }
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(POLL_EVERY) => {}
+            changed = sending_stopped.changed(), if channel_open => {
+                channel_open = changed.is_ok();
+            }
+        }
+    }
+    stage_tasks.join_all().await;
+    let mut result = std::mem::take(&mut *observed.lock().await);
+    result.missing = pending.into_keys().collect();
+    result
+}
+
+/// Errors that waiting will not cure.
+fn is_lasting(status: &tonic::Status) -> bool {
+    matches!(
+        status.code(),
+        tonic::Code::Unauthenticated
+            | tonic::Code::PermissionDenied
+            | tonic::Code::Unimplemented
+            | tonic::Code::InvalidArgument
+    )
+}
+
+/// Settled: triage and, when it routed the report, tracking and status have all acted.
+fn is_settled(status: &ReportStatus) -> bool {
+    !matches!(
+        PublicState::try_from(status.state),
+        Ok(PublicState::Unspecified | PublicState::Received) | Err(_)
+    )
+}
+
+fn state_name(status: &ReportStatus) -> String {
+    PublicState::try_from(status.state)
+        .map(|state| {
+            state
+                .as_str_name()
+                .trim_start_matches("PUBLIC_STATE_")
+                .to_lowercase()
+        })
+        .unwrap_or_else(|_| status.state.to_string())
+}
+
+/// When triage decided and tracking opened the order, by their own clocks (this
+/// machine's), from when the report was due.
+async fn stage_times(
+    clients: Clients,
+    tracking_code: String,
+    due_wall: SystemTime,
+    observed: Arc<Mutex<Observed>>,
+) {
+    let since_due = |time: Option<prost_types::Timestamp>| {
+        let time = SystemTime::try_from(time?).ok()?;
+        time.duration_since(due_wall).ok()
+    };
+    let routed = match clients.triage.clone() {
+        Some(mut triage) => triage
+            .get_decision(GetDecisionRequest {
+                name: format!("reports/{tracking_code}/decision"),
+            })
+            .await
+            .ok()
+            .and_then(|r| since_due(r.into_inner().decision?.decide_time)),
+        None => None,
+    };
+    let work_order = match clients.tracking.clone() {
+        Some(mut tracking) => tracking
+            .list_work_orders(ListWorkOrdersRequest {
+                report: format!("reports/{tracking_code}"),
+                page_size: 1,
+                ..Default::default()
+            })
+            .await
+            .ok()
+            .and_then(|r| since_due(r.into_inner().work_orders.first()?.create_time)),
+        None => None,
+    };
+    let mut state = observed.lock().await;
+    if let Some(routed) = routed {
+        state.routed.record(routed);
+    }
+    if let Some(work_order) = work_order {
+        state.work_order.record(work_order);
+    }
+}

@@ -1,0 +1,629 @@
+//! `segnala crew`: a maintenance crew's work queue in the terminal. `login` once, then
+//! `next`, `start`, `note`, `photo`, `resolve` … on the order claimed last (or `-o`).
+//! Every change carries a request id, so a call retried after a dropped connection is
+//! carried out once.
+
+mod config;
+mod show;
+
+use std::{future::Future, io::BufRead, path::PathBuf, time::Duration};
+
+use clap::Subcommand;
+use futures_util::StreamExt;
+use segnala_proto::{
+    common::v1::LatLng,
+    tracking::v1::{
+        AddNoteRequest, AddPhotoRequest, ClaimNextRequest, GetWorkOrderRequest, HoldWorkRequest,
+        ListMyWorkOrdersRequest, NoteVisibility, PhotoKind, ReleaseWorkRequest, RenewLeaseRequest,
+        ResolveWorkRequest, StartWorkRequest, WatchQueueRequest, WatchQueueResponse, WorkOrder,
+        tracking_service_client::TrackingServiceClient,
+        work_queue_service_client::WorkQueueServiceClient,
+    },
+};
+use serde::Serialize;
+use tonic::Code;
+
+pub use config::CrewConfig;
+
+use super::{
+    CommandError,
+    client::{Intercepted, connect},
+};
+
+#[derive(Debug, clap::Args)]
+pub struct CrewArgs {
+    /// Where `login` keeps the server and token (default ~/.config/segnala/crew.toml).
+    #[arg(long, env = "SEGNALA_CREW_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: CrewCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum CrewCommand {
+    /// Save the tracking server and your crew token (checked against the server).
+    Login(LoginArgs),
+    /// Your departments' queue, most urgent first.
+    Queue(QueueArgs),
+    /// The orders you hold.
+    Mine,
+    /// Claim the most urgent order of your queue; later commands act on it.
+    Next(QueueArgs),
+    /// Everything about an order: what, where, due, notes, photos.
+    Show(OrderArgs),
+    /// Start (or, after a hold, resume) work on the order.
+    Start(OrderArgs),
+    /// Keep the order longer than the lease.
+    Renew(OrderArgs),
+    /// Add a note (internal unless --public).
+    Note(NoteArgs),
+    /// Attach a JPEG, PNG or WebP photo.
+    Photo(PhotoArgs),
+    /// Pause work, saying why.
+    Hold(HoldArgs),
+    /// Mark the order fixed, with a note for the reporters.
+    Resolve(ResolveArgs),
+    /// Give the order back to the queue.
+    Release(OrderArgs),
+    /// Follow the queue live until Ctrl-C.
+    Watch(QueueArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct LoginArgs {
+    /// The tracking service, such as http://127.0.0.1:50053 or https://tracking.example.org.
+    #[arg(long, default_value = "http://127.0.0.1:50053")]
+    server: String,
+    /// Your crew's API key; read from standard input when omitted.
+    #[arg(long, env = "SEGNALA_CREW_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// The department to work when several are yours.
+    #[arg(long, default_value = "")]
+    department: String,
+}
+
+#[derive(Debug, clap::Args)]
+struct QueueArgs {
+    /// A department id, such as street_lighting; default: the login's, else all yours.
+    #[arg(long, short)]
+    department: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct OrderArgs {
+    /// The order (workOrders/ID or ID); default: the one claimed last.
+    #[arg(long, short)]
+    order: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct NoteArgs {
+    text: String,
+    /// Shown to the reporters too.
+    #[arg(long)]
+    public: bool,
+    #[command(flatten)]
+    order: OrderArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct PhotoArgs {
+    file: PathBuf,
+    /// Taken after the work (default: before).
+    #[arg(long)]
+    after: bool,
+    /// Where it was taken, if you know (degrees).
+    #[arg(long, allow_hyphen_values = true, requires = "lon")]
+    lat: Option<f64>,
+    #[arg(long, allow_hyphen_values = true, requires = "lat")]
+    lon: Option<f64>,
+    #[command(flatten)]
+    order: OrderArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct HoldArgs {
+    /// Why, in a sentence the reporters may read.
+    #[arg(long)]
+    reason: String,
+    #[command(flatten)]
+    order: OrderArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct ResolveArgs {
+    /// What was done, for the reporters.
+    #[arg(long)]
+    note: String,
+    #[command(flatten)]
+    order: OrderArgs,
+}
+
+/// A logged-in crew: its clients and its settings.
+struct Session {
+    config: CrewConfig,
+    path: PathBuf,
+    queue: WorkQueueServiceClient<Intercepted>,
+    tracking: TrackingServiceClient<Intercepted>,
+    json: bool,
+}
+
+pub async fn run(args: CrewArgs) -> Result<(), CommandError> {
+    let path = match args.config {
+        Some(path) => path,
+        None => CrewConfig::default_path().ok_or_else(|| {
+            CommandError::new("no home directory: give the config file with --config")
+        })?,
+    };
+    if let CrewCommand::Login(login_args) = args.command {
+        return login(login_args, &path).await;
+    }
+    let config = CrewConfig::load(&path)?;
+    let mut session = Session {
+        queue: connect(
+            &config.server,
+            Some(config.token()),
+            WorkQueueServiceClient::new,
+        )
+        .await?,
+        tracking: connect(
+            &config.server,
+            Some(config.token()),
+            TrackingServiceClient::new,
+        )
+        .await?,
+        config,
+        path,
+        json: args.json,
+    };
+    match args.command {
+        CrewCommand::Login(_) => Ok(()),
+        CrewCommand::Queue(a) => session.show_queue(a).await,
+        CrewCommand::Mine => session.mine().await,
+        CrewCommand::Next(a) => session.next(a).await,
+        CrewCommand::Show(a) => session.show(a).await,
+        CrewCommand::Start(a) => session.start(a).await,
+        CrewCommand::Renew(a) => session.renew(a).await,
+        CrewCommand::Note(a) => session.note(a).await,
+        CrewCommand::Photo(a) => session.photo(a).await,
+        CrewCommand::Hold(a) => session.hold(a).await,
+        CrewCommand::Resolve(a) => session.resolve(a).await,
+        CrewCommand::Release(a) => session.release(a).await,
+        CrewCommand::Watch(a) => session.watch(a).await,
+    }
+}
+
+async fn login(args: LoginArgs, path: &std::path::Path) -> Result<(), CommandError> {
+    let token = match args.token {
+        Some(token) => token,
+        None => {
+            eprint!("Crew token for {}: ", args.server);
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            line
+        }
+    };
+    let config = CrewConfig {
+        server: args.server.trim_end_matches('/').to_owned(),
+        token: token.trim().to_owned(),
+        department: args.department,
+        current: String::new(),
+    };
+    if config.token.is_empty() {
+        return Err(CommandError::new("the token is empty"));
+    }
+    let mut queue = connect(
+        &config.server,
+        Some(config.token()),
+        WorkQueueServiceClient::new,
+    )
+    .await?;
+    let held = queue
+        .list_my_work_orders(ListMyWorkOrdersRequest {})
+        .await
+        .map_err(|status| match status.code() {
+            Code::PermissionDenied => {
+                CommandError::new("this token is not a crew's: ask for a crew key")
+            }
+            _ => CommandError::from_status(&status, &config.server),
+        })?
+        .into_inner()
+        .work_orders;
+    config.save(path)?;
+    println!(
+        "Logged in to {} ({} orders held). Saved in {}.",
+        config.server,
+        held.len(),
+        path.display()
+    );
+    Ok(())
+}
+
+impl Session {
+    fn department(&self, asked: Option<String>) -> String {
+        asked.unwrap_or_else(|| self.config.department.clone())
+    }
+
+    /// The order an action is for: the one given, else the one claimed last.
+    fn order_name(&self, args: &OrderArgs) -> Result<String, CommandError> {
+        let name = match &args.order {
+            Some(order) => order.clone(),
+            None if !self.config.current.is_empty() => self.config.current.clone(),
+            None => {
+                return Err(CommandError::new(
+                    "which order? give --order, or claim one with `segnala crew next`",
+                ));
+            }
+        };
+        Ok(if name.starts_with("workOrders/") {
+            name
+        } else {
+            format!("workOrders/{name}")
+        })
+    }
+
+    fn print_order(&self, order: &WorkOrder) -> Result<(), CommandError> {
+        if self.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&show::OrderOutput::from(order))?
+            );
+        } else {
+            print!("{}", show::describe(order, chrono::Utc::now()));
+        }
+        Ok(())
+    }
+
+    fn print_list(&self, orders: &[WorkOrder], total: Option<i64>) -> Result<(), CommandError> {
+        if self.json {
+            #[derive(Serialize)]
+            struct List {
+                work_orders: Vec<show::OrderOutput>,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                queue_size: Option<i64>,
+            }
+            let list = List {
+                work_orders: orders.iter().map(show::OrderOutput::from).collect(),
+                queue_size: total,
+            };
+            println!("{}", serde_json::to_string_pretty(&list)?);
+            return Ok(());
+        }
+        if orders.is_empty() {
+            println!("Nothing here.");
+        }
+        let now = chrono::Utc::now();
+        for order in orders {
+            print!("{}", show::line(order, now));
+        }
+        if let Some(total) = total
+            && total as usize > orders.len()
+        {
+            println!("… and {} more", total as usize - orders.len());
+        }
+        Ok(())
+    }
+
+    async fn snapshot(&mut self, department: String) -> Result<WatchQueueResponse, CommandError> {
+        let mut stream = self
+            .queue
+            .watch_queue(WatchQueueRequest {
+                department,
+                page_size: 20,
+            })
+            .await
+            .map_err(|s| CommandError::from_status(&s, &self.config.server))?
+            .into_inner();
+        stream
+            .message()
+            .await
+            .map_err(|s| CommandError::from_status(&s, &self.config.server))?
+            .ok_or_else(|| CommandError::new("the server closed the queue without an answer"))
+    }
+
+    async fn show_queue(&mut self, args: QueueArgs) -> Result<(), CommandError> {
+        let department = self.department(args.department);
+        let queue = self.snapshot(department).await?;
+        self.print_list(&queue.work_orders, Some(queue.queue_size))
+    }
+
+    async fn mine(&mut self) -> Result<(), CommandError> {
+        let client = self.queue.clone();
+        let orders = call(&self.config.server, || {
+            let mut client = client.clone();
+            async move { client.list_my_work_orders(ListMyWorkOrdersRequest {}).await }
+        })
+        .await?
+        .work_orders;
+        self.print_list(&orders, None)
+    }
+
+    async fn next(&mut self, args: QueueArgs) -> Result<(), CommandError> {
+        let request = ClaimNextRequest {
+            department: self.department(args.department),
+            request_id: new_request_id(),
+        };
+        let client = self.queue.clone();
+        let claimed = call(&self.config.server, || {
+            let (mut client, request) = (client.clone(), request.clone());
+            async move { client.claim_next(request).await }
+        })
+        .await?
+        .work_order;
+        let Some(order) = claimed else {
+            if self.json {
+                println!("null");
+            } else {
+                println!("The queue is empty: nothing to claim.");
+            }
+            return Ok(());
+        };
+        self.config.current = order.name.clone();
+        self.config.save(&self.path)?;
+        if !self.json {
+            println!("Claimed. Start it with `segnala crew start`.");
+        }
+        self.print_order(&order)
+    }
+
+    async fn show(&mut self, args: OrderArgs) -> Result<(), CommandError> {
+        let name = self.order_name(&args)?;
+        let client = self.tracking.clone();
+        let order = call(&self.config.server, || {
+            let (mut client, name) = (client.clone(), name.clone());
+            async move { client.get_work_order(GetWorkOrderRequest { name }).await }
+        })
+        .await?
+        .work_order
+        .unwrap_or_default();
+        self.print_order(&order)
+    }
+
+    async fn start(&mut self, args: OrderArgs) -> Result<(), CommandError> {
+        let request = StartWorkRequest {
+            name: self.order_name(&args)?,
+            request_id: new_request_id(),
+        };
+        self.act("Work started.", request, |mut client, request| async move {
+            client
+                .start_work(request)
+                .await
+                .map(|r| r.map(|r| r.work_order))
+        })
+        .await
+    }
+
+    async fn renew(&mut self, args: OrderArgs) -> Result<(), CommandError> {
+        let request = RenewLeaseRequest {
+            name: self.order_name(&args)?,
+            request_id: new_request_id(),
+        };
+        self.act(
+            "Lease renewed.",
+            request,
+            |mut client, request| async move {
+                client
+                    .renew_lease(request)
+                    .await
+                    .map(|r| r.map(|r| r.work_order))
+            },
+        )
+        .await
+    }
+
+    async fn note(&mut self, args: NoteArgs) -> Result<(), CommandError> {
+        let request = AddNoteRequest {
+            name: self.order_name(&args.order)?,
+            text: args.text,
+            visibility: if args.public {
+                NoteVisibility::Public
+            } else {
+                NoteVisibility::Internal
+            } as i32,
+            request_id: new_request_id(),
+        };
+        self.act("Note added.", request, |mut client, request| async move {
+            client
+                .add_note(request)
+                .await
+                .map(|r| r.map(|r| r.work_order))
+        })
+        .await
+    }
+
+    async fn photo(&mut self, args: PhotoArgs) -> Result<(), CommandError> {
+        let content = std::fs::read(&args.file)
+            .map_err(|e| CommandError::new(format!("{}: {e}", args.file.display())))?;
+        let request = AddPhotoRequest {
+            name: self.order_name(&args.order)?,
+            kind: if args.after {
+                PhotoKind::After
+            } else {
+                PhotoKind::Before
+            } as i32,
+            content,
+            location: args.lat.zip(args.lon).map(|(latitude, longitude)| LatLng {
+                latitude,
+                longitude,
+            }),
+            request_id: new_request_id(),
+        };
+        let client = self.queue.clone();
+        let photo = call(&self.config.server, || {
+            let (mut client, request) = (client.clone(), request.clone());
+            async move { client.add_photo(request).await }
+        })
+        .await?
+        .photo
+        .unwrap_or_default();
+        if self.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&show::PhotoOutput {
+                    name: photo.name,
+                    kind: if args.after { "after" } else { "before" }.into(),
+                    content_type: photo.content_type,
+                    size_bytes: photo.size_bytes,
+                    distance_meters: photo.distance_meters,
+                })?
+            );
+        } else {
+            println!(
+                "Photo attached: {} ({}, {} bytes).",
+                photo.name, photo.content_type, photo.size_bytes
+            );
+        }
+        Ok(())
+    }
+
+    async fn hold(&mut self, args: HoldArgs) -> Result<(), CommandError> {
+        let request = HoldWorkRequest {
+            name: self.order_name(&args.order)?,
+            reason: args.reason,
+            request_id: new_request_id(),
+        };
+        let done = "On hold. Resume with `segnala crew start`.";
+        self.act(done, request, |mut client, request| async move {
+            client
+                .hold_work(request)
+                .await
+                .map(|r| r.map(|r| r.work_order))
+        })
+        .await
+    }
+
+    async fn resolve(&mut self, args: ResolveArgs) -> Result<(), CommandError> {
+        let request = ResolveWorkRequest {
+            name: self.order_name(&args.order)?,
+            public_note: args.note,
+            request_id: new_request_id(),
+        };
+        let done = "Resolved. The reporters will be asked to confirm.";
+        self.act(done, request, |mut client, request| async move {
+            client
+                .resolve_work(request)
+                .await
+                .map(|r| r.map(|r| r.work_order))
+        })
+        .await
+    }
+
+    async fn release(&mut self, args: OrderArgs) -> Result<(), CommandError> {
+        let request = ReleaseWorkRequest {
+            name: self.order_name(&args)?,
+            request_id: new_request_id(),
+        };
+        self.act(
+            "Released: back in the queue.",
+            request,
+            |mut client, request| async move {
+                client
+                    .release_work(request)
+                    .await
+                    .map(|r| r.map(|r| r.work_order))
+            },
+        )
+        .await
+    }
+
+    /// Sends a change (retrying safely: the request keeps its id) and shows the order
+    /// as it is after it.
+    async fn act<R, F, Fut>(&self, done: &str, request: R, send: F) -> Result<(), CommandError>
+    where
+        R: Clone,
+        F: Fn(WorkQueueServiceClient<Intercepted>, R) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<Option<WorkOrder>>, tonic::Status>>,
+    {
+        let order = call(&self.config.server, || {
+            send(self.queue.clone(), request.clone())
+        })
+        .await?;
+        self.done(done, order)
+    }
+
+    fn done(&self, message: &str, order: Option<WorkOrder>) -> Result<(), CommandError> {
+        let order = order.unwrap_or_default();
+        if !self.json {
+            println!("{message}");
+        }
+        self.print_order(&order)
+    }
+
+    async fn watch(&mut self, args: QueueArgs) -> Result<(), CommandError> {
+        let department = self.department(args.department);
+        let server = self.config.server.clone();
+        let mut stream = self
+            .queue
+            .watch_queue(WatchQueueRequest {
+                department,
+                page_size: 20,
+            })
+            .await
+            .map_err(|s| CommandError::from_status(&s, &server))?
+            .into_inner();
+        while let Some(update) = stream.next().await {
+            let update = update.map_err(|s| CommandError::from_status(&s, &server))?;
+            if self.json {
+                // One JSON document per line, for scripts that follow the stream.
+                #[derive(Serialize)]
+                struct Update {
+                    queue_size: i64,
+                    work_orders: Vec<show::OrderOutput>,
+                }
+                let update = Update {
+                    queue_size: update.queue_size,
+                    work_orders: update
+                        .work_orders
+                        .iter()
+                        .map(show::OrderOutput::from)
+                        .collect(),
+                };
+                println!("{}", serde_json::to_string(&update)?);
+            } else {
+                println!(
+                    "── {} in the queue at {}",
+                    update.queue_size,
+                    chrono::Utc::now().format("%H:%M:%S")
+                );
+                self.print_list(&update.work_orders, None)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn new_request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Calls the server, trying again after a dropped connection or an overloaded server.
+/// Safe for changes: the request carries the same request id each time.
+async fn call<T, F, Fut>(server: &str, mut attempt: F) -> Result<T, CommandError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+{
+    const ATTEMPTS: u32 = 4;
+    let mut pause = Duration::from_millis(500);
+    for tries in 1..=ATTEMPTS {
+        match attempt().await {
+            Ok(response) => return Ok(response.into_inner()),
+            Err(status)
+                if tries < ATTEMPTS
+                    && matches!(status.code(), Code::Unavailable | Code::DeadlineExceeded) =>
+            {
+                eprintln!(
+                    "{server} did not answer ({}); trying again",
+                    status.message()
+                );
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+            }
+            Err(status) => return Err(CommandError::from_status(&status, server)),
+        }
+    }
+    Err(CommandError::new(format!("{server} did not answer")))
+}

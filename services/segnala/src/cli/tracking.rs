@@ -1,0 +1,107 @@
+//! `segnala tracking`: operators' checks on the tracking service.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+use segnala_proto::tracking::v1::{
+    ListDepartmentStatsRequest, VerifyAuditLogRequest,
+    tracking_service_client::TrackingServiceClient,
+};
+use segnala_shared::time::from_timestamp;
+
+use super::{
+    CommandError,
+    client::{api_key, connect},
+};
+
+#[derive(Debug, clap::Args)]
+pub struct TrackingArgs {
+    #[arg(
+        long,
+        env = "SEGNALA_TRACKING_URL",
+        default_value = "http://127.0.0.1:50053",
+        global = true
+    )]
+    server: String,
+    /// An operator's API key; defaults to the local key of `segnala up`.
+    #[arg(long, env = "SEGNALA_API_KEY", hide_env_values = true, global = true)]
+    api_key: Option<String>,
+    /// Where `segnala up` keeps its local key.
+    #[arg(
+        long,
+        env = "SEGNALA__DATA_DIR",
+        default_value = "segnala-data",
+        global = true
+    )]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: TrackingCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum TrackingCommand {
+    /// Check the audit log's hash chain; exits 1 and names the first broken entry.
+    VerifyAudit,
+    /// Open, overdue and resolved orders and the median time to resolve, per department.
+    Stats,
+}
+
+pub async fn run(args: TrackingArgs) -> Result<(), CommandError> {
+    let key = api_key(args.api_key, &args.data_dir);
+    let mut client = connect(&args.server, key, TrackingServiceClient::new).await?;
+    let failed = |status: tonic::Status| CommandError::from_status(&status, &args.server);
+    match args.command {
+        TrackingCommand::VerifyAudit => {
+            let check = client
+                .verify_audit_log(VerifyAuditLogRequest {})
+                .await
+                .map_err(failed)?
+                .into_inner();
+            match check.first_break {
+                None => {
+                    println!(
+                        "The audit log is intact: {} entries checked.",
+                        check.entries_checked
+                    );
+                    Ok(())
+                }
+                Some(broken) => {
+                    let at = if broken.sequence > 0 {
+                        format!("entry {}", broken.sequence)
+                    } else {
+                        "the end of the chain".to_owned()
+                    };
+                    Err(CommandError::new(format!(
+                        "the audit log is broken at {at} ({} #{}): {}",
+                        broken.work_order, broken.order_sequence, broken.problem
+                    )))
+                }
+            }
+        }
+        TrackingCommand::Stats => {
+            let stats = client
+                .list_department_stats(ListDepartmentStatsRequest {})
+                .await
+                .map_err(failed)?
+                .into_inner();
+            println!(
+                "{:<24} {:>6} {:>8} {:>9}  median time to resolve",
+                "department", "open", "overdue", "resolved"
+            );
+            for d in stats.departments {
+                let median = d
+                    .median_time_to_resolve
+                    .map(|m| format!("{:.1} h", m.seconds as f64 / 3600.0))
+                    .unwrap_or_else(|| "-".into());
+                println!(
+                    "{:<24} {:>6} {:>8} {:>9}  {median}",
+                    d.department, d.open, d.overdue, d.resolved
+                );
+            }
+            if let Some(at) = from_timestamp(stats.compute_time.as_ref()) {
+                println!("(as of {})", at.format("%Y-%m-%d %H:%M UTC"));
+            }
+            Ok(())
+        }
+    }
+}

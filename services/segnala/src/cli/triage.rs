@@ -1,0 +1,322 @@
+//! `segnala triage train|eval`: teach the classifier a city's own history and measure
+//! it, offline, from a CSV file of past reports.
+
+use std::{collections::HashMap, path::PathBuf, time::Instant};
+
+use clap::{Args, Subcommand};
+use segnala_triage::domain::{
+    Classifier, DEFAULT_MODEL_VERSION, Example, Featurizer, Model, Taxonomy, TrainingOptions,
+    default_model, evaluation::Evaluation, taxonomy_training_options,
+};
+
+use super::CommandError;
+
+#[derive(Debug, Subcommand)]
+pub enum TriageCommand {
+    /// Train a model from past reports (or from the taxonomy's own examples) and write
+    /// its parameters to a file for `triage.model_path`.
+    Train(TrainArgs),
+    /// Print per-department precision, recall, F1, macro-F1 and the confusion matrix of
+    /// a model (the built-in one by default) on labelled reports.
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// A CSV file with a header row.
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    /// Columns whose text, joined, is the report.
+    #[arg(long, value_delimiter = ',', default_value = "title,detail")]
+    text_columns: Vec<String>,
+    /// The column holding each report's department.
+    #[arg(long, default_value = "dept")]
+    label_column: String,
+    /// A CSV file of `label,department` lines translating the data's labels into the
+    /// taxonomy's department ids.
+    #[arg(long)]
+    label_map: Option<PathBuf>,
+    /// The taxonomy (TOML); the built-in one when absent.
+    #[arg(long)]
+    taxonomy: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Train on the taxonomy's keywords and examples instead of a CSV file.
+    #[arg(long, conflicts_with = "csv")]
+    from_taxonomy: bool,
+    /// Where to write the model (JSON).
+    #[arg(long)]
+    out: PathBuf,
+    /// The name decisions record for this model.
+    #[arg(long)]
+    version: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// A model from `segnala triage train`; the built-in one when absent.
+    #[arg(long, conflicts_with = "folds")]
+    model: Option<PathBuf>,
+    /// Cross-validate: train on all folds but one, measure on that one, K times.
+    #[arg(long)]
+    folds: Option<usize>,
+}
+
+pub fn run(command: TriageCommand) -> Result<(), CommandError> {
+    match command {
+        TriageCommand::Train(args) => train(args),
+        TriageCommand::Eval(args) => eval(args),
+    }
+}
+
+fn taxonomy(path: Option<&PathBuf>) -> Result<Taxonomy, CommandError> {
+    match path {
+        None => Ok(Taxonomy::default_italian()?),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| CommandError::new(format!("{}: {e}", path.display())))?;
+            Ok(Taxonomy::parse(&text, &path.display().to_string())?)
+        }
+    }
+}
+
+fn train(args: TrainArgs) -> Result<(), CommandError> {
+    let taxonomy = taxonomy(args.data.taxonomy.as_ref())?;
+    let (examples, options, version) = if args.from_taxonomy {
+        let version = args
+            .version
+            .unwrap_or_else(|| DEFAULT_MODEL_VERSION.to_owned());
+        (
+            taxonomy.training_examples(),
+            taxonomy_training_options(),
+            version,
+        )
+    } else {
+        let examples = read_examples(&args.data)?;
+        let version = args.version.unwrap_or_else(|| {
+            format!(
+                "tfidf-logreg/{}-{}",
+                file_stem(args.data.csv.as_ref()),
+                examples.len()
+            )
+        });
+        (examples, TrainingOptions::default(), version)
+    };
+    let started = Instant::now();
+    let model = Model::train(&examples, &version, &Featurizer::default(), options)?;
+    let took = started.elapsed();
+    Classifier::new(&taxonomy, model.clone(), 0.0)?;
+    std::fs::write(&args.out, model.to_json()?)
+        .map_err(|e| CommandError::new(format!("{}: {e}", args.out.display())))?;
+    println!(
+        "trained {version} on {} examples in {:.2} s (one thread); wrote {}",
+        examples.len(),
+        took.as_secs_f64(),
+        args.out.display()
+    );
+    Ok(())
+}
+
+fn eval(args: EvalArgs) -> Result<(), CommandError> {
+    let taxonomy = taxonomy(args.data.taxonomy.as_ref())?;
+    let examples = read_examples(&args.data)?;
+    let predictions: Vec<String> = match args.folds {
+        Some(folds) => cross_validate(&taxonomy, &examples, folds)?,
+        None => {
+            let model = match &args.model {
+                None => default_model()?,
+                Some(path) => Model::from_json(
+                    &std::fs::read(path)
+                        .map_err(|e| CommandError::new(format!("{}: {e}", path.display())))?,
+                )?,
+            };
+            let classifier = Classifier::new(&taxonomy, model, 0.0)?;
+            let started = Instant::now();
+            let predictions: Vec<String> = examples
+                .iter()
+                .map(|e| classifier.department_of(&e.text).to_owned())
+                .collect();
+            let took = started.elapsed().as_secs_f64();
+            println!(
+                "model {}: classified {} reports in {took:.3} s, {:.0} reports/s (one thread)",
+                classifier.model_version(),
+                examples.len(),
+                examples.len() as f64 / took
+            );
+            report_emergencies(&classifier, &examples);
+            predictions
+        }
+    };
+    let evaluation = Evaluation::from_pairs(
+        examples
+            .iter()
+            .zip(&predictions)
+            .map(|(e, p)| (e.label.as_str(), p.as_str())),
+    );
+    println!();
+    print!("{evaluation}");
+    Ok(())
+}
+
+/// Pooled predictions of K models, each measured on the fold it did not see.
+fn cross_validate(
+    taxonomy: &Taxonomy,
+    examples: &[Example],
+    folds: usize,
+) -> Result<Vec<String>, CommandError> {
+    if folds < 2 || folds > examples.len() {
+        return Err(CommandError::new(format!(
+            "--folds must be between 2 and the number of reports ({})",
+            examples.len()
+        )));
+    }
+    let featurizer = Featurizer::default();
+    let mut predictions = vec![String::new(); examples.len()];
+    for fold in 0..folds {
+        let training: Vec<Example> = examples
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % folds != fold)
+            .map(|(_, e)| e.clone())
+            .collect();
+        let started = Instant::now();
+        let model = Model::train(
+            &training,
+            &format!("fold-{fold}"),
+            &featurizer,
+            TrainingOptions::default(),
+        )?;
+        let trained_in = started.elapsed().as_secs_f64();
+        let classifier = Classifier::new(taxonomy, model, 0.0)?;
+        let started = Instant::now();
+        let mut held_out = 0;
+        for (i, example) in examples
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % folds == fold)
+        {
+            predictions[i] = classifier.department_of(&example.text).to_owned();
+            held_out += 1;
+        }
+        let took = started.elapsed().as_secs_f64();
+        println!(
+            "fold {}/{folds}: trained on {} reports in {trained_in:.2} s; classified {held_out} in {took:.3} s ({:.0} reports/s, one thread)",
+            fold + 1,
+            training.len(),
+            f64::from(held_out) / took
+        );
+    }
+    Ok(predictions)
+}
+
+/// How often the emergency rules fire, with the first texts they fire on.
+fn report_emergencies(classifier: &Classifier, examples: &[Example]) {
+    let flagged: Vec<(&Example, Vec<String>)> = examples
+        .iter()
+        .map(|e| (e, classifier.emergency_terms(&e.text)))
+        .filter(|(_, terms)| !terms.is_empty())
+        .collect();
+    println!(
+        "emergency rules fired on {} of {} reports ({:.2}%)",
+        flagged.len(),
+        examples.len(),
+        100.0 * flagged.len() as f64 / examples.len().max(1) as f64
+    );
+    for (example, terms) in flagged.iter().take(20) {
+        let text: String = example.text.chars().take(110).collect();
+        println!(
+            "  [{}] {}: {}",
+            terms.join(", "),
+            example.label,
+            text.replace('\n', " ")
+        );
+    }
+}
+
+fn read_examples(data: &DataArgs) -> Result<Vec<Example>, CommandError> {
+    let path = data
+        .csv
+        .as_ref()
+        .ok_or_else(|| CommandError::new("--csv FILE is needed"))?;
+    let label_map = match &data.label_map {
+        None => HashMap::new(),
+        Some(path) => read_label_map(path)?,
+    };
+    let mut reader = csv::Reader::from_path(path)
+        .map_err(|e| CommandError::new(format!("{}: {e}", path.display())))?;
+    let headers = reader.headers()?.clone();
+    let column = |name: &str| {
+        headers.iter().position(|h| h == name).ok_or_else(|| {
+            CommandError::new(format!(
+                "{}: no column `{name}` (columns: {})",
+                path.display(),
+                headers.iter().collect::<Vec<_>>().join(", ")
+            ))
+        })
+    };
+    let text_columns = data
+        .text_columns
+        .iter()
+        .map(|c| column(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let label_column = column(&data.label_column)?;
+    let mut examples = Vec::new();
+    for (row, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| CommandError::new(format!("{}: {e}", path.display())))?;
+        let label = record.get(label_column).unwrap_or_default().trim();
+        if label.is_empty() {
+            continue;
+        }
+        let label = label_map
+            .get(label)
+            .map_or(label, String::as_str)
+            .to_owned();
+        let text = text_columns
+            .iter()
+            .filter_map(|&c| record.get(c))
+            .collect::<Vec<_>>()
+            .join(". ");
+        if text.trim().is_empty() {
+            return Err(CommandError::new(format!(
+                "{}: row {} has no text",
+                path.display(),
+                row + 2
+            )));
+        }
+        examples.push(Example { text, label });
+    }
+    Ok(examples)
+}
+
+fn read_label_map(path: &PathBuf) -> Result<HashMap<String, String>, CommandError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CommandError::new(format!("{}: {e}", path.display())))?;
+    let mut map = HashMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (from, to) = line.split_once(',').ok_or_else(|| {
+            CommandError::new(format!(
+                "{} line {}: expected `label,department`",
+                path.display(),
+                n + 1
+            ))
+        })?;
+        map.insert(from.trim().to_owned(), to.trim().to_owned());
+    }
+    Ok(map)
+}
+
+fn file_stem(path: Option<&PathBuf>) -> String {
+    path.and_then(|p| p.file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "data".into())
+}

@@ -1,0 +1,48 @@
+//! An HTTP server as the services with web surfaces run it (Open311 and webhooks in
+//! intake, the public pages in status): one tracing span per request that continues
+//! the caller's trace, a body size limit, the peer's address for handlers
+//! (`ConnectInfo<SocketAddr>`), graceful shutdown.
+
+use std::net::SocketAddr;
+
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, Request},
+};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+use crate::{grpc::ShutdownSignal, telemetry};
+
+/// Bodies above this are refused with 413 unless a route sets its own limit (a
+/// `DefaultBodyLimit` layer on the route; it applies to axum's body extractors).
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// Serves `router` on `listener` until `shutdown` resolves, then lets requests in
+/// flight finish.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: ShutdownSignal,
+) -> std::io::Result<()> {
+    let router = router
+        .layer(DefaultBodyLimit::max(DEFAULT_BODY_LIMIT))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                let span = tracing::info_span!(
+                    "http",
+                    otel.name = %format!("{} {}", request.method(), request.uri().path()),
+                    otel.kind = "server",
+                    http.request.method = %request.method(),
+                );
+                telemetry::continue_trace_from_http(&span, request.headers());
+                span
+            }),
+        );
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

@@ -1,0 +1,31 @@
+//! The client's idempotency key for a mutating call (a UUID, as AIP-155 asks): a retry
+//! with the same key changes nothing twice.
+
+use uuid::Uuid;
+
+use crate::FieldViolation;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestId(String);
+
+impl RequestId {
+    /// Empty means "none given".
+    pub fn parse(text: &str) -> Result<Option<Self>, FieldViolation> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        Uuid::parse_str(text)
+            .map(|id| Some(Self(id.hyphenated().to_string())))
+            .map_err(|_| {
+                FieldViolation::new(
+                    "request_id",
+                    "must be a UUID, such as 0f8fad5b-d9cb-469f-a165-70867728950e",
+                )
+            })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}

@@ -1,0 +1,69 @@
+use chrono::Utc;
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use segnala_proto::status::v1::{AlertPublished, AlertSeverity};
+use segnala_shared::{AppError, messaging::Outbox, time::to_timestamp};
+
+use crate::{
+    domain::{Alert, Severity},
+    store::AlertStore,
+};
+
+/// Publishing and reading operators' alerts.
+#[derive(Clone)]
+pub struct Alerts {
+    db: DatabaseConnection,
+    outbox: Outbox,
+    store: AlertStore,
+}
+
+impl Alerts {
+    pub fn new(db: DatabaseConnection, outbox: Outbox) -> Self {
+        Self {
+            db,
+            outbox,
+            store: AlertStore,
+        }
+    }
+
+    /// Stores the alert and announces it, once per `request_id`: a retried call gets
+    /// the alert it published the first time.
+    pub async fn publish(&self, request_id: &str, alert: Alert) -> Result<Alert, AppError> {
+        if request_id.trim().is_empty() {
+            return Err(AppError::invalid("request_id", "is required"));
+        }
+        alert.validate(Utc::now())?;
+        let txn = self.db.begin().await?;
+        if !self.store.insert(&txn, request_id, &alert).await? {
+            drop(txn);
+            return self
+                .store
+                .by_request(&self.db, request_id)
+                .await?
+                .ok_or_else(|| AppError::Unavailable("the alert is being published".into()));
+        }
+        self.outbox.record(&txn, &published(&alert)).await?;
+        txn.commit().await?;
+        self.outbox.wake();
+        Ok(alert)
+    }
+
+    pub async fn active(&self) -> Result<Vec<Alert>, AppError> {
+        Ok(self.store.active(&self.db, Utc::now()).await?)
+    }
+}
+
+fn published(alert: &Alert) -> AlertPublished {
+    AlertPublished {
+        alert: format!("alerts/{}", alert.id),
+        severity: match alert.severity {
+            Severity::Info => AlertSeverity::Info,
+            Severity::Warning => AlertSeverity::Warning,
+            Severity::Emergency => AlertSeverity::Emergency,
+        } as i32,
+        title: alert.title.clone().into_iter().collect(),
+        body: alert.body.clone().into_iter().collect(),
+        zone: alert.zone.clone().unwrap_or_default(),
+        publish_time: Some(to_timestamp(alert.published_at)),
+        expire_time: alert.expires_at.map(to_timestamp),
+    }
+}

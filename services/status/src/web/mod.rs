@@ -1,0 +1,422 @@
+//! The public web surface: a page per report (`/r/CODE`), the city's recent updates
+//! with filters, Atom feeds and a JSON view for integrators. Server-rendered, no
+//! JavaScript, Italian and English, active alerts on every page.
+
+mod feed;
+mod json;
+mod pages;
+mod views;
+
+use axum::{
+    Router,
+    extract::{Path, Query, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use segnala_shared::{AppError, tracking_code::TrackingCode};
+use serde::Deserialize;
+
+use crate::{
+    app::{Alerts, Statuses},
+    domain::{Alert, PublicState},
+    i18n::Lang,
+    store::StatusFilter,
+};
+
+pub use views::ReportView;
+
+#[derive(Clone)]
+pub struct Web {
+    statuses: Statuses,
+    alerts: Alerts,
+    /// Where the pages live, without a trailing slash.
+    public_url: String,
+}
+
+impl Web {
+    pub fn new(statuses: Statuses, alerts: Alerts, public_url: &str) -> Self {
+        Self {
+            statuses,
+            alerts,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    pub fn router(self) -> Router {
+        Router::new()
+            .route("/", get(city_page))
+            .route("/r", get(find_report))
+            .route("/r/{code}", get(report_page))
+            .route("/api/v1/reports/{code}", get(report_json))
+            .route("/api/v1/updates", get(updates_json))
+            .route("/api/v1/alerts", get(alerts_json))
+            .route("/feeds/city", get(city_feed))
+            .route("/feeds/departments/{department}", get(department_feed))
+            .route("/feeds/zones/{zone}", get(zone_feed))
+            .fallback(not_found_page)
+            .with_state(self)
+    }
+}
+
+/// The query every page understands.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct PageQuery {
+    lang: Option<String>,
+    department: Option<String>,
+    zone: Option<String>,
+    state: Option<String>,
+    page_token: Option<String>,
+}
+
+impl PageQuery {
+    fn lang(&self, headers: &HeaderMap) -> Lang {
+        let accept = headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok());
+        Lang::negotiate(self.lang.as_deref(), accept)
+    }
+
+    fn filter(&self) -> Result<StatusFilter, AppError> {
+        let given = |v: &Option<String>| v.as_ref().filter(|s| !s.is_empty()).cloned();
+        let states = match given(&self.state) {
+            None => Vec::new(),
+            Some(state) => vec![PublicState::parse(&state).ok_or_else(|| {
+                AppError::invalid("state", format!("`{state}` is not a public state"))
+            })?],
+        };
+        Ok(StatusFilter {
+            department: given(&self.department),
+            zone: given(&self.zone),
+            states,
+            ..StatusFilter::default()
+        })
+    }
+}
+
+/// What a failed request shows: a page in the visitor's language, or JSON.
+enum Failure {
+    NotFound(Lang, Vec<Alert>),
+    BadRequest(Lang, String),
+    Unavailable,
+}
+
+impl Failure {
+    fn from_app(error: AppError, lang: Lang) -> Self {
+        match error {
+            AppError::NotFound { .. } => Self::NotFound(lang, Vec::new()),
+            AppError::InvalidArgument(_) => Self::BadRequest(lang, error.to_string()),
+            other => {
+                tracing::error!(error = %other, "public page failed");
+                Self::Unavailable
+            }
+        }
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        match self {
+            Self::NotFound(lang, alerts) => {
+                (StatusCode::NOT_FOUND, pages::not_found(lang, &alerts)).into_response()
+            }
+            Self::BadRequest(lang, message) => {
+                (StatusCode::BAD_REQUEST, pages::bad_request(lang, &message)).into_response()
+            }
+            Self::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "5")],
+                "temporarily unavailable, please retry",
+            )
+                .into_response(),
+        }
+    }
+}
+
+fn json_failure(error: AppError) -> Response {
+    let status = match &error {
+        AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+        AppError::InvalidArgument(_) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    let message = match &error {
+        AppError::NotFound { .. } | AppError::InvalidArgument(_) => error.to_string(),
+        other => {
+            tracing::error!(error = %other, "public JSON failed");
+            "temporarily unavailable, please retry".to_owned()
+        }
+    };
+    (
+        status,
+        axum::Json(
+            serde_json::json!({ "error": { "reason": error.reason(), "message": message } }),
+        ),
+    )
+        .into_response()
+}
+
+impl Web {
+    async fn active_alerts(&self) -> Vec<Alert> {
+        // A page without its banner is better than no page.
+        self.alerts.active().await.unwrap_or_else(|error| {
+            tracing::warn!(%error, "alerts could not be read");
+            Vec::new()
+        })
+    }
+
+    async fn report(&self, code: &str) -> Result<crate::domain::ReportStatus, AppError> {
+        let code = TrackingCode::parse(code).map_err(|_| AppError::NotFound {
+            resource: "report",
+            name: code.to_owned(),
+        })?;
+        self.statuses.get(&code).await
+    }
+
+    fn report_url(&self, code: &str) -> String {
+        format!("{}/r/{code}", self.public_url)
+    }
+}
+
+async fn report_page(
+    State(web): State<Web>,
+    Path(code): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = query.lang(&headers);
+    let alerts = web.active_alerts().await;
+    match web.report(&code).await {
+        Ok(status) => pages::report(lang, &ReportView::new(&status, lang), &alerts).into_response(),
+        Err(AppError::NotFound { .. }) => Failure::NotFound(lang, alerts).into_response(),
+        Err(error) => Failure::from_app(error, lang).into_response(),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct FindQuery {
+    code: String,
+    lang: Option<String>,
+}
+
+/// The city page's search box: to the report's page by its code.
+async fn find_report(Query(query): Query<FindQuery>) -> Response {
+    let lang = query
+        .lang
+        .as_deref()
+        .and_then(Lang::parse)
+        .unwrap_or_default();
+    match TrackingCode::parse(&query.code) {
+        Ok(code) => {
+            axum::response::Redirect::to(&format!("/r/{code}?lang={}", lang.code())).into_response()
+        }
+        Err(_) => Failure::NotFound(lang, Vec::new()).into_response(),
+    }
+}
+
+async fn city_page(
+    State(web): State<Web>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = query.lang(&headers);
+    let result = async {
+        let filter = query.filter()?;
+        let page = web
+            .statuses
+            .updates(&filter, 50, query.page_token.as_deref().unwrap_or(""))
+            .await?;
+        let statuses = web.statuses.statuses_of(&page.items).await?;
+        Ok::<_, AppError>((
+            views::updates(&page.items, &statuses, lang),
+            page.next_page_token,
+        ))
+    }
+    .await;
+    match result {
+        Ok((updates, next)) => {
+            let alerts = web.active_alerts().await;
+            let filters = pages::Filters {
+                department: query.department.clone().unwrap_or_default(),
+                zone: query.zone.clone().unwrap_or_default(),
+                state: query.state.clone().unwrap_or_default(),
+            };
+            pages::city(lang, &filters, &updates, &next, &alerts).into_response()
+        }
+        Err(error) => Failure::from_app(error, lang).into_response(),
+    }
+}
+
+async fn not_found_page(
+    State(web): State<Web>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = query.lang(&headers);
+    Failure::NotFound(lang, web.active_alerts().await).into_response()
+}
+
+async fn report_json(
+    State(web): State<Web>,
+    Path(code): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = query.lang(&headers);
+    match web.report(&code).await {
+        Ok(status) => {
+            let alerts = web.active_alerts().await;
+            let url = web.report_url(&status.tracking_code);
+            axum::Json(json::report(
+                &ReportView::new(&status, lang),
+                &url,
+                &alerts,
+                lang,
+            ))
+            .into_response()
+        }
+        Err(error) => json_failure(error),
+    }
+}
+
+async fn updates_json(
+    State(web): State<Web>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = query.lang(&headers);
+    let result = async {
+        let filter = query.filter()?;
+        let page = web
+            .statuses
+            .updates(&filter, 50, query.page_token.as_deref().unwrap_or(""))
+            .await?;
+        let statuses = web.statuses.statuses_of(&page.items).await?;
+        Ok::<_, AppError>((
+            views::updates(&page.items, &statuses, lang),
+            page.next_page_token,
+        ))
+    }
+    .await;
+    match result {
+        Ok((updates, next)) => {
+            let alerts = web.active_alerts().await;
+            axum::Json(json::updates(
+                &updates,
+                &next,
+                &web.public_url,
+                &alerts,
+                lang,
+            ))
+            .into_response()
+        }
+        Err(error) => json_failure(error),
+    }
+}
+
+async fn alerts_json(
+    State(web): State<Web>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = query.lang(&headers);
+    match web.alerts.active().await {
+        Ok(alerts) => axum::Json(json::alerts(&alerts, lang)).into_response(),
+        Err(error) => json_failure(error),
+    }
+}
+
+async fn feed_of(
+    web: &Web,
+    filter: StatusFilter,
+    title: String,
+    self_path: String,
+    lang: Lang,
+) -> Response {
+    let result = async {
+        let page = web.statuses.updates(&filter, 50, "").await?;
+        let statuses = web.statuses.statuses_of(&page.items).await?;
+        Ok::<_, AppError>(views::updates(&page.items, &statuses, lang))
+    }
+    .await;
+    match result {
+        Ok(updates) => {
+            let alerts = web.active_alerts().await;
+            let body = feed::atom(
+                &feed::FeedInfo {
+                    title,
+                    self_url: format!("{}{self_path}", web.public_url),
+                    public_url: web.public_url.clone(),
+                    lang,
+                },
+                &updates,
+                &alerts,
+            );
+            (
+                [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+                body,
+            )
+                .into_response()
+        }
+        Err(error) => Failure::from_app(error, lang).into_response(),
+    }
+}
+
+async fn city_feed(
+    State(web): State<Web>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = query.lang(&headers);
+    let title = crate::i18n::words(lang).city_title.to_owned();
+    feed_of(
+        &web,
+        StatusFilter::default(),
+        title,
+        "/feeds/city".into(),
+        lang,
+    )
+    .await
+}
+
+async fn department_feed(
+    State(web): State<Web>,
+    Path(department): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = query.lang(&headers);
+    let title = format!(
+        "{} — {}",
+        crate::i18n::words(lang).city_title,
+        crate::i18n::department_name(lang, &department)
+    );
+    let filter = StatusFilter {
+        department: Some(department.clone()),
+        ..StatusFilter::default()
+    };
+    feed_of(
+        &web,
+        filter,
+        title,
+        format!("/feeds/departments/{department}"),
+        lang,
+    )
+    .await
+}
+
+async fn zone_feed(
+    State(web): State<Web>,
+    Path(zone): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = query.lang(&headers);
+    let title = format!("{} — {zone}", crate::i18n::words(lang).city_title);
+    let filter = StatusFilter {
+        zone: Some(zone.clone()),
+        ..StatusFilter::default()
+    };
+    feed_of(&web, filter, title, format!("/feeds/zones/{zone}"), lang).await
+}

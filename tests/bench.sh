@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The performance scenarios of docs/performance.md, on this machine: builds the release
+# binary, starts the platform on a fresh PostgreSQL database and RabbitMQ prefix (or
+# embedded), runs `segnala bench` and prints its figures. Needs what tests/run.sh
+# needs (it does not install anything).
+#
+#   tests/bench.sh broker      # PostgreSQL + RabbitMQ: sustained, 50/s latency, flat out
+#   tests/bench.sh embedded    # SQLite + in-process bus, flat out
+#   tests/bench.sh open311     # PostgreSQL + RabbitMQ, submitting over Open311
+#
+# SEGNALA_BENCH_SECONDS (default 30) sets each run's length.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+mode=${1:-broker}
+seconds=${SEGNALA_BENCH_SECONDS:-30}
+pg_admin=${SEGNALA_BENCH_PG:-postgres://postgres@127.0.0.1:5432/postgres}
+amqp=${SEGNALA_BENCH_AMQP:-amqp://guest:guest@127.0.0.1:5672/%2f}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/segnala-target}
+
+cargo build --release --quiet -p segnala
+segnala="$CARGO_TARGET_DIR/release/segnala"
+work=$(mktemp -d)
+database=segnala_bench_$(date +%s)
+platform_pid=
+
+cleanup() {
+    if [[ -n $platform_pid ]]; then
+        kill "$platform_pid" 2>/dev/null || true
+        wait "$platform_pid" 2>/dev/null || true
+    fi
+    if [[ $mode != embedded ]]; then
+        psql -w -X -q "$pg_admin" -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" >/dev/null 2>&1 || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+database_url=${pg_admin%/*}/$database
+start_platform() {
+    local args=()
+    if [[ $mode != embedded ]]; then
+        psql -w -X -q "$pg_admin" -c "CREATE DATABASE $database" >/dev/null
+        args=(--database-url "$database_url" --amqp-url "$amqp")
+        export SEGNALA__BUS__PREFIX="bench_$(date +%s)_"
+    fi
+    (cd "$work" && RUST_LOG=warn exec "$segnala" up "${args[@]}" >"$work/up.log" 2>&1) &
+    platform_pid=$!
+    for _ in $(seq 100); do
+        grep -q "Press Ctrl-C" "$work/up.log" 2>/dev/null && return
+        sleep 0.2
+    done
+    cat "$work/up.log" >&2
+    echo "the platform did not start" >&2
+    exit 1
+}
+
+bench() {
+    echo
+    echo "\$ segnala bench $*"
+    (cd "$work" && "$segnala" bench --watch-pid "$platform_pid" "$@" 2>/dev/null)
+}
+
+start_platform
+case $mode in
+broker)
+    bench --duration "$seconds" --rate 50 --concurrency 16 \
+        --baseline --database-url "$database_url" --amqp-url "$amqp"
+    bench --duration "$seconds" --rate 1000 --concurrency 64
+    bench --duration "$seconds" --concurrency 64
+    ;;
+open311)
+    bench --via open311 --duration "$seconds" --rate 200 --concurrency 32
+    bench --via open311 --duration "$seconds" --concurrency 64
+    ;;
+embedded)
+    bench --duration "$seconds" --rate 50 --concurrency 16 --baseline
+    bench --duration "$seconds" --concurrency 64
+    ;;
+*)
+    echo "usage: tests/bench.sh broker|embedded|open311" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,71 @@
+//! A short run of `segnala bench` against the platform on PostgreSQL and RabbitMQ: the
+//! harness works and nothing it sends is lost. Its speed is not checked here; that is
+//! what the harness itself is for (docs/performance.md).
+
+use std::time::Duration;
+
+use segnala::{
+    ServiceKind,
+    cli::bench::{self, Plan, Stop, Target, Via},
+};
+use segnala_shared::config::SecretString;
+
+use crate::support::{RunningPlatform, TestEnv, env::OPERATOR_KEY};
+
+const REPORTS: u64 = 200;
+
+#[tokio::test]
+async fn a_short_bench_run_follows_every_report_to_its_public_status() {
+    let env = TestEnv::new().await;
+    let platform = RunningPlatform::start(&env.settings(), &ServiceKind::ALL).await;
+    let target = Target {
+        intake_url: platform.url(ServiceKind::Intake),
+        triage_url: Some(platform.url(ServiceKind::Triage)),
+        tracking_url: Some(platform.url(ServiceKind::Tracking)),
+        status_url: platform.url(ServiceKind::Status),
+        open311_url: None,
+        api_key: Some(SecretString::from(OPERATOR_KEY)),
+    };
+    let plan = Plan {
+        via: Via::Grpc,
+        rate: Some(400.0),
+        stop: Stop::After(REPORTS),
+        concurrency: 16,
+        drain: Duration::from_secs(60),
+        follow_every: 5,
+        seed: 42,
+    };
+    let report = bench::drive(&target, &plan, false)
+        .await
+        .unwrap_or_else(|e| panic!("the bench ran: {e}"));
+    println!("{}", bench::describe(&report));
+
+    assert_eq!(report.sent, REPORTS);
+    assert_eq!(
+        report.accepted, REPORTS,
+        "first refusal: {:?}",
+        report.first_error
+    );
+    assert_eq!(
+        report.lost, 0,
+        "never shown in public: {:?}",
+        report.lost_codes
+    );
+    assert_eq!(
+        report.final_states.values().sum::<u64>(),
+        REPORTS,
+        "every report settled once: {:?}",
+        report.final_states
+    );
+    assert_eq!(report.settled, REPORTS);
+    let stage = |name: &str| report.stages[name].count;
+    assert_eq!(stage("1 intake accepted"), REPORTS);
+    assert_eq!(
+        stage("4 status visible"),
+        REPORTS / 5,
+        "one in five followed"
+    );
+    assert!(stage("2 routed") > 0, "triage's decisions were read");
+    drop(platform);
+    env.cleanup().await;
+}

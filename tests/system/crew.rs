@@ -1,0 +1,233 @@
+//! The crew client, the real `segnala` binary, driven against a running platform: a
+//! citizen's report becomes a work order the crew claims, works and resolves from the
+//! terminal, and the citizen sees it resolved.
+
+use std::{path::Path, process::Output, time::Duration};
+
+use sea_orm::ConnectionTrait;
+use segnala::ServiceKind;
+use segnala_proto::status::v1::PublicState;
+use serde_json::Value;
+
+use crate::support::{
+    RunningPlatform, TestEnv,
+    env::{CREW_KEY, OPERATOR_KEY},
+};
+
+/// Runs `segnala` with `args` and the crew's config file.
+async fn segnala(config: &Path, args: &[&str]) -> Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_segnala"))
+        .arg("crew")
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env_remove("SEGNALA_CREW_TOKEN")
+        .output()
+        .await
+        .expect("the segnala binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn succeeded(output: Output, what: &str) -> Output {
+    assert!(
+        output.status.success(),
+        "{what} failed: {}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    output
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(output)))
+}
+
+#[tokio::test]
+async fn a_crew_works_a_citizens_report_from_the_terminal() {
+    let env = TestEnv::new().await;
+    let platform = RunningPlatform::start(&env.settings(), &ServiceKind::ALL).await;
+    let mut clients = platform.clients().await;
+    let code = clients
+        .submit(
+            "Il lampione davanti al civico 12 è spento da tre notti",
+            &uuid::Uuid::new_v4().to_string(),
+        )
+        .await;
+    clients
+        .wait_for_state(&code, PublicState::Assigned, Duration::from_secs(30))
+        .await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("crew.toml");
+    let server = platform.url(ServiceKind::Tracking);
+
+    // Nobody listens on this port: the crew is told so, and nothing is saved.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let unreachable = segnala(
+        &config,
+        &[
+            "login",
+            "--server",
+            &format!("http://127.0.0.1:{closed}"),
+            "--token",
+            CREW_KEY,
+        ],
+    )
+    .await;
+    assert!(!unreachable.status.success());
+    assert!(
+        stderr(&unreachable).contains("cannot reach"),
+        "{}",
+        stderr(&unreachable)
+    );
+    assert!(!config.exists());
+    let not_a_crew = segnala(
+        &config,
+        &["login", "--server", &server, "--token", OPERATOR_KEY],
+    )
+    .await;
+    assert!(
+        stderr(&not_a_crew).contains("not a crew's"),
+        "{}",
+        stderr(&not_a_crew)
+    );
+
+    succeeded(
+        segnala(
+            &config,
+            &["login", "--server", &server, "--token", CREW_KEY],
+        )
+        .await,
+        "login",
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&config).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the token is readable by its owner only");
+    }
+
+    let queue = json(&succeeded(
+        segnala(&config, &["queue", "--json"]).await,
+        "queue",
+    ));
+    assert_eq!(queue["queue_size"], 1);
+    let next = succeeded(segnala(&config, &["next"]).await, "next");
+    let text = stdout(&next);
+    assert!(text.contains("lampione davanti al civico 12"), "{text}");
+    assert!(
+        text.contains("https://www.openstreetmap.org/?mlat="),
+        "{text}"
+    );
+    assert!(text.contains("priority") && text.contains("due"), "{text}");
+
+    succeeded(segnala(&config, &["start"]).await, "start");
+    succeeded(
+        segnala(&config, &["note", "Fuse blown in the pole's box"]).await,
+        "note",
+    );
+    let photo = dir.path().join("after.png");
+    std::fs::write(&photo, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    succeeded(
+        segnala(&config, &["photo", photo.to_str().unwrap(), "--after"]).await,
+        "photo",
+    );
+    let text_file = dir.path().join("notes.txt");
+    std::fs::write(&text_file, "not a picture").unwrap();
+    let refused = segnala(&config, &["photo", text_file.to_str().unwrap()]).await;
+    assert_eq!(refused.status.code(), Some(2), "refused input exits 2");
+    assert!(stderr(&refused).contains("content"), "{}", stderr(&refused));
+
+    succeeded(
+        segnala(&config, &["hold", "--reason", "Waiting for a fuse"]).await,
+        "hold",
+    );
+    let mine = json(&succeeded(
+        segnala(&config, &["mine", "--json"]).await,
+        "mine",
+    ));
+    assert_eq!(mine["work_orders"][0]["state"], "on hold");
+    succeeded(segnala(&config, &["start"]).await, "resume");
+    let resolved = json(&succeeded(
+        segnala(
+            &config,
+            &[
+                "resolve",
+                "--note",
+                "Fuse replaced, the lamp works",
+                "--json",
+            ],
+        )
+        .await,
+        "resolve",
+    ));
+    assert_eq!(resolved["state"], "resolved");
+    let shown = json(&succeeded(
+        segnala(&config, &["show", "--json"]).await,
+        "show",
+    ));
+    assert_eq!(shown["public_note"], "Fuse replaced, the lamp works");
+    assert_eq!(shown["notes"].as_array().map(Vec::len), Some(2));
+    assert_eq!(shown["photos"][0]["kind"], "after");
+    assert_eq!(shown["reports"][0], format!("reports/{code}"));
+
+    // A finished order cannot be started again; the crew is told why.
+    let again = segnala(&config, &["start"]).await;
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("resolved cannot be started"),
+        "{}",
+        stderr(&again)
+    );
+
+    clients
+        .wait_for_state(&code, PublicState::Resolved, Duration::from_secs(30))
+        .await;
+
+    // The operator's chain check: intact, then broken by an edited row, named.
+    let verify = |key: &'static str| {
+        let server = server.clone();
+        async move {
+            tokio::process::Command::new(env!("CARGO_BIN_EXE_segnala"))
+                .args([
+                    "tracking",
+                    "--server",
+                    &server,
+                    "--api-key",
+                    key,
+                    "verify-audit",
+                ])
+                .output()
+                .await
+                .unwrap()
+        }
+    };
+    let intact = succeeded(verify(OPERATOR_KEY).await, "verify-audit");
+    assert!(stdout(&intact).contains("intact"), "{}", stdout(&intact));
+    let db = env.service_db(ServiceKind::Tracking).await;
+    db.execute_unprepared(
+        "UPDATE audit_log SET detail = 'nothing happened' WHERE action = 'resolve'",
+    )
+    .await
+    .unwrap();
+    let broken = verify(OPERATOR_KEY).await;
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(
+        stderr(&broken).contains("broken at entry"),
+        "{}",
+        stderr(&broken)
+    );
+    drop(platform);
+    env.cleanup().await;
+}

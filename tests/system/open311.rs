@@ -1,0 +1,594 @@
+//! Open311 GeoReport v2 over HTTP against the real database, broker, triage (the
+//! service list) and status (statuses and notes): discovery, services, creating
+//! requests as form or multipart, tokens, reading requests, and every refusal.
+
+use std::time::Duration;
+
+use segnala::ServiceKind;
+use segnala_intake::store::count_reports;
+use segnala_proto::intake::v1::{GetReportRequest, intake_service_client::IntakeServiceClient};
+use serde_json::Value;
+
+use crate::support::{
+    RunningPlatform, TestEnv,
+    clients::channel,
+    env::{CREW_KEY, INTEGRATOR_KEY, OPERATOR_KEY},
+    eventually,
+};
+
+const SERVICES: [ServiceKind; 3] = [
+    ServiceKind::Intake,
+    ServiceKind::Triage,
+    ServiceKind::Status,
+];
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A service code of the default taxonomy: "Lampione spento".
+pub const LAMP_OUT: &str = "101";
+
+pub struct Open311Platform {
+    pub env: TestEnv,
+    pub platform: RunningPlatform,
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl Open311Platform {
+    pub async fn start(configure: impl FnOnce(&mut segnala::Settings)) -> Self {
+        let env = TestEnv::new().await;
+        let mut settings = env.settings();
+        settings.intake.jurisdiction_id = "comune.example.it".into();
+        configure(&mut settings);
+        let platform = RunningPlatform::start(&settings, &SERVICES).await;
+        let base = format!("{}/open311/v2", platform.http_url(ServiceKind::Intake));
+        Self {
+            env,
+            platform,
+            base,
+            http: segnala_shared::delivery::http_client(TIMEOUT).expect("an HTTP client"),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}/{path}", self.base))
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.http
+            .post(format!("{}/{path}", self.base))
+            .form(form)
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    pub async fn reports(&self) -> u64 {
+        count_reports(&self.env.service_db(ServiceKind::Intake).await)
+            .await
+            .expect("count reports")
+    }
+}
+
+pub async fn json(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("a body");
+    let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    (status, value)
+}
+
+/// The text of the first `<tag>` in an XML document.
+/// An Open311 form, field by field.
+type Form<'a> = Vec<(&'a str, &'a str)>;
+
+pub fn xml_text<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
+    let open = format!("<{tag}>");
+    let start = xml.find(&open)? + open.len();
+    let end = xml[start..].find(&format!("</{tag}>"))?;
+    Some(&xml[start..start + end])
+}
+
+fn good_report(description: &str) -> Form<'_> {
+    vec![
+        ("api_key", INTEGRATOR_KEY),
+        ("jurisdiction_id", "comune.example.it"),
+        ("service_code", LAMP_OUT),
+        ("lat", "45.4642"),
+        ("long", "9.1900"),
+        ("description", description),
+        ("email", "maria.bianchi@example.org"),
+        ("first_name", "Maria"),
+        ("last_name", "Bianchi"),
+        ("media_url", "https://photos.example.org/lamp.jpg"),
+    ]
+}
+
+#[tokio::test]
+async fn open311_discovery_services_create_token_and_read_back() {
+    let open311 = Open311Platform::start(|_| {}).await;
+
+    let (status, discovery) = json(open311.get("discovery.json").await).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        discovery["endpoints"][0]["url"],
+        Value::String(open311.base.clone())
+    );
+    assert_eq!(
+        discovery["endpoints"][0]["formats"],
+        serde_json::json!(["text/xml", "application/json"])
+    );
+    let xml = open311.get("discovery.xml").await;
+    assert_eq!(xml.headers()["content-type"], "text/xml; charset=utf-8");
+    let xml = xml.text().await.expect("body");
+    assert!(
+        xml.contains(
+            "<formats><format>text/xml</format><format>application/json</format></formats>"
+        ),
+        "{xml}"
+    );
+
+    // The service list is the taxonomy triage serves.
+    let (status, services) = json(open311.get("services.json").await).await;
+    assert_eq!(status, 200);
+    let lamp = services
+        .as_array()
+        .and_then(|list| list.iter().find(|s| s["service_code"] == LAMP_OUT))
+        .cloned()
+        .expect("service 101 is listed");
+    assert_eq!(lamp["service_name"], "Lampione spento");
+    assert_eq!(lamp["group"], "Illuminazione pubblica");
+    assert_eq!(lamp["type"], "realtime");
+    assert_eq!(lamp["metadata"], false);
+    let xml = open311
+        .get("services.xml")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        xml.starts_with(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><services><service><service_code>"
+        ),
+        "{xml}"
+    );
+    let (status, definition) = json(open311.get(&format!("services/{LAMP_OUT}.json")).await).await;
+    assert_eq!(
+        (status, &definition["service_code"]),
+        (200, &Value::from(LAMP_OUT))
+    );
+    assert_eq!(definition["attributes"], serde_json::json!([]));
+
+    // Create, as a form, answered with the tracking code and a token.
+    let (status, created) = json(
+        open311
+            .post_form(
+                "requests.json",
+                &good_report("Il lampione <b>davanti al 12</b> è spento<script>alert(1)</script>"),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{created}");
+    let id = created[0]["service_request_id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    let token = created[0]["token"].as_str().expect("a token").to_owned();
+    assert_eq!(id.len(), 14, "a tracking code: {id}");
+
+    let xml = open311
+        .get(&format!("tokens/{token}.xml"))
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert_eq!(
+        xml_text(&xml, "service_request_id"),
+        Some(id.as_str()),
+        "{xml}"
+    );
+
+    // The markup was stored as plain text, and the contact kept apart for operators.
+    let mut intake = IntakeServiceClient::new(
+        channel(
+            &open311.platform.url(ServiceKind::Intake),
+            Some(OPERATOR_KEY),
+        )
+        .await,
+    );
+    let report = intake
+        .get_report(GetReportRequest {
+            name: format!("reports/{id}"),
+        })
+        .await
+        .expect("GetReport")
+        .into_inner()
+        .report
+        .expect("a report");
+    assert_eq!(report.description, "Il lampione davanti al 12 è spento");
+    assert_eq!(report.service_code, LAMP_OUT);
+    assert_eq!(report.media_urls, ["https://photos.example.org/lamp.jpg"]);
+    let reporter = report.reporter.expect("operators see the contact");
+    assert_eq!(reporter.display_name, "Maria Bianchi");
+
+    // Read back, one and as a list, once status knows it.
+    let found = eventually("the request is readable with its status", TIMEOUT, || {
+        let open311 = &open311;
+        let id = id.clone();
+        async move {
+            let (status, body) = json(
+                open311
+                    .get(&format!("requests/{id}.json?extensions=true"))
+                    .await,
+            )
+            .await;
+            (status == 200 && !body[0]["agency_responsible"].is_null()).then_some(body)
+        }
+    })
+    .await;
+    let request = &found[0];
+    assert_eq!(request["service_request_id"], Value::from(id.clone()));
+    assert_eq!(request["status"], "open");
+    assert_eq!(request["service_name"], "Lampione spento");
+    assert_eq!(request["agency_responsible"], "street_lighting");
+    assert_eq!(request["description"], "Il lampione davanti al 12 è spento");
+    assert_eq!(
+        request["address"],
+        Value::Null,
+        "no exact address in public"
+    );
+    assert!(
+        request["notes"].as_array().is_some_and(|n| !n.is_empty()),
+        "{request}"
+    );
+    let lat = request["lat"].as_f64().expect("a latitude");
+    assert!((lat - 45.464).abs() < 0.002, "rounded position: {lat}");
+
+    let xml = open311
+        .get(&format!("requests.xml?service_request_id={id}"))
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert_eq!(
+        xml_text(&xml, "service_request_id"),
+        Some(id.as_str()),
+        "{xml}"
+    );
+    let (status, listed) = json(
+        open311
+            .get(&format!(
+                "requests.json?service_code={LAMP_OUT}&status=open"
+            ))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        listed
+            .as_array()
+            .is_some_and(|l| l.iter().any(|r| r["service_request_id"] == id.as_str())),
+        "{listed}"
+    );
+    let (status, closed) = json(open311.get("requests.json?status=closed").await).await;
+    assert_eq!((status, closed), (200, serde_json::json!([])));
+    assert_eq!(open311.reports().await, 1);
+    open311.env.cleanup().await;
+}
+
+fn multipart(fields: &[(&str, &str)], photo: Option<&[u8]>) -> (String, Vec<u8>) {
+    let boundary = "segnala-test-boundary-7d1f";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some(photo) = photo {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"media\"; filename=\"foto.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(photo);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// The smallest PNG: one transparent pixel.
+pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\0\x01\0\0\x05\0\x01\r\n-\xb4\0\0\0\0IEND\xaeB`\x82";
+
+#[tokio::test]
+async fn open311_multipart_photo_is_stored_and_served() {
+    let open311 =
+        Open311Platform::start(|settings| settings.intake.max_media_bytes = 64 * 1024).await;
+    let (content_type, body) = multipart(&good_report("Lampione spento, foto allegata"), Some(PNG));
+    let response = open311
+        .http
+        .post(format!("{}/requests.xml", open311.base))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), 200);
+    let xml = response.text().await.expect("body");
+    let id = xml_text(&xml, "service_request_id")
+        .expect("an id")
+        .to_owned();
+
+    let mut intake = IntakeServiceClient::new(
+        channel(
+            &open311.platform.url(ServiceKind::Intake),
+            Some(OPERATOR_KEY),
+        )
+        .await,
+    );
+    let report = intake
+        .get_report(GetReportRequest {
+            name: format!("reports/{id}"),
+        })
+        .await
+        .expect("GetReport")
+        .into_inner()
+        .report
+        .expect("a report");
+    assert_eq!(report.media_urls.len(), 2, "{:?}", report.media_urls);
+    let served = report
+        .media_urls
+        .iter()
+        .find(|u| u.contains("/media/"))
+        .expect("a served photo");
+    let photo = open311.http.get(served).send().await.expect("answer");
+    assert_eq!(photo.headers()["content-type"], "image/png");
+    assert_eq!(photo.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(photo.bytes().await.expect("bytes").as_ref(), PNG);
+
+    // Not an image, or too large: refused, nothing stored.
+    let (content_type, body) = multipart(
+        &good_report("finta foto"),
+        Some(b"<html><script>alert(1)</script></html>"),
+    );
+    let response = open311
+        .http
+        .post(format!("{}/requests.json", open311.base))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("answer");
+    let (status, errors) = json(response).await;
+    assert_eq!(status, 400);
+    assert!(
+        errors[0]["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("not a JPEG, PNG")),
+        "{errors}"
+    );
+    let big = [PNG, &vec![0u8; 70 * 1024]].concat();
+    let (content_type, body) = multipart(&good_report("foto enorme"), Some(&big));
+    let response = open311
+        .http
+        .post(format!("{}/requests.json", open311.base))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), 413);
+    assert_eq!(open311.reports().await, 1);
+    open311.env.cleanup().await;
+}
+
+#[tokio::test]
+async fn open311_bad_input_is_refused_with_open311_errors_and_stores_nothing() {
+    let open311 = Open311Platform::start(|_| {}).await;
+    let long = "x".repeat(4001);
+    let with = |changes: &[(&'static str, &'static str)]| {
+        let mut form: Vec<(&str, &str)> = good_report("Buca in via Roma");
+        for (name, value) in changes {
+            form.retain(|(n, _)| n != name);
+            if !value.is_empty() {
+                form.push((name, value));
+            }
+        }
+        form
+    };
+    let cases: Vec<(Form, u16, &str)> = vec![
+        (with(&[("api_key", "")]), 403, "api_key is required"),
+        (
+            with(&[("api_key", "not-a-key-at-all-000")]),
+            403,
+            "not valid",
+        ),
+        (with(&[("api_key", CREW_KEY)]), 403, "not valid"),
+        (
+            with(&[("service_code", "999")]),
+            404,
+            "service_code 999 was not found",
+        ),
+        (
+            with(&[("service_code", "")]),
+            400,
+            "service_code is required",
+        ),
+        (
+            with(&[("jurisdiction_id", "altro.it")]),
+            404,
+            "jurisdiction_id altro.it was not found",
+        ),
+        (
+            with(&[("lat", "91")]),
+            400,
+            "lat: must be between -90 and 90",
+        ),
+        (
+            with(&[("long", "")]),
+            400,
+            "lat and long must be sent together",
+        ),
+        (with(&[("lat", "nord")]), 400, "lat: `nord` is not a number"),
+        (
+            with(&[("lat", ""), ("long", "")]),
+            400,
+            "lat/long: give a location or an address",
+        ),
+        (
+            with(&[("attribute[colore]", "rosso")]),
+            400,
+            "has no attribute colore",
+        ),
+        (
+            with(&[("email", "nessuno")]),
+            400,
+            "email: is not an e-mail address",
+        ),
+        (
+            with(&[("media_url", "javascript:alert(1)")]),
+            400,
+            "media[0]: must be an http",
+        ),
+    ];
+    for (form, status, message) in cases {
+        let (got, errors) = json(open311.post_form("requests.json", &form).await).await;
+        assert_eq!(got, status, "{form:?}: {errors}");
+        assert_eq!(errors[0]["code"], Value::from(status));
+        assert!(
+            errors[0]["description"]
+                .as_str()
+                .is_some_and(|d| d.contains(message)),
+            "{message}: {errors}"
+        );
+    }
+    let mut too_long = good_report("");
+    too_long.retain(|(n, _)| *n != "description");
+    too_long.push(("description", &long));
+    let (status, errors) = json(open311.post_form("requests.json", &too_long).await).await;
+    assert_eq!(status, 400);
+    assert!(
+        errors[0]["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("at most 4000 characters")),
+        "{errors}"
+    );
+
+    // The same refusal in XML, with the list of errors the specification shapes.
+    let response = open311
+        .post_form("requests.xml", &with(&[("api_key", "")]))
+        .await;
+    assert_eq!(response.status(), 403);
+    let xml = response.text().await.expect("body");
+    assert!(
+        xml.starts_with(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><errors><error><code>403</code><description>"
+        ),
+        "{xml}"
+    );
+
+    // Malformed bodies, wrong content types, oversized bodies, unknown resources.
+    let raw = |content_type: &'static str, body: Vec<u8>| {
+        open311
+            .http
+            .post(format!("{}/requests.json", open311.base))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let response = raw("application/json", b"{\"service_code\":\"101\"}".to_vec())
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), 415);
+    let response = raw(
+        "multipart/form-data; boundary=zzz",
+        b"--zzz\r\nnot a part".to_vec(),
+    )
+    .await
+    .expect("answer");
+    assert_eq!(response.status(), 400);
+    let response = raw(
+        "application/x-www-form-urlencoded",
+        vec![b'a'; 2 * 1024 * 1024 + 512 * 1024],
+    )
+    .await
+    .expect("answer");
+    assert_eq!(response.status(), 413);
+    assert_eq!(open311.get("services.html").await.status(), 404);
+    let (status, errors) = json(open311.get("services/999.json").await).await;
+    assert_eq!(status, 404, "{errors}");
+    let (status, _) = json(open311.get("requests/7KQ2-M9XA-4BRT.json").await).await;
+    assert_eq!(status, 404);
+    let (status, _) = json(
+        open311
+            .get("tokens/0f8fad5b-d9cb-469f-a165-70867728950e.json")
+            .await,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, errors) = json(
+        open311
+            .get("requests.json?start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z")
+            .await,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        errors[0]["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("at most 90 days")),
+        "{errors}"
+    );
+    let (status, _) = json(open311.get("requests.json?status=maybe").await).await;
+    assert_eq!(status, 400);
+    let (status, _) = json(open311.get("services.json?jurisdiction_id=altro.it").await).await;
+    assert_eq!(status, 404);
+
+    assert_eq!(open311.reports().await, 0, "nothing refused was stored");
+    open311.env.cleanup().await;
+}
+
+#[tokio::test]
+async fn open311_rate_limits_answer_429_with_retry_after() {
+    let open311 = Open311Platform::start(|settings| {
+        settings.intake.rate_limit.per_key_per_minute = 2;
+        settings.intake.rate_limit.per_address_per_minute = 6;
+    })
+    .await;
+    for i in 0..2 {
+        let response = open311
+            .post_form("requests.json", &good_report("Lampione spento"))
+            .await;
+        assert_eq!(response.status(), 200, "report {i}");
+    }
+    let response = open311
+        .post_form("requests.json", &good_report("Lampione spento"))
+        .await;
+    assert_eq!(response.status(), 429);
+    let wait: u64 = response.headers()["retry-after"]
+        .to_str()
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .expect("Retry-After");
+    assert!((1..=60).contains(&wait), "{wait}");
+    let (_, errors) = json(response).await;
+    assert!(
+        errors[0]["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("for your api_key")),
+        "{errors}"
+    );
+    // Three requests so far; the address allows six a minute.
+    for _ in 0..3 {
+        assert_eq!(open311.get("services.json").await.status(), 200);
+    }
+    let response = open311.get("services.xml").await;
+    assert_eq!(response.status(), 429);
+    assert!(response.headers().contains_key("retry-after"));
+    assert_eq!(open311.reports().await, 2);
+    open311.env.cleanup().await;
+}

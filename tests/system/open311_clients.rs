@@ -1,0 +1,200 @@
+//! Open311 as independently written clients use it: the PyPI packages `georeport` and
+//! `three` drive the running server (tests/run.sh installs them in a virtual
+//! environment; the test makes it itself when missing), and a client that speaks XML
+//! only, the way FixMyStreet's Open311 client does.
+
+use std::{path::PathBuf, process::Command};
+
+use segnala::ServiceKind;
+use serde_json::Value;
+
+use crate::{
+    open311::{LAMP_OUT, Open311Platform, PNG, xml_text},
+    support::env::INTEGRATOR_KEY,
+};
+
+/// Where the clients are installed: `SEGNALA_OPEN311_VENV`, else this default.
+fn venv() -> PathBuf {
+    std::env::var_os("SEGNALA_OPEN311_VENV").map_or_else(
+        || PathBuf::from("/var/tmp/segnala-open311-venv"),
+        PathBuf::from,
+    )
+}
+
+/// The virtual environment's Python with both clients, installed on first use.
+fn python_with_clients() -> PathBuf {
+    let venv = venv();
+    let python = venv.join("bin/python");
+    let has_clients = |python: &PathBuf| {
+        Command::new(python)
+            .args(["-c", "import georeport, relaxml, simplejson"])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !has_clients(&python) {
+        let created = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .expect("python3 is installed (tests/run.sh installs it)");
+        assert!(created.success(), "python3 -m venv {venv:?} failed");
+        let installed = Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "georeport==0.3.1", "three==0.8.0"])
+            .status()
+            .expect("pip runs");
+        assert!(installed.success(), "pip install georeport three failed");
+    }
+    assert!(
+        has_clients(&python),
+        "the Open311 clients are not importable from {python:?}"
+    );
+    python
+}
+
+#[tokio::test]
+async fn open311_python_clients_georeport_and_three_work_against_the_server() {
+    let python = python_with_clients();
+    let open311 = Open311Platform::start(|_| {}).await;
+    let photo = tempfile::NamedTempFile::new().expect("a temp file");
+    std::fs::write(photo.path(), PNG).expect("write the photo");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/system/open311_clients/drive.py"
+    );
+    let output = tokio::process::Command::new(&python)
+        .arg(script)
+        .env("OPEN311_ENDPOINT", &open311.base)
+        .env("OPEN311_API_KEY", INTEGRATOR_KEY)
+        .env("PHOTO", photo.path())
+        .output()
+        .await
+        .expect("the script runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "the clients failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen: Value = serde_json::from_str(&stdout).expect("the script prints JSON");
+
+    assert_eq!(
+        seen["three_discovery_formats"],
+        serde_json::json!(["text/xml", "application/json"])
+    );
+    let codes = seen["three_service_codes"].as_array().expect("codes");
+    assert!(codes.contains(&Value::from(LAMP_OUT)), "{codes:?}");
+    assert_eq!(seen["georeport_services"], seen["three_service_codes"]);
+    assert_eq!(
+        seen["georeport_xml_services"], seen["three_service_codes"],
+        "XML and JSON agree"
+    );
+    assert_eq!(seen["georeport_definition"], seen["three_definition_code"]);
+    assert_eq!(seen["three_post_status"], 200);
+    let id = seen["three_created"][0]["service_request_id"]
+        .as_str()
+        .expect("an id");
+    assert_eq!(
+        seen["three_token"][0]["service_request_id"],
+        Value::from(id)
+    );
+
+    // The photo three sent as multipart is stored and served.
+    let mut intake = segnala_proto::intake::v1::intake_service_client::IntakeServiceClient::new(
+        crate::support::clients::channel(
+            &open311.platform.url(ServiceKind::Intake),
+            Some(crate::support::env::OPERATOR_KEY),
+        )
+        .await,
+    );
+    let report = intake
+        .get_report(segnala_proto::intake::v1::GetReportRequest {
+            name: format!("reports/{id}"),
+        })
+        .await
+        .expect("GetReport")
+        .into_inner()
+        .report
+        .expect("a report");
+    assert_eq!(report.media_urls.len(), 1);
+    assert_eq!(report.address, "Via Roma 12, Milano");
+    let served = open311
+        .http
+        .get(&report.media_urls[0])
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(served.bytes().await.expect("bytes").as_ref(), PNG);
+    assert_eq!(open311.reports().await, 1);
+    open311.env.cleanup().await;
+}
+
+/// FixMyStreet's client posts a url-encoded form to `requests.xml` with its own
+/// attribute answers and reads every answer as XML: `service_request_id` (or a token)
+/// on success, `errors/error/description` on failure.
+#[tokio::test]
+async fn open311_xml_only_client_as_fixmystreet_talks() {
+    let open311 = Open311Platform::start(|_| {}).await;
+    let xml = open311
+        .get("services.xml?jurisdiction_id=comune.example.it")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        xml.contains(&format!("<service_code>{LAMP_OUT}</service_code>")),
+        "{xml}"
+    );
+    let definition = open311
+        .get(&format!(
+            "services/{LAMP_OUT}.xml?jurisdiction_id=comune.example.it"
+        ))
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(definition.contains("<service_definition><service_code>101</service_code><attributes></attributes></service_definition>"), "{definition}");
+
+    let form = [
+        ("api_key", INTEGRATOR_KEY),
+        ("jurisdiction_id", "comune.example.it"),
+        ("service_code", LAMP_OUT),
+        (
+            "description",
+            "Lampione spento\n\nIl lampione all'angolo non si accende da giorni.",
+        ),
+        ("lat", "45.4642"),
+        ("long", "9.19"),
+        ("email", "cittadino@example.org"),
+        ("first_name", "Luca"),
+        ("last_name", "Rossi"),
+        ("phone", "+39 02 1234567"),
+        ("media_url", "https://fixmystreet.example.org/photo/42.jpeg"),
+        ("address_string", "Via Roma 12"),
+    ];
+    let response = open311.post_form("requests.xml", &form).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/xml; charset=utf-8"
+    );
+    let xml = response.text().await.expect("body");
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?><service_requests><request><service_request_id>"), "{xml}");
+    assert!(
+        xml_text(&xml, "service_request_id").is_some_and(|id| id.len() == 14),
+        "{xml}"
+    );
+
+    // A form FixMyStreet could send with an answer the service does not ask for: the
+    // refusal is XML it can show.
+    let mut refused = form.to_vec();
+    refused.push(("attribute[easting]", "529025"));
+    let response = open311.post_form("requests.xml", &refused).await;
+    assert_eq!(response.status(), 400);
+    let xml = response.text().await.expect("body");
+    assert!(
+        xml_text(&xml, "description").is_some_and(|d| d.contains("attribute[easting]")),
+        "{xml}"
+    );
+    assert_eq!(open311.reports().await, 1);
+    open311.env.cleanup().await;
+}

@@ -1,0 +1,982 @@
+//! Work orders from queue to fixed: one order per incident, crews claiming under leases
+//! across replicas, illegal transitions refused, escalation on a clock the test moves,
+//! reporters reopening what is not fixed, and an audit log that shows tampering.
+
+use std::{collections::HashSet, sync::Arc, time::Duration};
+
+use chrono::Utc;
+use sea_orm::{ConnectionTrait, Statement};
+use segnala::{ServiceKind, Settings};
+use segnala_proto::{
+    common::v1::{LatLng, Priority},
+    intake::v1::ReporterFeedback,
+    tracking::v1::{
+        AddNoteRequest, AddPhotoRequest, CancelReason, CancelWorkOrderRequest, ClaimNextRequest,
+        GetWorkOrderRequest, HoldWorkRequest, ListWorkOrdersRequest, NoteVisibility, PhotoKind,
+        ResolveWorkRequest, StartWorkRequest, VerifyAuditLogRequest, WorkOrder, WorkOrderChanged,
+        WorkOrderEscalated, WorkOrderState,
+    },
+    triage::v1::ReportMerged,
+};
+use segnala_shared::{
+    messaging::{EmbeddedBus, Envelope, Transport},
+    time::to_timestamp,
+};
+use segnala_tracking::domain::{Clock, ManualClock};
+use tonic::Code;
+use tonic_types::StatusExt;
+
+use crate::support::{
+    RunningPlatform, TestEnv,
+    env::{CREW_KEY, crew_key},
+    eventually,
+    tracking::{
+        TrackingReplica, crew_client, next_event, operator_client, order_of, publish, routed,
+        tap_of,
+    },
+};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// The smallest PNG header: what the server checks is the picture's signature.
+const PNG: &[u8] = &[
+    0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, b'I', b'H', b'D', b'R',
+];
+
+fn request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn crew_key_text(i: usize) -> String {
+    format!("crew-key-{i:04}-0123456789")
+}
+
+/// The environment's settings with `crews` more street-lighting crews and one roads crew.
+fn settings(env: &TestEnv, crews: usize) -> Settings {
+    let mut settings = env.settings();
+    for i in 0..crews {
+        settings.auth.api_keys.push(crew_key(
+            &format!("crew-{i:02}"),
+            &crew_key_text(i),
+            &["street_lighting"],
+        ));
+    }
+    settings
+        .auth
+        .api_keys
+        .push(crew_key("roads-crew", ROADS_KEY, &["roads"]));
+    settings
+}
+
+const ROADS_KEY: &str = "roads-crew-key-0123456789";
+
+fn reason(status: &tonic::Status) -> String {
+    status
+        .get_details_error_info()
+        .map(|i| i.reason)
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_crew_works_an_incident_from_queue_to_resolved_and_a_reporter_reopens_it() {
+    let env = TestEnv::new().await;
+    let platform = RunningPlatform::start(&settings(&env, 0), &[ServiceKind::Tracking]).await;
+    let url = platform.url(ServiceKind::Tracking);
+    let mut changes = tap_of::<WorkOrderChanged>(&env).await;
+    let mut tracking = operator_client(&url).await;
+    let mut crew = crew_client(&url, CREW_KEY).await;
+
+    let route_time = Utc::now();
+    let mut first = routed("LAMP-0001", "street_lighting", Priority::Normal);
+    first.route_time = Some(to_timestamp(route_time));
+    first.resolve_within = Some(prost_types::Duration {
+        seconds: 6 * 3600,
+        nanos: 0,
+    });
+    publish(&env, &first).await;
+    // A second report of the same lamp joins the incident and raises its priority.
+    publish(
+        &env,
+        &ReportMerged {
+            report: "reports/LAMP-0002".into(),
+            tracking_code: "LAMP-0002".into(),
+            incident: "incidents/LAMP-0001".into(),
+            duplicate_of: "reports/LAMP-0001".into(),
+            department: "street_lighting".into(),
+            report_count: 2,
+            priority: Priority::High as i32,
+            version: 1,
+            ..ReportMerged::default()
+        },
+    )
+    .await;
+    let order = order_of(
+        &tracking,
+        "reports/LAMP-0002",
+        "the merged report joins the order",
+        |o| o.reports.len() == 2,
+    )
+    .await;
+    assert_eq!(order.reports, ["reports/LAMP-0001", "reports/LAMP-0002"]);
+    assert_eq!(order.incident, "incidents/LAMP-0001");
+    assert_eq!(order.priority, Priority::High as i32);
+    assert_eq!(
+        order.expected_time.map(|t| t.seconds),
+        Some(route_time.timestamp() + 6 * 3600),
+        "due six hours after routing, as triage's target says"
+    );
+
+    let claimed = crew
+        .claim_next(ClaimNextRequest {
+            department: String::new(),
+            request_id: request_id(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .work_order
+        .expect("an order to claim");
+    assert_eq!(claimed.name, order.name);
+    assert_eq!(claimed.state, WorkOrderState::Claimed as i32);
+    assert_eq!(claimed.crew, "test-crew");
+    let lease = claimed.lease_expire_time.expect("a lease").seconds - Utc::now().timestamp();
+    assert!(
+        (29 * 60..=30 * 60).contains(&lease),
+        "a 30-minute lease, was {lease}s"
+    );
+
+    let name = order.name.clone();
+    crew.start_work(StartWorkRequest {
+        name: name.clone(),
+        request_id: request_id(),
+    })
+    .await
+    .unwrap();
+    crew.add_note(AddNoteRequest {
+        name: name.clone(),
+        text: "Fuse box open, cable cut".into(),
+        visibility: NoteVisibility::Internal as i32,
+        request_id: request_id(),
+    })
+    .await
+    .unwrap();
+    let photo = crew
+        .add_photo(AddPhotoRequest {
+            name: name.clone(),
+            kind: PhotoKind::Before as i32,
+            content: PNG.to_vec(),
+            location: Some(LatLng {
+                latitude: 45.4643,
+                longitude: 9.1901,
+            }),
+            request_id: request_id(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .photo
+        .expect("a photo");
+    assert_eq!(photo.content_type, "image/png");
+    assert!(photo.distance_meters < 20.0);
+    let not_a_photo = crew
+        .add_photo(AddPhotoRequest {
+            name: name.clone(),
+            kind: PhotoKind::After as i32,
+            content: b"%PDF-1.7 not a picture".to_vec(),
+            location: None,
+            request_id: request_id(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(not_a_photo.code(), Code::InvalidArgument);
+    let held = crew
+        .hold_work(HoldWorkRequest {
+            name: name.clone(),
+            reason: "Waiting for a new cable".into(),
+            request_id: request_id(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .work_order
+        .unwrap();
+    assert_eq!(held.state, WorkOrderState::OnHold as i32);
+    assert_eq!(held.hold_reason, "Waiting for a new cable");
+    crew.start_work(StartWorkRequest {
+        name: name.clone(),
+        request_id: request_id(),
+    })
+    .await
+    .unwrap();
+    let without_note = crew
+        .resolve_work(ResolveWorkRequest {
+            name: name.clone(),
+            public_note: " ".into(),
+            request_id: request_id(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(without_note.code(), Code::InvalidArgument);
+    let resolved = crew
+        .resolve_work(ResolveWorkRequest {
+            name: name.clone(),
+            public_note: "Cable replaced, the lamp is on again".into(),
+            request_id: request_id(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .work_order
+        .unwrap();
+    assert_eq!(resolved.state, WorkOrderState::Resolved as i32);
+
+    let full = tracking
+        .get_work_order(GetWorkOrderRequest { name: name.clone() })
+        .await
+        .unwrap()
+        .into_inner()
+        .work_order
+        .unwrap();
+    let notes: Vec<(&str, i32)> = full
+        .notes
+        .iter()
+        .map(|n| (n.text.as_str(), n.visibility))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            ("Fuse box open, cable cut", NoteVisibility::Internal as i32),
+            (
+                "Cable replaced, the lamp is on again",
+                NoteVisibility::Public as i32
+            ),
+        ]
+    );
+    assert_eq!(full.photos.len(), 1);
+    assert_eq!(full.public_note, "Cable replaced, the lamp is on again");
+
+    // The events: each state once, versions rising, the resolution with its public note.
+    let mut seen = Vec::new();
+    while seen.last().map(|e: &WorkOrderChanged| e.state) != Some(WorkOrderState::Resolved as i32) {
+        seen.push(next_event::<WorkOrderChanged>(&mut changes, WAIT).await);
+    }
+    assert!(
+        seen.windows(2).all(|w| w[0].version < w[1].version),
+        "versions rise"
+    );
+    let last = seen.last().unwrap();
+    assert_eq!(last.public_note, "Cable replaced, the lamp is on again");
+    assert_eq!(last.incident, "incidents/LAMP-0001");
+    assert_eq!(last.zone, "municipio-1");
+    assert_eq!(last.previous_state, WorkOrderState::InProgress as i32);
+    assert!(last.expected_time.is_some());
+    let hold = seen
+        .iter()
+        .find(|e| e.state == WorkOrderState::OnHold as i32)
+        .expect("the hold was announced");
+    assert_eq!(hold.reason, "Waiting for a new cable");
+    assert!(
+        seen.iter().all(|e| !e.public_note.contains("Fuse box")),
+        "internal notes stay inside"
+    );
+
+    // The second reporter says it is still dark: the order reopens into the queue.
+    publish(
+        &env,
+        &ReporterFeedback {
+            report: "reports/LAMP-0002".into(),
+            tracking_code: "LAMP-0002".into(),
+            fixed: false,
+            comment: "Still dark tonight".into(),
+            ..ReporterFeedback::default()
+        },
+    )
+    .await;
+    let reopened = order_of(&tracking, "reports/LAMP-0002", "the order reopens", |o| {
+        o.state == WorkOrderState::Reopened as i32
+    })
+    .await;
+    assert_eq!(reopened.crew, "");
+    let again = crew
+        .claim_next(ClaimNextRequest {
+            department: "street_lighting".into(),
+            request_id: request_id(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .work_order
+        .expect("the reopened order is claimable");
+    assert_eq!(again.name, name);
+
+    let audit = tracking
+        .verify_audit_log(VerifyAuditLogRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(audit.intact, "{:?}", audit.first_break);
+    assert!(audit.entries_checked >= 10, "{}", audit.entries_checked);
+    drop(platform);
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn illegal_transitions_are_refused_with_the_reason_and_change_nothing() {
+    let env = TestEnv::new().await;
+    let platform = RunningPlatform::start(&settings(&env, 1), &[ServiceKind::Tracking]).await;
+    let url = platform.url(ServiceKind::Tracking);
+    let mut tracking = operator_client(&url).await;
+    let mut crew = crew_client(&url, CREW_KEY).await;
+    let mut other_crew = crew_client(&url, &crew_key_text(0)).await;
+    let mut roads_crew = crew_client(&url, ROADS_KEY).await;
+    publish(
+        &env,
+        &routed("ILL-0001", "street_lighting", Priority::Normal),
+    )
+    .await;
+    publish(&env, &routed("ILL-0002", "street_lighting", Priority::Low)).await;
+    let order = order_of(&tracking, "reports/ILL-0001", "the order is queued", |_| {
+        true
+    })
+    .await;
+    order_of(
+        &tracking,
+        "reports/ILL-0002",
+        "the second order is queued",
+        |_| true,
+    )
+    .await;
+    let get = |tracking: &mut segnala_proto::tracking::v1::tracking_service_client::TrackingServiceClient<_>, name: String| {
+        let mut tracking = tracking.clone();
+        async move {
+            tracking
+                .get_work_order(GetWorkOrderRequest { name })
+                .await
+                .unwrap()
+                .into_inner()
+                .work_order
+                .unwrap()
+        }
+    };
+
+    let refused = crew
+        .resolve_work(ResolveWorkRequest {
+            name: order.name.clone(),
+            public_note: "done".into(),
+            request_id: request_id(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+    assert_eq!(reason(&refused), "ILLEGAL_TRANSITION");
+    assert_eq!(
+        refused.message(),
+        "a work order that is queued cannot be resolved"
+    );
+    let unchanged = get(&mut tracking, order.name.clone()).await;
+    assert_eq!(unchanged.version, order.version);
+    assert_eq!(unchanged.state, WorkOrderState::Queued as i32);
+
+    // A crew of another department neither claims from nor sees this queue.
+    let elsewhere = roads_crew
+        .claim_next(ClaimNextRequest {
+            department: "street_lighting".into(),
+            request_id: request_id(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(elsewhere.code(), Code::InvalidArgument);
+    let nothing = roads_crew
+        .claim_next(ClaimNextRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(nothing.work_order, None, "the roads queue is empty");
+
+    // A retried claim (same request id) returns the same order and claims nothing more.
+    let claim = ClaimNextRequest {
+        department: "street_lighting".into(),
+        request_id: request_id(),
+    };
+    let first = crew
+        .claim_next(claim.clone())
+        .await
+        .unwrap()
+        .into_inner()
+        .work_order
+        .unwrap();
+    let retry = crew
+        .claim_next(claim)
+        .await
+        .unwrap()
+        .into_inner()
+        .work_order
+        .unwrap();
+    assert_eq!(first.name, order.name, "the more urgent order first");
+    assert_eq!(retry.name, first.name);
+    assert_eq!(retry.version, first.version);
+    let queued = tracking
+        .list_work_orders(ListWorkOrdersRequest {
+            states: vec![WorkOrderState::Queued as i32],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .work_orders;
+    assert_eq!(queued.len(), 1, "the retry claimed nothing more");
+
+    // Another crew cannot work an order it does not hold.
+    let not_yours = other_crew
+        .start_work(StartWorkRequest {
+            name: order.name.clone(),
+            request_id: request_id(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(not_yours.code(), Code::FailedPrecondition);
+    assert_eq!(reason(&not_yours), "NOT_HOLDER");
+    assert!(
+        not_yours.message().contains("test-crew"),
+        "{}",
+        not_yours.message()
+    );
+    let hidden = roads_crew_get(&url, &order.name).await;
+    assert_eq!(hidden, Code::NotFound);
+
+    // Cancelling needs a reason; a cancelled order cannot be started.
+    let no_reason = tracking
+        .cancel_work_order(CancelWorkOrderRequest {
+            name: order.name.clone(),
+            reason: CancelReason::Unspecified as i32,
+            public_note: String::new(),
+            request_id: request_id(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(no_reason.code(), Code::InvalidArgument);
+    let cancelled = tracking
+        .cancel_work_order(CancelWorkOrderRequest {
+            name: order.name.clone(),
+            reason: CancelReason::NotCityResponsibility as i32,
+            public_note: "The lamp belongs to the railway".into(),
+            request_id: request_id(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .work_order
+        .unwrap();
+    assert_eq!(cancelled.state, WorkOrderState::Cancelled as i32);
+    assert_eq!(
+        cancelled.cancel_reason,
+        CancelReason::NotCityResponsibility as i32
+    );
+    let too_late = crew
+        .start_work(StartWorkRequest {
+            name: order.name.clone(),
+            request_id: request_id(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(too_late.code(), Code::FailedPrecondition);
+    assert_eq!(reason(&too_late), "ILLEGAL_TRANSITION");
+    assert_eq!(
+        get(&mut tracking, order.name.clone()).await.version,
+        cancelled.version
+    );
+    drop(platform);
+    env.cleanup().await;
+}
+
+async fn roads_crew_get(url: &str, name: &str) -> Code {
+    let mut client =
+        segnala_proto::tracking::v1::tracking_service_client::TrackingServiceClient::new(
+            crate::support::clients::channel(url, Some(ROADS_KEY)).await,
+        );
+    client
+        .get_work_order(GetWorkOrderRequest {
+            name: name.to_owned(),
+        })
+        .await
+        .map(|_| Code::Ok)
+        .unwrap_or_else(|s| s.code())
+}
+
+#[tokio::test]
+async fn twenty_crews_on_two_replicas_never_claim_the_same_order() {
+    const CREWS: usize = 20;
+    const ORDERS: usize = 200;
+    let env = TestEnv::new().await;
+    let settings = settings(&env, CREWS);
+    let replicas = [
+        RunningPlatform::start(&settings, &[ServiceKind::Tracking]).await,
+        RunningPlatform::start(&settings, &[ServiceKind::Tracking]).await,
+    ];
+    let events: Vec<_> = (0..ORDERS)
+        .map(|i| routed(&format!("RACE-{i:04}"), "street_lighting", Priority::Normal))
+        .collect();
+    for event in &events {
+        publish(&env, event).await;
+    }
+    let tracking = operator_client(&replicas[0].url(ServiceKind::Tracking)).await;
+    eventually("every order is queued", Duration::from_secs(60), || {
+        let mut tracking = tracking.clone();
+        async move {
+            let count = tracking
+                .list_work_orders(ListWorkOrdersRequest {
+                    page_size: 500,
+                    ..Default::default()
+                })
+                .await
+                .ok()?
+                .into_inner()
+                .work_orders
+                .len();
+            (count == ORDERS).then_some(())
+        }
+    })
+    .await;
+
+    let mut crews = tokio::task::JoinSet::new();
+    for i in 0..CREWS {
+        let url = replicas[i % 2].url(ServiceKind::Tracking);
+        crews.spawn(async move {
+            let mut client = crew_client(&url, &crew_key_text(i)).await;
+            let mut claimed = Vec::new();
+            while let Some(order) = client
+                .claim_next(ClaimNextRequest {
+                    department: "street_lighting".into(),
+                    request_id: request_id(),
+                })
+                .await
+                .expect("ClaimNext")
+                .into_inner()
+                .work_order
+            {
+                assert_eq!(order.crew, format!("crew-{i:02}"));
+                claimed.push(order.name);
+            }
+            claimed
+        });
+    }
+    let claims: Vec<String> = crews.join_all().await.into_iter().flatten().collect();
+    let distinct: HashSet<&String> = claims.iter().collect();
+    assert_eq!(claims.len(), ORDERS, "every order claimed");
+    assert_eq!(distinct.len(), ORDERS, "no order claimed twice");
+    let db = env.service_db(ServiceKind::Tracking).await;
+    let double = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT count(*) AS n FROM audit_log WHERE action = 'claim' GROUP BY work_order_id HAVING count(*) > 1",
+        ))
+        .await
+        .unwrap();
+    assert!(double.is_none(), "the audit log shows one claim per order");
+    drop(replicas);
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn expired_leases_return_orders_and_overdue_orders_escalate_once() {
+    let env = TestEnv::new().await;
+    let mut settings = settings(&env, 0);
+    settings.tracking.sweep_interval_ms = 100;
+    let clock = ManualClock::new(Utc::now());
+    let replica = TrackingReplica::start(&env, &settings, Arc::new(clock.clone())).await;
+    let mut escalations = tap_of::<WorkOrderEscalated>(&env).await;
+    let tracking = operator_client(&replica.url()).await;
+    let mut crew = crew_client(&replica.url(), CREW_KEY).await;
+    let now = clock.now();
+    for (code, hours) in [("DUE-0001", 1), ("DUE-0002", 3)] {
+        let mut event = routed(code, "street_lighting", Priority::Normal);
+        event.route_time = Some(to_timestamp(now));
+        event.resolve_within = Some(prost_types::Duration {
+            seconds: hours * 3600,
+            nanos: 0,
+        });
+        publish(&env, &event).await;
+    }
+    let first = order_of(&tracking, "reports/DUE-0001", "order 1 is queued", |_| true).await;
+    let second = order_of(&tracking, "reports/DUE-0002", "order 2 is queued", |_| true).await;
+    let claim = |crew: &mut segnala_proto::tracking::v1::work_queue_service_client::WorkQueueServiceClient<_>| {
+        let mut crew = crew.clone();
+        async move {
+            crew.claim_next(ClaimNextRequest {
+                department: "street_lighting".into(),
+                request_id: request_id(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .work_order
+            .unwrap()
+        }
+    };
+    assert_eq!(
+        claim(&mut crew).await.name,
+        first.name,
+        "the sooner due first"
+    );
+
+    clock.advance(chrono::Duration::minutes(31));
+    order_of(
+        &tracking,
+        "reports/DUE-0001",
+        "the expired lease returns the order",
+        |o| o.state == WorkOrderState::Queued as i32 && o.crew.is_empty(),
+    )
+    .await;
+
+    clock.advance(chrono::Duration::minutes(60));
+    let escalated: WorkOrderEscalated = next_event(&mut escalations, WAIT).await;
+    assert_eq!(escalated.work_order, first.name);
+    assert_eq!(escalated.due_time, first.expected_time);
+    let overdue = overdue_names(&tracking).await;
+    assert_eq!(overdue, std::slice::from_ref(&first.name));
+
+    // Both claimed, then both leases run out and the second order passes its due time.
+    assert_eq!(claim(&mut crew).await.name, first.name);
+    assert_eq!(claim(&mut crew).await.name, second.name);
+    clock.advance(chrono::Duration::minutes(120));
+    let escalated: WorkOrderEscalated = next_event(&mut escalations, WAIT).await;
+    assert_eq!(
+        escalated.work_order, second.name,
+        "the first is not raised again"
+    );
+    let db = env.service_db(ServiceKind::Tracking).await;
+    let per_order = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT count(*) AS n FROM audit_log WHERE action = 'escalate' GROUP BY work_order_id",
+        ))
+        .await
+        .unwrap();
+    let counts: Vec<i64> = per_order
+        .iter()
+        .map(|r| r.try_get("", "n").unwrap())
+        .collect();
+    assert_eq!(counts, [1, 1], "one escalation per order and due time");
+    let mut overdue = overdue_names(&tracking).await;
+    overdue.sort();
+    let mut expected = vec![first.name.clone(), second.name.clone()];
+    expected.sort();
+    assert_eq!(overdue, expected);
+    drop(replica);
+    env.cleanup().await;
+}
+
+async fn overdue_names(
+    tracking: &segnala_proto::tracking::v1::tracking_service_client::TrackingServiceClient<
+        crate::support::clients::Intercepted,
+    >,
+) -> Vec<String> {
+    tracking
+        .clone()
+        .list_work_orders(ListWorkOrdersRequest {
+            overdue: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .work_orders
+        .into_iter()
+        .map(|o: WorkOrder| o.name)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_audit_chain_names_the_first_tampered_entry() {
+    let env = TestEnv::new().await;
+    let platform = RunningPlatform::start(&settings(&env, 0), &[ServiceKind::Tracking]).await;
+    let url = platform.url(ServiceKind::Tracking);
+    let mut tracking = operator_client(&url).await;
+    let mut crew = crew_client(&url, CREW_KEY).await;
+    for code in ["AUD-0001", "AUD-0002"] {
+        publish(&env, &routed(code, "street_lighting", Priority::Normal)).await;
+        order_of(
+            &tracking,
+            &format!("reports/{code}"),
+            "the order is queued",
+            |_| true,
+        )
+        .await;
+    }
+    for _ in 0..2 {
+        let order = crew
+            .claim_next(ClaimNextRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .work_order
+            .unwrap();
+        crew.start_work(StartWorkRequest {
+            name: order.name,
+            request_id: request_id(),
+        })
+        .await
+        .unwrap();
+    }
+    let intact = tracking
+        .verify_audit_log(VerifyAuditLogRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(intact.intact);
+    assert_eq!(
+        intact.entries_checked, 6,
+        "open, claim and start of two orders"
+    );
+
+    let db = env.service_db(ServiceKind::Tracking).await;
+    let target = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT seq FROM audit_log WHERE action = 'claim' ORDER BY seq DESC LIMIT 1",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let seq: i64 = target.try_get("", "seq").unwrap();
+    db.execute_unprepared(&format!(
+        "UPDATE audit_log SET actor = 'someone-else' WHERE seq = {seq}"
+    ))
+    .await
+    .unwrap();
+    let broken = tracking
+        .verify_audit_log(VerifyAuditLogRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!broken.intact);
+    let first_break = broken.first_break.expect("the break");
+    assert_eq!(first_break.sequence, seq);
+    assert_eq!(first_break.order_sequence, 2);
+    assert!(
+        first_break.problem.contains("changed"),
+        "{}",
+        first_break.problem
+    );
+    drop(platform);
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_reroute_moves_the_order_and_operators_assign_watch_and_count() {
+    let env = TestEnv::new().await;
+    let platform = RunningPlatform::start(&settings(&env, 0), &[ServiceKind::Tracking]).await;
+    let url = platform.url(ServiceKind::Tracking);
+    let mut tracking = operator_client(&url).await;
+    let mut crew = crew_client(&url, CREW_KEY).await;
+    let mut roads_crew = crew_client(&url, ROADS_KEY).await;
+
+    let mut watch = crew
+        .watch_queue(segnala_proto::tracking::v1::WatchQueueRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let empty = watch.message().await.unwrap().unwrap();
+    assert_eq!(empty.queue_size, 0);
+
+    let first = routed("MOVE-0001", "street_lighting", Priority::Normal);
+    publish(&env, &first).await;
+    let update = within_wait(watch.message()).await.unwrap().unwrap();
+    assert_eq!(update.queue_size, 1, "the watcher hears of the new order");
+    let order = update.work_orders[0].clone();
+
+    let claimed = crew
+        .claim_next(ClaimNextRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .work_order
+        .unwrap();
+    let renewed = crew
+        .renew_lease(segnala_proto::tracking::v1::RenewLeaseRequest {
+            name: order.name.clone(),
+            request_id: request_id(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .work_order
+        .unwrap();
+    let until = |o: &WorkOrder| o.lease_expire_time.map(|t| (t.seconds, t.nanos));
+    assert!(until(&renewed) > until(&claimed), "the lease is longer");
+    assert!(renewed.version > claimed.version);
+    let update = within_wait(watch.message()).await.unwrap().unwrap();
+    assert_eq!(update.queue_size, 0, "the watcher sees the claim");
+
+    // Triage routes the report again, to roads: the order follows, back in a queue.
+    let mut moved = routed("MOVE-0001", "roads", Priority::High);
+    moved.version = 2;
+    publish(&env, &moved).await;
+    let rerouted = order_of(
+        &tracking,
+        "reports/MOVE-0001",
+        "the order moves to roads",
+        |o| o.department == "roads",
+    )
+    .await;
+    assert_eq!(rerouted.name, order.name);
+    assert_eq!(rerouted.state, WorkOrderState::Queued as i32);
+    assert_eq!(rerouted.crew, "");
+    assert_eq!(rerouted.priority, Priority::High as i32);
+    // A late copy of the first routing changes nothing.
+    publish(&env, &first).await;
+    publish(&env, &routed("MOVE-0002", "street_lighting", Priority::Low)).await;
+    order_of(
+        &tracking,
+        "reports/MOVE-0002",
+        "a later order is queued",
+        |_| true,
+    )
+    .await;
+    let still = order_of(&tracking, "reports/MOVE-0001", "the order", |_| true).await;
+    assert_eq!(still.department, "roads");
+    assert_eq!(still.version, rerouted.version);
+
+    // The street-lighting crew lost it; an operator hands it to the roads crew.
+    let gone = crew
+        .start_work(StartWorkRequest {
+            name: order.name.clone(),
+            request_id: request_id(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(gone.code(), Code::NotFound, "not its department any more");
+    let assigned = tracking
+        .assign_work_order(segnala_proto::tracking::v1::AssignWorkOrderRequest {
+            name: order.name.clone(),
+            crew: "roads-crew".into(),
+            request_id: request_id(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .work_order
+        .unwrap();
+    assert_eq!(assigned.state, WorkOrderState::Claimed as i32);
+    roads_crew
+        .start_work(StartWorkRequest {
+            name: order.name.clone(),
+            request_id: request_id(),
+        })
+        .await
+        .unwrap();
+    roads_crew
+        .resolve_work(ResolveWorkRequest {
+            name: order.name.clone(),
+            public_note: "Pothole filled".into(),
+            request_id: request_id(),
+        })
+        .await
+        .unwrap();
+
+    let stats = tracking
+        .list_department_stats(segnala_proto::tracking::v1::ListDepartmentStatsRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .departments;
+    let figures: Vec<(String, i64, i64, i64, bool)> = stats
+        .into_iter()
+        .map(|d| {
+            (
+                d.department,
+                d.open,
+                d.overdue,
+                d.resolved,
+                d.median_time_to_resolve.is_some(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        figures,
+        [
+            ("roads".to_owned(), 0, 0, 1, true),
+            ("street_lighting".to_owned(), 1, 0, 0, false),
+        ]
+    );
+    drop(platform);
+    env.cleanup().await;
+}
+
+async fn within_wait<T>(future: impl std::future::Future<Output = T>) -> T {
+    crate::support::env::within("a queue update", WAIT, future).await
+}
+
+#[tokio::test]
+async fn crews_claiming_at_once_on_embedded_sqlite_never_share_an_order() {
+    const CREWS: usize = 10;
+    const ORDERS: usize = 60;
+    let env = TestEnv::new().await;
+    let settings = settings(&env, CREWS);
+    let dir = tempfile::tempdir().unwrap();
+    let bus = EmbeddedBus::new();
+    let replica = TrackingReplica::start_on(
+        segnala_shared::db::DatabaseTarget::Sqlite {
+            path: dir.path().join("tracking.db"),
+        },
+        bus.clone(),
+        &settings,
+        Arc::new(segnala_tracking::domain::SystemClock),
+    )
+    .await;
+    let envelopes: Vec<_> = (0..ORDERS)
+        .map(|i| {
+            Envelope::new(&routed(
+                &format!("LITE-{i:04}"),
+                "street_lighting",
+                Priority::Normal,
+            ))
+        })
+        .collect();
+    assert!(bus.publish(&envelopes).await.iter().all(Result::is_ok));
+    let tracking = operator_client(&replica.url()).await;
+    eventually("every order is queued", WAIT, || {
+        let mut tracking = tracking.clone();
+        async move {
+            let count = tracking
+                .list_work_orders(ListWorkOrdersRequest {
+                    page_size: 500,
+                    ..Default::default()
+                })
+                .await
+                .ok()?
+                .into_inner()
+                .work_orders
+                .len();
+            (count == ORDERS).then_some(())
+        }
+    })
+    .await;
+    let mut crews = tokio::task::JoinSet::new();
+    for i in 0..CREWS {
+        let url = replica.url();
+        crews.spawn(async move {
+            let mut client = crew_client(&url, &crew_key_text(i)).await;
+            let mut claimed = Vec::new();
+            while let Some(order) = client
+                .claim_next(ClaimNextRequest {
+                    department: String::new(),
+                    request_id: request_id(),
+                })
+                .await
+                .expect("ClaimNext")
+                .into_inner()
+                .work_order
+            {
+                claimed.push(order.name);
+            }
+            claimed
+        });
+    }
+    let claims: Vec<String> = crews.join_all().await.into_iter().flatten().collect();
+    let distinct: HashSet<&String> = claims.iter().collect();
+    assert_eq!(claims.len(), ORDERS, "every order claimed once");
+    assert_eq!(distinct.len(), ORDERS, "no order claimed twice");
+    drop(replica);
+    env.cleanup().await;
+}

@@ -1,0 +1,349 @@
+//! Triage against the real broker and database: the service list it offers, and where
+//! reports in Italian and English end up.
+
+use std::time::Duration;
+
+use segnala::ServiceKind;
+use segnala_proto::{
+    common::v1::Priority,
+    triage::v1::{
+        DecisionOutcome, EmergencyDetected, GetDecisionRequest, ListDepartmentsRequest,
+        RejectionReason, ReportNeedsReview, ReportRejected, ReportRouted,
+        triage_service_client::TriageServiceClient,
+    },
+};
+
+use crate::support::{
+    RunningPlatform, TestEnv,
+    clients::{IntakeClient, channel},
+    env::OPERATOR_KEY,
+    tap::EventTap,
+};
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+#[tokio::test]
+async fn anyone_lists_the_departments_with_their_categories_and_service_codes() {
+    let env = TestEnv::new().await;
+    let platform = RunningPlatform::start(&env.settings(), &[ServiceKind::Triage]).await;
+    let mut triage =
+        TriageServiceClient::new(channel(&platform.url(ServiceKind::Triage), None).await);
+
+    let all = triage
+        .list_departments(ListDepartmentsRequest::default())
+        .await
+        .expect("ListDepartments needs no credentials")
+        .into_inner();
+    assert_eq!(all.departments.len(), 12);
+    assert!(all.next_page_token.is_empty());
+    let lighting = &all.departments[0];
+    assert_eq!(lighting.name, "departments/street_lighting");
+    assert_eq!(lighting.display_names["it"], "Illuminazione pubblica");
+    assert_eq!(lighting.display_names["en"], "Street lighting");
+    let lamp_out = &lighting.categories[0];
+    assert_eq!(
+        (
+            lamp_out.category_id.as_str(),
+            lamp_out.service_code.as_str()
+        ),
+        ("lamp_out", "101")
+    );
+    assert_eq!(lamp_out.display_names["en"], "Street light out");
+    assert!(lighting.resolution_targets.iter().any(|t| {
+        t.priority == Priority::Critical as i32
+            && t.resolve_within.is_some_and(|d| d.seconds == 4 * 3600)
+    }));
+    let codes: Vec<&str> = all
+        .departments
+        .iter()
+        .flat_map(|d| d.categories.iter().map(|c| c.service_code.as_str()))
+        .collect();
+    let unique: std::collections::HashSet<_> = codes.iter().collect();
+    assert_eq!(unique.len(), codes.len(), "service codes are unique");
+
+    // Pages of five walk the same list.
+    let mut walked = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = triage
+            .list_departments(ListDepartmentsRequest {
+                page_size: 5,
+                page_token: token,
+            })
+            .await
+            .expect("a page")
+            .into_inner();
+        walked.extend(page.departments.into_iter().map(|d| d.department_id));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    let ids: Vec<String> = all
+        .departments
+        .into_iter()
+        .map(|d| d.department_id)
+        .collect();
+    assert_eq!(walked, ids);
+
+    let bad = triage
+        .list_departments(ListDepartmentsRequest {
+            page_size: 5,
+            page_token: "not-a-token".into(),
+        })
+        .await
+        .expect_err("a made-up token is refused");
+    assert_eq!(bad.code(), tonic::Code::InvalidArgument);
+    drop(platform);
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn reports_in_italian_and_english_are_routed_to_their_department_and_category() {
+    let env = TestEnv::new().await;
+    let platform =
+        RunningPlatform::start(&env.settings(), &[ServiceKind::Intake, ServiceKind::Triage]).await;
+    let mut tap = EventTap::bind(&env, "segnala.triage.v1.#").await;
+    let mut intake = IntakeClient::connect(&platform).await;
+
+    let cases = [
+        (
+            "Il lampione davanti al civico 12 è spento da tre notti",
+            "street_lighting",
+            "lamp_out",
+            "101",
+        ),
+        (
+            "Una buca enorme in mezzo alla carreggiata",
+            "roads",
+            "pothole",
+            "201",
+        ),
+        (
+            "Overflowing bin outside the station, rubbish everywhere",
+            "waste",
+            "bins",
+            "301",
+        ),
+        (
+            "The traffic light at the junction is stuck on red",
+            "traffic",
+            "traffic_lights",
+            "601",
+        ),
+    ];
+    for (text, department, category, service_code) in cases {
+        let code = intake.submit(text).await;
+        let routed: ReportRouted = tap
+            .next_of(&code, |e: &ReportRouted| &e.tracking_code, TIMEOUT)
+            .await;
+        assert_eq!(
+            (
+                routed.department.as_str(),
+                routed.category.as_str(),
+                routed.service_code.as_str()
+            ),
+            (department, category, service_code),
+            "{text}"
+        );
+        assert_eq!(routed.priority, Priority::Normal as i32, "{text}");
+        assert_eq!(routed.incident, format!("incidents/{code}"));
+        assert_eq!(routed.version, 1);
+        assert!(
+            routed.resolve_within.is_some_and(|d| d.seconds > 0),
+            "{text}"
+        );
+        assert!(!routed.emergency);
+    }
+    drop(platform);
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn emergencies_go_to_civil_protection_at_once_and_harmless_mentions_do_not() {
+    let env = TestEnv::new().await;
+    let platform =
+        RunningPlatform::start(&env.settings(), &[ServiceKind::Intake, ServiceKind::Triage]).await;
+    let mut tap = EventTap::bind(&env, "segnala.triage.v1.#").await;
+    let mut intake = IntakeClient::connect(&platform).await;
+
+    for (text, safety) in [
+        (
+            "Forte odore di gas nel palazzo, sospetta fuga di gas",
+            "Se ci sono persone in pericolo chiama subito il 112.",
+        ),
+        (
+            "A balcony collapsed onto the pavement and two people are injured",
+            "If anyone is in danger, call 112 now.",
+        ),
+    ] {
+        let code = intake.submit(text).await;
+        let routed: ReportRouted = tap
+            .next_of(&code, |e: &ReportRouted| &e.tracking_code, TIMEOUT)
+            .await;
+        assert_eq!(routed.department, "civil_protection", "{text}");
+        assert_eq!(routed.priority, Priority::Critical as i32);
+        assert!(routed.emergency);
+        assert_eq!(routed.resolve_within.map(|d| d.seconds), Some(2 * 3600));
+        let alert: EmergencyDetected = tap
+            .next_of(&code, |e: &EmergencyDetected| &e.tracking_code, TIMEOUT)
+            .await;
+        assert!(!alert.matched_terms.is_empty());
+        assert!(
+            alert.safety_message.starts_with(safety),
+            "{}",
+            alert.safety_message
+        );
+        assert!(alert.location.is_some());
+    }
+
+    // A fire that is out, or a fire hazard, is the waste crew's work, not an alarm.
+    let code = intake
+        .submit("The bin fire is out, please collect the burnt bin and the rubbish")
+        .await;
+    let routed: ReportRouted = tap
+        .next_of(&code, |e: &ReportRouted| &e.tracking_code, TIMEOUT)
+        .await;
+    assert_eq!(routed.department, "waste");
+    assert!(!routed.emergency);
+    assert_eq!(routed.priority, Priority::Normal as i32);
+    drop(platform);
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn thanks_and_other_operators_problems_get_an_answer_and_vague_reports_a_human() {
+    let env = TestEnv::new().await;
+    let platform =
+        RunningPlatform::start(&env.settings(), &[ServiceKind::Intake, ServiceKind::Triage]).await;
+    let mut tap = EventTap::bind(&env, "segnala.triage.v1.#").await;
+    let mut intake = IntakeClient::connect(&platform).await;
+    let mut triage = TriageServiceClient::new(
+        channel(&platform.url(ServiceKind::Triage), Some(OPERATOR_KEY)).await,
+    );
+
+    let thanks = intake
+        .submit("Grazie mille per il lavoro, complimenti a tutti!")
+        .await;
+    let rejected: ReportRejected = tap
+        .next_of(&thanks, |e: &ReportRejected| &e.tracking_code, TIMEOUT)
+        .await;
+    assert_eq!(rejected.reason, RejectionReason::NotAReport as i32);
+    assert!(
+        rejected.message.starts_with("Grazie del messaggio!"),
+        "{}",
+        rejected.message
+    );
+
+    let train = intake
+        .submit("The national rail train to the city centre was cancelled again this morning")
+        .await;
+    let rejected: ReportRejected = tap
+        .next_of(&train, |e: &ReportRejected| &e.tracking_code, TIMEOUT)
+        .await;
+    assert_eq!(
+        rejected.reason,
+        RejectionReason::NotCityResponsibility as i32
+    );
+    assert!(
+        rejected.message.starts_with("Thank you for your report."),
+        "{}",
+        rejected.message
+    );
+
+    let vague = intake
+        .submit("Qualcuno deve venire a vedere, è una situazione assurda")
+        .await;
+    let review: ReportNeedsReview = tap
+        .next_of(&vague, |e: &ReportNeedsReview| &e.tracking_code, TIMEOUT)
+        .await;
+    assert!(!review.candidates.is_empty());
+    assert!(
+        review.candidates.iter().all(|c| c.score < 0.3),
+        "{:?}",
+        review.candidates
+    );
+
+    // None of them reached a department; the decision says why.
+    let decision = triage
+        .get_decision(GetDecisionRequest {
+            name: format!("reports/{vague}/decision"),
+        })
+        .await
+        .expect("GetDecision")
+        .into_inner()
+        .decision
+        .expect("a decision");
+    assert_eq!(decision.outcome, DecisionOutcome::NeedsReview as i32);
+    assert!(decision.department.is_empty());
+    assert_eq!(decision.model_version, "tfidf-logreg/default-taxonomy-1");
+    assert_eq!(decision.scores.len(), 3);
+    drop(platform);
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn every_decision_explains_its_rules_features_and_scores() {
+    let env = TestEnv::new().await;
+    let platform =
+        RunningPlatform::start(&env.settings(), &[ServiceKind::Intake, ServiceKind::Triage]).await;
+    let mut tap = EventTap::bind(&env, "segnala.triage.v1.#").await;
+    let mut intake = IntakeClient::connect(&platform).await;
+    let mut triage = TriageServiceClient::new(
+        channel(&platform.url(ServiceKind::Triage), Some(OPERATOR_KEY)).await,
+    );
+
+    let code = intake
+        .submit("Lampioni spenti in tutta via Garibaldi")
+        .await;
+    tap.next_of(&code, |e: &ReportRouted| &e.tracking_code, TIMEOUT)
+        .await;
+    let decision = triage
+        .get_decision(GetDecisionRequest {
+            name: format!("reports/{code}/decision"),
+        })
+        .await
+        .expect("GetDecision")
+        .into_inner()
+        .decision
+        .expect("a decision");
+    assert_eq!(decision.outcome, DecisionOutcome::Routed as i32);
+    assert_eq!(
+        (decision.department.as_str(), decision.category.as_str()),
+        ("street_lighting", "lamp_out")
+    );
+    assert_eq!(decision.method, "classifier");
+    assert!(
+        decision
+            .rules
+            .iter()
+            .any(|r| r == "keyword:lampion→street_lighting/lamp_out"),
+        "{:?}",
+        decision.rules
+    );
+    assert!(
+        decision.features.iter().any(|f| f.starts_with("lampion")),
+        "{:?}",
+        decision.features
+    );
+    assert_eq!(decision.scores[0].department, "street_lighting");
+    assert!(decision.scores[0].score > decision.scores[1].score);
+
+    let refused = triage
+        .get_decision(GetDecisionRequest {
+            name: format!("reports/{code}/decision"),
+        })
+        .await;
+    assert!(refused.is_ok());
+    let mut anonymous =
+        TriageServiceClient::new(channel(&platform.url(ServiceKind::Triage), None).await);
+    let refused = anonymous
+        .get_decision(GetDecisionRequest {
+            name: format!("reports/{code}/decision"),
+        })
+        .await
+        .expect_err("decisions are for operators");
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated);
+    drop(platform);
+    env.cleanup().await;
+}
