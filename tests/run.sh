@@ -179,6 +179,29 @@ ensure_rabbitmq() {
     log "rabbitmq: ready"
 }
 
+# True when the local broker answers its own health checks promptly and raises no
+# resource alarm (a broker in an alarm blocks publishers, so every test would time out).
+rabbitmq_healthy() {
+    as_root timeout 30 rabbitmq-diagnostics -q ping >/dev/null 2>&1 \
+        && as_root timeout 30 rabbitmq-diagnostics -q check_local_alarms >/dev/null 2>&1
+}
+
+# A broker that accepts TCP but stopped answering is restarted once.
+ensure_rabbitmq_healthy() {
+    command -v rabbitmq-diagnostics >/dev/null 2>&1 || return 0
+    if rabbitmq_healthy; then
+        return
+    fi
+    log "rabbitmq: not answering its health checks; restarting it"
+    as_root timeout 60 rabbitmqctl -q stop >/dev/null 2>&1 \
+        || as_root pkill -KILL -u rabbitmq -f beam.smp || true
+    wait_until 30 "rabbitmq: did not stop" bash -c '! timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/5672" 2>/dev/null'
+    as_root rabbitmq-server -detached || true
+    wait_until "$RABBIT_WAIT_SECONDS" "rabbitmq: not ready on 127.0.0.1:5672" port_open 5672
+    wait_until "$RABBIT_WAIT_SECONDS" "rabbitmq: still unhealthy after a restart" rabbitmq_healthy
+    log "rabbitmq: restarted"
+}
+
 # The vhost named by the AMQP URL in $1: its path, percent-decoded; "/" when absent.
 amqp_vhost() {
     local rest=${1#*://}
@@ -320,6 +343,7 @@ main() {
     export SEGNALA_TEST_AMQP_URL
     if is_local_url "$SEGNALA_TEST_AMQP_URL"; then
         ensure_rabbitmq
+        ensure_rabbitmq_healthy
         clean_broker "$(amqp_vhost "$SEGNALA_TEST_AMQP_URL")"
     fi
     log "rabbitmq: ready for tests"

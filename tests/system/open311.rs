@@ -71,6 +71,12 @@ impl Open311Platform {
             .await
             .expect("count reports")
     }
+
+    /// Stops the platform first: running consumers would declare their queues again.
+    pub async fn finish(self) {
+        drop(self.platform);
+        self.env.cleanup().await;
+    }
 }
 
 pub async fn json(response: reqwest::Response) -> (u16, Value) {
@@ -276,7 +282,7 @@ async fn open311_discovery_services_create_token_and_read_back() {
     let (status, closed) = json(open311.get("requests.json?status=closed").await).await;
     assert_eq!((status, closed), (200, serde_json::json!([])));
     assert_eq!(open311.reports().await, 1);
-    open311.env.cleanup().await;
+    open311.finish().await;
 }
 
 fn multipart(fields: &[(&str, &str)], photo: Option<&[u8]>) -> (String, Vec<u8>) {
@@ -383,7 +389,7 @@ async fn open311_multipart_photo_is_stored_and_served() {
         .expect("answer");
     assert_eq!(response.status(), 413);
     assert_eq!(open311.reports().await, 1);
-    open311.env.cleanup().await;
+    open311.finish().await;
 }
 
 #[tokio::test]
@@ -549,7 +555,7 @@ async fn open311_bad_input_is_refused_with_open311_errors_and_stores_nothing() {
     assert_eq!(status, 404);
 
     assert_eq!(open311.reports().await, 0, "nothing refused was stored");
-    open311.env.cleanup().await;
+    open311.finish().await;
 }
 
 #[tokio::test]
@@ -590,5 +596,5 @@ async fn open311_rate_limits_answer_429_with_retry_after() {
     assert_eq!(response.status(), 429);
     assert!(response.headers().contains_key("retry-after"));
     assert_eq!(open311.reports().await, 2);
-    open311.env.cleanup().await;
+    open311.finish().await;
 }

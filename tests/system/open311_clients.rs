@@ -125,7 +125,7 @@ async fn open311_python_clients_georeport_and_three_work_against_the_server() {
         .expect("answer");
     assert_eq!(served.bytes().await.expect("bytes").as_ref(), PNG);
     assert_eq!(open311.reports().await, 1);
-    open311.env.cleanup().await;
+    open311.finish().await;
 }
 
 /// FixMyStreet's client posts a url-encoded form to `requests.xml` with its own
@@ -196,5 +196,5 @@ async fn open311_xml_only_client_as_fixmystreet_talks() {
         "{xml}"
     );
     assert_eq!(open311.reports().await, 1);
-    open311.env.cleanup().await;
+    open311.finish().await;
 }
