@@ -2,12 +2,20 @@
 //! citizen's report becomes a work order the crew claims, works and resolves from the
 //! terminal, and the citizen sees it resolved.
 
-use std::{path::Path, process::Output, time::Duration};
+use std::{
+    path::Path,
+    process::{Output, Stdio},
+    time::Duration,
+};
 
 use sea_orm::ConnectionTrait;
 use segnala::ServiceKind;
 use segnala_proto::status::v1::PublicState;
 use serde_json::Value;
+use tokio::{
+    io::{AsyncBufReadExt, BufReader, Lines},
+    process::{Child, ChildStdout},
+};
 
 use crate::support::{
     RunningPlatform, TestEnv,
@@ -25,6 +33,58 @@ async fn segnala(config: &Path, args: &[&str]) -> Output {
         .output()
         .await
         .expect("the segnala binary runs")
+}
+
+/// `segnala crew watch` running beside the test, its output read line by line.
+struct Watch {
+    child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+}
+
+impl Watch {
+    fn start(config: &Path) -> Self {
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_segnala"))
+            .arg("crew")
+            .arg("--config")
+            .arg(config)
+            .arg("watch")
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the segnala binary runs");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        Self {
+            child,
+            lines: BufReader::new(stdout).lines(),
+        }
+    }
+
+    /// Reads the output until a line contains `wanted`; returns what it read.
+    async fn until(&mut self, wanted: &str) -> String {
+        let mut seen = String::new();
+        let read = async {
+            while let Some(line) = self.lines.next_line().await.expect("watch output") {
+                seen.push_str(&line);
+                seen.push('\n');
+                if line.contains(wanted) {
+                    return true;
+                }
+            }
+            false
+        };
+        let found = tokio::time::timeout(Duration::from_secs(30), read).await;
+        assert!(
+            matches!(found, Ok(true)),
+            "`segnala crew watch` never printed {wanted:?}; it printed:\n{seen}"
+        );
+        seen
+    }
+
+    async fn stop(mut self) {
+        self.child.start_kill().expect("watch can be stopped");
+        let status = self.child.wait().await.expect("watch exits");
+        assert!(!status.success(), "watch runs until it is stopped");
+    }
 }
 
 fn stdout(output: &Output) -> String {
@@ -123,7 +183,16 @@ async fn a_crew_works_a_citizens_report_from_the_terminal() {
         "queue",
     ));
     assert_eq!(queue["queue_size"], 1);
+
+    // A crew watching the queue sees the order, then sees it leave when it is claimed.
+    let mut watch = Watch::start(&config);
+    let first = watch.until("lampione davanti al civico 12").await;
+    assert!(first.contains("── 1 in the queue"), "{first}");
     let next = succeeded(segnala(&config, &["next"]).await, "next");
+    watch.until("── 0 in the queue").await;
+    watch.until("Nothing here.").await;
+    watch.stop().await;
+
     let text = stdout(&next);
     assert!(text.contains("lampione davanti al civico 12"), "{text}");
     assert!(
