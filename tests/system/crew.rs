@@ -9,13 +9,15 @@ use std::{
 };
 
 use sea_orm::ConnectionTrait;
-use segnala::ServiceKind;
+use segnala::{Platform, ServiceKind};
 use segnala_proto::status::v1::PublicState;
 use serde_json::Value;
 use tokio::{
     io::{AsyncBufReadExt, BufReader, Lines},
     process::{Child, ChildStdout},
 };
+
+use segnala_shared::grpc::TlsSettings;
 
 use crate::support::{
     RunningPlatform, TestEnv,
@@ -297,6 +299,74 @@ async fn a_crew_works_a_citizens_report_from_the_terminal() {
         "{}",
         stderr(&broken)
     );
+    drop(platform);
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_crew_reaches_a_tracking_server_that_serves_tls() {
+    let env = TestEnv::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let (cert_file, key_file) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_file, certified.cert.pem()).unwrap();
+    std::fs::write(&key_file, certified.signing_key.serialize_pem()).unwrap();
+
+    // A key file that holds no key stops the start, naming the setting.
+    let mut settings = env.settings();
+    settings.listen.tracking_tls = Some(TlsSettings {
+        cert_file: cert_file.clone(),
+        key_file: cert_file.clone(),
+    });
+    let refused = Platform::build(&settings, &[ServiceKind::Tracking])
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(refused.contains("listen.tracking_tls"), "{refused}");
+
+    settings.listen.tracking_tls = Some(TlsSettings {
+        cert_file: cert_file.clone(),
+        key_file,
+    });
+    let platform = RunningPlatform::start(&settings, &[ServiceKind::Tracking]).await;
+    let port = platform.addresses[ServiceKind::Tracking.name()].port();
+    let server = format!("https://127.0.0.1:{port}");
+    let config = dir.path().join("crew.toml");
+    let login = |server: String, trusting: bool| {
+        let config = config.clone();
+        let cert_file = cert_file.clone();
+        async move {
+            let mut args = vec!["login", "--server", &server, "--token", CREW_KEY];
+            if trusting {
+                args.extend(["--ca-cert", cert_file.to_str().unwrap()]);
+            }
+            segnala(&config, &args).await
+        }
+    };
+
+    // The certificate is no public authority's: without it the crew is told, and
+    // nothing is saved; plain HTTP/2 does not get through either.
+    let untrusted = login(server.clone(), false).await;
+    assert!(!untrusted.status.success());
+    assert!(
+        stderr(&untrusted).contains("cannot reach") && stderr(&untrusted).contains("certificate"),
+        "{}",
+        stderr(&untrusted)
+    );
+    let plain = login(format!("http://127.0.0.1:{port}"), true).await;
+    assert!(!plain.status.success(), "{}", stdout(&plain));
+    assert!(!config.exists());
+
+    succeeded(login(server.clone(), true).await, "login over TLS");
+    let saved = std::fs::read_to_string(&config).unwrap();
+    assert!(saved.contains("ca_cert"), "{saved}");
+    // Later commands trust the certificate login was given.
+    let queue = json(&succeeded(
+        segnala(&config, &["queue", "--json"]).await,
+        "queue over TLS",
+    ));
+    assert_eq!(queue["queue_size"], 0);
     drop(platform);
     env.cleanup().await;
 }

@@ -27,7 +27,7 @@ pub use config::CrewConfig;
 
 use super::{
     CommandError,
-    client::{Intercepted, connect},
+    client::{Intercepted, TrustArgs},
 };
 
 #[derive(Debug, clap::Args)]
@@ -83,6 +83,8 @@ struct LoginArgs {
     /// The department to work when several are yours.
     #[arg(long, default_value = "")]
     department: String,
+    #[command(flatten)]
+    trust: TrustArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -163,18 +165,8 @@ pub async fn run(args: CrewArgs) -> Result<(), CommandError> {
     }
     let config = CrewConfig::load(&path)?;
     let mut session = Session {
-        queue: connect(
-            &config.server,
-            Some(config.token()),
-            WorkQueueServiceClient::new,
-        )
-        .await?,
-        tracking: connect(
-            &config.server,
-            Some(config.token()),
-            TrackingServiceClient::new,
-        )
-        .await?,
+        queue: config.connect(WorkQueueServiceClient::new).await?,
+        tracking: config.connect(TrackingServiceClient::new).await?,
         config,
         path,
         json: args.json,
@@ -209,18 +201,22 @@ async fn login(args: LoginArgs, path: &std::path::Path) -> Result<(), CommandErr
     let config = CrewConfig {
         server: args.server.trim_end_matches('/').to_owned(),
         token: token.trim().to_owned(),
+        // Kept absolute, so that later commands find it from any directory.
+        ca_cert: args
+            .trust
+            .ca_cert
+            .map(|path| {
+                std::fs::canonicalize(&path)
+                    .map_err(|e| CommandError::new(format!("--ca-cert {}: {e}", path.display())))
+            })
+            .transpose()?,
         department: args.department,
         current: String::new(),
     };
     if config.token.is_empty() {
         return Err(CommandError::new("the token is empty"));
     }
-    let mut queue = connect(
-        &config.server,
-        Some(config.token()),
-        WorkQueueServiceClient::new,
-    )
-    .await?;
+    let mut queue = config.connect(WorkQueueServiceClient::new).await?;
     let held = queue
         .list_my_work_orders(ListMyWorkOrdersRequest {})
         .await
