@@ -487,10 +487,9 @@ impl Session {
     /// Sends a change (retrying safely: the request keeps its id) and shows the order
     /// as it is after it.
     async fn act<C: Change>(&self, change: C) -> Result<(), CommandError> {
-        let order = call(&self.config.server, || {
-            change.clone().send(self.queue.clone())
-        })
-        .await?;
+        let order = self
+            .send(change, |client, change: C| change.send(client))
+            .await?;
         if !self.json {
             println!("{}", C::DONE);
         }
