@@ -479,15 +479,12 @@ async fn twenty_crews_on_two_replicas_never_claim_the_same_order() {
     let urls = replicas.each_ref().map(|r| r.url(ServiceKind::Tracking));
     wait_until_queued(&urls[0], ORDERS).await;
     claim_each_once(&urls, CREWS, "street_lighting", ORDERS).await;
-    let db = env.service_db(ServiceKind::Tracking).await;
-    let double = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT count(*) AS n FROM audit_log WHERE action = 'claim' GROUP BY work_order_id HAVING count(*) > 1",
-        ))
-        .await
-        .unwrap();
-    assert!(double.is_none(), "the audit log shows one claim per order");
+    let double = column::<i64>(
+        &env,
+        "SELECT count(*) AS n FROM audit_log WHERE action = 'claim' GROUP BY work_order_id HAVING count(*) > 1",
+    )
+    .await;
+    assert!(double.is_empty(), "the audit log shows one claim per order");
     drop(replicas);
     env.cleanup().await;
 }
@@ -547,18 +544,11 @@ async fn expired_leases_return_orders_and_overdue_orders_escalate_once() {
         escalated.work_order, second.name,
         "the first is not raised again"
     );
-    let db = env.service_db(ServiceKind::Tracking).await;
-    let per_order = db
-        .query_all_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT count(*) AS n FROM audit_log WHERE action = 'escalate' GROUP BY work_order_id",
-        ))
-        .await
-        .unwrap();
-    let counts: Vec<i64> = per_order
-        .iter()
-        .map(|r| r.try_get("", "n").unwrap())
-        .collect();
+    let counts = column::<i64>(
+        &env,
+        "SELECT count(*) AS n FROM audit_log WHERE action = 'escalate' GROUP BY work_order_id",
+    )
+    .await;
     assert_eq!(counts, [1, 1], "one escalation per order and due time");
     let mut overdue = overdue_names(&tracking).await;
     overdue.sort();
@@ -567,6 +557,17 @@ async fn expired_leases_return_orders_and_overdue_orders_escalate_once() {
     assert_eq!(overdue, expected);
     drop(replica);
     env.cleanup().await;
+}
+
+/// Column `n` of the rows `sql` finds in tracking's database.
+async fn column<T: sea_orm::TryGetable>(env: &TestEnv, sql: &str) -> Vec<T> {
+    let db = env.service_db(ServiceKind::Tracking).await;
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get("", "n").unwrap())
+        .collect()
 }
 
 async fn overdue_names(
@@ -618,16 +619,12 @@ async fn the_audit_chain_names_the_first_tampered_entry() {
         "open, claim and start of two orders"
     );
 
+    let seq = column::<i64>(
+        env,
+        "SELECT seq AS n FROM audit_log WHERE action = 'claim' ORDER BY seq DESC LIMIT 1",
+    )
+    .await[0];
     let db = env.service_db(ServiceKind::Tracking).await;
-    let target = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT seq FROM audit_log WHERE action = 'claim' ORDER BY seq DESC LIMIT 1",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    let seq: i64 = target.try_get("", "seq").unwrap();
     db.execute_unprepared(&format!(
         "UPDATE audit_log SET actor = 'someone-else' WHERE seq = {seq}"
     ))
