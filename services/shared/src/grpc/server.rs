@@ -6,12 +6,11 @@ use std::{convert::Infallible, future::Future, path::PathBuf, pin::Pin};
 
 use serde::Deserialize;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{
     body::Body,
     server::NamedService,
     service::RoutesBuilder,
-    transport::{Identity, Server, ServerTlsConfig},
+    transport::{Identity, Server, ServerTlsConfig, server::TcpIncoming},
 };
 use tonic_health::ServingStatus;
 use tower::Service;
@@ -149,7 +148,11 @@ impl GrpcServer {
             })
             .layer(AuthLayer::new(self.policy, self.authenticator))
             .add_routes(routes.routes())
-            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+            // Small answers go out at once instead of waiting on Nagle's algorithm.
+            .serve_with_incoming_shutdown(
+                TcpIncoming::from(listener).with_nodelay(Some(true)),
+                shutdown,
+            )
             .await
     }
 }
