@@ -41,18 +41,23 @@ pub async fn build(
         .on::<ReportNeedsReview, _>(projector.clone())
         .on::<ReportRejected, _>(projector.clone())
         .on::<WorkOrderChanged, _>(projector);
+    let statuses = app::Statuses::new(db.clone());
+    let alerts = app::Alerts::new(db.clone(), outbox.clone());
     let server = GrpcServer::new(
         grpc::policy(),
         context.authenticator.clone(),
         segnala_proto::FILE_DESCRIPTOR_SET,
     )
-    .add_service(grpc::server(app::Statuses::new(db.clone())));
-    let web = web::Web::new(
-        app::Statuses::new(db.clone()),
-        app::Alerts::new(db.clone(), outbox.clone()),
-        &context.public_url,
-    );
+    .add_service(grpc::server(grpc::StatusApi {
+        statuses: statuses.clone(),
+        alerts: alerts.clone(),
+        watch: watch.clone(),
+        public_url: context.public_url.trim_end_matches('/').to_owned(),
+    }));
+    let web = web::Web::new(statuses, alerts, &context.public_url);
     let application =
         Application::start(SERVICE_NAME, context, db, outbox, handlers, server).await?;
-    Ok(application.with_http(web.router()))
+    Ok(application
+        .with_http(web.router())
+        .on_shutdown(move || watch.stop()))
 }

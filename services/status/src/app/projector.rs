@@ -87,9 +87,11 @@ impl Projector {
     ) -> Result<(), HandlerError> {
         let code = &record.status.tracking_code;
         self.store.save(txn, record).await?;
-        self.store
-            .add_entry(txn, code, context.message_id, &change.entry)
-            .await?;
+        if !change.quiet {
+            self.store
+                .add_entry(txn, code, context.message_id, &change.entry)
+                .await?;
+        }
         if change.is_news() {
             self.outbox
                 .record(txn, &self.status_changed(record, change))
@@ -315,6 +317,7 @@ impl EventHandler<WorkOrderChanged> for Projector {
             expected_at: from_timestamp(event.expected_time.as_ref()),
             public_note: event.public_note,
             reason: event.reason,
+            state_changed: event.state != event.previous_state,
         };
         for code in codes {
             let code = code_of(&code)?;

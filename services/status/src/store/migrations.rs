@@ -10,6 +10,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateReportStatuses),
             Box::new(PublicReadModel),
             Box::new(CreateAlerts),
+            Box::new(EndableAlerts),
         ])
     }
 }
@@ -257,6 +258,7 @@ enum Alerts {
     Zone,
     PublishedAt,
     ExpiresAt,
+    EndedAt,
 }
 
 /// Operators' emergency broadcasts, shown on every public page while active.
@@ -292,6 +294,39 @@ impl MigrationTrait for CreateAlerts {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .drop_table(Table::drop().table(Alerts::Table).to_owned())
+            .await
+    }
+}
+
+struct EndableAlerts;
+
+impl MigrationName for EndableAlerts {
+    fn name(&self) -> &str {
+        "m20261123_000700_status_alert_ends"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for EndableAlerts {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Alerts::Table)
+                    .add_column(timestamp_with_time_zone_null(Alerts::EndedAt))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Alerts::Table)
+                    .drop_column(Alerts::EndedAt)
+                    .to_owned(),
+            )
             .await
     }
 }
