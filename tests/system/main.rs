@@ -24,6 +24,7 @@ mod status_alerts;
 mod status_pages;
 mod status_read_model;
 mod status_updates;
+mod status_webhooks;
 mod tracking;
 mod transport_failures;
 mod triage;

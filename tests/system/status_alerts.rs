@@ -113,7 +113,7 @@ async fn an_operators_alert_reaches_every_channel_once_and_shows_until_it_ends()
         let refused = client
             .publish_alert(PublishAlertRequest {
                 alert: Some(alert("")),
-                request_id: "not-allowed".into(),
+                request_id: "0190b5a4-1111-7000-8000-000000000001".into(),
             })
             .await
             .expect_err("refused");
@@ -126,7 +126,7 @@ async fn an_operators_alert_reaches_every_channel_once_and_shows_until_it_ends()
     let invalid = operator
         .publish_alert(PublishAlertRequest {
             alert: Some(untitled),
-            request_id: "bad-1".into(),
+            request_id: "0190b5a4-1111-7000-8000-000000000002".into(),
         })
         .await
         .expect_err("an alert without a title or severity");
@@ -135,7 +135,7 @@ async fn an_operators_alert_reaches_every_channel_once_and_shows_until_it_ends()
 
     let request = PublishAlertRequest {
         alert: Some(alert("")),
-        request_id: "allerta-2026-11-23".into(),
+        request_id: "0190b5a4-1111-7000-8000-000000000003".into(),
     };
     let first = operator
         .publish_alert(request.clone())
@@ -202,7 +202,7 @@ async fn an_operators_alert_reaches_every_channel_once_and_shows_until_it_ends()
                 title: [("it".to_owned(), "Strada chiusa in zona nove".to_owned())].into(),
                 ..alert("municipio-9")
             }),
-            request_id: "zona-9".into(),
+            request_id: "0190b5a4-1111-7000-8000-000000000004".into(),
         })
         .await
         .expect("a zone's alert")

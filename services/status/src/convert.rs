@@ -12,7 +12,7 @@ use segnala_shared::{
 };
 
 use crate::{
-    domain::{Alert, PublicState, ReportStatus, Severity, TimelineEntry},
+    domain::{Alert, PublicState, ReportStatus, Severity, Subscription, TimelineEntry, Topic},
     i18n::{Lang, step_text},
     store::Update,
 };
@@ -121,6 +121,20 @@ pub fn in_alert(error: AppError) -> AppError {
                 .collect(),
         ),
         other => other,
+    }
+}
+
+pub fn subscription(subscription: Subscription) -> pb::Subscription {
+    let (tracking_code, zone) = match subscription.topic {
+        Topic::Report(code) => (code, String::new()),
+        Topic::Zone(zone) => (String::new(), zone),
+    };
+    pb::Subscription {
+        name: format!("subscriptions/{}", subscription.id),
+        target_url: subscription.target_url,
+        tracking_code,
+        zone,
+        create_time: Some(to_timestamp(subscription.created_at)),
     }
 }
 

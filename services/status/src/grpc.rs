@@ -17,7 +17,7 @@ use tokio_stream::{Stream, StreamExt, wrappers::ReceiverStream};
 use tonic::{Request, Response, Status};
 
 use crate::{
-    app::{Alerts, StatusWatch, Statuses},
+    app::{Alerts, StatusWatch, Statuses, Subscriptions},
     convert,
     domain::PublicState,
     store::StatusFilter,
@@ -33,6 +33,8 @@ pub fn policy() -> MethodPolicy {
         "ListReportStatuses",
         "ListUpdates",
         "WatchReport",
+        "CreateSubscription",
+        "DeleteSubscription",
     ]
     .into_iter()
     .fold(MethodPolicy::new(), |policy, method| {
@@ -52,6 +54,7 @@ pub fn policy() -> MethodPolicy {
 pub struct StatusApi {
     pub statuses: Statuses,
     pub alerts: Alerts,
+    pub subscriptions: Subscriptions,
     pub watch: StatusWatch,
     /// Where the public pages live, without a trailing slash.
     pub public_url: String,
@@ -233,6 +236,47 @@ impl StatusService for StatusApi {
                 })
             }
             .await,
+        )
+    }
+
+    async fn create_subscription(
+        &self,
+        request: Request<pb::CreateSubscriptionRequest>,
+    ) -> Result<Response<pb::CreateSubscriptionResponse>, Status> {
+        let request = request.into_inner();
+        reply(
+            async {
+                let asked = request
+                    .subscription
+                    .ok_or_else(|| AppError::invalid("subscription", "is required"))?;
+                let created = self
+                    .subscriptions
+                    .create(
+                        &request.request_id,
+                        &asked.target_url,
+                        &asked.tracking_code,
+                        &asked.zone,
+                    )
+                    .await?;
+                Ok(pb::CreateSubscriptionResponse {
+                    subscription: Some(convert::subscription(created.subscription)),
+                    secret: created.secret,
+                })
+            }
+            .await,
+        )
+    }
+
+    async fn delete_subscription(
+        &self,
+        request: Request<pb::DeleteSubscriptionRequest>,
+    ) -> Result<Response<pb::DeleteSubscriptionResponse>, Status> {
+        let request = request.into_inner();
+        reply(
+            self.subscriptions
+                .delete(&request.name, &request.secret)
+                .await
+                .map(|()| pb::DeleteSubscriptionResponse {}),
         )
     }
 }

@@ -1,7 +1,7 @@
 use chrono::Utc;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use segnala_proto::status::v1::AlertPublished;
-use segnala_shared::{AppError, messaging::Outbox, time::to_timestamp};
+use segnala_shared::{AppError, messaging::Outbox, request_id::RequestId, time::to_timestamp};
 
 use crate::{convert, domain::Alert, store::AlertStore};
 
@@ -25,9 +25,10 @@ impl Alerts {
     /// Stores the alert and announces it, once per `request_id`: a retried call gets
     /// the alert it published the first time.
     pub async fn publish(&self, request_id: &str, alert: Alert) -> Result<Alert, AppError> {
-        if request_id.trim().is_empty() {
-            return Err(AppError::invalid("request_id", "is required"));
-        }
+        let request_id = RequestId::parse(request_id)
+            .map_err(|v| AppError::InvalidArgument(vec![v]))?
+            .ok_or_else(|| AppError::invalid("request_id", "is required"))?;
+        let request_id = request_id.as_str();
         alert.validate(Utc::now())?;
         let txn = self.db.begin().await?;
         if !self.store.insert(&txn, request_id, &alert).await? {
