@@ -17,6 +17,7 @@ mod dead_letters;
 mod embedded;
 mod flow;
 mod idempotency;
+mod intake_grpc;
 mod one_trace;
 mod open311;
 mod open311_clients;
