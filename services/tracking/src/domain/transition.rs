@@ -454,29 +454,27 @@ mod tests {
         Utc::now() + Duration::minutes(30)
     }
 
+    fn claim(crew: &str) -> Command {
+        Command::Claim {
+            crew: crew.into(),
+            lease_until: lease(),
+        }
+    }
+
+    fn start(crew: &str) -> Command {
+        Command::Start {
+            crew: crew.into(),
+            lease_until: lease(),
+        }
+    }
+
     #[test]
     fn a_crew_works_an_order_from_queue_to_resolved() {
         let mut order = order();
         let now = Utc::now();
         let crew = || "crew-1".to_owned();
-        order
-            .apply(
-                Command::Claim {
-                    crew: crew(),
-                    lease_until: lease(),
-                },
-                now,
-            )
-            .unwrap();
-        order
-            .apply(
-                Command::Start {
-                    crew: crew(),
-                    lease_until: lease(),
-                },
-                now,
-            )
-            .unwrap();
+        order.apply(claim(&crew()), now).unwrap();
+        order.apply(start(&crew()), now).unwrap();
         let held = order
             .apply(
                 Command::Hold {
@@ -488,15 +486,7 @@ mod tests {
             .unwrap();
         assert_eq!(held.reason.as_deref(), Some("waiting for a lamp"));
         assert_eq!(order.lease_until, None);
-        order
-            .apply(
-                Command::Start {
-                    crew: crew(),
-                    lease_until: lease(),
-                },
-                now,
-            )
-            .unwrap();
+        order.apply(start(&crew()), now).unwrap();
         let resolved = order
             .apply(
                 Command::Resolve {
@@ -537,45 +527,13 @@ mod tests {
         );
         assert_eq!(order, before);
 
-        order
-            .apply(
-                Command::Claim {
-                    crew: "a".into(),
-                    lease_until: lease(),
-                },
-                now,
-            )
-            .unwrap();
+        order.apply(claim("a"), now).unwrap();
         let claimed = order.clone();
-        let error = order
-            .apply(
-                Command::Start {
-                    crew: "b".into(),
-                    lease_until: lease(),
-                },
-                now,
-            )
-            .unwrap_err();
+        let error = order.apply(start("b"), now).unwrap_err();
         assert_eq!(error.reason(), "NOT_HOLDER");
-        let error = order
-            .apply(
-                Command::Claim {
-                    crew: "b".into(),
-                    lease_until: lease(),
-                },
-                now,
-            )
-            .unwrap_err();
+        let error = order.apply(claim("b"), now).unwrap_err();
         assert_eq!(error.reason(), "ILLEGAL_TRANSITION");
-        order
-            .apply(
-                Command::Start {
-                    crew: "a".into(),
-                    lease_until: lease(),
-                },
-                now,
-            )
-            .unwrap();
+        order.apply(start("a"), now).unwrap();
         let started = order.clone();
         let error = order
             .apply(
@@ -649,14 +607,6 @@ mod tests {
         assert_eq!(order.state, WorkOrderState::Reopened);
         assert_eq!(order.due_at, due);
         assert_eq!(order.cancel_reason, None);
-        order
-            .apply(
-                Command::Claim {
-                    crew: "a".into(),
-                    lease_until: lease(),
-                },
-                now,
-            )
-            .unwrap();
+        order.apply(claim("a"), now).unwrap();
     }
 }
