@@ -62,9 +62,9 @@ pub async fn build_with_clock(
             clock.clone(),
             resolve_within,
         ));
-    let changes = app::OrderChanges::new(db.clone(), ledger.clone(), clock.clone(), watch.clone());
+    let changes = app::OrderChanges::new(db.clone(), ledger, clock.clone(), watch);
     let queue = app::WorkQueue::new(changes.clone(), settings.clone());
-    let operations = app::Operations::new(changes, settings.lease(), resolve_within);
+    let operations = app::Operations::new(changes.clone(), settings.lease(), resolve_within);
     let server = GrpcServer::new(
         grpc::policy(),
         context.authenticator.clone(),
@@ -80,7 +80,7 @@ pub async fn build_with_clock(
         clock.clone(),
         settings.max_photo_bytes,
     ));
-    let sweeper = app::Sweeper::new(db.clone(), ledger, clock, watch);
+    let sweeper = app::Sweeper::new(changes);
     let mut application =
         Application::start(SERVICE_NAME, context, db, outbox, handlers, server).await?;
     application.spawn_task(sweeper.run(settings.sweep_interval()));

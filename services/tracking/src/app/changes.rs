@@ -153,9 +153,14 @@ impl OrderChanges {
                 .await?;
         }
         txn.commit().await?;
+        self.committed();
+        Ok(())
+    }
+
+    /// Wakes the outbox relay and the queue watchers after a commit that changed orders.
+    pub(super) fn committed(&self) {
         self.ledger.outbox().wake();
         self.watch.changed();
-        Ok(())
     }
 }
 

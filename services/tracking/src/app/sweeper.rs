@@ -1,12 +1,7 @@
-use std::sync::Arc;
+use sea_orm::DbErr;
 
-use sea_orm::{DatabaseConnection, DbErr};
-
-use super::{Ledger, QueueWatch, ledger::begin_change};
-use crate::{
-    domain::{Clock, Command},
-    store::WorkOrderStore,
-};
+use super::{OrderChanges, ledger::begin_change};
+use crate::{domain::Command, store::WorkOrderStore};
 
 /// Who the audit log names for what tracking does by itself.
 const TRACKING: &str = "tracking";
@@ -16,25 +11,14 @@ const BATCH: u64 = 100;
 /// order that passed its due time. Safe in several replicas: each takes the rows the
 /// others are not holding.
 pub struct Sweeper {
-    db: DatabaseConnection,
-    ledger: Ledger,
-    clock: Arc<dyn Clock>,
-    watch: QueueWatch,
+    changes: OrderChanges,
     orders: WorkOrderStore,
 }
 
 impl Sweeper {
-    pub fn new(
-        db: DatabaseConnection,
-        ledger: Ledger,
-        clock: Arc<dyn Clock>,
-        watch: QueueWatch,
-    ) -> Self {
+    pub fn new(changes: OrderChanges) -> Self {
         Self {
-            db,
-            ledger,
-            clock,
-            watch,
+            changes,
             orders: WorkOrderStore,
         }
     }
@@ -61,8 +45,8 @@ impl Sweeper {
     async fn pass(&self, pass: Pass) -> Result<usize, DbErr> {
         let mut total = 0;
         loop {
-            let txn = begin_change(&self.db).await?;
-            let now = self.clock.now();
+            let txn = begin_change(self.changes.db()).await?;
+            let now = self.changes.now();
             let orders = match pass {
                 Pass::ExpireLeases => self.orders.expired_leases(&txn, now, BATCH).await?,
                 Pass::Escalate => self.orders.needing_escalation(&txn, now, BATCH).await?,
@@ -76,7 +60,8 @@ impl Sweeper {
                 let read_version = order.version;
                 match order.apply(command, now) {
                     Ok(applied) => {
-                        self.ledger
+                        self.changes
+                            .ledger()
                             .record(&txn, &mut order, read_version, TRACKING, &applied, now)
                             .await?;
                         tracing::info!(work_order = %order.id, action = applied.action, "work order swept");
@@ -91,8 +76,7 @@ impl Sweeper {
                 return Ok(total);
             }
             total += count;
-            self.ledger.outbox().wake();
-            self.watch.changed();
+            self.changes.committed();
             if (count as u64) < BATCH {
                 return Ok(total);
             }
