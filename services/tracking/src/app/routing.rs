@@ -34,6 +34,15 @@ struct Routing {
 }
 
 impl Routing {
+    fn new(ledger: Ledger, clock: Arc<dyn Clock>, resolve_within: ResolveWithin) -> Self {
+        Self {
+            ledger,
+            clock,
+            resolve_within,
+            orders: WorkOrderStore,
+        }
+    }
+
     async fn apply<C: ConnectionTrait>(
         &self,
         txn: &C,
@@ -129,12 +138,7 @@ pub struct OpenWorkOrder {
 impl OpenWorkOrder {
     pub fn new(ledger: Ledger, clock: Arc<dyn Clock>, resolve_within: ResolveWithin) -> Self {
         Self {
-            routing: Routing {
-                ledger,
-                clock,
-                resolve_within,
-                orders: WorkOrderStore,
-            },
+            routing: Routing::new(ledger, clock, resolve_within),
         }
     }
 }
@@ -245,12 +249,7 @@ pub struct AttachMergedReport {
 impl AttachMergedReport {
     pub fn new(ledger: Ledger, clock: Arc<dyn Clock>, resolve_within: ResolveWithin) -> Self {
         Self {
-            routing: Routing {
-                ledger,
-                clock,
-                resolve_within,
-                orders: WorkOrderStore,
-            },
+            routing: Routing::new(ledger, clock, resolve_within),
         }
     }
 }
