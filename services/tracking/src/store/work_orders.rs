@@ -205,10 +205,7 @@ impl WorkOrderStore {
         db: &C,
         id: Uuid,
     ) -> Result<Option<WorkOrder>, DbErr> {
-        let Some(row) = order::Entity::find_by_id(id).one(db).await? else {
-            return Ok(None);
-        };
-        Ok(self.with_reports(db, vec![row]).await?.pop())
+        self.first(db, order::Entity::find_by_id(id)).await
     }
 
     /// Reads an order and locks its row until the transaction ends.
@@ -217,14 +214,8 @@ impl WorkOrderStore {
         db: &C,
         id: Uuid,
     ) -> Result<Option<WorkOrder>, DbErr> {
-        let Some(row) = order::Entity::find_by_id(id)
-            .lock(LockType::Update)
-            .one(db)
-            .await?
-        else {
-            return Ok(None);
-        };
-        Ok(self.with_reports(db, vec![row]).await?.pop())
+        let query = order::Entity::find_by_id(id).lock(LockType::Update);
+        self.first(db, query).await
     }
 
     /// The most urgent queued order a crew may take from `departments` (`None`: any),
@@ -235,14 +226,8 @@ impl WorkOrderStore {
         db: &C,
         departments: Option<&[String]>,
     ) -> Result<Option<WorkOrder>, DbErr> {
-        let mut query = in_departments(order::Entity::find(), departments).filter(claimable());
-        query = in_queue_order(query)
-            .limit(1)
-            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
-        let Some(row) = query.one(db).await? else {
-            return Ok(None);
-        };
-        Ok(self.with_reports(db, vec![row]).await?.pop())
+        let query = in_departments(order::Entity::find(), departments).filter(claimable());
+        Ok(self.locked_batch(db, in_queue_order(query), 1).await?.pop())
     }
 
     /// Claimable orders in queue order, and how many there are.
@@ -266,14 +251,10 @@ impl WorkOrderStore {
         now: DateTime<Utc>,
         limit: u64,
     ) -> Result<Vec<WorkOrder>, DbErr> {
-        let rows = order::Entity::find()
+        let query = order::Entity::find()
             .filter(order::Column::State.is_in(states(&WorkOrderState::LEASED)))
-            .filter(order::Column::LeaseUntil.lte(now))
-            .limit(limit)
-            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-            .all(db)
-            .await?;
-        self.with_reports(db, rows).await
+            .filter(order::Column::LeaseUntil.lte(now));
+        self.locked_batch(db, query, limit).await
     }
 
     /// Open orders past due and not yet escalated for their due time, locked.
@@ -283,7 +264,7 @@ impl WorkOrderStore {
         now: DateTime<Utc>,
         limit: u64,
     ) -> Result<Vec<WorkOrder>, DbErr> {
-        let rows = order::Entity::find()
+        let query = order::Entity::find()
             .filter(order::Column::State.is_in(states(&WorkOrderState::OPEN)))
             .filter(order::Column::DueAt.lt(now))
             .filter(
@@ -293,12 +274,8 @@ impl WorkOrderStore {
                         Expr::col(order::Column::EscalatedDue),
                         Expr::col(order::Column::DueAt),
                     )),
-            )
-            .limit(limit)
-            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-            .all(db)
-            .await?;
-        let orders = self.with_reports(db, rows).await?;
+            );
+        let orders = self.locked_batch(db, query, limit).await?;
         // The column comparison is exact; this guards against a database rounding times.
         Ok(orders
             .into_iter()
@@ -382,6 +359,34 @@ impl WorkOrderStore {
             .into_tuple()
             .all(db)
             .await
+    }
+
+    /// The first order `query` finds, with its reports.
+    async fn first<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        query: Select<order::Entity>,
+    ) -> Result<Option<WorkOrder>, DbErr> {
+        let Some(row) = query.one(db).await? else {
+            return Ok(None);
+        };
+        Ok(self.with_reports(db, vec![row]).await?.pop())
+    }
+
+    /// Up to `limit` orders `query` finds, locked; rows other transactions hold are
+    /// skipped, so concurrent callers get different orders.
+    async fn locked_batch<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        query: Select<order::Entity>,
+        limit: u64,
+    ) -> Result<Vec<WorkOrder>, DbErr> {
+        let rows = query
+            .limit(limit)
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .all(db)
+            .await?;
+        self.with_reports(db, rows).await
     }
 
     async fn with_reports<C: ConnectionTrait>(
