@@ -1,5 +1,5 @@
 use sea_orm_migration::{prelude::*, schema::*};
-use segnala_shared::messaging;
+use segnala_shared::messaging::{self, migration::index_on};
 
 pub struct Migrator;
 
@@ -98,14 +98,13 @@ impl MigrationTrait for CreateReports {
         // The same post or message delivered twice is one report.
         manager
             .create_index(
-                Index::create()
-                    .name("reports_channel_external_id")
-                    .table(Reports::Table)
-                    .col(Reports::Channel)
-                    .col(Reports::ExternalId)
-                    .unique()
-                    .if_not_exists()
-                    .to_owned(),
+                index_on(
+                    "reports_channel_external_id",
+                    Reports::Table,
+                    [Reports::Channel, Reports::ExternalId],
+                )
+                .unique()
+                .to_owned(),
             )
             .await?;
         manager
@@ -182,25 +181,18 @@ impl MigrationTrait for Open311AndMedia {
         }
         manager
             .create_index(
-                Index::create()
-                    .name("reports_token")
-                    .table(ReportsV2::Table)
-                    .col(ReportsV2::Token)
+                index_on("reports_token", ReportsV2::Table, [ReportsV2::Token])
                     .unique()
-                    .if_not_exists()
                     .to_owned(),
             )
             .await?;
         // Operators list reports newest first.
         manager
-            .create_index(
-                Index::create()
-                    .name("reports_created_at")
-                    .table(ReportsV2::Table)
-                    .col(ReportsV2::CreatedAt)
-                    .if_not_exists()
-                    .to_owned(),
-            )
+            .create_index(index_on(
+                "reports_created_at",
+                ReportsV2::Table,
+                [ReportsV2::CreatedAt],
+            ))
             .await?;
         manager
             .create_table(
