@@ -21,7 +21,11 @@ use axum::{
 };
 use segnala_shared::grpc::Authenticator;
 
-use self::{document::Format, params::Params, response::Open311Error};
+use self::{
+    document::Format,
+    params::Params,
+    response::{Document, Open311Error},
+};
 use super::rate_limit::{KeyedLimiter, retry_after_seconds};
 use crate::{
     app::{Reports, ServiceCatalog},
@@ -75,21 +79,45 @@ async fn top_level(
     Path(file): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let Some((resource, format)) = Format::split(&file) else {
-        return unknown_format(&file).into_response();
+    let open311 = &open311;
+    answer(
+        open311,
+        &file,
+        query,
+        |resource, format, params| async move {
+            match resource {
+                "discovery" => Ok(services::discovery(open311, format)),
+                "services" => services::list(open311, format).await,
+                "requests" => requests::list(open311, format, &params).await,
+                other => Err(Open311Error::not_found(
+                    format,
+                    format!("there is no Open311 resource `{other}`"),
+                )),
+            }
+        },
+    )
+    .await
+}
+
+/// Answers a GET for `file` (`name.xml` or `name.json`): checks the format, the query
+/// and the jurisdiction, then renders what `respond` makes of the name.
+async fn answer<'f, F, Fut>(
+    open311: &Open311,
+    file: &'f str,
+    query: Option<String>,
+    respond: F,
+) -> Response
+where
+    F: FnOnce(&'f str, Format, Params) -> Fut,
+    Fut: Future<Output = Result<Document, Open311Error>>,
+{
+    let Some((name, format)) = Format::split(file) else {
+        return unknown_format(file).into_response();
     };
     let result = async {
         let params = Params::parse(format, query.as_deref())?;
         open311.check_jurisdiction(format, &params)?;
-        match resource {
-            "discovery" => Ok(services::discovery(&open311, format)),
-            "services" => services::list(&open311, format).await,
-            "requests" => requests::list(&open311, format, &params).await,
-            other => Err(Open311Error::not_found(
-                format,
-                format!("there is no Open311 resource `{other}`"),
-            )),
-        }
+        respond(name, format, params).await
     }
     .await;
     result.into_response()

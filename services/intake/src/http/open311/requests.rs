@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use axum::{
     extract::{Path, RawQuery, State},
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use segnala_proto::status::v1::PublicState;
@@ -13,11 +13,10 @@ use segnala_shared::tracking_code::TrackingCode;
 use uuid::Uuid;
 
 use super::{
-    Open311,
+    Open311, answer,
     document::{Format, Node},
     params::Params,
     response::{Document, Open311Error},
-    unknown_format,
 };
 use crate::{
     domain::{Report, ServiceType},
@@ -110,17 +109,13 @@ pub async fn one(
     Path(file): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let Some((id, format)) = Format::split(&file) else {
-        return unknown_format(&file).into_response();
-    };
-    let result = async {
-        let params = Params::parse(format, query.as_deref())?;
-        open311.check_jurisdiction(format, &params)?;
+    let open311 = &open311;
+    answer(open311, &file, query, |id, format, params| async move {
         let code = TrackingCode::parse(id).map_err(|_| {
             Open311Error::not_found(format, format!("service request {id} was not found"))
         })?;
         let document = by_codes(
-            &open311,
+            open311,
             format,
             std::slice::from_ref(&code),
             params.get("extensions") == Some("true"),
@@ -133,9 +128,8 @@ pub async fn one(
             )),
             _ => Ok(document),
         }
-    }
-    .await;
-    result.into_response()
+    })
+    .await
 }
 
 /// GET `tokens/{token}.{format}`.
@@ -144,12 +138,8 @@ pub async fn token(
     Path(file): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let Some((token, format)) = Format::split(&file) else {
-        return unknown_format(&file).into_response();
-    };
-    let result = async {
-        let params = Params::parse(format, query.as_deref())?;
-        open311.check_jurisdiction(format, &params)?;
+    let open311 = &open311;
+    answer(open311, &file, query, |token, format, _| async move {
         let not_found = || Open311Error::not_found(format, format!("token {token} was not found"));
         let parsed = Uuid::parse_str(token).map_err(|_| not_found())?;
         let report = open311
@@ -174,9 +164,8 @@ pub async fn token(
                 ])],
             ),
         })
-    }
-    .await;
-    result.into_response()
+    })
+    .await
 }
 
 async fn by_codes(

@@ -2,15 +2,13 @@
 
 use axum::{
     extract::{Path, RawQuery, State},
-    response::{IntoResponse, Response},
+    response::Response,
 };
 
 use super::{
-    Open311,
+    Open311, answer,
     document::{Format, Node},
-    params::Params,
     response::{Document, Open311Error},
-    unknown_format,
 };
 use crate::{
     app::find_service,
@@ -82,12 +80,8 @@ pub async fn definition(
     Path(file): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let Some((code, format)) = Format::split(&file) else {
-        return unknown_format(&file).into_response();
-    };
-    let result = async {
-        let params = Params::parse(format, query.as_deref())?;
-        open311.check_jurisdiction(format, &params)?;
+    let open311 = &open311;
+    answer(open311, &file, query, |code, format, _| async move {
         let service = find_service(open311.catalog.as_ref(), code)
             .await
             .map_err(|e| Open311Error::from_app(format, e))?;
@@ -104,9 +98,8 @@ pub async fn definition(
                 ),
             ]),
         })
-    }
-    .await;
-    result.into_response()
+    })
+    .await
 }
 
 fn attribute(attribute: &Attribute) -> Node {
