@@ -11,7 +11,7 @@ use segnala_proto::{
     intake::v1::ReportReceived,
     status::v1::{
         BatchGetReportStatusesRequest, ListReportStatusesRequest, Openness, PublicState,
-        ReportStatusChanged, status_service_client::StatusServiceClient,
+        ReportStatus, ReportStatusChanged, status_service_client::StatusServiceClient,
     },
     tracking::v1::{WorkOrderChanged, WorkOrderState},
     triage::v1::{ReportMerged, ReportRouted},
@@ -97,22 +97,26 @@ pub async fn status_client(platform: &RunningPlatform) -> StatusServiceClient<In
     StatusServiceClient::new(channel(&platform.url(ServiceKind::Status), None).await)
 }
 
+/// The statuses of `codes` (unknown ones left out), or `None` while status cannot answer.
+pub async fn statuses_of(
+    client: &StatusServiceClient<Intercepted>,
+    codes: Vec<String>,
+) -> Option<Vec<ReportStatus>> {
+    let request = BatchGetReportStatusesRequest {
+        tracking_codes: codes,
+    };
+    let response = client.clone().batch_get_report_statuses(request).await;
+    Some(response.ok()?.into_inner().statuses)
+}
+
 async fn wait_for_states(
     client: &StatusServiceClient<Intercepted>,
     expected: &[(&str, PublicState)],
 ) {
     crate::support::eventually("statuses reach their states", WAIT, || {
-        let mut client = client.clone();
         let codes: Vec<String> = expected.iter().map(|(c, _)| (*c).to_owned()).collect();
         async move {
-            let statuses = client
-                .batch_get_report_statuses(BatchGetReportStatusesRequest {
-                    tracking_codes: codes,
-                })
-                .await
-                .ok()?
-                .into_inner()
-                .statuses;
+            let statuses = statuses_of(client, codes).await?;
             let states: Vec<(String, i32)> = statuses
                 .iter()
                 .map(|s| (s.tracking_code.clone(), s.state))
@@ -323,17 +327,9 @@ async fn status_tells_every_reporter_of_an_incident_once_per_change() {
         &[(A, PublicState::Received), (B, PublicState::Duplicate)],
     )
     .await;
-    publish(
-        &bus,
-        &[Envelope::new(&order(
-            "a",
-            &[A],
-            "incidents/a",
-            WorkOrderState::Queued,
-            1,
-        ))],
-    )
-    .await;
+    // The incident's order, as tracking reports each of its changes.
+    let order_a = |state, version| Envelope::new(&order("a", &[A], "incidents/a", state, version));
+    publish(&bus, &[order_a(WorkOrderState::Queued, 1)]).await;
     wait_for_states(
         &client,
         &[(A, PublicState::Assigned), (B, PublicState::Assigned)],
@@ -349,17 +345,7 @@ async fn status_tells_every_reporter_of_an_incident_once_per_change() {
 
     // Nothing is told twice for the redelivered message: after one more change of the
     // order, the next seven changes are exactly one per report and step.
-    publish(
-        &bus,
-        &[Envelope::new(&order(
-            "a",
-            &[A],
-            "incidents/a",
-            WorkOrderState::Closed,
-            3,
-        ))],
-    )
-    .await;
+    publish(&bus, &[order_a(WorkOrderState::Closed, 3)]).await;
     let mut changes = Vec::new();
     for _ in 0..7 {
         let event = tap.next("a ReportStatusChanged", WAIT).await;

@@ -6,7 +6,7 @@ use std::{collections::HashSet, time::Duration};
 use segnala::ServiceKind;
 use segnala_proto::{
     status::v1::{
-        BatchGetReportStatusesRequest, ListUpdatesRequest, PublicState, Update, WatchReportRequest,
+        ListUpdatesRequest, PublicState, Update, WatchReportRequest,
         status_service_client::StatusServiceClient,
     },
     tracking::v1::WorkOrderState,
@@ -15,7 +15,7 @@ use segnala_shared::messaging::Envelope;
 use tonic::Code;
 
 use crate::{
-    status_read_model::{at, order, received, routed, status_client},
+    status_read_model::{at, order, received, routed, status_client, statuses_of},
     support::{
         RunningPlatform, TestEnv,
         clients::Intercepted,
@@ -97,17 +97,9 @@ async fn list_updates_pages_and_filters_the_recent_public_changes() {
     let mut client = status_client(&platform).await;
     let all_codes: Vec<String> = reports.iter().map(|(c, ..)| (*c).to_owned()).collect();
     let steps = eventually("every step is projected", WAIT, || {
-        let mut client = client.clone();
-        let codes = all_codes.clone();
+        let (client, codes) = (&client, all_codes.clone());
         async move {
-            let statuses = client
-                .batch_get_report_statuses(BatchGetReportStatusesRequest {
-                    tracking_codes: codes,
-                })
-                .await
-                .ok()?
-                .into_inner()
-                .statuses;
+            let statuses = statuses_of(client, codes).await?;
             let assigned = statuses
                 .iter()
                 .any(|s| s.state == PublicState::Assigned as i32);
