@@ -340,7 +340,7 @@ async fn telegram_refuses_a_wrong_or_missing_secret_and_stores_nothing() {
         json!({
             "photo": [{"file_id": "AgACAgQ", "file_unique_id": "AQAD", "width": 320, "height": 240}],
             "caption": "Overflowing bins next to the playground",
-            "location": {"latitude": 45.07, "longitude": 7.68},
+            "location": {"latitude": 45.4781, "longitude": 9.2275},
         }),
     );
     assert_eq!(setup.telegram(&photo, Some(TELEGRAM_SECRET)).await, 200);

@@ -8,6 +8,7 @@ use segnala_shared::{
     db::DatabaseTarget,
     grpc::{ApiKeySettings, Authenticator, Role, ShutdownSignal},
     messaging::{EmbeddedBus, RabbitMqSettings, RabbitMqTransport, Transport},
+    place::Jurisdiction,
     service::{Application, ServiceContext, StartupError},
 };
 use tokio::{net::TcpListener, sync::watch};
@@ -57,12 +58,20 @@ impl ServiceKind {
         context: ServiceContext,
         settings: &Settings,
         addresses: &[(ServiceKind, SocketAddr)],
+        jurisdiction: &Arc<Jurisdiction>,
     ) -> Result<Application, StartupError> {
         match self {
             Self::Intake => {
-                segnala_intake::build(context, intake_settings(settings, addresses)).await
+                segnala_intake::build(
+                    context,
+                    intake_settings(settings, addresses),
+                    jurisdiction.clone(),
+                )
+                .await
             }
-            Self::Triage => segnala_triage::build(context, settings.triage.clone()).await,
+            Self::Triage => {
+                segnala_triage::build(context, settings.triage.clone(), jurisdiction.clone()).await
+            }
             Self::Tracking => segnala_tracking::build(context, settings.tracking.clone()).await,
             Self::Status => segnala_status::build(context, settings.status.clone()).await,
         }
@@ -88,6 +97,11 @@ impl Platform {
         settings: &Settings,
         services: &[ServiceKind],
     ) -> Result<Self, StartupError> {
+        let jurisdiction = Arc::new(
+            settings
+                .jurisdiction()
+                .map_err(|e| StartupError::Config(e.to_string()))?,
+        );
         let transport = transport(settings).await?;
         let authenticator = Authenticator::new(settings.auth.api_keys.clone());
         let mut applications = Vec::with_capacity(services.len());
@@ -117,7 +131,10 @@ impl Platform {
                 http_listener,
                 public_url: public_url.clone(),
             };
-            applications.push(kind.build(context, settings, &addresses).await?);
+            applications.push(
+                kind.build(context, settings, &addresses, &jurisdiction)
+                    .await?,
+            );
         }
         Ok(Self {
             applications,

@@ -8,7 +8,7 @@ use segnala_proto::{
         ReportRouted,
     },
 };
-use segnala_shared::time::to_timestamp;
+use segnala_shared::{place::Jurisdiction, time::to_timestamp};
 
 use crate::{
     domain::{
@@ -69,7 +69,7 @@ pub fn report_routed(
         version: stored.version,
         incident: format!("incidents/{}", stored.incident()),
         emergency: stored.emergency,
-        zone: String::new(),
+        zone: stored.zone.clone(),
         resolve_within: department.map(|d| duration(taxonomy.resolve_within(d, stored.priority))),
         service_code,
     }
@@ -86,7 +86,7 @@ pub fn emergency_detected(
         tracking_code: stored.tracking_code.clone(),
         matched_terms: stored.explanation.matched_keywords.clone(),
         location: received.location,
-        zone: String::new(),
+        zone: stored.zone.clone(),
         detect_time: Some(to_timestamp(stored.decided_at)),
         safety_message: language
             .pick(
@@ -126,22 +126,37 @@ pub fn rejected(
     stored: &StoredDecision,
     verdict: &Verdict,
     taxonomy: &Taxonomy,
+    jurisdiction: &Jurisdiction,
     language: Language,
 ) -> ReportRejected {
-    let (reason, answer) = match verdict {
+    let (reason, message) = match verdict {
         Verdict::OutOfRemit => (
             RejectionReason::NotCityResponsibility,
-            &taxonomy.out_of_remit,
+            language.pick(
+                &taxonomy.out_of_remit.message_it,
+                &taxonomy.out_of_remit.message_en,
+            ),
         ),
-        _ => (RejectionReason::NotAReport, &taxonomy.not_a_report),
+        Verdict::OutsideJurisdiction => (
+            RejectionReason::OutsideJurisdiction,
+            language.pick(
+                &taxonomy.outside_jurisdiction.message_it,
+                &taxonomy.outside_jurisdiction.message_en,
+            ),
+        ),
+        _ => (
+            RejectionReason::NotAReport,
+            language.pick(
+                &taxonomy.not_a_report.message_it,
+                &taxonomy.not_a_report.message_en,
+            ),
+        ),
     };
     ReportRejected {
         report: received.report.clone(),
         tracking_code: stored.tracking_code.clone(),
         reason: reason as i32,
-        message: language
-            .pick(&answer.message_it, &answer.message_en)
-            .to_owned(),
+        message: message.replace("{jurisdiction}", &jurisdiction.name),
         reject_time: Some(to_timestamp(stored.decided_at)),
         version: stored.version,
     }

@@ -100,6 +100,7 @@ impl TriageService for TriageApi {
                     })
                     .collect(),
                 model_version: stored.explanation.model_version,
+                zone: stored.zone,
             }),
         }))
     }

@@ -12,9 +12,11 @@ use std::sync::Arc;
 
 use segnala_proto::intake::v1::ReportReceived;
 use segnala_shared::{
+    config::ConfigError,
     db,
     grpc::GrpcServer,
     messaging::{EventHandlers, Outbox},
+    place::Jurisdiction,
     service::{Application, ServiceContext, StartupError},
 };
 
@@ -22,26 +24,23 @@ pub use settings::TriageSettings;
 
 pub const SERVICE_NAME: &str = "triage";
 
-/// Builds the triage service with the configured taxonomy.
+/// Builds the triage service with the configured taxonomy, for the reports located in
+/// `jurisdiction`.
 pub async fn build(
     context: ServiceContext,
     settings: TriageSettings,
+    jurisdiction: Arc<Jurisdiction>,
 ) -> Result<Application, StartupError> {
-    let taxonomy = Arc::new(
-        settings
-            .taxonomy()
-            .map_err(|e| StartupError::Config(e.to_string()))?,
-    );
+    let config = |e: ConfigError| StartupError::Config(e.to_string());
+    let taxonomy = Arc::new(settings.taxonomy().map_err(config)?);
+    settings.check_zones(&jurisdiction).map_err(config)?;
     let db = db::connect_and_migrate::<store::Migrator>(&context.database).await?;
     let outbox = Outbox::new();
-    let classifier = Arc::new(
-        settings
-            .classifier(&taxonomy)
-            .map_err(|e| StartupError::Config(e.to_string()))?,
-    );
+    let classifier = Arc::new(settings.classifier(&taxonomy).map_err(config)?);
     let handlers = EventHandlers::new().on::<ReportReceived, _>(app::RouteReport::new(
         classifier,
         taxonomy.clone(),
+        jurisdiction,
         outbox.clone(),
     ));
     let server = GrpcServer::new(

@@ -35,6 +35,8 @@ pub enum Verdict {
     },
     NotAReport,
     OutOfRemit,
+    /// The place is outside the city's boundary (decided on the location, not the text).
+    OutsideJurisdiction,
 }
 
 /// Why: everything an operator needs to understand the verdict.

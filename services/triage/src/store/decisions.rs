@@ -22,6 +22,7 @@ mod decision {
         pub outcome: String,
         pub emergency: bool,
         pub explanation: Option<Json>,
+        pub zone: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -48,6 +49,8 @@ pub struct StoredDecision {
     pub category: String,
     pub priority: Priority,
     pub emergency: bool,
+    /// The jurisdiction's zone the report is in; empty when unknown.
+    pub zone: String,
     pub explanation: Explanation,
     pub decided_at: DateTime<Utc>,
     pub version: i64,
@@ -81,6 +84,7 @@ impl DecisionStore {
             version: Set(stored.version),
             outcome: Set(outcome_text(stored.outcome).to_owned()),
             emergency: Set(stored.emergency),
+            zone: Set(stored.zone.clone()),
             explanation: Set(Some(json!({
                 "model_version": explanation.model_version,
                 "rules": explanation.rules,
@@ -124,6 +128,7 @@ impl DecisionStore {
             category: row.category,
             priority,
             emergency: row.emergency,
+            zone: row.zone,
             explanation: Explanation {
                 method: row.method,
                 model_version: serde_json::from_value(field("model_version")).unwrap_or_default(),

@@ -9,6 +9,7 @@ impl MigratorTrait for Migrator {
         messaging::migration::with_messaging_tables(vec![
             Box::new(CreateDecisions),
             Box::new(DecisionOutcomes),
+            Box::new(DecisionZones),
         ])
     }
 }
@@ -120,5 +121,44 @@ impl MigrationTrait for DecisionOutcomes {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// Decisions remember the zone of the report.
+struct DecisionZones;
+
+#[derive(DeriveIden)]
+enum DecisionZone {
+    Zone,
+}
+
+impl MigrationName for DecisionZones {
+    fn name(&self) -> &str {
+        "m20261123_000400_triage_decision_zones"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for DecisionZones {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Decisions::Table)
+                    .add_column(string(DecisionZone::Zone).default(""))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Decisions::Table)
+                    .drop_column(DecisionZone::Zone)
+                    .to_owned(),
+            )
+            .await
     }
 }
