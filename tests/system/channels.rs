@@ -543,7 +543,7 @@ async fn x_answers_the_crc_and_takes_signed_mentions() {
         "tweet_create_events": [
             {"id_str": "1860000000000000001", "text": "@ComuneDemo Semaforo guasto all'incrocio, lampeggia da ieri",
              "lang": "it", "user": {"id_str": "9911", "screen_name": "lucia_v", "name": "Lucia"},
-             "coordinates": {"type": "Point", "coordinates": [11.3426, 44.4949]}},
+             "coordinates": {"type": "Point", "coordinates": [9.1865, 45.4719]}},
             {"id_str": "1860000000000000002", "text": "@lucia_v grazie, ricevuto",
              "user": {"id_str": "4400", "screen_name": "ComuneDemo", "name": "Comune"}}
         ]
@@ -579,7 +579,7 @@ async fn replies_wait_out_a_platform_outage_and_alerts_reach_every_channel() {
         30,
         4242,
         "it",
-        json!({"text": "Rami caduti sul marciapiede 45.07, 7.68"}),
+        json!({"text": "Rami caduti sul marciapiede 45.4575, 9.1700"}),
     );
     assert_eq!(setup.telegram(&update, Some(TELEGRAM_SECRET)).await, 200);
     let posts = setup.fake.wait_for_posts(TELEGRAM_SEND, 1).await;

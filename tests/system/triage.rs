@@ -178,17 +178,21 @@ async fn emergencies_go_to_civil_protection_at_once_and_harmless_mentions_do_not
     let mut tap = EventTap::bind(&env, "segnala.triage.v1.#").await;
     let mut intake = IntakeClient::connect(&platform).await;
 
-    for (text, safety) in [
+    // Two emergencies far enough apart to be two incidents (reports of one emergency
+    // near each other are one incident, each with its own alert).
+    for (text, safety, (latitude, longitude)) in [
         (
             "Forte odore di gas nel palazzo, sospetta fuga di gas",
             "Se ci sono persone in pericolo chiama subito il 112.",
+            (45.4642, 9.19),
         ),
         (
             "A balcony collapsed onto the pavement and two people are injured",
             "If anyone is in danger, call 112 now.",
+            (45.4781, 9.2275),
         ),
     ] {
-        let code = intake.submit(text).await;
+        let code = intake.submit_request(at(text, latitude, longitude)).await;
         let routed: ReportRouted = tap
             .next_of(&code, |e: &ReportRouted| &e.tracking_code, TIMEOUT)
             .await;

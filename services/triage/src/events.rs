@@ -4,8 +4,8 @@ use segnala_proto::{
     common::v1 as common,
     intake::v1::ReportReceived,
     triage::v1::{
-        DepartmentScore, EmergencyDetected, RejectionReason, ReportNeedsReview, ReportRejected,
-        ReportRouted,
+        DepartmentScore, EmergencyDetected, RejectionReason, ReportMerged, ReportNeedsReview,
+        ReportRejected, ReportRouted,
     },
 };
 use segnala_shared::{place::Jurisdiction, time::to_timestamp};
@@ -15,7 +15,7 @@ use crate::{
         Priority, Taxonomy, Verdict,
         text::{self, Language as TextLanguage},
     },
-    store::StoredDecision,
+    store::{StoredDecision, StoredIncident},
 };
 
 /// The language of the answers triage writes for the reporter.
@@ -72,6 +72,26 @@ pub fn report_routed(
         zone: stored.zone.clone(),
         resolve_within: department.map(|d| duration(taxonomy.resolve_within(d, stored.priority))),
         service_code,
+    }
+}
+
+/// The report duplicates `incident`, which it joined.
+pub fn report_merged(
+    received: &ReportReceived,
+    stored: &StoredDecision,
+    incident: &StoredIncident,
+) -> ReportMerged {
+    ReportMerged {
+        report: received.report.clone(),
+        tracking_code: stored.tracking_code.clone(),
+        incident: format!("incidents/{}", incident.id),
+        duplicate_of: format!("reports/{}", incident.id),
+        department: incident.department.clone(),
+        category: incident.category.clone(),
+        report_count: i32::try_from(incident.report_count).unwrap_or(i32::MAX),
+        priority: priority(incident.priority) as i32,
+        merge_time: Some(to_timestamp(stored.decided_at)),
+        version: stored.version,
     }
 }
 

@@ -1,5 +1,6 @@
 //! Triage: decides which department owns a report and how urgent it is, records why,
-//! and announces `ReportRouted`.
+//! places it in an incident with the other reports of the same problem, and announces
+//! `ReportRouted` or `ReportMerged`.
 
 pub mod app;
 pub mod domain;
@@ -10,7 +11,7 @@ pub mod store;
 
 use std::sync::Arc;
 
-use segnala_proto::intake::v1::ReportReceived;
+use segnala_proto::{intake::v1::ReportReceived, tracking::v1::WorkOrderChanged};
 use segnala_shared::{
     config::ConfigError,
     db,
@@ -37,17 +38,27 @@ pub async fn build(
     let db = db::connect_and_migrate::<store::Migrator>(&context.database).await?;
     let outbox = Outbox::new();
     let classifier = Arc::new(settings.classifier(&taxonomy).map_err(config)?);
-    let handlers = EventHandlers::new().on::<ReportReceived, _>(app::RouteReport::new(
-        classifier,
-        taxonomy.clone(),
-        jurisdiction,
-        outbox.clone(),
-    ));
+    let incidents =
+        app::Incidents::load(&db, taxonomy.clone(), jurisdiction.middle_latitude()).await?;
+    let handlers = EventHandlers::new()
+        .on::<ReportReceived, _>(app::RouteReport::new(
+            classifier,
+            taxonomy.clone(),
+            jurisdiction,
+            incidents.clone(),
+            outbox.clone(),
+        ))
+        .on::<WorkOrderChanged, _>(app::FollowWorkOrders::new(incidents.clone()));
+    let operators = app::Operators::new(db.clone(), taxonomy.clone(), incidents, outbox.clone());
     let server = GrpcServer::new(
         grpc::policy(),
         context.authenticator.clone(),
         segnala_proto::FILE_DESCRIPTOR_SET,
     )
-    .add_service(grpc::server(app::Decisions::new(db.clone()), taxonomy));
+    .add_service(grpc::server(
+        app::Decisions::new(db.clone()),
+        operators,
+        taxonomy,
+    ));
     Application::start(SERVICE_NAME, context, db, outbox, handlers, server).await
 }

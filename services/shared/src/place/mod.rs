@@ -4,7 +4,7 @@
 
 use std::{collections::HashSet, path::Path};
 
-use geo::{Intersects, MultiPolygon, Point};
+use geo::{BoundingRect, Intersects, MultiPolygon, Point};
 
 use crate::config::ConfigError;
 
@@ -167,6 +167,15 @@ impl Jurisdiction {
         }
     }
 
+    /// The latitude halfway between the boundary's northernmost and southernmost
+    /// points: where a flat map of the city is least distorted.
+    pub fn middle_latitude(&self) -> f64 {
+        self.boundary
+            .bounding_rect()
+            .map(|r| (r.min().y + r.max().y) / 2.0)
+            .unwrap_or_default()
+    }
+
     pub fn zones(&self) -> impl Iterator<Item = &Zone> {
         self.zones.iter()
     }
@@ -226,6 +235,7 @@ mod tests {
         let milan = milan();
         assert_eq!(milan.id, "milano");
         assert_eq!(milan.zones().count(), 9);
+        assert!((milan.middle_latitude() - 45.46).abs() < 0.01);
         for (latitude, longitude, zone) in [
             (45.4642, 9.19, "municipio_1"),   // Duomo
             (45.4855, 9.2042, "municipio_2"), // Stazione Centrale

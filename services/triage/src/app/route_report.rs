@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::Utc;
+use prost::Message;
 use sea_orm::DatabaseTransaction;
 use segnala_proto::intake::v1::ReportReceived;
 use segnala_shared::{
@@ -10,6 +11,7 @@ use segnala_shared::{
     tracking_code::TrackingCode,
 };
 
+use super::{Incidents, Placement, RoutedReport};
 use crate::{
     domain::{Classification, Classifier, Explanation, Priority, Taxonomy, Verdict, text},
     events::{self, Language},
@@ -22,6 +24,7 @@ pub struct RouteReport {
     classifier: Arc<Classifier>,
     taxonomy: Arc<Taxonomy>,
     jurisdiction: Arc<Jurisdiction>,
+    incidents: Incidents,
     outbox: Outbox,
     store: DecisionStore,
 }
@@ -31,12 +34,14 @@ impl RouteReport {
         classifier: Arc<Classifier>,
         taxonomy: Arc<Taxonomy>,
         jurisdiction: Arc<Jurisdiction>,
+        incidents: Incidents,
         outbox: Outbox,
     ) -> Self {
         Self {
             classifier,
             taxonomy,
             jurisdiction,
+            incidents,
             outbox,
             store: DecisionStore,
         }
@@ -163,6 +168,9 @@ impl EventHandler<ReportReceived> for RouteReport {
             priority: Priority::Normal,
             emergency: false,
             zone: zone.unwrap_or_default().to_owned(),
+            incident: String::new(),
+            review_reason: String::new(),
+            received: Some(event.encode_to_vec()),
             explanation,
             decided_at: Utc::now(),
             version: 1,
@@ -174,14 +182,41 @@ impl EventHandler<ReportReceived> for RouteReport {
                 priority,
                 emergency,
             } => {
+                let placement = self
+                    .incidents
+                    .place(
+                        txn,
+                        RoutedReport {
+                            tracking_code: code.as_str(),
+                            department: &department,
+                            category: &category,
+                            priority,
+                            location: event.location.map(|l| (l.latitude, l.longitude)),
+                            zone: &stored.zone,
+                            at: stored.decided_at,
+                        },
+                    )
+                    .await?;
                 stored.department = department;
                 stored.category = category;
                 stored.priority = priority;
                 stored.emergency = emergency;
-                self.store.insert(txn, &stored).await?;
-                self.outbox
-                    .record(txn, &events::report_routed(&event, &stored, &self.taxonomy))
-                    .await?;
+                match placement {
+                    Placement::Opened => {
+                        stored.incident = code.to_string();
+                        self.store.insert(txn, &stored).await?;
+                        self.outbox
+                            .record(txn, &events::report_routed(&event, &stored, &self.taxonomy))
+                            .await?;
+                    }
+                    Placement::Joined(incident) => {
+                        stored.incident = incident.id.clone();
+                        self.store.insert(txn, &stored).await?;
+                        self.outbox
+                            .record(txn, &events::report_merged(&event, &stored, &incident))
+                            .await?;
+                    }
+                }
                 if emergency {
                     self.outbox
                         .record(
@@ -193,6 +228,7 @@ impl EventHandler<ReportReceived> for RouteReport {
             }
             Verdict::Review { reason } => {
                 stored.outcome = Outcome::NeedsReview;
+                stored.review_reason = reason.clone();
                 self.store.insert(txn, &stored).await?;
                 self.outbox
                     .record(txn, &events::needs_review(&event, &stored, &reason))
@@ -221,6 +257,7 @@ impl EventHandler<ReportReceived> for RouteReport {
             tracking_code = %code,
             department = %stored.department,
             zone = %stored.zone,
+            incident = %stored.incident,
             method = %stored.explanation.method,
             outcome = ?stored.outcome,
             "report triaged"

@@ -32,6 +32,13 @@ pub struct Defaults {
     pub resolve_within_hours: ResolutionTargets,
     pub duplicate_radius_m: f64,
     pub duplicate_window_hours: u32,
+    /// Every this many reports of one incident raise its priority a level (up to high).
+    #[serde(default = "default_reports_per_priority_step")]
+    pub reports_per_priority_step: u32,
+}
+
+fn default_reports_per_priority_step() -> u32 {
+    3
 }
 
 /// Hours to resolve a work order, per priority.
@@ -232,6 +239,12 @@ impl Taxonomy {
             return Err(invalid(
                 "departments",
                 "one department must have `emergency = true`",
+            ));
+        }
+        if self.defaults.reports_per_priority_step == 0 {
+            return Err(invalid(
+                "defaults.reports_per_priority_step",
+                "must be at least 1",
             ));
         }
         if !(0.0..=10_000.0).contains(&self.defaults.duplicate_radius_m) {
