@@ -76,13 +76,9 @@ pub fn report_routed(
 }
 
 /// The report duplicates `incident`, which it joined.
-pub fn report_merged(
-    received: &ReportReceived,
-    stored: &StoredDecision,
-    incident: &StoredIncident,
-) -> ReportMerged {
+pub fn report_merged(stored: &StoredDecision, incident: &StoredIncident) -> ReportMerged {
     ReportMerged {
-        report: received.report.clone(),
+        report: format!("reports/{}", stored.tracking_code),
         tracking_code: stored.tracking_code.clone(),
         incident: format!("incidents/{}", incident.id),
         duplicate_of: format!("reports/{}", incident.id),

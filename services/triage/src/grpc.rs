@@ -51,6 +51,14 @@ pub fn policy() -> MethodPolicy {
             "/segnala.triage.v1.TriageService/ListCorrections",
             Access::Roles(&[Role::Operator]),
         )
+        .allow(
+            "/segnala.triage.v1.TriageService/MergeIncidents",
+            Access::Roles(&[Role::Operator]),
+        )
+        .allow(
+            "/segnala.triage.v1.TriageService/UnmergeReport",
+            Access::Roles(&[Role::Operator]),
+        )
 }
 
 pub fn server(
@@ -229,6 +237,49 @@ impl TriageService for TriageApi {
                 .collect(),
         }))
     }
+
+    async fn merge_incidents(
+        &self,
+        request: Request<pb::MergeIncidentsRequest>,
+    ) -> Result<Response<pb::MergeIncidentsResponse>, Status> {
+        let operator = operator(&request);
+        let request = request.into_inner();
+        let result = async {
+            let kept = incident_id(&request.incident, "incident")?;
+            let merged = incident_id(&request.merged_incident, "merged_incident")?;
+            self.operators.merge(kept, merged, &operator).await
+        }
+        .await;
+        let (incident, moved_reports) = result.map_err(|e| into_status(e, DOMAIN))?;
+        Ok(Response::new(pb::MergeIncidentsResponse {
+            incident: format!("incidents/{}", incident.id),
+            report_count: i32::try_from(incident.report_count).unwrap_or(i32::MAX),
+            moved_reports,
+        }))
+    }
+
+    async fn unmerge_report(
+        &self,
+        request: Request<pb::UnmergeReportRequest>,
+    ) -> Result<Response<pb::UnmergeReportResponse>, Status> {
+        let operator = operator(&request);
+        let request = request.into_inner();
+        let result = async {
+            let code = report_code(&request.report)?;
+            self.operators.unmerge(&code, &operator).await
+        }
+        .await;
+        let stored = result.map_err(|e| into_status(e, DOMAIN))?;
+        Ok(Response::new(pb::UnmergeReportResponse {
+            decision: Some(decision(stored)),
+        }))
+    }
+}
+
+fn incident_id<'a>(name: &'a str, field: &str) -> Result<&'a str, AppError> {
+    name.strip_prefix("incidents/")
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| AppError::invalid(field, "must be incidents/{incident_id}"))
 }
 
 /// The calling operator's key name, for the record.

@@ -1,12 +1,13 @@
-//! `segnala ops`: operators' decisions on triage — the review queue, rerouting, and
-//! the corrections that become training data.
+//! `segnala ops`: operators' decisions on triage — the review queue, rerouting,
+//! merging and unmerging incidents, and the corrections that become training data.
 
 use std::path::PathBuf;
 
 use clap::Subcommand;
 use segnala_proto::triage::v1::{
-    Decision, ListCorrectionsRequest, ListReviewItemsRequest, RerouteReportRequest,
-    ResolveReviewItemRequest, triage_service_client::TriageServiceClient,
+    Decision, ListCorrectionsRequest, ListReviewItemsRequest, MergeIncidentsRequest,
+    RerouteReportRequest, ResolveReviewItemRequest, UnmergeReportRequest,
+    triage_service_client::TriageServiceClient,
 };
 use segnala_shared::time::from_timestamp;
 
@@ -46,6 +47,14 @@ enum OpsCommand {
     Review(ReviewCommand),
     /// Send a routed report (and its incident's work order) to another department.
     Reroute(Destination),
+    /// Join every report of MERGED (an incident id, the first report's tracking code)
+    /// to INCIDENT: one work order for all.
+    Merge { incident: String, merged: String },
+    /// Take a report out of the incident it joined: it gets a work order of its own.
+    Unmerge {
+        /// The report's tracking code.
+        code: String,
+    },
     /// Write operators' decisions as a CSV of `text,dept,category` for
     /// `segnala triage train --csv FILE --text-columns text`.
     Corrections {
@@ -133,6 +142,35 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
                     report: format!("reports/{}", to.code),
                     department: to.department,
                     category: to.category,
+                })
+                .await
+                .map_err(failed)?
+                .into_inner()
+                .decision;
+            print_decision(decision);
+            Ok(())
+        }
+        OpsCommand::Merge { incident, merged } => {
+            let merged = client
+                .merge_incidents(MergeIncidentsRequest {
+                    incident: format!("incidents/{incident}"),
+                    merged_incident: format!("incidents/{merged}"),
+                })
+                .await
+                .map_err(failed)?
+                .into_inner();
+            println!(
+                "{} now holds {} report(s); joined: {}",
+                merged.incident,
+                merged.report_count,
+                merged.moved_reports.join(", ")
+            );
+            Ok(())
+        }
+        OpsCommand::Unmerge { code } => {
+            let decision = client
+                .unmerge_report(UnmergeReportRequest {
+                    report: format!("reports/{code}"),
                 })
                 .await
                 .map_err(failed)?

@@ -106,16 +106,8 @@ impl Incidents {
         for id in candidates {
             match self.store.get_for_update(txn, &id).await? {
                 Some(mut incident) if incident.open => {
-                    incident.report_count += 1;
-                    incident.priority = raised_priority(
-                        incident.initial_priority,
-                        incident.report_count,
-                        self.taxonomy.defaults.reports_per_priority_step,
-                    )
-                    .max(incident.priority)
-                    .max(report.priority);
-                    incident.last_report_at = report.at;
-                    self.store.joined(txn, &incident).await?;
+                    self.grow(txn, &mut incident, 1, report.priority, report.at)
+                        .await?;
                     return Ok(Placement::Joined(incident));
                 }
                 Some(_) => synced.index.remove(&id),
@@ -123,6 +115,31 @@ impl Incidents {
                 None => {}
             }
         }
+        self.open_locked(txn, &mut synced, report).await?;
+        Ok(Placement::Opened)
+    }
+
+    /// Opens an incident named after the report, without looking for one to join (an
+    /// operator took the report out of another).
+    pub async fn open<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        report: RoutedReport<'_>,
+    ) -> Result<(), DbErr> {
+        let mut synced = self.synced.lock().await;
+        self.open_locked(txn, &mut synced, report).await
+    }
+
+    async fn open_locked<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        synced: &mut Synced,
+        report: RoutedReport<'_>,
+    ) -> Result<(), DbErr> {
+        // Without a place there is nothing to find it by: the incident is the report.
+        let Some((latitude, longitude)) = report.location else {
+            return Ok(());
+        };
         let incident = StoredIncident {
             id: report.tracking_code.to_owned(),
             department: report.department.to_owned(),
@@ -139,7 +156,56 @@ impl Incidents {
         };
         self.store.insert(txn, &incident).await?;
         synced.index.insert(incident.as_open());
-        Ok(Placement::Opened)
+        Ok(())
+    }
+
+    /// The incident, locked until the transaction ends.
+    pub async fn get_for_update<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        id: &str,
+    ) -> Result<Option<StoredIncident>, DbErr> {
+        self.store.get_for_update(txn, id).await
+    }
+
+    /// `reports` more reports joined the incident: its count grows and, with it, its
+    /// priority (never under `priority`, the newcomers' own).
+    pub async fn grow<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        incident: &mut StoredIncident,
+        reports: u32,
+        priority: Priority,
+        at: DateTime<Utc>,
+    ) -> Result<(), DbErr> {
+        incident.report_count += reports;
+        incident.priority = raised_priority(
+            incident.initial_priority,
+            incident.report_count,
+            self.taxonomy.defaults.reports_per_priority_step,
+        )
+        .max(incident.priority)
+        .max(priority);
+        incident.last_report_at = at;
+        self.store.joined(txn, incident).await
+    }
+
+    /// A report left the incident.
+    pub async fn shrink<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        incident: &mut StoredIncident,
+    ) -> Result<(), DbErr> {
+        incident.report_count = incident.report_count.saturating_sub(1).max(1);
+        self.store.joined(txn, incident).await
+    }
+
+    /// The incident takes no more reports (its reports joined another).
+    pub async fn close<C: ConnectionTrait>(&self, txn: &C, id: &str) -> Result<(), DbErr> {
+        let mut synced = self.synced.lock().await;
+        self.store.close(txn, id).await?;
+        synced.index.remove(id);
+        Ok(())
     }
 
     /// Adds the incidents other replicas opened since this one last looked.

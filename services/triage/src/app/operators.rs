@@ -10,11 +10,11 @@ use super::{Incidents, Placement, RoutedReport};
 use crate::{
     domain::{Priority, Taxonomy, classifier_method},
     events,
-    store::{Correction, CorrectionStore, DecisionStore, Outcome, StoredDecision},
+    store::{Correction, CorrectionStore, DecisionStore, Outcome, StoredDecision, StoredIncident},
 };
 
-/// Operators' decisions: the review queue, resolving an item, rerouting a report. Each
-/// decision is kept as a training example.
+/// Operators' decisions: the review queue, resolving an item, rerouting a report (each
+/// kept as a training example), merging and unmerging incidents.
 #[derive(Clone)]
 pub struct Operators {
     db: DatabaseConnection,
@@ -122,10 +122,7 @@ impl Operators {
             Placement::Joined(incident) => {
                 decision.incident = incident.id.clone();
                 self.outbox
-                    .record(
-                        &txn,
-                        &events::report_merged(&received, &decision, &incident),
-                    )
+                    .record(&txn, &events::report_merged(&decision, &incident))
                     .await?;
             }
         }
@@ -183,6 +180,144 @@ impl Operators {
         self.finish(txn, &decision, &received, &previous, operator)
             .await?;
         Ok(decision)
+    }
+
+    /// Every report of `merged` joins `kept`, which takes their work orders' place;
+    /// `merged` closes. Returns the kept incident and the reports that moved.
+    pub async fn merge(
+        &self,
+        kept: &str,
+        merged: &str,
+        operator: &str,
+    ) -> Result<(StoredIncident, Vec<String>), AppError> {
+        if kept == merged {
+            return Err(AppError::invalid(
+                "merged_incident",
+                "must be another incident than `incident`",
+            ));
+        }
+        let txn = self.db.begin().await?;
+        let mut target = self.open_incident(&txn, kept, "incident").await?;
+        self.open_incident(&txn, merged, "merged_incident").await?;
+        let mut moving = self.decisions.in_incident(&txn, merged).await?;
+        let now = Utc::now();
+        let priority = moving
+            .iter()
+            .map(|d| d.priority)
+            .max()
+            .unwrap_or(Priority::Low);
+        let count = u32::try_from(moving.len()).unwrap_or(u32::MAX);
+        self.incidents
+            .grow(&txn, &mut target, count, priority, now)
+            .await?;
+        self.incidents.close(&txn, merged).await?;
+        for decision in &mut moving {
+            decision.incident = target.id.clone();
+            decision.department = target.department.clone();
+            decision.category = target.category.clone();
+            decision.explanation.method = classifier_method::OPERATOR.into();
+            decision.explanation.rules.push(format!(
+                "operator:{operator}:incidents/{merged}→incidents/{kept}"
+            ));
+            decision.decided_at = now;
+            decision.version += 1;
+            self.decisions.update(&txn, decision).await?;
+            self.outbox
+                .record(&txn, &events::report_merged(decision, &target))
+                .await?;
+        }
+        txn.commit().await?;
+        self.outbox.wake();
+        tracing::info!(
+            incident = kept,
+            merged,
+            operator,
+            reports = moving.len(),
+            "operator merged incidents"
+        );
+        Ok((
+            target,
+            moving
+                .into_iter()
+                .map(|d| format!("reports/{}", d.tracking_code))
+                .collect(),
+        ))
+    }
+
+    /// Takes a report out of the incident it joined: it opens its own, and tracking
+    /// gives it a work order of its own.
+    pub async fn unmerge(
+        &self,
+        code: &TrackingCode,
+        operator: &str,
+    ) -> Result<StoredDecision, AppError> {
+        let txn = self.db.begin().await?;
+        let (mut decision, received) = self.locked(&txn, code).await?;
+        let incident = decision.incident().to_owned();
+        if decision.outcome != Outcome::Routed || incident == code.as_str() {
+            return Err(AppError::FailedPrecondition {
+                reason: "NOT_MERGED",
+                message: format!(
+                    "reports/{code} did not join another report's incident: nothing to unmerge"
+                ),
+            });
+        }
+        if let Some(mut left) = self.incidents.get_for_update(&txn, &incident).await? {
+            self.incidents.shrink(&txn, &mut left).await?;
+        }
+        decision.incident = code.to_string();
+        decision.explanation.method = classifier_method::OPERATOR.into();
+        decision
+            .explanation
+            .rules
+            .push(format!("operator:{operator}:out of incidents/{incident}"));
+        decision.decided_at = Utc::now();
+        decision.version += 1;
+        self.incidents
+            .open(
+                &txn,
+                RoutedReport {
+                    tracking_code: code.as_str(),
+                    department: &decision.department,
+                    category: &decision.category,
+                    priority: decision.priority,
+                    location: received.location.map(|l| (l.latitude, l.longitude)),
+                    zone: &decision.zone,
+                    at: decision.decided_at,
+                },
+            )
+            .await?;
+        self.decisions.update(&txn, &decision).await?;
+        self.outbox
+            .record(
+                &txn,
+                &events::report_routed(&received, &decision, &self.taxonomy),
+            )
+            .await?;
+        txn.commit().await?;
+        self.outbox.wake();
+        tracing::info!(tracking_code = %code, incident, operator, "operator unmerged a report");
+        Ok(decision)
+    }
+
+    /// An open incident, locked; `field` names it in errors.
+    async fn open_incident(
+        &self,
+        txn: &DatabaseTransaction,
+        id: &str,
+        field: &str,
+    ) -> Result<StoredIncident, AppError> {
+        match self.incidents.get_for_update(txn, id).await? {
+            Some(incident) if incident.open => Ok(incident),
+            Some(_) => Err(AppError::FailedPrecondition {
+                reason: "INCIDENT_CLOSED",
+                message: format!("incidents/{id} ({field}) is closed: its work order is done"),
+            }),
+            None => Err(AppError::NotFound {
+                resource: "incident",
+                name: format!("incidents/{id}"),
+            }),
+        }
     }
 
     /// The department and category, checked against the taxonomy.

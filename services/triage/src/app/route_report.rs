@@ -213,7 +213,7 @@ impl EventHandler<ReportReceived> for RouteReport {
                         stored.incident = incident.id.clone();
                         self.store.insert(txn, &stored).await?;
                         self.outbox
-                            .record(txn, &events::report_merged(&event, &stored, &incident))
+                            .record(txn, &events::report_merged(&stored, &incident))
                             .await?;
                     }
                 }

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, sea_query::LockType,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, sea_query::LockType,
 };
 use serde_json::json;
 
@@ -117,6 +117,32 @@ impl DecisionStore {
             .one(db)
             .await?
             .map(from_row))
+    }
+
+    /// The decisions of the reports in an incident, locked, oldest first.
+    pub async fn in_incident<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        incident: &str,
+    ) -> Result<Vec<StoredDecision>, DbErr> {
+        // Decisions made before incidents were recorded name none: the report's own.
+        let members = Condition::any()
+            .add(decision::Column::Incident.eq(incident))
+            .add(
+                Condition::all()
+                    .add(decision::Column::TrackingCode.eq(incident))
+                    .add(decision::Column::Incident.eq("")),
+            );
+        Ok(decision::Entity::find()
+            .filter(members)
+            .filter(decision::Column::Outcome.eq(outcome_text(Outcome::Routed)))
+            .order_by_asc(decision::Column::DecidedAt)
+            .lock(LockType::Update)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(from_row)
+            .collect())
     }
 
     /// Decisions waiting for review, oldest first, skipping `offset`.

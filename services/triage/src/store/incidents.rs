@@ -150,6 +150,19 @@ impl IncidentStore {
         Ok(())
     }
 
+    /// Closes the incident to new reports, whatever its work order does.
+    pub async fn close<C: ConnectionTrait>(&self, db: &C, id: &str) -> Result<(), DbErr> {
+        incident::Entity::update_many()
+            .filter(incident::Column::Id.eq(id))
+            .set(incident::ActiveModel {
+                open: Set(false),
+                ..Default::default()
+            })
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
     /// Opens or closes the incident as its work order moves, unless a later change of
     /// the order was applied already. Whether anything changed.
     pub async fn set_open<C: ConnectionTrait>(
