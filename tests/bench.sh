@@ -22,6 +22,7 @@ cargo build --release --quiet -p segnala
 segnala="$CARGO_TARGET_DIR/release/segnala"
 work=$(mktemp -d)
 database=segnala_bench_$(date +%s)
+prefix="bench_$(date +%s)_"
 platform_pid=
 
 cleanup() {
@@ -31,6 +32,11 @@ cleanup() {
     fi
     if [[ $mode != embedded ]]; then
         psql -w -X -q "$pg_admin" -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" >/dev/null 2>&1 || true
+        # A backlog left in the broker's queues would weigh on every later run.
+        local queue
+        for queue in $(rabbitmqctl list_queues -q --no-table-headers name 2>/dev/null | grep "^$prefix"); do
+            rabbitmqctl delete_queue -q "$queue" >/dev/null 2>&1 || true
+        done
     fi
     rm -rf "$work"
 }
@@ -42,7 +48,7 @@ start_platform() {
     if [[ $mode != embedded ]]; then
         psql -w -X -q "$pg_admin" -c "CREATE DATABASE $database" >/dev/null
         args=(--database-url "$database_url" --amqp-url "$amqp")
-        export SEGNALA__BUS__PREFIX="bench_$(date +%s)_"
+        export SEGNALA__BUS__PREFIX=$prefix
     fi
     (cd "$work" && RUST_LOG=warn exec "$segnala" up "${args[@]}" >"$work/up.log" 2>&1) &
     platform_pid=$!

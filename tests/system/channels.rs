@@ -343,6 +343,17 @@ async fn telegram_refuses_a_wrong_or_missing_secret_and_stores_nothing() {
             "location": {"latitude": 45.4781, "longitude": 9.2275},
         }),
     );
+    setup.fake.serve(
+        &format!("/bot{BOT_TOKEN}/getFile"),
+        "application/json",
+        json!({"ok": true, "result": {"file_id": "AgACAgQ", "file_path": "photos/file_1.png"}})
+            .to_string(),
+    );
+    setup.fake.serve(
+        &format!("/file/bot{BOT_TOKEN}/photos/file_1.png"),
+        "image/png",
+        PNG,
+    );
     assert_eq!(setup.telegram(&photo, Some(TELEGRAM_SECRET)).await, 200);
     let posts = setup.fake.wait_for_posts(TELEGRAM_SEND, 1).await;
     let code = code_in(&texts(&posts)[0]);
@@ -820,4 +831,156 @@ async fn a_citizen_on_telegram_hears_back_when_the_crew_resolves_it() {
     );
     drop(platform);
     env.cleanup().await;
+}
+
+/// The smallest valid PNG: one transparent pixel.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae,
+    0x42, 0x60, 0x82,
+];
+
+impl Setup {
+    /// The photo links of the report with `code`, as operators read them.
+    async fn media_urls(&self, code: &str) -> Vec<String> {
+        let mut intake = segnala_proto::intake::v1::intake_service_client::IntakeServiceClient::new(
+            crate::support::clients::channel(
+                &self.platform.url(ServiceKind::Intake),
+                Some(crate::support::env::OPERATOR_KEY),
+            )
+            .await,
+        );
+        intake
+            .get_report(segnala_proto::intake::v1::GetReportRequest {
+                name: format!("reports/{code}"),
+            })
+            .await
+            .expect("GetReport")
+            .into_inner()
+            .report
+            .expect("a report")
+            .media_urls
+    }
+
+    /// The bytes intake serves at a photo link of its own.
+    async fn served(&self, url: &str) -> Vec<u8> {
+        let path = &url[url.find("/media/").expect("an upload")..];
+        let response = self
+            .http
+            .get(format!("{}{path}", self.intake_url))
+            .send()
+            .await
+            .expect("the photo is served");
+        assert_eq!(response.status(), 200);
+        response.bytes().await.expect("bytes").to_vec()
+    }
+}
+
+#[tokio::test]
+async fn photos_sent_in_a_chat_are_kept_with_the_report() {
+    let setup = Setup::start().await;
+
+    // Telegram: the photo's file is looked up with the bot token, then downloaded. While
+    // the Bot API cannot give it, the update is refused for Telegram to send again.
+    let photo = telegram_message(
+        41,
+        5550041,
+        "it",
+        json!({"photo": [{"file_id": "small-id", "file_unique_id": "s", "width": 90, "height": 90},
+                         {"file_id": "large-id", "file_unique_id": "l", "width": 1280, "height": 960}],
+               "caption": "Lampione rotto, pericoloso",
+               "location": {"latitude": 45.4701, "longitude": 9.1832}}),
+    );
+    let status = setup.telegram(&photo, Some(TELEGRAM_SECRET)).await;
+    assert_eq!(status, 503, "no file to fetch yet");
+    assert_eq!(
+        setup.report_count().await,
+        0,
+        "nothing stored while the photo is missing"
+    );
+
+    setup.fake.serve(
+        &format!("/bot{BOT_TOKEN}/getFile"),
+        "application/json",
+        json!({"ok": true, "result": {"file_id": "large-id", "file_path": "photos/file_7.png"}})
+            .to_string(),
+    );
+    setup.fake.serve(
+        &format!("/file/bot{BOT_TOKEN}/photos/file_7.png"),
+        "image/png",
+        PNG,
+    );
+    assert_eq!(setup.telegram(&photo, Some(TELEGRAM_SECRET)).await, 200);
+    let lookups: Vec<String> = setup
+        .fake
+        .all()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/getFile"))
+        .map(|r| r.query)
+        .collect();
+    assert!(
+        lookups.iter().all(|q| q == "file_id=large-id"),
+        "{lookups:?}"
+    );
+    let reply = setup.fake.wait_for_posts(TELEGRAM_SEND, 1).await;
+    let code = code_in(reply[0].body["text"].as_str().unwrap_or_default());
+    let urls = setup.media_urls(&code).await;
+    assert_eq!(urls.len(), 1, "{urls:?}");
+    assert!(
+        !urls[0].contains(BOT_TOKEN),
+        "the bot token never leaves intake"
+    );
+    assert_eq!(setup.served(&urls[0]).await, PNG);
+    // Delivered once more, the same update makes no second report.
+    assert_eq!(setup.telegram(&photo, Some(TELEGRAM_SECRET)).await, 200);
+    assert_eq!(setup.report_count().await, 1);
+
+    // WhatsApp: an image first, its place in the next message; the media id is looked up
+    // with the access token and the file downloaded with it too.
+    setup.fake.serve(
+        "/wamid-media-77",
+        "application/json",
+        json!({"url": format!("{}/download/77", setup.fake.url), "mime_type": "image/png",
+               "id": "wamid-media-77", "messaging_product": "whatsapp"})
+        .to_string(),
+    );
+    setup.fake.serve("/download/77", "image/png", PNG);
+    let from = "393331112233";
+    let image = whatsapp_notification(
+        json!({"from": from, "id": "wamid.IMG1", "timestamp": "1763900100", "type": "image",
+               "image": {"id": "wamid-media-77", "mime_type": "image/png", "caption": "Rifiuti abbandonati"}}),
+        "Luca",
+        from,
+    );
+    assert_eq!(setup.whatsapp(&image, WA_APP_SECRET).await, 200);
+    let place = whatsapp_notification(
+        json!({"from": from, "id": "wamid.LOC1", "timestamp": "1763900160", "type": "location",
+               "location": {"latitude": 45.4612, "longitude": 9.2011}}),
+        "Luca",
+        from,
+    );
+    assert_eq!(setup.whatsapp(&place, WA_APP_SECRET).await, 200);
+    let replies = setup
+        .fake
+        .wait_for_posts(&format!("/{WA_PHONE_ID}/messages"), 2)
+        .await;
+    let code = code_in(replies[1].body["text"]["body"].as_str().unwrap_or_default());
+    let urls = setup.media_urls(&code).await;
+    assert_eq!(urls.len(), 1, "{urls:?}");
+    assert_eq!(setup.served(&urls[0]).await, PNG);
+    let downloads: Vec<Recorded> = setup
+        .fake
+        .all()
+        .into_iter()
+        .filter(|r| r.path == "/download/77")
+        .collect();
+    assert_eq!(downloads.len(), 1);
+    assert_eq!(
+        downloads[0].headers["authorization"],
+        "Bearer wa-access-token"
+    );
+    assert_eq!(setup.report_count().await, 2);
+    setup.finish().await;
 }

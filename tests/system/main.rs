@@ -18,6 +18,7 @@ mod embedded;
 mod flow;
 mod idempotency;
 mod incidents;
+mod intake_grpc;
 mod one_trace;
 mod open311;
 mod open311_clients;

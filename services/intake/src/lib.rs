@@ -67,13 +67,15 @@ pub async fn build(
             settings.rate_limit.per_address_per_minute,
         ),
     };
+    let startup = |e: reqwest::Error| StartupError::Config(format!("HTTP client: {e}"));
     let channels = channels::Channels::new(
         db.clone(),
         reports.clone(),
         settings.channels,
         context.public_url.clone(),
-    );
-    let startup = |e: reqwest::Error| StartupError::Config(format!("HTTP client: {e}"));
+        settings.max_media_bytes,
+    )
+    .map_err(startup)?;
     let delivery_worker = channels.delivery_worker().map_err(startup)?;
     let mastodon_poller = channels.mastodon_poller().map_err(startup)?;
     let server = GrpcServer::new(

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use axum::{
     Router,
     extract::{DefaultBodyLimit, Request},
+    serve::ListenerExt,
 };
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
@@ -39,6 +40,10 @@ pub async fn serve(
                 span
             }),
         );
+    // Small answers go out at once instead of waiting on Nagle's algorithm.
+    let listener = listener.tap_io(|stream| {
+        let _ = stream.set_nodelay(true);
+    });
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),

@@ -3,6 +3,7 @@
 //! Mastodon notifications a test puts there.
 
 use std::{
+    collections::HashMap,
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -28,11 +29,15 @@ pub struct Recorded {
     pub body: Value,
 }
 
+/// What a GET of a path answers: content type and body.
+type ServedFile = (String, Vec<u8>);
+
 #[derive(Clone, Default)]
 struct Shared {
     recorded: Arc<Mutex<Vec<Recorded>>>,
     failures_left: Arc<Mutex<u32>>,
     notifications: Arc<Mutex<Vec<Value>>>,
+    files: Arc<Mutex<HashMap<String, ServedFile>>>,
 }
 
 pub struct FakePlatform {
@@ -64,6 +69,15 @@ impl FakePlatform {
     /// filtered by `since_id`.
     pub fn set_notifications(&self, notifications: Vec<Value>) {
         *self.shared.notifications.lock().expect("lock") = notifications;
+    }
+
+    /// GETs of `path` answer `body` with `content_type` from now on.
+    pub fn serve(&self, path: &str, content_type: &str, body: impl Into<Vec<u8>>) {
+        self.shared
+            .files
+            .lock()
+            .expect("lock")
+            .insert(path.to_owned(), (content_type.to_owned(), body.into()));
     }
 
     /// Successful POSTs to `path`, in order.
@@ -121,6 +135,10 @@ async fn handle(
         headers,
         body: serde_json::from_slice(&body).unwrap_or(Value::Null),
     });
+    let served = shared.files.lock().expect("lock").get(uri.path()).cloned();
+    if let (&Method::GET, Some((content_type, body))) = (&method, served) {
+        return ([(axum::http::header::CONTENT_TYPE, content_type)], body).into_response();
+    }
     if method == Method::GET && uri.path() == "/api/v1/notifications" {
         let since: Option<u64> = query
             .split('&')

@@ -75,12 +75,15 @@ impl Channels {
                     .then(|| text.map(str::to_owned))
                     .flatten();
                 let description = pending.description.or_else(|| text.map(str::to_owned));
+                let mut photos = pending.photos;
+                photos.extend(message.photos.iter().cloned());
                 let report = PendingReport {
                     first_message_id: pending.first_message_id,
                     description,
                     location: located.or(pending.location),
                     language: pending.language,
                     contact: merge_contact(pending.contact, &message.contact),
+                    photos,
                 };
                 (report, address)
             }
@@ -91,6 +94,7 @@ impl Channels {
                     location: located,
                     language: Language::detect(message.language_hint.as_deref(), text),
                     contact: message.contact.clone(),
+                    photos: message.photos.clone(),
                 },
                 None,
             ),
@@ -113,6 +117,9 @@ impl Channels {
         address: Option<String>,
     ) -> Result<(), AppError> {
         let language = pending.language;
+        // Fetched before anything is stored: a platform that cannot be reached now
+        // delivers the message again later.
+        let media = self.photos.fetch(&pending.photos).await?;
         let draft = ReportDraft {
             description: pending.description.unwrap_or_default(),
             location: pending.location,
@@ -124,6 +131,7 @@ impl Channels {
             reporter: pending.contact,
             service_code: None,
             language_code: Some(language.code().to_owned()),
+            media,
             ..ReportDraft::default()
         };
         let (key, text, report_id) = match self.reports.create(draft, None).await {

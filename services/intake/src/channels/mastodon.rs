@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::{
     Channels,
     message::{IncomingMessage, ReplyRoute},
+    photos::PhotoRef,
     store, text,
 };
 use crate::domain::{Channel, ReporterContact};
@@ -39,6 +40,15 @@ struct Status {
     id: String,
     content: String,
     language: Option<String>,
+    media_attachments: Vec<Attachment>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Attachment {
+    #[serde(rename = "type")]
+    kind: String,
+    url: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,6 +144,12 @@ fn incoming(notification: Notification) -> Option<IncomingMessage> {
         return None;
     }
     let plain = text::without_leading_mentions(&text::html_to_text(&status.content));
+    let photos = status
+        .media_attachments
+        .into_iter()
+        .filter(|a| a.kind == "image" && a.url.starts_with("https://"))
+        .map(|a| PhotoRef::Link { url: a.url })
+        .collect();
     Some(IncomingMessage {
         channel: Channel::Mastodon,
         message_id: status.id.clone(),
@@ -147,9 +163,40 @@ fn incoming(notification: Notification) -> Option<IncomingMessage> {
             phone: None,
             handle: Some(format!("@{}", account.acct)),
         },
+        photos,
         route: ReplyRoute::Mastodon {
             status_id: status.id,
             acct: account.acct,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_attachments_are_kept_as_links_and_other_media_left_out() {
+        let notification: Notification = serde_json::from_str(
+            r#"{"id":"9","type":"mention","account":{"id":"1","acct":"anna@social.example","display_name":"Anna"},
+                "status":{"id":"77","content":"<p>@comune Panchina rotta</p>","language":"it",
+                  "media_attachments":[
+                    {"id":"1","type":"image","url":"https://files.social.example/a.jpg","preview_url":"https://files.social.example/a_small.jpg"},
+                    {"id":"2","type":"video","url":"https://files.social.example/b.mp4"},
+                    {"id":"3","type":"image","url":"http://insecure.example/c.jpg"}],
+                  "a_field_from_a_newer_server":true}}"#,
+        )
+        .unwrap_or_default();
+        let message = incoming(notification);
+        assert_eq!(
+            message.as_ref().map(|m| m.photos.clone()),
+            Some(vec![PhotoRef::Link {
+                url: "https://files.social.example/a.jpg".into()
+            }])
+        );
+        assert_eq!(
+            message.and_then(|m| m.text).as_deref(),
+            Some("Panchina rotta")
+        );
+    }
 }

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::photos::PhotoRef;
 use crate::domain::{Channel, GeoPoint, ReporterContact};
 
 /// One message from a citizen, whatever the platform.
@@ -18,6 +19,8 @@ pub struct IncomingMessage {
     /// The platform's language hint for the sender or the post (`it`, `en-GB`).
     pub language_hint: Option<String>,
     pub contact: ReporterContact,
+    /// The photos sent with it.
+    pub photos: Vec<PhotoRef>,
     /// How to answer this message.
     pub route: ReplyRoute,
 }

@@ -7,6 +7,7 @@ mod mastodon;
 pub mod message;
 mod notify;
 mod outgoing;
+mod photos;
 mod replies;
 pub mod settings;
 mod signature;
@@ -44,6 +45,7 @@ pub struct Channels {
     db: DatabaseConnection,
     reports: Reports,
     deliveries: Deliveries,
+    photos: photos::PhotoFetcher,
     settings: Arc<ChannelSettings>,
     /// Where the public status pages are, for the links in replies.
     public_url: String,
@@ -55,14 +57,17 @@ impl Channels {
         reports: Reports,
         settings: ChannelSettings,
         public_url: String,
-    ) -> Self {
-        Self {
+        max_media_bytes: usize,
+    ) -> Result<Self, reqwest::Error> {
+        let client = delivery::http_client(settings.delivery.timeout())?;
+        Ok(Self {
             db,
             reports,
             deliveries: Deliveries::new(),
+            photos: photos::PhotoFetcher::new(&settings, client, max_media_bytes),
             settings: Arc::new(settings),
             public_url,
-        }
+        })
     }
 
     /// The webhooks of the configured platforms, under `/webhooks/…`.
@@ -107,9 +112,7 @@ impl Channels {
         if !self.settings.mastodon.enabled() {
             return Ok(None);
         }
-        let client = delivery::http_client(std::time::Duration::from_millis(
-            self.settings.delivery.timeout_ms,
-        ))?;
+        let client = delivery::http_client(self.settings.delivery.timeout())?;
         Ok(Some(mastodon::poll(self.clone(), client)))
     }
 }

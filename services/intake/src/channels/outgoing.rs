@@ -183,6 +183,6 @@ pub fn retry_policy(settings: &ChannelSettings) -> RetryPolicy {
         max_attempts: delivery.max_attempts,
         first_delay: Duration::from_millis(delivery.first_retry_ms),
         max_delay: Duration::from_millis(delivery.max_retry_ms),
-        timeout: Duration::from_millis(delivery.timeout_ms),
+        timeout: delivery.timeout(),
     }
 }

@@ -182,6 +182,13 @@ impl XSettings {
     }
 }
 
+impl DeliverySettings {
+    /// How long one call to a platform may take.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms)
+    }
+}
+
 impl ConversationSettings {
     pub fn expiry(&self) -> Duration {
         Duration::from_secs(self.expire_after_secs)

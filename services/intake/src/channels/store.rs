@@ -10,7 +10,10 @@ use sea_orm::{
 use sea_orm_migration::{prelude::*, schema::*};
 use uuid::Uuid;
 
-use super::message::{Language, ReplyRoute};
+use super::{
+    message::{Language, ReplyRoute},
+    photos::PhotoRef,
+};
 use crate::domain::{Channel, GeoPoint, ReporterContact};
 
 mod route {
@@ -48,6 +51,7 @@ mod conversation {
         pub language: String,
         pub contact: Json,
         pub expires_at: DateTimeUtc,
+        pub photos: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -100,6 +104,7 @@ pub struct PendingReport {
     pub location: Option<GeoPoint>,
     pub language: Language,
     pub contact: ReporterContact,
+    pub photos: Vec<PhotoRef>,
 }
 
 /// How to answer a report's reporter.
@@ -205,6 +210,7 @@ pub async fn pending<C: ConnectionTrait>(
             },
             language: Language::from_code(&row.language).unwrap_or(Language::Italian),
             contact: contact.into(),
+            photos: serde_json::from_str(&row.photos).unwrap_or_default(),
         }
     }))
 }
@@ -218,6 +224,8 @@ pub async fn save_pending<C: ConnectionTrait>(
 ) -> Result<(), DbErr> {
     let contact = serde_json::to_value(StoredContact::from(&pending.contact))
         .map_err(|e| DbErr::Custom(e.to_string()))?;
+    let photos =
+        serde_json::to_string(&pending.photos).map_err(|e| DbErr::Custom(e.to_string()))?;
     conversation::Entity::insert(conversation::ActiveModel {
         channel: Set(channel.as_str().to_owned()),
         sender: Set(sender.to_owned()),
@@ -228,6 +236,7 @@ pub async fn save_pending<C: ConnectionTrait>(
         language: Set(pending.language.code().to_owned()),
         contact: Set(contact),
         expires_at: Set(expires_at),
+        photos: Set(photos),
     })
     .on_conflict(
         OnConflict::columns([conversation::Column::Channel, conversation::Column::Sender])
@@ -239,6 +248,7 @@ pub async fn save_pending<C: ConnectionTrait>(
                 conversation::Column::Language,
                 conversation::Column::Contact,
                 conversation::Column::ExpiresAt,
+                conversation::Column::Photos,
             ])
             .to_owned(),
     )
@@ -332,6 +342,7 @@ enum Conversations {
     Language,
     Contact,
     ExpiresAt,
+    Photos,
 }
 
 #[derive(DeriveIden)]
@@ -445,5 +456,40 @@ impl MigrationTrait for CreateChannelTables {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// The photos of a conversation's messages, kept until the report is complete.
+pub struct ConversationPhotos;
+
+impl MigrationName for ConversationPhotos {
+    fn name(&self) -> &str {
+        "m20261123_000400_intake_conversation_photos"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for ConversationPhotos {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Conversations::Table)
+                    // JSON: the platforms' references, as `PhotoRef`s.
+                    .add_column(text(Conversations::Photos).default("[]"))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Conversations::Table)
+                    .drop_column(Conversations::Photos)
+                    .to_owned(),
+            )
+            .await
     }
 }

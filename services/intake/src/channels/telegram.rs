@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::{
     Channels, WebhookError,
     message::{IncomingMessage, ReplyRoute},
+    photos::PhotoRef,
     signature,
 };
 use crate::domain::{Channel, GeoPoint, ReporterContact};
@@ -33,6 +34,13 @@ struct Message {
     text: Option<String>,
     caption: Option<String>,
     location: Option<Location>,
+    /// The same photo in several sizes, smallest first.
+    photo: Vec<PhotoSize>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PhotoSize {
+    file_id: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -105,6 +113,15 @@ fn incoming(message: Message) -> Option<IncomingMessage> {
             phone: None,
             handle: from.username.map(|u| format!("@{u}")),
         },
+        photos: message
+            .photo
+            .into_iter()
+            .next_back()
+            .map(|largest| PhotoRef::Telegram {
+                file_id: largest.file_id,
+            })
+            .into_iter()
+            .collect(),
         route: ReplyRoute::Telegram { chat_id: chat.id },
     })
 }

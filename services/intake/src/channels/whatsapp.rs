@@ -14,6 +14,7 @@ use serde::Deserialize;
 use super::{
     Channels, WebhookError,
     message::{IncomingMessage, ReplyRoute},
+    photos::PhotoRef,
     signature,
 };
 use crate::domain::{Channel, GeoPoint, ReporterContact};
@@ -88,6 +89,7 @@ struct Location {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct Image {
+    id: String,
     caption: Option<String>,
 }
 
@@ -159,10 +161,17 @@ fn incoming(
     if message.id.is_empty() || message.from.is_empty() {
         return None;
     }
-    let text = message
-        .text
-        .map(|t| t.body)
-        .or(message.image.and_then(|i| i.caption));
+    let (caption, photos) = match message.image {
+        Some(image) => (
+            image.caption,
+            (!image.id.is_empty())
+                .then_some(PhotoRef::WhatsApp { media_id: image.id })
+                .into_iter()
+                .collect(),
+        ),
+        None => (None, Vec::new()),
+    };
+    let text = message.text.map(|t| t.body).or(caption);
     Some(IncomingMessage {
         channel: Channel::WhatsApp,
         message_id: message.id,
@@ -179,6 +188,7 @@ fn incoming(
             phone: Some(format!("+{}", message.from)),
             handle: None,
         },
+        photos,
         route: ReplyRoute::WhatsApp {
             phone_number_id: phone_number_id.to_owned(),
             to: message.from,

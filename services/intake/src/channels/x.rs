@@ -15,6 +15,7 @@ use serde::Deserialize;
 use super::{
     Channels, WebhookError,
     message::{IncomingMessage, ReplyRoute},
+    photos::PhotoRef,
     signature, text,
 };
 use crate::domain::{Channel, GeoPoint, ReporterContact};
@@ -35,6 +36,21 @@ struct Tweet {
     user: UserObject,
     lang: Option<String>,
     coordinates: Option<Coordinates>,
+    extended_entities: Option<Entities>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Entities {
+    media: Vec<MediaEntity>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct MediaEntity {
+    #[serde(rename = "type")]
+    kind: String,
+    media_url_https: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -127,6 +143,16 @@ fn incoming(tweet: Tweet) -> IncomingMessage {
             phone: None,
             handle: Some(format!("@{}", tweet.user.screen_name)),
         },
+        photos: tweet
+            .extended_entities
+            .map(|e| e.media)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|m| m.kind == "photo" && m.media_url_https.starts_with("https://"))
+            .map(|m| PhotoRef::Link {
+                url: m.media_url_https,
+            })
+            .collect(),
         route: ReplyRoute::X {
             tweet_id: tweet.id_str,
         },

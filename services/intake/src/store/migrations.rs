@@ -11,6 +11,7 @@ impl MigratorTrait for Migrator {
             Box::new(crate::channels::store::CreateChannelTables),
             segnala_shared::delivery::migration(),
             Box::new(Open311AndMedia),
+            Box::new(crate::channels::store::ConversationPhotos),
         ])
     }
 }

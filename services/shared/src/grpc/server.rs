@@ -5,8 +5,12 @@
 use std::{convert::Infallible, future::Future, pin::Pin};
 
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
-use tonic::{body::Body, server::NamedService, service::RoutesBuilder, transport::Server};
+use tonic::{
+    body::Body,
+    server::NamedService,
+    service::RoutesBuilder,
+    transport::{Server, server::TcpIncoming},
+};
 use tonic_health::ServingStatus;
 use tower::Service;
 
@@ -94,7 +98,11 @@ impl GrpcServer {
             })
             .layer(AuthLayer::new(self.policy, self.authenticator))
             .add_routes(routes.routes())
-            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+            // Small answers go out at once instead of waiting on Nagle's algorithm.
+            .serve_with_incoming_shutdown(
+                TcpIncoming::from(listener).with_nodelay(Some(true)),
+                shutdown,
+            )
             .await
     }
 }
