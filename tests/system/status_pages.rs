@@ -7,7 +7,10 @@ use std::{path::PathBuf, process::Command, time::Duration};
 use segnala::ServiceKind;
 use segnala_proto::{
     intake::v1::ReporterContact,
-    status::v1::{GetReportStatusRequest, ListReportStatusesRequest, PublicState},
+    status::v1::{
+        GetReportStatusRequest, ListReportStatusesRequest, ListUpdatesRequest, PublicState,
+        WatchReportRequest,
+    },
     tracking::v1::WorkOrderState,
 };
 use segnala_shared::messaging::Envelope;
@@ -258,6 +261,26 @@ async fn status_public_answers_never_show_the_reporters_contact() {
         .expect("list")
         .into_inner();
     answers.push(format!("{listed:?}"));
+    let updates = clients
+        .status
+        .list_updates(ListUpdatesRequest::default())
+        .await
+        .expect("updates")
+        .into_inner();
+    assert!(updates.updates.iter().any(|u| u.tracking_code == code));
+    answers.push(format!("{updates:?}"));
+    let watched = clients
+        .status
+        .watch_report(WatchReportRequest {
+            tracking_code: code.clone(),
+        })
+        .await
+        .expect("watch")
+        .into_inner()
+        .message()
+        .await
+        .expect("a status");
+    answers.push(format!("{watched:?}"));
     for path in [
         format!("/r/{code}"),
         format!("/r/{code}?lang=en"),

@@ -49,6 +49,8 @@ pub struct Application {
     http: Option<(TcpListener, axum::Router)>,
     http_listener: Option<TcpListener>,
     tasks: TaskGuard,
+    /// Run when the shutdown signal comes, before the servers wait for open calls.
+    shutdown_hooks: Vec<Box<dyn FnOnce() + Send>>,
 }
 
 impl Application {
@@ -88,6 +90,7 @@ impl Application {
             http: None,
             http_listener: context.http_listener,
             tasks,
+            shutdown_hooks: Vec::new(),
         })
     }
 
@@ -97,6 +100,13 @@ impl Application {
         if let Some(listener) = self.http_listener.take() {
             self.http = Some((listener, router));
         }
+        self
+    }
+
+    /// Runs `hook` as soon as the service is told to stop, so that long calls (server
+    /// streams) can end and the servers' graceful shutdown does not wait for them.
+    pub fn on_shutdown(mut self, hook: impl FnOnce() + Send + 'static) -> Self {
+        self.shutdown_hooks.push(Box::new(hook));
         self
     }
 
@@ -134,6 +144,13 @@ impl Application {
         self,
         shutdown: ShutdownSignal,
     ) -> Result<(), tonic::transport::Error> {
+        let hooks = self.shutdown_hooks;
+        let shutdown: ShutdownSignal = Box::pin(async move {
+            shutdown.await;
+            for hook in hooks {
+                hook();
+            }
+        });
         let Some((http_listener, router)) = self.http else {
             let result = self.server.serve(self.listener, shutdown).await;
             drop(self.tasks);

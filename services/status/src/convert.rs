@@ -5,11 +5,16 @@ use segnala_proto::{
     common::v1::{Channel, LatLng},
     status::v1 as pb,
 };
-use segnala_shared::time::to_timestamp;
+use segnala_shared::{
+    AppError,
+    error::FieldViolation,
+    time::{from_timestamp, to_timestamp},
+};
 
 use crate::{
-    domain::{PublicState, ReportStatus},
+    domain::{Alert, PublicState, ReportStatus, Severity, Subscription, TimelineEntry, Topic},
     i18n::{Lang, step_text},
+    store::Update,
 };
 
 pub fn state(state: PublicState) -> pb::PublicState {
@@ -48,6 +53,123 @@ pub fn channel(name: &str) -> Channel {
         .unwrap_or(Channel::Unspecified)
 }
 
+pub fn severity(severity: Severity) -> pb::AlertSeverity {
+    match severity {
+        Severity::Info => pb::AlertSeverity::Info,
+        Severity::Warning => pb::AlertSeverity::Warning,
+        Severity::Emergency => pb::AlertSeverity::Emergency,
+    }
+}
+
+pub fn alert(alert: Alert) -> pb::Alert {
+    pb::Alert {
+        name: format!("alerts/{}", alert.id),
+        severity: severity(alert.severity) as i32,
+        title: alert.title.into_iter().collect(),
+        body: alert.body.into_iter().collect(),
+        zone: alert.zone.unwrap_or_default(),
+        publish_time: Some(to_timestamp(alert.published_at)),
+        expire_time: alert.expires_at.map(to_timestamp),
+        end_time: alert.ended_at.map(to_timestamp),
+    }
+}
+
+/// An operator's new alert, published now under a new id. Field names in errors are
+/// those of `PublishAlertRequest`.
+pub fn new_alert(alert: Option<pb::Alert>) -> Result<Alert, AppError> {
+    let alert = alert.ok_or_else(|| AppError::invalid("alert", "is required"))?;
+    let severity = match pb::AlertSeverity::try_from(alert.severity) {
+        Ok(pb::AlertSeverity::Info) => Severity::Info,
+        Ok(pb::AlertSeverity::Warning) => Severity::Warning,
+        Ok(pb::AlertSeverity::Emergency) => Severity::Emergency,
+        _ => {
+            return Err(AppError::invalid(
+                "alert.severity",
+                "must be info, warning or emergency",
+            ));
+        }
+    };
+    let expires_at = match &alert.expire_time {
+        None => None,
+        Some(time) => Some(
+            from_timestamp(Some(time))
+                .ok_or_else(|| AppError::invalid("alert.expire_time", "is not a valid time"))?,
+        ),
+    };
+    Ok(Alert {
+        id: uuid::Uuid::now_v7(),
+        severity,
+        title: alert.title.into_iter().collect(),
+        body: alert.body.into_iter().collect(),
+        zone: Some(alert.zone.trim().to_owned()).filter(|z| !z.is_empty()),
+        published_at: chrono::Utc::now(),
+        expires_at,
+        ended_at: None,
+    })
+}
+
+/// Names the alert's fields as `PublishAlertRequest` does (`alert.title`).
+pub fn in_alert(error: AppError) -> AppError {
+    match error {
+        AppError::InvalidArgument(violations) => AppError::InvalidArgument(
+            violations
+                .into_iter()
+                .map(|v| match v.field.as_str() {
+                    "request_id" => v,
+                    field => FieldViolation::new(format!("alert.{field}"), v.description),
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+pub fn subscription(subscription: Subscription) -> pb::Subscription {
+    let (tracking_code, zone) = match subscription.topic {
+        Topic::Report(code) => (code, String::new()),
+        Topic::Zone(zone) => (String::new(), zone),
+    };
+    pb::Subscription {
+        name: format!("subscriptions/{}", subscription.id),
+        target_url: subscription.target_url,
+        tracking_code,
+        zone,
+        create_time: Some(to_timestamp(subscription.created_at)),
+    }
+}
+
+/// `alerts/{id}` to the id.
+pub fn alert_id(name: &str) -> Result<uuid::Uuid, AppError> {
+    name.strip_prefix("alerts/")
+        .and_then(|id| uuid::Uuid::parse_str(id).ok())
+        .ok_or_else(|| AppError::invalid("name", "must be `alerts/{id}` as PublishAlert gave it"))
+}
+
+fn timeline_entry(entry: TimelineEntry) -> pb::TimelineEntry {
+    pb::TimelineEntry {
+        time: Some(to_timestamp(entry.time)),
+        state: state(entry.state) as i32,
+        message: step_text(Lang::En, &entry),
+        note: entry.note,
+    }
+}
+
+/// One change of a report, with the report's current state, department and zone.
+pub fn update(update: Update, status: Option<&ReportStatus>, public_url: &str) -> pb::Update {
+    let code = update.tracking_code;
+    pb::Update {
+        report: format!("reports/{code}"),
+        entry: Some(timeline_entry(update.entry)),
+        report_state: status.map_or(0, |s| state(s.state) as i32),
+        department: status
+            .and_then(|s| s.department.clone())
+            .unwrap_or_default(),
+        zone: status.and_then(|s| s.zone.clone()).unwrap_or_default(),
+        status_url: format!("{public_url}/r/{code}"),
+        tracking_code: code,
+    }
+}
+
 /// The gRPC view of a status; timeline sentences in English.
 pub fn status(status: ReportStatus) -> pb::ReportStatus {
     pb::ReportStatus {
@@ -58,12 +180,7 @@ pub fn status(status: ReportStatus) -> pb::ReportStatus {
         timeline: status
             .timeline
             .iter()
-            .map(|entry| pb::TimelineEntry {
-                time: Some(to_timestamp(entry.time)),
-                state: state(entry.state) as i32,
-                message: step_text(Lang::En, entry),
-                note: entry.note.clone(),
-            })
+            .map(|entry| timeline_entry(entry.clone()))
             .collect(),
         create_time: Some(to_timestamp(status.created_at)),
         update_time: Some(to_timestamp(status.updated_at)),

@@ -1,4 +1,7 @@
-//! The gRPC edge of status. Reading is public: no credentials needed.
+//! The gRPC edge of status. Reading is public: no credentials needed; alerts are
+//! written by operators.
+
+use std::pin::Pin;
 
 use segnala_proto::status::v1::{
     self as pb,
@@ -6,35 +9,59 @@ use segnala_proto::status::v1::{
 };
 use segnala_shared::{
     AppError,
-    grpc::{Access, MethodPolicy, into_status},
+    grpc::{Access, MethodPolicy, Role, into_status},
     time::from_timestamp,
     tracking_code::TrackingCode,
 };
+use tokio_stream::{Stream, StreamExt, wrappers::ReceiverStream};
 use tonic::{Request, Response, Status};
 
-use crate::{app::Statuses, convert, domain::PublicState, store::StatusFilter};
+use crate::{
+    app::{Alerts, StatusWatch, Statuses, Subscriptions},
+    convert,
+    domain::PublicState,
+    store::StatusFilter,
+};
 
 const DOMAIN: &str = "status.segnala";
 const SERVICE: &str = "/segnala.status.v1.StatusService/";
 
 pub fn policy() -> MethodPolicy {
-    [
+    let public = [
         "GetReportStatus",
         "BatchGetReportStatuses",
         "ListReportStatuses",
+        "ListUpdates",
+        "WatchReport",
+        "CreateSubscription",
+        "DeleteSubscription",
     ]
     .into_iter()
     .fold(MethodPolicy::new(), |policy, method| {
         policy.allow(&format!("{SERVICE}{method}"), Access::Public)
-    })
+    });
+    ["PublishAlert", "EndAlert"]
+        .into_iter()
+        .fold(public, |policy, method| {
+            policy.allow(
+                &format!("{SERVICE}{method}"),
+                Access::Roles(&[Role::Operator]),
+            )
+        })
 }
 
-pub fn server(statuses: Statuses) -> StatusServiceServer<StatusApi> {
-    StatusServiceServer::new(StatusApi { statuses })
-}
-
+/// What the gRPC edge serves from.
 pub struct StatusApi {
-    statuses: Statuses,
+    pub statuses: Statuses,
+    pub alerts: Alerts,
+    pub subscriptions: Subscriptions,
+    pub watch: StatusWatch,
+    /// Where the public pages live, without a trailing slash.
+    pub public_url: String,
+}
+
+pub fn server(api: StatusApi) -> StatusServiceServer<StatusApi> {
+    StatusServiceServer::new(api)
 }
 
 fn reply<T>(result: Result<T, AppError>) -> Result<Response<T>, Status> {
@@ -43,8 +70,16 @@ fn reply<T>(result: Result<T, AppError>) -> Result<Response<T>, Status> {
         .map_err(|e| into_status(e, DOMAIN))
 }
 
+fn parse_code(text: &str) -> Result<TrackingCode, AppError> {
+    TrackingCode::parse(text).map_err(|e| AppError::invalid("tracking_code", e.to_string()))
+}
+
+type WatchStream = Pin<Box<dyn Stream<Item = Result<pb::WatchReportResponse, Status>> + Send>>;
+
 #[tonic::async_trait]
 impl StatusService for StatusApi {
+    type WatchReportStream = WatchStream;
+
     async fn get_report_status(
         &self,
         request: Request<pb::GetReportStatusRequest>,
@@ -52,8 +87,7 @@ impl StatusService for StatusApi {
         let tracking_code = request.into_inner().tracking_code;
         reply(
             async {
-                let code = TrackingCode::parse(&tracking_code)
-                    .map_err(|e| AppError::invalid("tracking_code", e.to_string()))?;
+                let code = parse_code(&tracking_code)?;
                 let status = self.statuses.get(&code).await?;
                 Ok(pb::GetReportStatusResponse {
                     status: Some(convert::status(status)),
@@ -94,6 +128,155 @@ impl StatusService for StatusApi {
                 })
             }
             .await,
+        )
+    }
+
+    async fn list_updates(
+        &self,
+        request: Request<pb::ListUpdatesRequest>,
+    ) -> Result<Response<pb::ListUpdatesResponse>, Status> {
+        let request = request.into_inner();
+        reply(
+            async {
+                let states = match request.state {
+                    0 => Vec::new(),
+                    state => states_filter(&[state], pb::Openness::Unspecified)
+                        .map_err(|_| AppError::invalid("state", "is not a public state"))?,
+                };
+                let filter = StatusFilter {
+                    department: non_empty(&request.department),
+                    zone: non_empty(&request.zone),
+                    states,
+                    ..StatusFilter::default()
+                };
+                let since = match &request.since {
+                    None => None,
+                    Some(t) => Some(
+                        from_timestamp(Some(t))
+                            .ok_or_else(|| AppError::invalid("since", "is not a valid time"))?,
+                    ),
+                };
+                let page_size = page_size(request.page_size)?;
+                let page = self
+                    .statuses
+                    .updates(&filter, since, page_size, &request.page_token)
+                    .await?;
+                let statuses = self.statuses.statuses_of(&page.items).await?;
+                let updates = page
+                    .items
+                    .into_iter()
+                    .map(|update| {
+                        let status = statuses
+                            .iter()
+                            .find(|s| s.tracking_code == update.tracking_code);
+                        convert::update(update, status, &self.public_url)
+                    })
+                    .collect();
+                Ok(pb::ListUpdatesResponse {
+                    updates,
+                    next_page_token: page.next_page_token,
+                })
+            }
+            .await,
+        )
+    }
+
+    async fn watch_report(
+        &self,
+        request: Request<pb::WatchReportRequest>,
+    ) -> Result<Response<Self::WatchReportStream>, Status> {
+        let tracking_code = request.into_inner().tracking_code;
+        let receiver = async {
+            let code = parse_code(&tracking_code)?;
+            self.watch.follow(self.statuses.clone(), code).await
+        }
+        .await
+        .map_err(|e| into_status(e, DOMAIN))?;
+        let stream = ReceiverStream::new(receiver).map(|status| {
+            status
+                .map(|status| pb::WatchReportResponse {
+                    status: Some(convert::status(status)),
+                })
+                .map_err(|e| into_status(e, DOMAIN))
+        });
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn publish_alert(
+        &self,
+        request: Request<pb::PublishAlertRequest>,
+    ) -> Result<Response<pb::PublishAlertResponse>, Status> {
+        let request = request.into_inner();
+        reply(
+            async {
+                let alert = convert::new_alert(request.alert)?;
+                let alert = self
+                    .alerts
+                    .publish(&request.request_id, alert)
+                    .await
+                    .map_err(convert::in_alert)?;
+                Ok(pb::PublishAlertResponse {
+                    alert: Some(convert::alert(alert)),
+                })
+            }
+            .await,
+        )
+    }
+
+    async fn end_alert(
+        &self,
+        request: Request<pb::EndAlertRequest>,
+    ) -> Result<Response<pb::EndAlertResponse>, Status> {
+        let name = request.into_inner().name;
+        reply(
+            async {
+                let alert = self.alerts.end(convert::alert_id(&name)?).await?;
+                Ok(pb::EndAlertResponse {
+                    alert: Some(convert::alert(alert)),
+                })
+            }
+            .await,
+        )
+    }
+
+    async fn create_subscription(
+        &self,
+        request: Request<pb::CreateSubscriptionRequest>,
+    ) -> Result<Response<pb::CreateSubscriptionResponse>, Status> {
+        let request = request.into_inner();
+        reply(
+            async {
+                let asked = request
+                    .subscription
+                    .ok_or_else(|| AppError::invalid("subscription", "is required"))?;
+                let created = self
+                    .subscriptions
+                    .create(
+                        &request.request_id,
+                        &asked.target_url,
+                        &asked.tracking_code,
+                        &asked.zone,
+                    )
+                    .await?;
+                Ok(pb::CreateSubscriptionResponse {
+                    subscription: Some(convert::subscription(created.subscription)),
+                    secret: created.secret,
+                })
+            }
+            .await,
+        )
+    }
+
+    async fn delete_subscription(
+        &self,
+        request: Request<pb::DeleteSubscriptionRequest>,
+    ) -> Result<Response<pb::DeleteSubscriptionResponse>, Status> {
+        let request = request.into_inner();
+        reply(
+            self.subscriptions
+                .delete(&request.name, &request.secret)
+                .await
+                .map(|()| pb::DeleteSubscriptionResponse {}),
         )
     }
 }

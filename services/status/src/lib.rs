@@ -17,23 +17,46 @@ use segnala_proto::{
 };
 use segnala_shared::{
     db,
+    delivery::Deliveries,
     grpc::GrpcServer,
     messaging::{EventHandlers, Outbox},
     service::{Application, ServiceContext, StartupError},
 };
 
+use domain::TargetPolicy;
 pub use settings::StatusSettings;
 
 pub const SERVICE_NAME: &str = "status";
 
 pub async fn build(
     context: ServiceContext,
-    _settings: StatusSettings,
+    settings: StatusSettings,
 ) -> Result<Application, StartupError> {
     let db = db::connect_and_migrate::<store::Migrator>(&context.database).await?;
     let outbox = Outbox::new();
     let watch = app::StatusWatch::default();
-    let projector = app::Projector::new(outbox.clone(), watch.clone(), &context.public_url);
+    let deliveries = Deliveries::new();
+    let subscriptions = app::Subscriptions::new(
+        db.clone(),
+        deliveries.clone(),
+        TargetPolicy {
+            allow_private: settings.webhooks.allow_private_targets,
+        },
+        &context.public_url,
+    );
+    let webhook_worker = deliveries
+        .worker(
+            db.clone(),
+            vec![subscriptions.destination(settings.webhooks.rate_per_second)],
+            settings.webhooks.delivery.policy(),
+        )
+        .map_err(|e| StartupError::Config(format!("HTTP client: {e}")))?;
+    let projector = app::Projector::new(
+        outbox.clone(),
+        watch.clone(),
+        subscriptions.clone(),
+        &context.public_url,
+    );
     let handlers = EventHandlers::new()
         .on::<ReportReceived, _>(projector.clone())
         .on::<ReportRouted, _>(projector.clone())
@@ -41,18 +64,25 @@ pub async fn build(
         .on::<ReportNeedsReview, _>(projector.clone())
         .on::<ReportRejected, _>(projector.clone())
         .on::<WorkOrderChanged, _>(projector);
+    let statuses = app::Statuses::new(db.clone());
+    let alerts = app::Alerts::new(db.clone(), outbox.clone());
     let server = GrpcServer::new(
         grpc::policy(),
         context.authenticator.clone(),
         segnala_proto::FILE_DESCRIPTOR_SET,
     )
-    .add_service(grpc::server(app::Statuses::new(db.clone())));
-    let web = web::Web::new(
-        app::Statuses::new(db.clone()),
-        app::Alerts::new(db.clone(), outbox.clone()),
-        &context.public_url,
-    );
-    let application =
+    .add_service(grpc::server(grpc::StatusApi {
+        statuses: statuses.clone(),
+        alerts: alerts.clone(),
+        subscriptions,
+        watch: watch.clone(),
+        public_url: context.public_url.trim_end_matches('/').to_owned(),
+    }));
+    let web = web::Web::new(statuses, alerts, &context.public_url);
+    let mut application =
         Application::start(SERVICE_NAME, context, db, outbox, handlers, server).await?;
-    Ok(application.with_http(web.router()))
+    application.spawn_task(webhook_worker.run());
+    Ok(application
+        .with_http(web.router())
+        .on_shutdown(move || watch.stop()))
 }

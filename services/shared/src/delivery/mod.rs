@@ -9,7 +9,10 @@
 //!    never sends twice. Call [`Deliveries::wake`] after the commit.
 //! 3. Run the worker from [`Deliveries::worker`] with the [`Destination`]s the service
 //!    talks to (base URL, secret headers, rate limit, optional [`SignRequest`]) as a
-//!    background task (`Application::spawn_task(worker.run())`).
+//!    background task (`Application::spawn_task(worker.run())`). A row whose
+//!    destination is `NAME:PART` (such as `webhook:example.org`) is sent by the
+//!    destination `NAME` when none is named `NAME:PART` exactly, with its own rate
+//!    limit and pauses: one failing receiver does not hold up the others.
 //!
 //! The worker POSTs each due row. A 2xx marks it sent. A network error, 408, 425, 429
 //! or 5xx is retried with exponential back-off (and `Retry-After` when the platform
@@ -141,6 +144,63 @@ impl std::fmt::Debug for Destination {
             .field("name", &self.name)
             .field("min_interval", &self.min_interval)
             .finish_non_exhaustive()
+    }
+}
+
+/// The retry settings of a delivery queue, as configured (`[….delivery]`).
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeliverySettings {
+    pub max_attempts: u32,
+    pub first_retry_ms: u64,
+    pub max_retry_ms: u64,
+    pub timeout_ms: u64,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        Self {
+            max_attempts: 10,
+            first_retry_ms: 2_000,
+            max_retry_ms: 15 * 60 * 1000,
+            timeout_ms: 15_000,
+        }
+    }
+}
+
+impl DeliverySettings {
+    /// Checks the values; `prefix` is where they sit in the settings tree
+    /// (`intake.channels.delivery`).
+    pub fn validate(&self, prefix: &str) -> Result<(), crate::config::ConfigError> {
+        use crate::config::ConfigError;
+        if self.max_attempts == 0 {
+            return Err(ConfigError::invalid(
+                format!("{prefix}.max_attempts"),
+                "must be at least 1",
+            ));
+        }
+        if self.first_retry_ms == 0 || self.max_retry_ms < self.first_retry_ms {
+            return Err(ConfigError::invalid(
+                format!("{prefix}.max_retry_ms"),
+                "must be at least first_retry_ms, which must be above 0",
+            ));
+        }
+        if self.timeout_ms == 0 {
+            return Err(ConfigError::invalid(
+                format!("{prefix}.timeout_ms"),
+                "must be above 0",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: self.max_attempts,
+            first_delay: Duration::from_millis(self.first_retry_ms),
+            max_delay: Duration::from_millis(self.max_retry_ms),
+            timeout: Duration::from_millis(self.timeout_ms),
+        }
     }
 }
 

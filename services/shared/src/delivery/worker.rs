@@ -161,12 +161,14 @@ impl DeliveryWorker {
     }
 
     async fn attempt(&mut self, row: &entity::Model) -> Outcome {
-        let Some(destination) = self.destinations.get(&row.destination).cloned() else {
+        let Some(mut destination) = self.destination(&row.destination) else {
             return Outcome::Retry {
                 error: format!("no destination `{}` is configured", row.destination),
                 retry_after: None,
             };
         };
+        // Rate limits and pauses are per row destination (`webhook:host`).
+        destination.name.clone_from(&row.destination);
         self.wait_turn(&destination).await;
         let url = if row.target.starts_with("http://") || row.target.starts_with("https://") {
             row.target.clone()
@@ -230,6 +232,17 @@ impl DeliveryWorker {
                 retry_after: None,
             },
         }
+    }
+
+    /// The destination named so, or the one named by its part before `:`.
+    fn destination(&self, name: &str) -> Option<Destination> {
+        self.destinations
+            .get(name)
+            .or_else(|| {
+                let (family, _) = name.split_once(':')?;
+                self.destinations.get(family)
+            })
+            .cloned()
     }
 
     async fn wait_turn(&mut self, destination: &Destination) {

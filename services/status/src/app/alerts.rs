@@ -1,12 +1,9 @@
 use chrono::Utc;
 use sea_orm::{DatabaseConnection, TransactionTrait};
-use segnala_proto::status::v1::{AlertPublished, AlertSeverity};
-use segnala_shared::{AppError, messaging::Outbox, time::to_timestamp};
+use segnala_proto::status::v1::AlertPublished;
+use segnala_shared::{AppError, messaging::Outbox, request_id::RequestId, time::to_timestamp};
 
-use crate::{
-    domain::{Alert, Severity},
-    store::AlertStore,
-};
+use crate::{convert, domain::Alert, store::AlertStore};
 
 /// Publishing and reading operators' alerts.
 #[derive(Clone)]
@@ -28,9 +25,10 @@ impl Alerts {
     /// Stores the alert and announces it, once per `request_id`: a retried call gets
     /// the alert it published the first time.
     pub async fn publish(&self, request_id: &str, alert: Alert) -> Result<Alert, AppError> {
-        if request_id.trim().is_empty() {
-            return Err(AppError::invalid("request_id", "is required"));
-        }
+        let request_id = RequestId::parse(request_id)
+            .map_err(|v| AppError::InvalidArgument(vec![v]))?
+            .ok_or_else(|| AppError::invalid("request_id", "is required"))?;
+        let request_id = request_id.as_str();
         alert.validate(Utc::now())?;
         let txn = self.db.begin().await?;
         if !self.store.insert(&txn, request_id, &alert).await? {
@@ -47,19 +45,34 @@ impl Alerts {
         Ok(alert)
     }
 
+    /// Ends the alert now, unless it had ended already; returns it as it stands.
+    pub async fn end(&self, id: uuid::Uuid) -> Result<Alert, AppError> {
+        self.store.end(&self.db, id, Utc::now()).await?;
+        self.store
+            .by_id(&self.db, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound {
+                resource: "alert",
+                name: format!("alerts/{id}"),
+            })
+    }
+
     pub async fn active(&self) -> Result<Vec<Alert>, AppError> {
         Ok(self.store.active(&self.db, Utc::now()).await?)
+    }
+
+    /// The active alerts a page about `zone` (`None`: the whole city) shows.
+    pub async fn active_for(&self, zone: Option<&str>) -> Result<Vec<Alert>, AppError> {
+        let mut alerts = self.active().await?;
+        alerts.retain(|alert| alert.concerns(zone));
+        Ok(alerts)
     }
 }
 
 fn published(alert: &Alert) -> AlertPublished {
     AlertPublished {
         alert: format!("alerts/{}", alert.id),
-        severity: match alert.severity {
-            Severity::Info => AlertSeverity::Info,
-            Severity::Warning => AlertSeverity::Warning,
-            Severity::Emergency => AlertSeverity::Emergency,
-        } as i32,
+        severity: convert::severity(alert.severity) as i32,
         title: alert.title.clone().into_iter().collect(),
         body: alert.body.clone().into_iter().collect(),
         zone: alert.zone.clone().unwrap_or_default(),

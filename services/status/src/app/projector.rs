@@ -19,7 +19,7 @@ use segnala_shared::{
     tracking_code::{TrackingCode, parse_report_name},
 };
 
-use super::{StatusNotice, StatusWatch};
+use super::{StatusNotice, StatusWatch, Subscriptions};
 use crate::{
     convert,
     domain::{
@@ -30,21 +30,28 @@ use crate::{
 };
 
 /// Keeps the public status of each report up to date.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Projector {
     store: StatusStore,
     outbox: Outbox,
     watch: StatusWatch,
+    subscriptions: Subscriptions,
     /// Where the public pages live, without a trailing slash.
     public_url: String,
 }
 
 impl Projector {
-    pub fn new(outbox: Outbox, watch: StatusWatch, public_url: &str) -> Self {
+    pub fn new(
+        outbox: Outbox,
+        watch: StatusWatch,
+        subscriptions: Subscriptions,
+        public_url: &str,
+    ) -> Self {
         Self {
             store: StatusStore,
             outbox,
             watch,
+            subscriptions,
             public_url: public_url.trim_end_matches('/').to_owned(),
         }
     }
@@ -87,9 +94,14 @@ impl Projector {
     ) -> Result<(), HandlerError> {
         let code = &record.status.tracking_code;
         self.store.save(txn, record).await?;
-        self.store
-            .add_entry(txn, code, context.message_id, &change.entry)
-            .await?;
+        if !change.quiet {
+            self.store
+                .add_entry(txn, code, context.message_id, &change.entry)
+                .await?;
+            self.subscriptions
+                .announce(txn, &record.status, change)
+                .await?;
+        }
         if change.is_news() {
             self.outbox
                 .record(txn, &self.status_changed(record, change))
@@ -315,6 +327,7 @@ impl EventHandler<WorkOrderChanged> for Projector {
             expected_at: from_timestamp(event.expected_time.as_ref()),
             public_note: event.public_note,
             reason: event.reason,
+            state_changed: event.state != event.previous_state,
         };
         for code in codes {
             let code = code_of(&code)?;

@@ -1,4 +1,4 @@
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use segnala_shared::{AppError, error::FieldViolation, tracking_code::TrackingCode};
 
@@ -101,10 +101,12 @@ impl Statuses {
         })
     }
 
-    /// Steps of reports matching `filter`, newest first: the city's recent updates.
+    /// Steps of reports matching `filter` (taken at or after `since`, when given),
+    /// newest first: the city's recent updates.
     pub async fn updates(
         &self,
         filter: &StatusFilter,
+        since: Option<DateTime<Utc>>,
         page_size: u64,
         page_token: &str,
     ) -> Result<Page<Update>, AppError> {
@@ -120,7 +122,7 @@ impl Statuses {
         };
         let mut items = self
             .store
-            .updates(&self.db, filter, before, limit + 1)
+            .updates(&self.db, filter, since, before, limit + 1)
             .await?;
         let next_page_token = if items.len() as u64 > limit {
             items.truncate(limit as usize);

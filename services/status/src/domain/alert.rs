@@ -38,6 +38,8 @@ pub struct Alert {
     pub zone: Option<String>,
     pub published_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// When an operator ended it before it expired.
+    pub ended_at: Option<DateTime<Utc>>,
 }
 
 pub const MAX_TITLE_CHARS: usize = 140;
@@ -50,6 +52,15 @@ impl Alert {
             .or_else(|| map.get("it"))
             .or_else(|| map.values().next())
             .map_or("", String::as_str)
+    }
+
+    /// Whether a page about `zone` (or about the whole city, `None`) shows it: city-wide
+    /// alerts show everywhere, a zone's alert on the city-wide pages and that zone's.
+    pub fn concerns(&self, zone: Option<&str>) -> bool {
+        match (self.zone.as_deref(), zone) {
+            (Some(own), Some(asked)) => own == asked,
+            _ => true,
+        }
     }
 
     /// Checks what an operator wrote; every problem is named.

@@ -14,3 +14,7 @@ pub use public_state::{
 mod alert;
 
 pub use alert::{Alert, MAX_BODY_CHARS, MAX_TITLE_CHARS, Severity};
+
+mod subscription;
+
+pub use subscription::{Subscription, TargetPolicy, Topic};

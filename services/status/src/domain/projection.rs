@@ -114,6 +114,9 @@ pub struct WorkOrderUpdate {
     pub expected_at: Option<DateTime<Utc>>,
     pub public_note: String,
     pub reason: String,
+    /// False when tracking changed something else than the order's state (priority,
+    /// due time): with no note, that is no step the public needs to read.
+    pub state_changed: bool,
 }
 
 /// What one fact did to a status.
@@ -122,12 +125,18 @@ pub struct Change {
     pub entry: TimelineEntry,
     /// The public state before the fact; `None` when the report was new to status.
     pub previous_state: Option<PublicState>,
+    /// Details changed (such as the expected date) but no step was taken: nothing to
+    /// add to the timeline nor to announce.
+    pub quiet: bool,
 }
 
 impl Change {
     /// Whether the reporter should hear of it: the state moved, or someone wrote a
     /// public note. A report's first "received" is answered by intake itself.
     pub fn is_news(&self) -> bool {
+        if self.quiet {
+            return false;
+        }
         match self.previous_state {
             None => self.entry.state != PublicState::Received,
             Some(previous) => previous != self.entry.state || !self.entry.note.is_empty(),
@@ -214,6 +223,7 @@ impl StatusRecord {
                 note,
             },
             previous_state,
+            quiet: false,
         }
     }
 
@@ -324,6 +334,7 @@ impl StatusRecord {
         {
             return None;
         }
+        let previous_order_state = self.work_order_state;
         self.work_order = Some(fact.work_order);
         self.work_order_version = fact.version;
         self.work_order_state = Some(fact.state);
@@ -343,6 +354,22 @@ impl StatusRecord {
             self.status.reason = reason.clone();
         }
         let note = non_empty(&fact.public_note).or(reason).unwrap_or_default();
+        let same_state = self.work_order_state == previous_order_state
+            && self.derived_state() == self.status.state;
+        if same_order && same_state && !fact.state_changed && note.is_empty() {
+            self.status.version += 1;
+            return Some(Change {
+                entry: TimelineEntry {
+                    time: fact.at,
+                    state: self.status.state,
+                    kind: fact.step,
+                    detail: String::new(),
+                    note,
+                },
+                previous_state: Some(self.status.state),
+                quiet: true,
+            });
+        }
         Some(self.settle(fact.at, fact.step, String::new(), note))
     }
 }
@@ -392,6 +419,7 @@ mod tests {
             expected_at: Some(at(86_400)),
             public_note: String::new(),
             reason: String::new(),
+            state_changed: true,
         }
     }
 
@@ -529,5 +557,29 @@ mod tests {
             record.apply_work_order(order(2, StepKind::WorkResolved, PublicState::Resolved)),
             None
         );
+    }
+
+    #[test]
+    fn a_change_of_the_order_that_keeps_its_state_and_says_nothing_is_no_step() {
+        let mut record = StatusRecord::new("AAAA-BBBB-CCCC", at(0));
+        record.apply_routed(routed(1, "incidents/1"));
+        record.apply_work_order(order(1, StepKind::WorkQueued, PublicState::Assigned));
+        // Tracking raised the priority: same state, new due time, no note.
+        let mut reprioritised = order(2, StepKind::WorkQueued, PublicState::Assigned);
+        reprioritised.state_changed = false;
+        reprioritised.expected_at = Some(at(3_600));
+        let change = record.apply_work_order(reprioritised.clone());
+        assert!(change.as_ref().is_some_and(|c| c.quiet && !c.is_news()));
+        assert_eq!(
+            record.status.expected_at,
+            Some(at(3_600)),
+            "the date still moves"
+        );
+        // The same kind of change with a note is a step the public reads.
+        let mut noted = reprioritised;
+        noted.version = 3;
+        noted.public_note = "Intervento anticipato".into();
+        let change = record.apply_work_order(noted);
+        assert!(change.is_some_and(|c| !c.quiet && c.is_news()));
     }
 }

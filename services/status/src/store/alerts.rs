@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, TryInsertResult,
+    QueryOrder, TryInsertResult, prelude::Expr,
 };
 
 use crate::domain::{Alert, Severity};
@@ -24,6 +24,7 @@ mod alert {
         pub zone: Option<String>,
         pub published_at: DateTimeUtc,
         pub expires_at: Option<DateTimeUtc>,
+        pub ended_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -52,6 +53,7 @@ impl AlertStore {
             zone: Set(alert.zone.clone()),
             published_at: Set(alert.published_at),
             expires_at: Set(alert.expires_at),
+            ended_at: Set(alert.ended_at),
         })
         .on_conflict_do_nothing_on([alert::Column::RequestId])
         .exec_without_returning(db)
@@ -72,7 +74,35 @@ impl AlertStore {
             .transpose()
     }
 
-    /// Alerts published and not yet expired at `now`, newest first.
+    pub async fn by_id<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: uuid::Uuid,
+    ) -> Result<Option<Alert>, DbErr> {
+        alert::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(to_alert)
+            .transpose()
+    }
+
+    /// Marks the alert ended at `at` unless it was already.
+    pub async fn end<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: uuid::Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<(), DbErr> {
+        alert::Entity::update_many()
+            .col_expr(alert::Column::EndedAt, Expr::value(at))
+            .filter(alert::Column::Id.eq(id))
+            .filter(alert::Column::EndedAt.is_null())
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    /// Alerts published, not ended and not yet expired at `now`, newest first.
     pub async fn active<C: ConnectionTrait>(
         &self,
         db: &C,
@@ -80,6 +110,7 @@ impl AlertStore {
     ) -> Result<Vec<Alert>, DbErr> {
         alert::Entity::find()
             .filter(alert::Column::PublishedAt.lte(now))
+            .filter(alert::Column::EndedAt.is_null())
             .filter(
                 Condition::any()
                     .add(alert::Column::ExpiresAt.is_null())
@@ -107,5 +138,6 @@ fn to_alert(row: alert::Model) -> Result<Alert, DbErr> {
         zone: row.zone,
         published_at: row.published_at,
         expires_at: row.expires_at,
+        ended_at: row.ended_at,
     })
 }

@@ -10,6 +10,9 @@ impl MigratorTrait for Migrator {
             Box::new(CreateReportStatuses),
             Box::new(PublicReadModel),
             Box::new(CreateAlerts),
+            Box::new(EndableAlerts),
+            Box::new(CreateWebhookSubscriptions),
+            segnala_shared::delivery::migration(),
         ])
     }
 }
@@ -257,6 +260,7 @@ enum Alerts {
     Zone,
     PublishedAt,
     ExpiresAt,
+    EndedAt,
 }
 
 /// Operators' emergency broadcasts, shown on every public page while active.
@@ -292,6 +296,109 @@ impl MigrationTrait for CreateAlerts {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .drop_table(Table::drop().table(Alerts::Table).to_owned())
+            .await
+    }
+}
+
+struct EndableAlerts;
+
+impl MigrationName for EndableAlerts {
+    fn name(&self) -> &str {
+        "m20261123_000700_status_alert_ends"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for EndableAlerts {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Alerts::Table)
+                    .add_column(timestamp_with_time_zone_null(Alerts::EndedAt))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Alerts::Table)
+                    .drop_column(Alerts::EndedAt)
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum WebhookSubscriptions {
+    Table,
+    Id,
+    RequestId,
+    TargetUrl,
+    TrackingCode,
+    Zone,
+    Secret,
+    CreatedAt,
+    DeletedAt,
+}
+
+struct CreateWebhookSubscriptions;
+
+impl MigrationName for CreateWebhookSubscriptions {
+    fn name(&self) -> &str {
+        "m20261123_000800_status_webhook_subscriptions"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateWebhookSubscriptions {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(WebhookSubscriptions::Table)
+                    .if_not_exists()
+                    .col(uuid(WebhookSubscriptions::Id).primary_key())
+                    .col(string_uniq(WebhookSubscriptions::RequestId))
+                    .col(text(WebhookSubscriptions::TargetUrl))
+                    .col(string_null(WebhookSubscriptions::TrackingCode))
+                    .col(string_null(WebhookSubscriptions::Zone))
+                    .col(string(WebhookSubscriptions::Secret))
+                    .col(timestamp_with_time_zone(WebhookSubscriptions::CreatedAt))
+                    .col(timestamp_with_time_zone_null(
+                        WebhookSubscriptions::DeletedAt,
+                    ))
+                    .to_owned(),
+            )
+            .await?;
+        for (name, column) in [
+            (
+                "webhook_subscriptions_report",
+                WebhookSubscriptions::TrackingCode,
+            ),
+            ("webhook_subscriptions_zone", WebhookSubscriptions::Zone),
+        ] {
+            manager
+                .create_index(
+                    Index::create()
+                        .name(name)
+                        .table(WebhookSubscriptions::Table)
+                        .col(column)
+                        .if_not_exists()
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(WebhookSubscriptions::Table).to_owned())
             .await
     }
 }

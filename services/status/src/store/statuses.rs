@@ -322,6 +322,7 @@ impl StatusStore {
         &self,
         db: &C,
         filter: &StatusFilter,
+        since: Option<DateTime<Utc>>,
         before: Option<i64>,
         limit: u64,
     ) -> Result<Vec<Update>, DbErr> {
@@ -334,6 +335,9 @@ impl StatusStore {
             timeline::Entity::find().filter(timeline::Column::TrackingCode.in_subquery(codes));
         if let Some(before) = before {
             query = query.filter(timeline::Column::Seq.lt(before));
+        }
+        if let Some(since) = since {
+            query = query.filter(timeline::Column::Time.gte(since));
         }
         query
             .order_by_desc(timeline::Column::Seq)

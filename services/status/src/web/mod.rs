@@ -157,9 +157,10 @@ fn json_failure(error: AppError) -> Response {
 }
 
 impl Web {
-    async fn active_alerts(&self) -> Vec<Alert> {
+    /// The alerts a page about `zone` (`None`: the whole city) shows.
+    async fn active_alerts(&self, zone: Option<&str>) -> Vec<Alert> {
         // A page without its banner is better than no page.
-        self.alerts.active().await.unwrap_or_else(|error| {
+        self.alerts.active_for(zone).await.unwrap_or_else(|error| {
             tracing::warn!(%error, "alerts could not be read");
             Vec::new()
         })
@@ -185,10 +186,14 @@ async fn report_page(
     headers: HeaderMap,
 ) -> Response {
     let lang = query.lang(&headers);
-    let alerts = web.active_alerts().await;
     match web.report(&code).await {
-        Ok(status) => pages::report(lang, &ReportView::new(&status, lang), &alerts).into_response(),
-        Err(AppError::NotFound { .. }) => Failure::NotFound(lang, alerts).into_response(),
+        Ok(status) => {
+            let alerts = web.active_alerts(status.zone.as_deref()).await;
+            pages::report(lang, &ReportView::new(&status, lang), &alerts).into_response()
+        }
+        Err(AppError::NotFound { .. }) => {
+            Failure::NotFound(lang, web.active_alerts(None).await).into_response()
+        }
         Err(error) => Failure::from_app(error, lang).into_response(),
     }
 }
@@ -225,7 +230,7 @@ async fn city_page(
         let filter = query.filter()?;
         let page = web
             .statuses
-            .updates(&filter, 50, query.page_token.as_deref().unwrap_or(""))
+            .updates(&filter, None, 50, query.page_token.as_deref().unwrap_or(""))
             .await?;
         let statuses = web.statuses.statuses_of(&page.items).await?;
         Ok::<_, AppError>((
@@ -236,7 +241,9 @@ async fn city_page(
     .await;
     match result {
         Ok((updates, next)) => {
-            let alerts = web.active_alerts().await;
+            let alerts = web
+                .active_alerts(query.zone.as_deref().filter(|z| !z.is_empty()))
+                .await;
             let filters = pages::Filters {
                 department: query.department.clone().unwrap_or_default(),
                 zone: query.zone.clone().unwrap_or_default(),
@@ -254,7 +261,7 @@ async fn not_found_page(
     headers: HeaderMap,
 ) -> Response {
     let lang = query.lang(&headers);
-    Failure::NotFound(lang, web.active_alerts().await).into_response()
+    Failure::NotFound(lang, web.active_alerts(None).await).into_response()
 }
 
 async fn report_json(
@@ -266,7 +273,7 @@ async fn report_json(
     let lang = query.lang(&headers);
     match web.report(&code).await {
         Ok(status) => {
-            let alerts = web.active_alerts().await;
+            let alerts = web.active_alerts(status.zone.as_deref()).await;
             let url = web.report_url(&status.tracking_code);
             axum::Json(json::report(
                 &ReportView::new(&status, lang),
@@ -290,7 +297,7 @@ async fn updates_json(
         let filter = query.filter()?;
         let page = web
             .statuses
-            .updates(&filter, 50, query.page_token.as_deref().unwrap_or(""))
+            .updates(&filter, None, 50, query.page_token.as_deref().unwrap_or(""))
             .await?;
         let statuses = web.statuses.statuses_of(&page.items).await?;
         Ok::<_, AppError>((
@@ -301,7 +308,9 @@ async fn updates_json(
     .await;
     match result {
         Ok((updates, next)) => {
-            let alerts = web.active_alerts().await;
+            let alerts = web
+                .active_alerts(query.zone.as_deref().filter(|z| !z.is_empty()))
+                .await;
             axum::Json(json::updates(
                 &updates,
                 &next,
@@ -335,14 +344,14 @@ async fn feed_of(
     lang: Lang,
 ) -> Response {
     let result = async {
-        let page = web.statuses.updates(&filter, 50, "").await?;
+        let page = web.statuses.updates(&filter, None, 50, "").await?;
         let statuses = web.statuses.statuses_of(&page.items).await?;
         Ok::<_, AppError>(views::updates(&page.items, &statuses, lang))
     }
     .await;
     match result {
         Ok(updates) => {
-            let alerts = web.active_alerts().await;
+            let alerts = web.active_alerts(filter.zone.as_deref()).await;
             let body = feed::atom(
                 &feed::FeedInfo {
                     title,

@@ -12,7 +12,9 @@ pub use classifier::{
 };
 pub use incidents::{IncidentIndex, OpenIncident, raised_priority};
 pub use model::{Example, Featurizer, Model, ModelError, TrainingOptions};
-pub use taxonomy::{Category, Department, DuplicateRule, Taxonomy, TaxonomyError};
+pub use taxonomy::{
+    AnswerKind, Category, Department, DuplicateRule, Question, Taxonomy, TaxonomyError,
+};
 
 /// From least to most urgent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
