@@ -200,10 +200,15 @@ impl Incidents {
         self.store.joined(txn, incident).await
     }
 
-    /// The incident takes no more reports (its reports joined another).
-    pub async fn close<C: ConnectionTrait>(&self, txn: &C, id: &str) -> Result<(), DbErr> {
+    /// The incident takes no more reports, ever: its reports joined `into`.
+    pub async fn merged<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        id: &str,
+        into: &str,
+    ) -> Result<(), DbErr> {
         let mut synced = self.synced.lock().await;
-        self.store.close(txn, id).await?;
+        self.store.merged(txn, id, into).await?;
         synced.index.remove(id);
         Ok(())
     }

@@ -210,7 +210,7 @@ impl Operators {
         self.incidents
             .grow(&txn, &mut target, count, priority, now)
             .await?;
-        self.incidents.close(&txn, merged).await?;
+        self.incidents.merged(&txn, merged, kept).await?;
         for decision in &mut moving {
             decision.incident = target.id.clone();
             decision.department = target.department.clone();

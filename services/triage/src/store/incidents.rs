@@ -28,6 +28,8 @@ mod incident {
         pub open: bool,
         /// The version of the last work order change applied, so late ones are ignored.
         pub order_version: i64,
+        /// The incident its reports joined, once an operator merged it; it never opens again.
+        pub merged_into: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -91,6 +93,7 @@ impl IncidentStore {
             last_report_at: Set(incident.last_report_at),
             open: Set(incident.open),
             order_version: Set(0),
+            merged_into: Set(String::new()),
         })
         .exec_without_returning(db)
         .await?;
@@ -150,12 +153,19 @@ impl IncidentStore {
         Ok(())
     }
 
-    /// Closes the incident to new reports, whatever its work order does.
-    pub async fn close<C: ConnectionTrait>(&self, db: &C, id: &str) -> Result<(), DbErr> {
+    /// Closes the incident for good: its reports joined `into`. Whatever its work order
+    /// does later, it takes no more reports.
+    pub async fn merged<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: &str,
+        into: &str,
+    ) -> Result<(), DbErr> {
         incident::Entity::update_many()
             .filter(incident::Column::Id.eq(id))
             .set(incident::ActiveModel {
                 open: Set(false),
+                merged_into: Set(into.to_owned()),
                 ..Default::default()
             })
             .exec(db)
@@ -164,7 +174,7 @@ impl IncidentStore {
     }
 
     /// Opens or closes the incident as its work order moves, unless a later change of
-    /// the order was applied already. Whether anything changed.
+    /// the order was applied already or the incident was merged into another. Whether anything changed.
     pub async fn set_open<C: ConnectionTrait>(
         &self,
         db: &C,
@@ -175,6 +185,7 @@ impl IncidentStore {
         let result = incident::Entity::update_many()
             .filter(incident::Column::Id.eq(id))
             .filter(incident::Column::OrderVersion.lt(order_version))
+            .filter(incident::Column::MergedInto.eq(""))
             .set(incident::ActiveModel {
                 open: Set(open),
                 order_version: Set(order_version),

@@ -184,6 +184,7 @@ enum Incidents {
     LastReportAt,
     Open,
     OrderVersion,
+    MergedInto,
 }
 
 #[derive(DeriveIden)]
@@ -218,6 +219,7 @@ impl MigrationTrait for CreateIncidents {
                     .col(timestamp_with_time_zone(Incidents::LastReportAt))
                     .col(boolean(Incidents::Open))
                     .col(big_integer(Incidents::OrderVersion))
+                    .col(string(Incidents::MergedInto).default(""))
                     .to_owned(),
             )
             .await?;
