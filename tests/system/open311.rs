@@ -311,6 +311,116 @@ fn multipart(fields: &[(&str, &str)], photo: Option<&[u8]>) -> (String, Vec<u8>)
 pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\0\x01\0\0\x05\0\x01\r\n-\xb4\0\0\0\0IEND\xaeB`\x82";
 
 #[tokio::test]
+async fn open311_service_questions_come_from_the_taxonomy_and_answers_are_checked() {
+    let open311 = Open311Platform::start(|_| {}).await;
+    const POTHOLE: &str = "201";
+    const DUMPING: &str = "302";
+
+    let (_, services) = json(open311.get("services.json").await).await;
+    let metadata = |code: &str| {
+        services
+            .as_array()
+            .and_then(|list| list.iter().find(|s| s["service_code"] == code))
+            .map(|s| s["metadata"].clone())
+    };
+    assert_eq!(metadata(POTHOLE), Some(Value::Bool(true)));
+    assert_eq!(metadata(DUMPING), Some(Value::Bool(true)));
+
+    let (status, definition) = json(open311.get(&format!("services/{POTHOLE}.json")).await).await;
+    assert_eq!(status, 200);
+    let attributes = definition["attributes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let codes: Vec<&str> = attributes
+        .iter()
+        .filter_map(|a| a["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["size", "lane"]);
+    assert_eq!(attributes[0]["datatype"], "singlevaluelist");
+    assert_eq!(attributes[0]["description"], "Quanto è grande la buca?");
+    assert_eq!(attributes[0]["order"], 1);
+    let keys: Vec<&str> = attributes[0]["values"]
+        .as_array()
+        .map(|values| values.iter().filter_map(|v| v["key"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(keys, ["small", "medium", "large"]);
+    assert_eq!(attributes[1]["datatype"], "string");
+
+    let report = |answers: &[(&'static str, &'static str)], service: &'static str| {
+        let mut form = good_report("Buca profonda davanti alla scuola");
+        form.retain(|(name, _)| *name != "service_code");
+        form.push(("service_code", service));
+        form.extend_from_slice(answers);
+        form
+    };
+    // An answer that is not one of the choices is refused by name; nothing is stored.
+    let refused = open311
+        .post_form(
+            "requests.json",
+            &report(&[("attribute[size]", "enormous")], POTHOLE),
+        )
+        .await;
+    let (status, errors) = json(refused).await;
+    assert_eq!(status, 400);
+    assert!(
+        errors[0]["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("attribute[size]")),
+        "{errors}"
+    );
+    assert_eq!(open311.reports().await, 0);
+
+    // Good answers, one of them a multiple choice, are kept with the report.
+    for (service, answers) in [
+        (
+            POTHOLE,
+            vec![
+                ("attribute[size]", "large"),
+                ("attribute[lane]", "corsia di destra"),
+            ],
+        ),
+        (
+            DUMPING,
+            vec![
+                ("attribute[waste_kind][]", "bulky"),
+                ("attribute[waste_kind][]", "bags"),
+            ],
+        ),
+    ] {
+        let (status, created) = json(
+            open311
+                .post_form("requests.json", &report(&answers, service))
+                .await,
+        )
+        .await;
+        assert_eq!(status, 200, "{created}");
+    }
+    assert_eq!(open311.reports().await, 2);
+    let (_, listed) = json(open311.get("requests.json?extensions=true").await).await;
+    let answers: Vec<Value> = listed
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|r| r["extended_attributes"]["attributes"].clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        answers.contains(&serde_json::json!([
+            {"code": "lane", "value": "corsia di destra"},
+            {"code": "size", "value": "large"}
+        ])),
+        "{answers:?}"
+    );
+    assert!(
+        answers.contains(&serde_json::json!([{"code": "waste_kind", "value": "bulky,bags"}])),
+        "{answers:?}"
+    );
+    open311.finish().await;
+}
+
+#[tokio::test]
 async fn open311_multipart_photo_is_stored_and_served() {
     let open311 =
         Open311Platform::start(|settings| settings.intake.max_media_bytes = 64 * 1024).await;

@@ -16,7 +16,7 @@ use tonic::{Request, Response, Status};
 
 use crate::{
     app::Decisions,
-    domain::{Category, Department, Priority, Taxonomy},
+    domain::{AnswerKind, Category, Department, Priority, Question, Taxonomy},
     events,
     store::Outcome,
 };
@@ -197,6 +197,32 @@ fn category(category: &Category) -> pb::Category {
         service_code: category.service_code.clone(),
         display_names: names(&category.name_it, &category.name_en),
         descriptions: names(&category.description_it, &category.description_en),
+        questions: category.questions.iter().map(question).collect(),
+    }
+}
+
+fn question(question: &Question) -> pb::CategoryQuestion {
+    let answer_type = match question.answer {
+        AnswerKind::String => pb::AnswerType::String,
+        AnswerKind::Number => pb::AnswerType::Number,
+        AnswerKind::Datetime => pb::AnswerType::Datetime,
+        AnswerKind::Text => pb::AnswerType::Text,
+        AnswerKind::SingleChoice => pb::AnswerType::SingleChoice,
+        AnswerKind::MultipleChoice => pb::AnswerType::MultipleChoice,
+    };
+    pb::CategoryQuestion {
+        code: question.code.clone(),
+        answer_type: answer_type.into(),
+        required: question.required,
+        texts: names(&question.text_it, &question.text_en),
+        choices: question
+            .choices
+            .iter()
+            .map(|choice| pb::AnswerChoice {
+                key: choice.key.clone(),
+                display_names: names(&choice.name_it, &choice.name_en),
+            })
+            .collect(),
     }
 }
 

@@ -1,8 +1,6 @@
 //! What every system test needs: an isolated environment, a running platform, clients
 //! and patient assertions.
 
-#![allow(dead_code)]
-
 pub mod broker;
 pub mod clients;
 pub mod env;

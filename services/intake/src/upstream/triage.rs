@@ -13,7 +13,10 @@ use segnala_shared::AppError;
 use tokio::sync::RwLock;
 
 use super::{Connection, call_failed};
-use crate::{app::ServiceCatalog, domain::ServiceType};
+use crate::{
+    app::ServiceCatalog,
+    domain::{Attribute, AttributeValue, Datatype, ServiceType},
+};
 
 const FRESH_FOR: Duration = Duration::from_secs(60);
 
@@ -71,9 +74,44 @@ impl TriageCatalog {
                 department: department.department_id.clone(),
                 group: group.clone(),
                 keywords: Vec::new(),
-                attributes: Vec::new(),
+                attributes: category
+                    .questions
+                    .into_iter()
+                    .zip(1..)
+                    .filter_map(|(question, order)| self.attribute(question, order))
+                    .collect(),
             })
             .collect()
+    }
+
+    /// An Open311 attribute; `None` for an answer type this version does not know.
+    fn attribute(&self, question: pb::CategoryQuestion, order: u32) -> Option<Attribute> {
+        let datatype = match question.answer_type() {
+            pb::AnswerType::String => Datatype::String,
+            pb::AnswerType::Number => Datatype::Number,
+            pb::AnswerType::Datetime => Datatype::Datetime,
+            pb::AnswerType::Text => Datatype::Text,
+            pb::AnswerType::SingleChoice => Datatype::SingleValueList,
+            pb::AnswerType::MultipleChoice => Datatype::MultiValueList,
+            pb::AnswerType::Unspecified => return None,
+        };
+        Some(Attribute {
+            description: self.localized(&question.texts, &question.code),
+            code: question.code,
+            variable: true,
+            datatype,
+            required: question.required,
+            datatype_description: String::new(),
+            order,
+            values: question
+                .choices
+                .into_iter()
+                .map(|choice| AttributeValue {
+                    name: self.localized(&choice.display_names, &choice.key),
+                    key: choice.key,
+                })
+                .collect(),
+        })
     }
 
     /// The text in the configured language, else English, else any, else `fallback`.
@@ -99,8 +137,21 @@ impl ServiceCatalog for TriageCatalog {
         {
             return Ok(services.clone());
         }
-        let services = Arc::new(self.fetch().await?);
-        *self.cached.write().await = Some((Instant::now(), services.clone()));
-        Ok(services)
+        match self.fetch().await {
+            Ok(services) => {
+                let services = Arc::new(services);
+                *self.cached.write().await = Some((Instant::now(), services.clone()));
+                Ok(services)
+            }
+            // The taxonomy changes rarely: the last list read beats refusing reports
+            // while triage is away.
+            Err(error) => match self.cached.read().await.as_ref() {
+                Some((_, services)) => {
+                    tracing::warn!(%error, "triage unreachable; serving the last service list");
+                    Ok(services.clone())
+                }
+                None => Err(error),
+            },
+        }
     }
 }

@@ -10,7 +10,9 @@ pub use classifier::{
     Classification, Classifier, Explanation, UnknownLabels, Verdict, method as classifier_method,
 };
 pub use model::{Example, Featurizer, Model, ModelError, TrainingOptions};
-pub use taxonomy::{Category, Department, DuplicateRule, Taxonomy, TaxonomyError};
+pub use taxonomy::{
+    AnswerKind, Category, Department, DuplicateRule, Question, Taxonomy, TaxonomyError,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Priority {

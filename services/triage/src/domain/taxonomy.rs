@@ -81,6 +81,49 @@ pub struct Category {
     pub examples: Vec<String>,
     pub duplicate_radius_m: Option<f64>,
     pub duplicate_window_hours: Option<u32>,
+    /// Questions for the citizen (Open311 attributes), in the order asked.
+    #[serde(default)]
+    pub questions: Vec<Question>,
+}
+
+/// A question about a report of one category.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub code: String,
+    pub answer: AnswerKind,
+    #[serde(default)]
+    pub required: bool,
+    pub text_it: String,
+    pub text_en: String,
+    /// The answers to choose from, for `single_choice` and `multiple_choice`.
+    #[serde(default)]
+    pub choices: Vec<Choice>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerKind {
+    String,
+    Number,
+    Datetime,
+    Text,
+    SingleChoice,
+    MultipleChoice,
+}
+
+impl AnswerKind {
+    fn has_choices(self) -> bool {
+        matches!(self, Self::SingleChoice | Self::MultipleChoice)
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    pub key: String,
+    pub name_it: String,
+    pub name_en: String,
 }
 
 /// Messages that get a polite answer instead of a work order.
@@ -191,6 +234,7 @@ impl Taxonomy {
                 if let Some(i) = category.keywords.iter().position(|k| k.trim().is_empty()) {
                     return Err(invalid(format!("{key}.keywords[{i}]"), "is empty"));
                 }
+                check_questions(&key, &category.questions)?;
                 if category
                     .duplicate_radius_m
                     .is_some_and(|r| !(0.0..=10_000.0).contains(&r))
@@ -304,6 +348,47 @@ impl Department {
     pub fn first_category(&self) -> &Category {
         &self.categories[0]
     }
+}
+
+/// Question codes are ids, once each; list questions have choices, others none.
+fn check_questions(key: &str, questions: &[Question]) -> Result<(), TaxonomyError> {
+    let mut codes = HashSet::new();
+    for (q, question) in questions.iter().enumerate() {
+        let key = format!("{key}.questions[{q}]");
+        check_id(&format!("{key}.code"), &question.code)?;
+        if !codes.insert(question.code.as_str()) {
+            return Err(invalid(
+                format!("{key}.code"),
+                format!("`{}` is used twice", question.code),
+            ));
+        }
+        match (question.answer.has_choices(), question.choices.is_empty()) {
+            (true, true) => {
+                return Err(invalid(
+                    format!("{key}.choices"),
+                    "a choice question needs its choices",
+                ));
+            }
+            (false, false) => {
+                return Err(invalid(
+                    format!("{key}.choices"),
+                    "only single_choice and multiple_choice questions have choices",
+                ));
+            }
+            _ => {}
+        }
+        let mut keys = HashSet::new();
+        for (c, choice) in question.choices.iter().enumerate() {
+            check_id(&format!("{key}.choices[{c}].key"), &choice.key)?;
+            if !keys.insert(choice.key.as_str()) {
+                return Err(invalid(
+                    format!("{key}.choices[{c}].key"),
+                    format!("`{}` is used twice", choice.key),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_id(key: &str, id: &str) -> Result<(), TaxonomyError> {
@@ -450,6 +535,51 @@ mod tests {
             error_of(&unknown).starts_with("taxonomy city.toml: "),
             "{}",
             error_of(&unknown)
+        );
+    }
+
+    #[test]
+    fn questions_are_checked_at_start() {
+        let with_questions = |questions: &str| {
+            with_departments(&format!(
+                "{}questions = [{questions}]\n{}",
+                department("a", "fallback = true", "1"),
+                department("b", "emergency = true", "2")
+            ))
+        };
+        let good = with_questions(
+            "{ code = 'size', answer = 'single_choice', text_it = 'q', text_en = 'q', \
+             choices = [{ key = 'big', name_it = 'g', name_en = 'b' }] }",
+        );
+        assert!(
+            Taxonomy::parse(&good, "city.toml").is_ok(),
+            "{}",
+            error_of(&good)
+        );
+        let no_choices = with_questions(
+            "{ code = 'size', answer = 'multiple_choice', text_it = 'q', text_en = 'q' }",
+        );
+        assert_eq!(
+            error_of(&no_choices),
+            "taxonomy: departments[0].categories[0].questions[0].choices: a choice question needs its choices"
+        );
+        let stray_choices = with_questions(
+            "{ code = 'note', answer = 'text', text_it = 'q', text_en = 'q', \
+             choices = [{ key = 'x', name_it = 'x', name_en = 'x' }] }",
+        );
+        assert!(
+            error_of(&stray_choices)
+                .ends_with("only single_choice and multiple_choice questions have choices"),
+            "{}",
+            error_of(&stray_choices)
+        );
+        let twice = with_questions(
+            "{ code = 'n', answer = 'number', text_it = 'q', text_en = 'q' }, \
+             { code = 'n', answer = 'string', text_it = 'q', text_en = 'q' }",
+        );
+        assert_eq!(
+            error_of(&twice),
+            "taxonomy: departments[0].categories[0].questions[1].code: `n` is used twice"
         );
     }
 }
