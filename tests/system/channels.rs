@@ -845,23 +845,7 @@ const PNG: &[u8] = &[
 impl Setup {
     /// The photo links of the report with `code`, as operators read them.
     async fn media_urls(&self, code: &str) -> Vec<String> {
-        let mut intake = segnala_proto::intake::v1::intake_service_client::IntakeServiceClient::new(
-            crate::support::clients::channel(
-                &self.platform.url(ServiceKind::Intake),
-                Some(crate::support::env::OPERATOR_KEY),
-            )
-            .await,
-        );
-        intake
-            .get_report(segnala_proto::intake::v1::GetReportRequest {
-                name: format!("reports/{code}"),
-            })
-            .await
-            .expect("GetReport")
-            .into_inner()
-            .report
-            .expect("a report")
-            .media_urls
+        self.platform.report_as_operator(code).await.media_urls
     }
 
     /// The bytes intake serves at a photo link of its own.

@@ -100,15 +100,7 @@ async fn photos_come_as_links_or_images_and_bad_ones_change_nothing() {
     assert_eq!(served.bytes().await.expect("bytes").as_ref(), PNG);
 
     // Operators read the photos back with the report.
-    let stored = operator
-        .get_report(segnala_proto::intake::v1::GetReportRequest {
-            name: created.name.clone(),
-        })
-        .await
-        .expect("GetReport")
-        .into_inner()
-        .report
-        .expect("a report");
+    let stored = platform.report_as_operator(&created.tracking_code).await;
     assert_eq!(stored.media_urls, created.media_urls);
 
     // Not an image, a link that is not http(s), too many photos: each refused by name.

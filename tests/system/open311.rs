@@ -6,13 +6,11 @@ use std::time::Duration;
 
 use segnala::ServiceKind;
 use segnala_intake::store::count_reports;
-use segnala_proto::intake::v1::{GetReportRequest, intake_service_client::IntakeServiceClient};
 use serde_json::Value;
 
 use crate::support::{
     RunningPlatform, TestEnv,
-    clients::channel,
-    env::{CREW_KEY, INTEGRATOR_KEY, OPERATOR_KEY},
+    env::{CREW_KEY, INTEGRATOR_KEY},
     eventually,
 };
 
@@ -198,22 +196,7 @@ async fn open311_discovery_services_create_token_and_read_back() {
     );
 
     // The markup was stored as plain text, and the contact kept apart for operators.
-    let mut intake = IntakeServiceClient::new(
-        channel(
-            &open311.platform.url(ServiceKind::Intake),
-            Some(OPERATOR_KEY),
-        )
-        .await,
-    );
-    let report = intake
-        .get_report(GetReportRequest {
-            name: format!("reports/{id}"),
-        })
-        .await
-        .expect("GetReport")
-        .into_inner()
-        .report
-        .expect("a report");
+    let report = open311.platform.report_as_operator(&id).await;
     assert_eq!(report.description, "Il lampione davanti al 12 è spento");
     assert_eq!(report.service_code, LAMP_OUT);
     assert_eq!(report.media_urls, ["https://photos.example.org/lamp.jpg"]);
@@ -439,22 +422,7 @@ async fn open311_multipart_photo_is_stored_and_served() {
         .expect("an id")
         .to_owned();
 
-    let mut intake = IntakeServiceClient::new(
-        channel(
-            &open311.platform.url(ServiceKind::Intake),
-            Some(OPERATOR_KEY),
-        )
-        .await,
-    );
-    let report = intake
-        .get_report(GetReportRequest {
-            name: format!("reports/{id}"),
-        })
-        .await
-        .expect("GetReport")
-        .into_inner()
-        .report
-        .expect("a report");
+    let report = open311.platform.report_as_operator(&id).await;
     assert_eq!(report.media_urls.len(), 2, "{:?}", report.media_urls);
     let served = report
         .media_urls

@@ -5,7 +5,6 @@
 
 use std::{path::PathBuf, process::Command};
 
-use segnala::ServiceKind;
 use serde_json::Value;
 
 use crate::{
@@ -99,22 +98,7 @@ async fn open311_python_clients_georeport_and_three_work_against_the_server() {
     );
 
     // The photo three sent as multipart is stored and served.
-    let mut intake = segnala_proto::intake::v1::intake_service_client::IntakeServiceClient::new(
-        crate::support::clients::channel(
-            &open311.platform.url(ServiceKind::Intake),
-            Some(crate::support::env::OPERATOR_KEY),
-        )
-        .await,
-    );
-    let report = intake
-        .get_report(segnala_proto::intake::v1::GetReportRequest {
-            name: format!("reports/{id}"),
-        })
-        .await
-        .expect("GetReport")
-        .into_inner()
-        .report
-        .expect("a report");
+    let report = open311.platform.report_as_operator(id).await;
     assert_eq!(report.media_urls.len(), 1);
     assert_eq!(report.address, "Via Roma 12, Milano");
     let served = open311

@@ -3,6 +3,9 @@ use std::{collections::HashMap, net::SocketAddr, time::Duration};
 use lapin::{Connection, ConnectionProperties, options::QueueDeclareOptions, types::FieldTable};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use segnala::{Platform, ServiceKind, Settings};
+use segnala_proto::intake::v1::{
+    GetReportRequest, Report, intake_service_client::IntakeServiceClient,
+};
 
 use super::Clients;
 use segnala_shared::{
@@ -241,6 +244,22 @@ impl RunningPlatform {
 
     pub fn url(&self, kind: ServiceKind) -> String {
         format!("http://{}", self.addresses[kind.name()])
+    }
+
+    /// The report with `code` as operators read it from intake, contact and photos included.
+    pub async fn report_as_operator(&self, code: &str) -> Report {
+        let mut intake = IntakeServiceClient::new(
+            super::clients::channel(&self.url(ServiceKind::Intake), Some(OPERATOR_KEY)).await,
+        );
+        intake
+            .get_report(GetReportRequest {
+                name: format!("reports/{code}"),
+            })
+            .await
+            .expect("GetReport")
+            .into_inner()
+            .report
+            .expect("a report")
     }
 
     /// Clients for the intake, status and (when running) tracking services.
