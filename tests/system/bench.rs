@@ -25,6 +25,7 @@ async fn a_short_bench_run_follows_every_report_to_its_public_status() {
         status_url: platform.url(ServiceKind::Status),
         open311_url: None,
         api_key: Some(SecretString::from(OPERATOR_KEY)),
+        ca_cert: None,
     };
     let plan = Plan {
         via: Via::Grpc,

@@ -2,12 +2,22 @@
 //! citizen's report becomes a work order the crew claims, works and resolves from the
 //! terminal, and the citizen sees it resolved.
 
-use std::{path::Path, process::Output, time::Duration};
+use std::{
+    path::Path,
+    process::{Output, Stdio},
+    time::Duration,
+};
 
 use sea_orm::ConnectionTrait;
-use segnala::ServiceKind;
+use segnala::{Platform, ServiceKind};
 use segnala_proto::status::v1::PublicState;
 use serde_json::Value;
+use tokio::{
+    io::{AsyncBufReadExt, BufReader, Lines},
+    process::{Child, ChildStdout},
+};
+
+use segnala_shared::grpc::TlsSettings;
 
 use crate::support::{
     RunningPlatform, TestEnv,
@@ -25,6 +35,58 @@ async fn segnala(config: &Path, args: &[&str]) -> Output {
         .output()
         .await
         .expect("the segnala binary runs")
+}
+
+/// `segnala crew watch` running beside the test, its output read line by line.
+struct Watch {
+    child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+}
+
+impl Watch {
+    fn start(config: &Path) -> Self {
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_segnala"))
+            .arg("crew")
+            .arg("--config")
+            .arg(config)
+            .arg("watch")
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the segnala binary runs");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        Self {
+            child,
+            lines: BufReader::new(stdout).lines(),
+        }
+    }
+
+    /// Reads the output until a line contains `wanted`; returns what it read.
+    async fn until(&mut self, wanted: &str) -> String {
+        let mut seen = String::new();
+        let read = async {
+            while let Some(line) = self.lines.next_line().await.expect("watch output") {
+                seen.push_str(&line);
+                seen.push('\n');
+                if line.contains(wanted) {
+                    return true;
+                }
+            }
+            false
+        };
+        let found = tokio::time::timeout(Duration::from_secs(30), read).await;
+        assert!(
+            matches!(found, Ok(true)),
+            "`segnala crew watch` never printed {wanted:?}; it printed:\n{seen}"
+        );
+        seen
+    }
+
+    async fn stop(mut self) {
+        self.child.start_kill().expect("watch can be stopped");
+        let status = self.child.wait().await.expect("watch exits");
+        assert!(!status.success(), "watch runs until it is stopped");
+    }
 }
 
 fn stdout(output: &Output) -> String {
@@ -123,7 +185,16 @@ async fn a_crew_works_a_citizens_report_from_the_terminal() {
         "queue",
     ));
     assert_eq!(queue["queue_size"], 1);
+
+    // A crew watching the queue sees the order, then sees it leave when it is claimed.
+    let mut watch = Watch::start(&config);
+    let first = watch.until("lampione davanti al civico 12").await;
+    assert!(first.contains("── 1 in the queue"), "{first}");
     let next = succeeded(segnala(&config, &["next"]).await, "next");
+    watch.until("── 0 in the queue").await;
+    watch.until("Nothing here.").await;
+    watch.stop().await;
+
     let text = stdout(&next);
     assert!(text.contains("lampione davanti al civico 12"), "{text}");
     assert!(
@@ -228,6 +299,74 @@ async fn a_crew_works_a_citizens_report_from_the_terminal() {
         "{}",
         stderr(&broken)
     );
+    drop(platform);
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_crew_reaches_a_tracking_server_that_serves_tls() {
+    let env = TestEnv::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let (cert_file, key_file) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_file, certified.cert.pem()).unwrap();
+    std::fs::write(&key_file, certified.signing_key.serialize_pem()).unwrap();
+
+    // A key file that holds no key stops the start, naming the setting.
+    let mut settings = env.settings();
+    settings.listen.tracking_tls = Some(TlsSettings {
+        cert_file: cert_file.clone(),
+        key_file: cert_file.clone(),
+    });
+    let refused = Platform::build(&settings, &[ServiceKind::Tracking])
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(refused.contains("listen.tracking_tls"), "{refused}");
+
+    settings.listen.tracking_tls = Some(TlsSettings {
+        cert_file: cert_file.clone(),
+        key_file,
+    });
+    let platform = RunningPlatform::start(&settings, &[ServiceKind::Tracking]).await;
+    let port = platform.addresses[ServiceKind::Tracking.name()].port();
+    let server = format!("https://127.0.0.1:{port}");
+    let config = dir.path().join("crew.toml");
+    let login = |server: String, trusting: bool| {
+        let config = config.clone();
+        let cert_file = cert_file.clone();
+        async move {
+            let mut args = vec!["login", "--server", &server, "--token", CREW_KEY];
+            if trusting {
+                args.extend(["--ca-cert", cert_file.to_str().unwrap()]);
+            }
+            segnala(&config, &args).await
+        }
+    };
+
+    // The certificate is no public authority's: without it the crew is told, and
+    // nothing is saved; plain HTTP/2 does not get through either.
+    let untrusted = login(server.clone(), false).await;
+    assert!(!untrusted.status.success());
+    assert!(
+        stderr(&untrusted).contains("cannot reach") && stderr(&untrusted).contains("certificate"),
+        "{}",
+        stderr(&untrusted)
+    );
+    let plain = login(format!("http://127.0.0.1:{port}"), true).await;
+    assert!(!plain.status.success(), "{}", stdout(&plain));
+    assert!(!config.exists());
+
+    succeeded(login(server.clone(), true).await, "login over TLS");
+    let saved = std::fs::read_to_string(&config).unwrap();
+    assert!(saved.contains("ca_cert"), "{saved}");
+    // Later commands trust the certificate login was given.
+    let queue = json(&succeeded(
+        segnala(&config, &["queue", "--json"]).await,
+        "queue over TLS",
+    ));
+    assert_eq!(queue["queue_size"], 0);
     drop(platform);
     env.cleanup().await;
 }

@@ -12,9 +12,10 @@ use segnala_proto::{
     intake::v1::ReporterFeedback,
     tracking::v1::{
         AddNoteRequest, AddPhotoRequest, CancelReason, CancelWorkOrderRequest, ClaimNextRequest,
-        GetWorkOrderRequest, HoldWorkRequest, ListWorkOrdersRequest, NoteVisibility, PhotoKind,
-        ResolveWorkRequest, StartWorkRequest, VerifyAuditLogRequest, WorkOrder, WorkOrderChanged,
-        WorkOrderEscalated, WorkOrderState,
+        GetWorkOrderRequest, ListWorkOrdersRequest, NoteVisibility, PhotoKind,
+        VerifyAuditLogRequest, WorkOrder, WorkOrderChanged, WorkOrderEscalated, WorkOrderState,
+        tracking_service_client::TrackingServiceClient,
+        work_queue_service_client::WorkQueueServiceClient,
     },
     triage::v1::ReportMerged,
 };
@@ -28,11 +29,12 @@ use tonic_types::StatusExt;
 
 use crate::support::{
     RunningPlatform, TestEnv,
+    clients::Intercepted,
     env::{CREW_KEY, crew_key},
     eventually,
     tracking::{
-        TrackingReplica, crew_client, next_event, operator_client, order_of, publish, routed,
-        tap_of,
+        TrackingReplica, claim, crew_client, hold, next_event, operator_client, order_of, publish,
+        resolve, routed, start, tap_of,
     },
 };
 
@@ -77,14 +79,44 @@ fn reason(status: &tonic::Status) -> String {
         .unwrap_or_default()
 }
 
+/// A tracking service of its own on the test's database and broker (with `crews` more
+/// street-lighting crews), with an operator's client and the test crew's.
+struct OneService {
+    env: TestEnv,
+    platform: RunningPlatform,
+    url: String,
+}
+
+impl OneService {
+    async fn start(
+        crews: usize,
+    ) -> (
+        Self,
+        TrackingServiceClient<Intercepted>,
+        WorkQueueServiceClient<Intercepted>,
+    ) {
+        let env = TestEnv::new().await;
+        let platform =
+            RunningPlatform::start(&settings(&env, crews), &[ServiceKind::Tracking]).await;
+        let url = platform.url(ServiceKind::Tracking);
+        let tracking = operator_client(&url).await;
+        let crew = crew_client(&url, CREW_KEY).await;
+        let service = Self { env, platform, url };
+        (service, tracking, crew)
+    }
+
+    /// Stops the service, then removes its database and queues.
+    async fn stop(self) {
+        drop(self.platform);
+        self.env.cleanup().await;
+    }
+}
+
 #[tokio::test]
 async fn a_crew_works_an_incident_from_queue_to_resolved_and_a_reporter_reopens_it() {
-    let env = TestEnv::new().await;
-    let platform = RunningPlatform::start(&settings(&env, 0), &[ServiceKind::Tracking]).await;
-    let url = platform.url(ServiceKind::Tracking);
-    let mut changes = tap_of::<WorkOrderChanged>(&env).await;
-    let mut tracking = operator_client(&url).await;
-    let mut crew = crew_client(&url, CREW_KEY).await;
+    let (service, mut tracking, mut crew) = OneService::start(0).await;
+    let env = &service.env;
+    let mut changes = tap_of::<WorkOrderChanged>(env).await;
 
     let route_time = Utc::now();
     let mut first = routed("LAMP-0001", "street_lighting", Priority::Normal);
@@ -93,10 +125,10 @@ async fn a_crew_works_an_incident_from_queue_to_resolved_and_a_reporter_reopens_
         seconds: 6 * 3600,
         nanos: 0,
     });
-    publish(&env, &first).await;
+    publish(env, &first).await;
     // A second report of the same lamp joins the incident and raises its priority.
     publish(
-        &env,
+        env,
         &ReportMerged {
             report: "reports/LAMP-0002".into(),
             tracking_code: "LAMP-0002".into(),
@@ -126,15 +158,9 @@ async fn a_crew_works_an_incident_from_queue_to_resolved_and_a_reporter_reopens_
         "due six hours after routing, as triage's target says"
     );
 
-    let claimed = crew
-        .claim_next(ClaimNextRequest {
-            department: String::new(),
-            request_id: request_id(),
-        })
+    let claimed = claim(&mut crew, "")
         .await
         .unwrap()
-        .into_inner()
-        .work_order
         .expect("an order to claim");
     assert_eq!(claimed.name, order.name);
     assert_eq!(claimed.state, WorkOrderState::Claimed as i32);
@@ -146,12 +172,7 @@ async fn a_crew_works_an_incident_from_queue_to_resolved_and_a_reporter_reopens_
     );
 
     let name = order.name.clone();
-    crew.start_work(StartWorkRequest {
-        name: name.clone(),
-        request_id: request_id(),
-    })
-    .await
-    .unwrap();
+    start(&mut crew, &name).await.unwrap();
     crew.add_note(AddNoteRequest {
         name: name.clone(),
         text: "Fuse box open, cable cut".into(),
@@ -189,44 +210,16 @@ async fn a_crew_works_an_incident_from_queue_to_resolved_and_a_reporter_reopens_
         .await
         .unwrap_err();
     assert_eq!(not_a_photo.code(), Code::InvalidArgument);
-    let held = crew
-        .hold_work(HoldWorkRequest {
-            name: name.clone(),
-            reason: "Waiting for a new cable".into(),
-            request_id: request_id(),
-        })
+    let held = hold(&mut crew, &name, "Waiting for a new cable")
         .await
-        .unwrap()
-        .into_inner()
-        .work_order
         .unwrap();
     assert_eq!(held.state, WorkOrderState::OnHold as i32);
     assert_eq!(held.hold_reason, "Waiting for a new cable");
-    crew.start_work(StartWorkRequest {
-        name: name.clone(),
-        request_id: request_id(),
-    })
-    .await
-    .unwrap();
-    let without_note = crew
-        .resolve_work(ResolveWorkRequest {
-            name: name.clone(),
-            public_note: " ".into(),
-            request_id: request_id(),
-        })
-        .await
-        .unwrap_err();
+    start(&mut crew, &name).await.unwrap();
+    let without_note = resolve(&mut crew, &name, " ").await.unwrap_err();
     assert_eq!(without_note.code(), Code::InvalidArgument);
-    let resolved = crew
-        .resolve_work(ResolveWorkRequest {
-            name: name.clone(),
-            public_note: "Cable replaced, the lamp is on again".into(),
-            request_id: request_id(),
-        })
+    let resolved = resolve(&mut crew, &name, "Cable replaced, the lamp is on again")
         .await
-        .unwrap()
-        .into_inner()
-        .work_order
         .unwrap();
     assert_eq!(resolved.state, WorkOrderState::Resolved as i32);
 
@@ -282,7 +275,7 @@ async fn a_crew_works_an_incident_from_queue_to_resolved_and_a_reporter_reopens_
 
     // The second reporter says it is still dark: the order reopens into the queue.
     publish(
-        &env,
+        env,
         &ReporterFeedback {
             report: "reports/LAMP-0002".into(),
             tracking_code: "LAMP-0002".into(),
@@ -297,15 +290,9 @@ async fn a_crew_works_an_incident_from_queue_to_resolved_and_a_reporter_reopens_
     })
     .await;
     assert_eq!(reopened.crew, "");
-    let again = crew
-        .claim_next(ClaimNextRequest {
-            department: "street_lighting".into(),
-            request_id: request_id(),
-        })
+    let again = claim(&mut crew, "street_lighting")
         .await
         .unwrap()
-        .into_inner()
-        .work_order
         .expect("the reopened order is claimable");
     assert_eq!(again.name, name);
 
@@ -316,25 +303,21 @@ async fn a_crew_works_an_incident_from_queue_to_resolved_and_a_reporter_reopens_
         .into_inner();
     assert!(audit.intact, "{:?}", audit.first_break);
     assert!(audit.entries_checked >= 10, "{}", audit.entries_checked);
-    drop(platform);
-    env.cleanup().await;
+    service.stop().await;
 }
 
 #[tokio::test]
 async fn illegal_transitions_are_refused_with_the_reason_and_change_nothing() {
-    let env = TestEnv::new().await;
-    let platform = RunningPlatform::start(&settings(&env, 1), &[ServiceKind::Tracking]).await;
-    let url = platform.url(ServiceKind::Tracking);
-    let mut tracking = operator_client(&url).await;
-    let mut crew = crew_client(&url, CREW_KEY).await;
-    let mut other_crew = crew_client(&url, &crew_key_text(0)).await;
-    let mut roads_crew = crew_client(&url, ROADS_KEY).await;
+    let (service, mut tracking, mut crew) = OneService::start(1).await;
+    let (env, url) = (&service.env, &service.url);
+    let mut other_crew = crew_client(url, &crew_key_text(0)).await;
+    let mut roads_crew = crew_client(url, ROADS_KEY).await;
     publish(
-        &env,
+        env,
         &routed("ILL-0001", "street_lighting", Priority::Normal),
     )
     .await;
-    publish(&env, &routed("ILL-0002", "street_lighting", Priority::Low)).await;
+    publish(env, &routed("ILL-0002", "street_lighting", Priority::Low)).await;
     let order = order_of(&tracking, "reports/ILL-0001", "the order is queued", |_| {
         true
     })
@@ -359,14 +342,7 @@ async fn illegal_transitions_are_refused_with_the_reason_and_change_nothing() {
         }
     };
 
-    let refused = crew
-        .resolve_work(ResolveWorkRequest {
-            name: order.name.clone(),
-            public_note: "done".into(),
-            request_id: request_id(),
-        })
-        .await
-        .unwrap_err();
+    let refused = resolve(&mut crew, &order.name, "done").await.unwrap_err();
     assert_eq!(refused.code(), Code::FailedPrecondition);
     assert_eq!(reason(&refused), "ILLEGAL_TRANSITION");
     assert_eq!(
@@ -378,13 +354,7 @@ async fn illegal_transitions_are_refused_with_the_reason_and_change_nothing() {
     assert_eq!(unchanged.state, WorkOrderState::Queued as i32);
 
     // A crew of another department neither claims from nor sees this queue.
-    let elsewhere = roads_crew
-        .claim_next(ClaimNextRequest {
-            department: "street_lighting".into(),
-            request_id: request_id(),
-        })
-        .await
-        .unwrap_err();
+    let elsewhere = claim(&mut roads_crew, "street_lighting").await.unwrap_err();
     assert_eq!(elsewhere.code(), Code::InvalidArgument);
     let nothing = roads_crew
         .claim_next(ClaimNextRequest::default())
@@ -427,13 +397,7 @@ async fn illegal_transitions_are_refused_with_the_reason_and_change_nothing() {
     assert_eq!(queued.len(), 1, "the retry claimed nothing more");
 
     // Another crew cannot work an order it does not hold.
-    let not_yours = other_crew
-        .start_work(StartWorkRequest {
-            name: order.name.clone(),
-            request_id: request_id(),
-        })
-        .await
-        .unwrap_err();
+    let not_yours = start(&mut other_crew, &order.name).await.unwrap_err();
     assert_eq!(not_yours.code(), Code::FailedPrecondition);
     assert_eq!(reason(&not_yours), "NOT_HOLDER");
     assert!(
@@ -441,7 +405,7 @@ async fn illegal_transitions_are_refused_with_the_reason_and_change_nothing() {
         "{}",
         not_yours.message()
     );
-    let hidden = roads_crew_get(&url, &order.name).await;
+    let hidden = roads_crew_get(url, &order.name).await;
     assert_eq!(hidden, Code::NotFound);
 
     // Cancelling needs a reason; a cancelled order cannot be started.
@@ -472,21 +436,14 @@ async fn illegal_transitions_are_refused_with_the_reason_and_change_nothing() {
         cancelled.cancel_reason,
         CancelReason::NotCityResponsibility as i32
     );
-    let too_late = crew
-        .start_work(StartWorkRequest {
-            name: order.name.clone(),
-            request_id: request_id(),
-        })
-        .await
-        .unwrap_err();
+    let too_late = start(&mut crew, &order.name).await.unwrap_err();
     assert_eq!(too_late.code(), Code::FailedPrecondition);
     assert_eq!(reason(&too_late), "ILLEGAL_TRANSITION");
     assert_eq!(
         get(&mut tracking, order.name.clone()).await.version,
         cancelled.version
     );
-    drop(platform);
-    env.cleanup().await;
+    service.stop().await;
 }
 
 async fn roads_crew_get(url: &str, name: &str) -> Code {
@@ -519,60 +476,15 @@ async fn twenty_crews_on_two_replicas_never_claim_the_same_order() {
     for event in &events {
         publish(&env, event).await;
     }
-    let tracking = operator_client(&replicas[0].url(ServiceKind::Tracking)).await;
-    eventually("every order is queued", Duration::from_secs(60), || {
-        let mut tracking = tracking.clone();
-        async move {
-            let count = tracking
-                .list_work_orders(ListWorkOrdersRequest {
-                    page_size: 500,
-                    ..Default::default()
-                })
-                .await
-                .ok()?
-                .into_inner()
-                .work_orders
-                .len();
-            (count == ORDERS).then_some(())
-        }
-    })
+    let urls = replicas.each_ref().map(|r| r.url(ServiceKind::Tracking));
+    wait_until_queued(&urls[0], ORDERS).await;
+    claim_each_once(&urls, CREWS, "street_lighting", ORDERS).await;
+    let double = column::<i64>(
+        &env,
+        "SELECT count(*) AS n FROM audit_log WHERE action = 'claim' GROUP BY work_order_id HAVING count(*) > 1",
+    )
     .await;
-
-    let mut crews = tokio::task::JoinSet::new();
-    for i in 0..CREWS {
-        let url = replicas[i % 2].url(ServiceKind::Tracking);
-        crews.spawn(async move {
-            let mut client = crew_client(&url, &crew_key_text(i)).await;
-            let mut claimed = Vec::new();
-            while let Some(order) = client
-                .claim_next(ClaimNextRequest {
-                    department: "street_lighting".into(),
-                    request_id: request_id(),
-                })
-                .await
-                .expect("ClaimNext")
-                .into_inner()
-                .work_order
-            {
-                assert_eq!(order.crew, format!("crew-{i:02}"));
-                claimed.push(order.name);
-            }
-            claimed
-        });
-    }
-    let claims: Vec<String> = crews.join_all().await.into_iter().flatten().collect();
-    let distinct: HashSet<&String> = claims.iter().collect();
-    assert_eq!(claims.len(), ORDERS, "every order claimed");
-    assert_eq!(distinct.len(), ORDERS, "no order claimed twice");
-    let db = env.service_db(ServiceKind::Tracking).await;
-    let double = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT count(*) AS n FROM audit_log WHERE action = 'claim' GROUP BY work_order_id HAVING count(*) > 1",
-        ))
-        .await
-        .unwrap();
-    assert!(double.is_none(), "the audit log shows one claim per order");
+    assert!(double.is_empty(), "the audit log shows one claim per order");
     drop(replicas);
     env.cleanup().await;
 }
@@ -599,25 +511,13 @@ async fn expired_leases_return_orders_and_overdue_orders_escalate_once() {
     }
     let first = order_of(&tracking, "reports/DUE-0001", "order 1 is queued", |_| true).await;
     let second = order_of(&tracking, "reports/DUE-0002", "order 2 is queued", |_| true).await;
-    let claim = |crew: &mut segnala_proto::tracking::v1::work_queue_service_client::WorkQueueServiceClient<_>| {
-        let mut crew = crew.clone();
-        async move {
-            crew.claim_next(ClaimNextRequest {
-                department: "street_lighting".into(),
-                request_id: request_id(),
-            })
+    let mut claim = async || {
+        claim(&mut crew, "street_lighting")
             .await
             .unwrap()
-            .into_inner()
-            .work_order
-            .unwrap()
-        }
+            .expect("an order")
     };
-    assert_eq!(
-        claim(&mut crew).await.name,
-        first.name,
-        "the sooner due first"
-    );
+    assert_eq!(claim().await.name, first.name, "the sooner due first");
 
     clock.advance(chrono::Duration::minutes(31));
     order_of(
@@ -636,26 +536,19 @@ async fn expired_leases_return_orders_and_overdue_orders_escalate_once() {
     assert_eq!(overdue, std::slice::from_ref(&first.name));
 
     // Both claimed, then both leases run out and the second order passes its due time.
-    assert_eq!(claim(&mut crew).await.name, first.name);
-    assert_eq!(claim(&mut crew).await.name, second.name);
+    assert_eq!(claim().await.name, first.name);
+    assert_eq!(claim().await.name, second.name);
     clock.advance(chrono::Duration::minutes(120));
     let escalated: WorkOrderEscalated = next_event(&mut escalations, WAIT).await;
     assert_eq!(
         escalated.work_order, second.name,
         "the first is not raised again"
     );
-    let db = env.service_db(ServiceKind::Tracking).await;
-    let per_order = db
-        .query_all_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT count(*) AS n FROM audit_log WHERE action = 'escalate' GROUP BY work_order_id",
-        ))
-        .await
-        .unwrap();
-    let counts: Vec<i64> = per_order
-        .iter()
-        .map(|r| r.try_get("", "n").unwrap())
-        .collect();
+    let counts = column::<i64>(
+        &env,
+        "SELECT count(*) AS n FROM audit_log WHERE action = 'escalate' GROUP BY work_order_id",
+    )
+    .await;
     assert_eq!(counts, [1, 1], "one escalation per order and due time");
     let mut overdue = overdue_names(&tracking).await;
     overdue.sort();
@@ -664,6 +557,17 @@ async fn expired_leases_return_orders_and_overdue_orders_escalate_once() {
     assert_eq!(overdue, expected);
     drop(replica);
     env.cleanup().await;
+}
+
+/// Column `n` of the rows `sql` finds in tracking's database.
+async fn column<T: sea_orm::TryGetable>(env: &TestEnv, sql: &str) -> Vec<T> {
+    let db = env.service_db(ServiceKind::Tracking).await;
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get("", "n").unwrap())
+        .collect()
 }
 
 async fn overdue_names(
@@ -688,13 +592,10 @@ async fn overdue_names(
 
 #[tokio::test]
 async fn the_audit_chain_names_the_first_tampered_entry() {
-    let env = TestEnv::new().await;
-    let platform = RunningPlatform::start(&settings(&env, 0), &[ServiceKind::Tracking]).await;
-    let url = platform.url(ServiceKind::Tracking);
-    let mut tracking = operator_client(&url).await;
-    let mut crew = crew_client(&url, CREW_KEY).await;
+    let (service, mut tracking, mut crew) = OneService::start(0).await;
+    let env = &service.env;
     for code in ["AUD-0001", "AUD-0002"] {
-        publish(&env, &routed(code, "street_lighting", Priority::Normal)).await;
+        publish(env, &routed(code, "street_lighting", Priority::Normal)).await;
         order_of(
             &tracking,
             &format!("reports/{code}"),
@@ -704,19 +605,8 @@ async fn the_audit_chain_names_the_first_tampered_entry() {
         .await;
     }
     for _ in 0..2 {
-        let order = crew
-            .claim_next(ClaimNextRequest::default())
-            .await
-            .unwrap()
-            .into_inner()
-            .work_order
-            .unwrap();
-        crew.start_work(StartWorkRequest {
-            name: order.name,
-            request_id: request_id(),
-        })
-        .await
-        .unwrap();
+        let order = claim(&mut crew, "").await.unwrap().unwrap();
+        start(&mut crew, &order.name).await.unwrap();
     }
     let intact = tracking
         .verify_audit_log(VerifyAuditLogRequest {})
@@ -729,16 +619,12 @@ async fn the_audit_chain_names_the_first_tampered_entry() {
         "open, claim and start of two orders"
     );
 
+    let seq = column::<i64>(
+        env,
+        "SELECT seq AS n FROM audit_log WHERE action = 'claim' ORDER BY seq DESC LIMIT 1",
+    )
+    .await[0];
     let db = env.service_db(ServiceKind::Tracking).await;
-    let target = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT seq FROM audit_log WHERE action = 'claim' ORDER BY seq DESC LIMIT 1",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    let seq: i64 = target.try_get("", "seq").unwrap();
     db.execute_unprepared(&format!(
         "UPDATE audit_log SET actor = 'someone-else' WHERE seq = {seq}"
     ))
@@ -758,18 +644,14 @@ async fn the_audit_chain_names_the_first_tampered_entry() {
         "{}",
         first_break.problem
     );
-    drop(platform);
-    env.cleanup().await;
+    service.stop().await;
 }
 
 #[tokio::test]
 async fn a_reroute_moves_the_order_and_operators_assign_watch_and_count() {
-    let env = TestEnv::new().await;
-    let platform = RunningPlatform::start(&settings(&env, 0), &[ServiceKind::Tracking]).await;
-    let url = platform.url(ServiceKind::Tracking);
-    let mut tracking = operator_client(&url).await;
-    let mut crew = crew_client(&url, CREW_KEY).await;
-    let mut roads_crew = crew_client(&url, ROADS_KEY).await;
+    let (service, mut tracking, mut crew) = OneService::start(0).await;
+    let (env, url) = (&service.env, &service.url);
+    let mut roads_crew = crew_client(url, ROADS_KEY).await;
 
     let mut watch = crew
         .watch_queue(segnala_proto::tracking::v1::WatchQueueRequest::default())
@@ -780,18 +662,12 @@ async fn a_reroute_moves_the_order_and_operators_assign_watch_and_count() {
     assert_eq!(empty.queue_size, 0);
 
     let first = routed("MOVE-0001", "street_lighting", Priority::Normal);
-    publish(&env, &first).await;
+    publish(env, &first).await;
     let update = within_wait(watch.message()).await.unwrap().unwrap();
     assert_eq!(update.queue_size, 1, "the watcher hears of the new order");
     let order = update.work_orders[0].clone();
 
-    let claimed = crew
-        .claim_next(ClaimNextRequest::default())
-        .await
-        .unwrap()
-        .into_inner()
-        .work_order
-        .unwrap();
+    let claimed = claim(&mut crew, "").await.unwrap().unwrap();
     let renewed = crew
         .renew_lease(segnala_proto::tracking::v1::RenewLeaseRequest {
             name: order.name.clone(),
@@ -811,7 +687,7 @@ async fn a_reroute_moves_the_order_and_operators_assign_watch_and_count() {
     // Triage routes the report again, to roads: the order follows, back in a queue.
     let mut moved = routed("MOVE-0001", "roads", Priority::High);
     moved.version = 2;
-    publish(&env, &moved).await;
+    publish(env, &moved).await;
     let rerouted = order_of(
         &tracking,
         "reports/MOVE-0001",
@@ -824,8 +700,8 @@ async fn a_reroute_moves_the_order_and_operators_assign_watch_and_count() {
     assert_eq!(rerouted.crew, "");
     assert_eq!(rerouted.priority, Priority::High as i32);
     // A late copy of the first routing changes nothing.
-    publish(&env, &first).await;
-    publish(&env, &routed("MOVE-0002", "street_lighting", Priority::Low)).await;
+    publish(env, &first).await;
+    publish(env, &routed("MOVE-0002", "street_lighting", Priority::Low)).await;
     order_of(
         &tracking,
         "reports/MOVE-0002",
@@ -838,13 +714,7 @@ async fn a_reroute_moves_the_order_and_operators_assign_watch_and_count() {
     assert_eq!(still.version, rerouted.version);
 
     // The street-lighting crew lost it; an operator hands it to the roads crew.
-    let gone = crew
-        .start_work(StartWorkRequest {
-            name: order.name.clone(),
-            request_id: request_id(),
-        })
-        .await
-        .unwrap_err();
+    let gone = start(&mut crew, &order.name).await.unwrap_err();
     assert_eq!(gone.code(), Code::NotFound, "not its department any more");
     let assigned = tracking
         .assign_work_order(segnala_proto::tracking::v1::AssignWorkOrderRequest {
@@ -858,19 +728,8 @@ async fn a_reroute_moves_the_order_and_operators_assign_watch_and_count() {
         .work_order
         .unwrap();
     assert_eq!(assigned.state, WorkOrderState::Claimed as i32);
-    roads_crew
-        .start_work(StartWorkRequest {
-            name: order.name.clone(),
-            request_id: request_id(),
-        })
-        .await
-        .unwrap();
-    roads_crew
-        .resolve_work(ResolveWorkRequest {
-            name: order.name.clone(),
-            public_note: "Pothole filled".into(),
-            request_id: request_id(),
-        })
+    start(&mut roads_crew, &order.name).await.unwrap();
+    resolve(&mut roads_crew, &order.name, "Pothole filled")
         .await
         .unwrap();
 
@@ -899,8 +758,53 @@ async fn a_reroute_moves_the_order_and_operators_assign_watch_and_count() {
             ("street_lighting".to_owned(), 1, 0, 0, false),
         ]
     );
-    drop(platform);
-    env.cleanup().await;
+    service.stop().await;
+}
+
+/// Waits until the tracking service at `url` holds `orders` work orders.
+async fn wait_until_queued(url: &str, orders: usize) {
+    let tracking = operator_client(url).await;
+    eventually("every order is queued", Duration::from_secs(60), || {
+        let mut tracking = tracking.clone();
+        async move {
+            let count = tracking
+                .list_work_orders(ListWorkOrdersRequest {
+                    page_size: 500,
+                    ..Default::default()
+                })
+                .await
+                .ok()?
+                .into_inner()
+                .work_orders
+                .len();
+            (count == orders).then_some(())
+        }
+    })
+    .await;
+}
+
+/// `crews` street-lighting crews, spread over the replicas at `urls`, claim at once
+/// from `department` until nothing is left; every one of the `orders` orders must go
+/// to exactly one of them.
+async fn claim_each_once(urls: &[String], crews: usize, department: &str, orders: usize) {
+    let mut claiming = tokio::task::JoinSet::new();
+    for i in 0..crews {
+        let url = urls[i % urls.len()].clone();
+        let department = department.to_owned();
+        claiming.spawn(async move {
+            let mut client = crew_client(&url, &crew_key_text(i)).await;
+            let mut claimed = Vec::new();
+            while let Some(order) = claim(&mut client, &department).await.expect("ClaimNext") {
+                assert_eq!(order.crew, format!("crew-{i:02}"));
+                claimed.push(order.name);
+            }
+            claimed
+        });
+    }
+    let claims: Vec<String> = claiming.join_all().await.into_iter().flatten().collect();
+    let distinct: HashSet<&String> = claims.iter().collect();
+    assert_eq!(claims.len(), orders, "every order claimed");
+    assert_eq!(distinct.len(), orders, "no order claimed twice");
 }
 
 async fn within_wait<T>(future: impl std::future::Future<Output = T>) -> T {
@@ -934,49 +838,10 @@ async fn crews_claiming_at_once_on_embedded_sqlite_never_share_an_order() {
         })
         .collect();
     assert!(bus.publish(&envelopes).await.iter().all(Result::is_ok));
-    let tracking = operator_client(&replica.url()).await;
-    eventually("every order is queued", WAIT, || {
-        let mut tracking = tracking.clone();
-        async move {
-            let count = tracking
-                .list_work_orders(ListWorkOrdersRequest {
-                    page_size: 500,
-                    ..Default::default()
-                })
-                .await
-                .ok()?
-                .into_inner()
-                .work_orders
-                .len();
-            (count == ORDERS).then_some(())
-        }
-    })
-    .await;
-    let mut crews = tokio::task::JoinSet::new();
-    for i in 0..CREWS {
-        let url = replica.url();
-        crews.spawn(async move {
-            let mut client = crew_client(&url, &crew_key_text(i)).await;
-            let mut claimed = Vec::new();
-            while let Some(order) = client
-                .claim_next(ClaimNextRequest {
-                    department: String::new(),
-                    request_id: request_id(),
-                })
-                .await
-                .expect("ClaimNext")
-                .into_inner()
-                .work_order
-            {
-                claimed.push(order.name);
-            }
-            claimed
-        });
-    }
-    let claims: Vec<String> = crews.join_all().await.into_iter().flatten().collect();
-    let distinct: HashSet<&String> = claims.iter().collect();
-    assert_eq!(claims.len(), ORDERS, "every order claimed once");
-    assert_eq!(distinct.len(), ORDERS, "no order claimed twice");
+    let url = replica.url();
+    wait_until_queued(&url, ORDERS).await;
+    // No department: each crew claims from all of its own.
+    claim_each_once(&[url], CREWS, "", ORDERS).await;
     drop(replica);
     env.cleanup().await;
 }

@@ -6,7 +6,7 @@ use std::{fmt, net::SocketAddr, path::Path, sync::Arc};
 use segnala_shared::{
     config::{ConfigError, ExposeSecret, SecretString},
     db::DatabaseTarget,
-    grpc::{ApiKeySettings, Authenticator, Role, ShutdownSignal},
+    grpc::{ApiKeySettings, Authenticator, Role, ShutdownSignal, TlsSettings},
     messaging::{EmbeddedBus, RabbitMqSettings, RabbitMqTransport, Transport},
     place::Jurisdiction,
     service::{Application, ServiceContext, StartupError},
@@ -41,6 +41,18 @@ impl ServiceKind {
             Self::Triage => settings.listen.triage_port,
             Self::Tracking => settings.listen.tracking_port,
             Self::Status => settings.listen.status_port,
+        }
+    }
+
+    /// The certificate the service's gRPC port serves, when it serves TLS.
+    fn tls(self, settings: &Settings) -> Option<(&TlsSettings, &'static str)> {
+        match self {
+            Self::Tracking => settings
+                .listen
+                .tracking_tls
+                .as_ref()
+                .map(|tls| (tls, "listen.tracking_tls")),
+            Self::Intake | Self::Triage | Self::Status => None,
         }
     }
 
@@ -131,10 +143,18 @@ impl Platform {
                 http_listener,
                 public_url: public_url.clone(),
             };
-            applications.push(
-                kind.build(context, settings, &addresses, &jurisdiction)
-                    .await?,
-            );
+            let tls = kind
+                .tls(settings)
+                .map(|(tls, key)| tls.load(key))
+                .transpose()
+                .map_err(|e| StartupError::Config(e.to_string()))?;
+            let application = kind
+                .build(context, settings, &addresses, &jurisdiction)
+                .await?;
+            applications.push(match tls {
+                Some(tls) => application.with_tls(tls),
+                None => application,
+            });
         }
         Ok(Self {
             applications,
@@ -345,9 +365,9 @@ pub fn describe(platform: &Platform, settings: &Settings) -> String {
     }
     for application in platform.applications() {
         text.push_str(&format!(
-            "  {:<9} gRPC  http://{}\n",
+            "  {:<9} gRPC  {}\n",
             application.name(),
-            application.address()
+            application.grpc_url()
         ));
         if let Some(address) = application.http_address() {
             text.push_str(&format!("  {:<9} HTTP  http://{address}\n", ""));

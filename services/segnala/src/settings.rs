@@ -6,7 +6,7 @@ use std::{net::IpAddr, path::PathBuf};
 use segnala_intake::IntakeSettings;
 use segnala_shared::{
     config::{ConfigError, ExposeSecret, SecretString, Validate},
-    grpc::{ApiKeySettings, auth::validate_keys},
+    grpc::{ApiKeySettings, TlsSettings, auth::validate_keys},
     place::Jurisdiction,
     telemetry::TelemetrySettings,
 };
@@ -70,6 +70,9 @@ pub struct ListenSettings {
     pub intake_http_port: u16,
     /// The public status pages, feeds and JSON.
     pub status_http_port: u16,
+    /// A certificate for the tracking service's gRPC port, the one crews reach from
+    /// the street: with it, that port serves TLS only.
+    pub tracking_tls: Option<TlsSettings>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -127,6 +130,7 @@ impl Default for ListenSettings {
             status_port: 50054,
             intake_http_port: 8081,
             status_http_port: 8080,
+            tracking_tls: None,
         }
     }
 }

@@ -90,3 +90,13 @@ fn describe(violations: &[FieldViolation]) -> impl fmt::Display + '_ {
     }
     List(violations)
 }
+
+/// The innermost cause of `error`, which says what actually went wrong ("connection
+/// refused", "no private key found") where the outer layers only say where.
+pub fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}

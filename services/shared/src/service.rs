@@ -122,8 +122,24 @@ impl Application {
         self.tasks.push(tokio::spawn(task));
     }
 
+    /// Serves gRPC over TLS with `tls`.
+    pub fn with_tls(mut self, tls: tonic::transport::ServerTlsConfig) -> Self {
+        self.server = self.server.with_tls(tls);
+        self
+    }
+
     pub fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// Where clients reach the gRPC server: `https://…` when it serves TLS.
+    pub fn grpc_url(&self) -> String {
+        let scheme = if self.server.uses_tls() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.address)
     }
 
     pub fn address(&self) -> SocketAddr {

@@ -7,7 +7,8 @@ use segnala::Settings;
 use segnala_proto::{
     common::v1::{LatLng, Priority},
     tracking::v1::{
-        WorkOrder, tracking_service_client::TrackingServiceClient,
+        ClaimNextRequest, HoldWorkRequest, ResolveWorkRequest, StartWorkRequest, WorkOrder,
+        tracking_service_client::TrackingServiceClient,
         work_queue_service_client::WorkQueueServiceClient,
     },
     triage::v1::ReportRouted,
@@ -20,6 +21,7 @@ use segnala_shared::{
 };
 use segnala_tracking::domain::Clock;
 use tokio::net::TcpListener;
+use tonic::Status;
 
 use super::{
     TestEnv,
@@ -129,6 +131,65 @@ pub async fn crew_client(url: &str, key: &str) -> WorkQueueServiceClient<Interce
 
 pub async fn operator_client(url: &str) -> TrackingServiceClient<Intercepted> {
     TrackingServiceClient::new(channel(url, Some(OPERATOR_KEY)).await)
+}
+
+type Crew = WorkQueueServiceClient<Intercepted>;
+
+fn request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+// A crew's steps, each with a fresh request id, answered with the order as the step
+// left it.
+
+/// The order `crew` claims from `department` (empty: any of its own), if there is one.
+pub async fn claim(crew: &mut Crew, department: &str) -> Result<Option<WorkOrder>, Status> {
+    let request = ClaimNextRequest {
+        department: department.to_owned(),
+        request_id: request_id(),
+    };
+    Ok(crew.claim_next(request).await?.into_inner().work_order)
+}
+
+pub async fn start(crew: &mut Crew, name: &str) -> Result<WorkOrder, Status> {
+    let request = StartWorkRequest {
+        name: name.to_owned(),
+        request_id: request_id(),
+    };
+    Ok(crew
+        .start_work(request)
+        .await?
+        .into_inner()
+        .work_order
+        .unwrap_or_default())
+}
+
+pub async fn hold(crew: &mut Crew, name: &str, reason: &str) -> Result<WorkOrder, Status> {
+    let request = HoldWorkRequest {
+        name: name.to_owned(),
+        reason: reason.to_owned(),
+        request_id: request_id(),
+    };
+    Ok(crew
+        .hold_work(request)
+        .await?
+        .into_inner()
+        .work_order
+        .unwrap_or_default())
+}
+
+pub async fn resolve(crew: &mut Crew, name: &str, public_note: &str) -> Result<WorkOrder, Status> {
+    let request = ResolveWorkRequest {
+        name: name.to_owned(),
+        public_note: public_note.to_owned(),
+        request_id: request_id(),
+    };
+    Ok(crew
+        .resolve_work(request)
+        .await?
+        .into_inner()
+        .work_order
+        .unwrap_or_default())
 }
 
 /// The order of `report`, once tracking has it.

@@ -13,7 +13,7 @@ use segnala_shared::time::from_timestamp;
 
 use super::{
     CommandError,
-    client::{api_key, connect},
+    client::{KeyArgs, connect},
 };
 
 #[derive(Debug, clap::Args)]
@@ -25,17 +25,8 @@ pub struct OpsArgs {
         global = true
     )]
     server: String,
-    /// An operator's API key; defaults to the local key of `segnala up`.
-    #[arg(long, env = "SEGNALA_API_KEY", hide_env_values = true, global = true)]
-    api_key: Option<String>,
-    /// Where `segnala up` keeps its local key.
-    #[arg(
-        long,
-        env = "SEGNALA__DATA_DIR",
-        default_value = "segnala-data",
-        global = true
-    )]
-    data_dir: PathBuf,
+    #[command(flatten)]
+    client: KeyArgs,
     #[command(subcommand)]
     command: OpsCommand,
 }
@@ -85,8 +76,13 @@ struct Destination {
 }
 
 pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
-    let key = api_key(args.api_key, &args.data_dir);
-    let mut client = connect(&args.server, key, TriageServiceClient::new).await?;
+    let mut client = connect(
+        &args.server,
+        &args.client.trust,
+        args.client.key(),
+        TriageServiceClient::new,
+    )
+    .await?;
     let failed = |status: tonic::Status| CommandError::from_status(&status, &args.server);
     match args.command {
         OpsCommand::Review(ReviewCommand::List) => {

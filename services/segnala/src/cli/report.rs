@@ -1,7 +1,5 @@
 //! `segnala report`: the citizen's and integrator's client.
 
-use std::path::PathBuf;
-
 use clap::Subcommand;
 use segnala_proto::{
     common::v1::{Channel as ChannelPb, LatLng},
@@ -17,7 +15,7 @@ use serde::Serialize;
 
 use super::{
     CommandError,
-    client::{api_key, connect},
+    client::{KeyArgs, TrustArgs, connect},
 };
 
 #[derive(Debug, Subcommand)]
@@ -58,12 +56,8 @@ pub struct SubmitArgs {
         default_value = "http://127.0.0.1:50051"
     )]
     intake_url: String,
-    /// An integrator's API key; defaults to the local key of `segnala up`.
-    #[arg(long, env = "SEGNALA_API_KEY", hide_env_values = true)]
-    api_key: Option<String>,
-    /// Where `segnala up` keeps its local key.
-    #[arg(long, env = "SEGNALA__DATA_DIR", default_value = "segnala-data")]
-    data_dir: PathBuf,
+    #[command(flatten)]
+    client: KeyArgs,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -79,6 +73,8 @@ pub struct StatusArgs {
         default_value = "http://127.0.0.1:50054"
     )]
     status_url: String,
+    #[command(flatten)]
+    trust: TrustArgs,
     #[arg(long)]
     json: bool,
 }
@@ -91,8 +87,13 @@ pub async fn run(command: ReportCommand) -> Result<(), CommandError> {
 }
 
 async fn submit(args: SubmitArgs) -> Result<(), CommandError> {
-    let key = api_key(args.api_key.clone(), &args.data_dir);
-    let mut client = connect(&args.intake_url, key, IntakeServiceClient::new).await?;
+    let mut client = connect(
+        &args.intake_url,
+        &args.client.trust,
+        args.client.key(),
+        IntakeServiceClient::new,
+    )
+    .await?;
     let request = CreateReportRequest {
         report: Some(Report {
             description: args.description,
@@ -144,7 +145,13 @@ struct SubmitOutput<'a> {
 }
 
 async fn status(args: StatusArgs) -> Result<(), CommandError> {
-    let mut client = connect(&args.status_url, None, StatusServiceClient::new).await?;
+    let mut client = connect(
+        &args.status_url,
+        &args.trust,
+        None,
+        StatusServiceClient::new,
+    )
+    .await?;
     let status = client
         .get_report_status(GetReportStatusRequest {
             tracking_code: args.code.clone(),

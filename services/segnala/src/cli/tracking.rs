@@ -1,7 +1,5 @@
 //! `segnala tracking`: operators' checks on the tracking service.
 
-use std::path::PathBuf;
-
 use clap::Subcommand;
 use segnala_proto::tracking::v1::{
     ListDepartmentStatsRequest, VerifyAuditLogRequest,
@@ -11,7 +9,7 @@ use segnala_shared::time::from_timestamp;
 
 use super::{
     CommandError,
-    client::{api_key, connect},
+    client::{KeyArgs, connect},
 };
 
 #[derive(Debug, clap::Args)]
@@ -23,17 +21,8 @@ pub struct TrackingArgs {
         global = true
     )]
     server: String,
-    /// An operator's API key; defaults to the local key of `segnala up`.
-    #[arg(long, env = "SEGNALA_API_KEY", hide_env_values = true, global = true)]
-    api_key: Option<String>,
-    /// Where `segnala up` keeps its local key.
-    #[arg(
-        long,
-        env = "SEGNALA__DATA_DIR",
-        default_value = "segnala-data",
-        global = true
-    )]
-    data_dir: PathBuf,
+    #[command(flatten)]
+    client: KeyArgs,
     #[command(subcommand)]
     command: TrackingCommand,
 }
@@ -47,8 +36,13 @@ enum TrackingCommand {
 }
 
 pub async fn run(args: TrackingArgs) -> Result<(), CommandError> {
-    let key = api_key(args.api_key, &args.data_dir);
-    let mut client = connect(&args.server, key, TrackingServiceClient::new).await?;
+    let mut client = connect(
+        &args.server,
+        &args.client.trust,
+        args.client.key(),
+        TrackingServiceClient::new,
+    )
+    .await?;
     let failed = |status: tonic::Status| CommandError::from_status(&status, &args.server);
     match args.command {
         TrackingCommand::VerifyAudit => {

@@ -7,5 +7,5 @@ pub mod server;
 pub mod status;
 
 pub use auth::{Access, ApiKeySettings, Authenticator, MethodPolicy, Principal, Role};
-pub use server::{GrpcServer, ShutdownSignal};
+pub use server::{GrpcServer, ShutdownSignal, TlsSettings};
 pub use status::into_status;

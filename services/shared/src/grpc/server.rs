@@ -1,21 +1,22 @@
 //! A gRPC server as every service runs it: the service's own APIs behind the
 //! authentication layer, plus `grpc.health.v1` and reflection, with one tracing span per
-//! call that continues the caller's trace.
+//! call that continues the caller's trace; over TLS when given a certificate.
 
-use std::{convert::Infallible, future::Future, pin::Pin};
+use std::{convert::Infallible, future::Future, path::PathBuf, pin::Pin};
 
+use serde::Deserialize;
 use tokio::net::TcpListener;
 use tonic::{
     body::Body,
     server::NamedService,
     service::RoutesBuilder,
-    transport::{Server, server::TcpIncoming},
+    transport::{Identity, Server, ServerTlsConfig, server::TcpIncoming},
 };
 use tonic_health::ServingStatus;
 use tower::Service;
 
 use super::auth::{AuthLayer, Authenticator, MethodPolicy};
-use crate::telemetry;
+use crate::{config::ConfigError, error::root_cause, telemetry};
 
 /// Resolves when the server should stop taking new calls.
 pub type ShutdownSignal = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -26,6 +27,40 @@ pub struct GrpcServer {
     descriptor_sets: Vec<&'static [u8]>,
     routes: RoutesBuilder,
     service_names: Vec<&'static str>,
+    tls: Option<ServerTlsConfig>,
+}
+
+/// The certificate a gRPC server presents: PEM files, the chain first in `cert_file`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSettings {
+    pub cert_file: PathBuf,
+    pub key_file: PathBuf,
+}
+
+impl TlsSettings {
+    /// Reads and checks the certificate and key; errors name `key`, the setting.
+    pub fn load(&self, key: &str) -> Result<ServerTlsConfig, ConfigError> {
+        let read = |path: &PathBuf, field: &str| {
+            std::fs::read(path).map_err(|e| {
+                ConfigError::invalid(format!("{key}.{field}"), format!("{}: {e}", path.display()))
+            })
+        };
+        let identity = Identity::from_pem(
+            read(&self.cert_file, "cert_file")?,
+            read(&self.key_file, "key_file")?,
+        );
+        let config = ServerTlsConfig::new().identity(identity);
+        // Building a server parses the PEM files: a bad one fails at startup, not at the
+        // first connection.
+        Server::builder().tls_config(config.clone()).map_err(|e| {
+            ConfigError::invalid(
+                key,
+                format!("not a usable certificate and key: {}", root_cause(&e)),
+            )
+        })?;
+        Ok(config)
+    }
 }
 
 impl GrpcServer {
@@ -41,7 +76,18 @@ impl GrpcServer {
             descriptor_sets: vec![descriptor_set, tonic_health::pb::FILE_DESCRIPTOR_SET],
             routes: RoutesBuilder::default(),
             service_names: Vec::new(),
+            tls: None,
         }
+    }
+
+    /// Serves TLS with `tls` instead of plain HTTP/2.
+    pub fn with_tls(mut self, tls: ServerTlsConfig) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    pub fn uses_tls(&self) -> bool {
+        self.tls.is_some()
     }
 
     pub fn add_service<S>(mut self, service: S) -> Self
@@ -85,7 +131,11 @@ impl GrpcServer {
             routes.add_service(reflection_v1);
         }
 
-        Server::builder()
+        let mut server = Server::builder();
+        if let Some(tls) = self.tls {
+            server = server.tls_config(tls)?;
+        }
+        server
             .trace_fn(|request| {
                 let span = tracing::info_span!(
                     "grpc",

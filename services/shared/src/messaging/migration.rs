@@ -11,6 +11,21 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     ]
 }
 
+/// The index `name` on `table` over `columns`, created unless it exists already
+/// (`.unique()` it for a unique one).
+pub fn index_on<C: IntoIndexColumn>(
+    name: &str,
+    table: impl IntoTableRef,
+    columns: impl IntoIterator<Item = C>,
+) -> IndexCreateStatement {
+    let mut index = Index::create();
+    index.name(name).table(table).if_not_exists();
+    for column in columns {
+        index.col(column);
+    }
+    index
+}
+
 /// A service's migrations: the messaging tables first, then its own.
 pub fn with_messaging_tables(own: Vec<Box<dyn MigrationTrait>>) -> Vec<Box<dyn MigrationTrait>> {
     let mut all = migrations();

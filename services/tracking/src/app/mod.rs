@@ -21,7 +21,7 @@ pub use segnala_shared::request_id::RequestId;
 pub use sweeper::Sweeper;
 pub use watch::QueueWatch;
 pub use work_orders::{AuditCheck, MAX_PAGE_SIZE, WorkOrderView, WorkOrders};
-pub use work_queue::{NewPhoto, QueueSnapshot, WorkQueue};
+pub use work_queue::{CrewStep, NewPhoto, QueueSnapshot, WorkQueue};
 
 use segnala_shared::AppError;
 

@@ -30,6 +30,52 @@ pub struct NewPhoto {
     pub location: Option<Location>,
 }
 
+/// What a crew does to an order it holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CrewStep {
+    RenewLease,
+    /// Starts work, or resumes it after a hold.
+    Start,
+    Hold {
+        reason: String,
+    },
+    Resolve {
+        public_note: String,
+    },
+    Release,
+}
+
+impl CrewStep {
+    /// The call the step's request ids belong to.
+    fn method(&self) -> &'static str {
+        match self {
+            Self::RenewLease => "RenewLease",
+            Self::Start => "StartWork",
+            Self::Hold { .. } => "HoldWork",
+            Self::Resolve { .. } => "ResolveWork",
+            Self::Release => "ReleaseWork",
+        }
+    }
+
+    /// The state machine's command; `lease_until` for the steps that extend the lease.
+    fn command(&self, crew: &str, lease_until: DateTime<Utc>) -> Command {
+        let crew = crew.to_owned();
+        match self {
+            Self::RenewLease => Command::RenewLease { crew, lease_until },
+            Self::Start => Command::Start { crew, lease_until },
+            Self::Hold { reason } => Command::Hold {
+                crew,
+                reason: reason.clone(),
+            },
+            Self::Resolve { public_note } => Command::Resolve {
+                crew,
+                public_note: public_note.clone(),
+            },
+            Self::Release => Command::Release { crew },
+        }
+    }
+}
+
 /// The claimable orders of some departments, most urgent first.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QueueSnapshot {
@@ -92,83 +138,17 @@ impl WorkQueue {
         .await
     }
 
-    pub async fn renew_lease(
+    /// Carries out `step` on an order `crew` holds (or, for `Start`, resumes).
+    pub async fn step(
         &self,
         crew: &Actor,
         id: Uuid,
+        step: CrewStep,
         request_id: Option<&RequestId>,
     ) -> Result<WorkOrder, AppError> {
         self.changes
-            .change(crew, request_id, "RenewLease", id, |_, now| {
-                Ok(Command::RenewLease {
-                    crew: crew.name.clone(),
-                    lease_until: self.lease_until(now),
-                })
-            })
-            .await
-    }
-
-    pub async fn start(
-        &self,
-        crew: &Actor,
-        id: Uuid,
-        request_id: Option<&RequestId>,
-    ) -> Result<WorkOrder, AppError> {
-        self.changes
-            .change(crew, request_id, "StartWork", id, |_, now| {
-                Ok(Command::Start {
-                    crew: crew.name.clone(),
-                    lease_until: self.lease_until(now),
-                })
-            })
-            .await
-    }
-
-    pub async fn hold(
-        &self,
-        crew: &Actor,
-        id: Uuid,
-        reason: &str,
-        request_id: Option<&RequestId>,
-    ) -> Result<WorkOrder, AppError> {
-        self.changes
-            .change(crew, request_id, "HoldWork", id, |_, _| {
-                Ok(Command::Hold {
-                    crew: crew.name.clone(),
-                    reason: reason.to_owned(),
-                })
-            })
-            .await
-    }
-
-    pub async fn resolve(
-        &self,
-        crew: &Actor,
-        id: Uuid,
-        public_note: &str,
-        request_id: Option<&RequestId>,
-    ) -> Result<WorkOrder, AppError> {
-        self.changes
-            .change(crew, request_id, "ResolveWork", id, |_, _| {
-                Ok(Command::Resolve {
-                    crew: crew.name.clone(),
-                    public_note: public_note.to_owned(),
-                })
-            })
-            .await
-    }
-
-    pub async fn release(
-        &self,
-        crew: &Actor,
-        id: Uuid,
-        request_id: Option<&RequestId>,
-    ) -> Result<WorkOrder, AppError> {
-        self.changes
-            .change(crew, request_id, "ReleaseWork", id, |_, _| {
-                Ok(Command::Release {
-                    crew: crew.name.clone(),
-                })
+            .change(crew, request_id, step.method(), id, |_, now| {
+                Ok(step.command(&crew.name, self.lease_until(now)))
             })
             .await
     }

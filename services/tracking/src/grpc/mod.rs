@@ -1,6 +1,7 @@
 //! The gRPC edge of tracking: `TrackingService` for operators, `WorkQueueService` for
 //! crews. Handlers only convert and call the use cases.
 
+mod command;
 mod convert;
 mod tracking;
 mod work_queue;

@@ -7,7 +7,7 @@ use segnala_proto::tracking::v1::{
 use segnala_shared::{AppError, time::to_timestamp};
 use tonic::{Request, Response, Status};
 
-use super::{actor, answer, convert, parse_name, request_id};
+use super::{actor, answer, command::change, convert, parse_name};
 use crate::{
     app::{MAX_PAGE_SIZE, Operations, WorkOrders},
     domain::Clock,
@@ -83,103 +83,73 @@ impl TrackingService for TrackingApi {
         &self,
         request: Request<pb::AssignWorkOrderRequest>,
     ) -> Result<Response<pb::AssignWorkOrderResponse>, Status> {
-        answer(
-            async {
-                let actor = actor(&request)?;
-                let request = request.get_ref();
-                let id = parse_name(&request.name)?;
-                let request_id = request_id(&request.request_id)?;
-                if request.crew.trim().is_empty() {
-                    return Err(AppError::invalid("crew", "is required"));
-                }
-                let order = self
-                    .operations
-                    .assign(&actor, id, &request.crew, request_id.as_ref())
-                    .await?;
-                Ok(pb::AssignWorkOrderResponse {
-                    work_order: Some(convert::work_order(order, self.clock.now())),
-                })
+        change(request, self.clock.as_ref(), |call| async move {
+            if call.body.crew.trim().is_empty() {
+                return Err(AppError::invalid("crew", "is required"));
             }
-            .await,
-        )
+            self.operations
+                .assign(
+                    &call.actor,
+                    call.id,
+                    &call.body.crew,
+                    call.request_id.as_ref(),
+                )
+                .await
+        })
+        .await
     }
 
     async fn cancel_work_order(
         &self,
         request: Request<pb::CancelWorkOrderRequest>,
     ) -> Result<Response<pb::CancelWorkOrderResponse>, Status> {
-        answer(
-            async {
-                let actor = actor(&request)?;
-                let request = request.get_ref();
-                let id = parse_name(&request.name)?;
-                let request_id = request_id(&request.request_id)?;
-                let reason = convert::cancel_reason_from(request.reason).ok_or_else(|| {
-                    AppError::invalid(
-                        "reason",
-                        "must be DUPLICATE, NOT_CITY_RESPONSIBILITY or NO_FURTHER_ACTION",
-                    )
-                })?;
-                let order = self
-                    .operations
-                    .cancel(
-                        &actor,
-                        id,
-                        reason,
-                        &request.public_note,
-                        request_id.as_ref(),
-                    )
-                    .await?;
-                Ok(pb::CancelWorkOrderResponse {
-                    work_order: Some(convert::work_order(order, self.clock.now())),
-                })
-            }
-            .await,
-        )
+        change(request, self.clock.as_ref(), |call| async move {
+            let reason = convert::cancel_reason_from(call.body.reason).ok_or_else(|| {
+                AppError::invalid(
+                    "reason",
+                    "must be DUPLICATE, NOT_CITY_RESPONSIBILITY or NO_FURTHER_ACTION",
+                )
+            })?;
+            self.operations
+                .cancel(
+                    &call.actor,
+                    call.id,
+                    reason,
+                    &call.body.public_note,
+                    call.request_id.as_ref(),
+                )
+                .await
+        })
+        .await
     }
 
     async fn reopen_work_order(
         &self,
         request: Request<pb::ReopenWorkOrderRequest>,
     ) -> Result<Response<pb::ReopenWorkOrderResponse>, Status> {
-        answer(
-            async {
-                let actor = actor(&request)?;
-                let request = request.get_ref();
-                let id = parse_name(&request.name)?;
-                let request_id = request_id(&request.request_id)?;
-                let order = self
-                    .operations
-                    .reopen(&actor, id, &request.reason, request_id.as_ref())
-                    .await?;
-                Ok(pb::ReopenWorkOrderResponse {
-                    work_order: Some(convert::work_order(order, self.clock.now())),
-                })
-            }
-            .await,
-        )
+        change(request, self.clock.as_ref(), |call| async move {
+            self.operations
+                .reopen(
+                    &call.actor,
+                    call.id,
+                    &call.body.reason,
+                    call.request_id.as_ref(),
+                )
+                .await
+        })
+        .await
     }
 
     async fn close_work_order(
         &self,
         request: Request<pb::CloseWorkOrderRequest>,
     ) -> Result<Response<pb::CloseWorkOrderResponse>, Status> {
-        answer(
-            async {
-                let actor = actor(&request)?;
-                let request = request.get_ref();
-                let id = parse_name(&request.name)?;
-                let request_id = request_id(&request.request_id)?;
-                let order = self
-                    .operations
-                    .close(&actor, id, request_id.as_ref())
-                    .await?;
-                Ok(pb::CloseWorkOrderResponse {
-                    work_order: Some(convert::work_order(order, self.clock.now())),
-                })
-            }
-            .await,
-        )
+        change(request, self.clock.as_ref(), |call| async move {
+            self.operations
+                .close(&call.actor, call.id, call.request_id.as_ref())
+                .await
+        })
+        .await
     }
 
     async fn list_department_stats(

@@ -8,9 +8,13 @@ use segnala_shared::{AppError, grpc::into_status, time::to_timestamp};
 use tokio_stream::{Stream, wrappers::ReceiverStream};
 use tonic::{Request, Response, Status};
 
-use super::{DOMAIN, actor, answer, convert, parse_name, request_id};
+use super::{
+    DOMAIN, actor, answer,
+    command::{OrderCall, OrderChange, change},
+    convert, request_id,
+};
 use crate::{
-    app::{NewPhoto, QueueSnapshot, WorkQueue},
+    app::{CrewStep, NewPhoto, QueueSnapshot, WorkQueue},
     domain::{Clock, NoteVisibility, PhotoKind},
 };
 
@@ -37,8 +41,23 @@ pub struct WorkQueueApi {
 type WatchStream = Pin<Box<dyn Stream<Item = Result<pb::WatchQueueResponse, Status>> + Send>>;
 
 impl WorkQueueApi {
-    fn order(&self, order: crate::domain::WorkOrder) -> Option<pb::WorkOrder> {
-        Some(convert::work_order(order, self.clock.now()))
+    /// A crew's step on an order it holds: `step` reads it from the request.
+    async fn step<R: OrderChange>(
+        &self,
+        request: Request<R>,
+        step: impl FnOnce(R) -> CrewStep,
+    ) -> Result<Response<R::Response>, Status> {
+        change(request, self.clock.as_ref(), |call| async move {
+            self.queue
+                .step(
+                    &call.actor,
+                    call.id,
+                    step(call.body),
+                    call.request_id.as_ref(),
+                )
+                .await
+        })
+        .await
     }
 }
 
@@ -58,7 +77,7 @@ impl WorkQueueService for WorkQueueApi {
                     .claim_next(&crew, &request.department, request_id.as_ref())
                     .await?;
                 Ok(pb::ClaimNextResponse {
-                    work_order: order.and_then(|o| self.order(o)),
+                    work_order: order.map(|o| convert::work_order(o, self.clock.now())),
                 })
             }
             .await,
@@ -69,90 +88,47 @@ impl WorkQueueService for WorkQueueApi {
         &self,
         request: Request<pb::RenewLeaseRequest>,
     ) -> Result<Response<pb::RenewLeaseResponse>, Status> {
-        answer(
-            async {
-                let crew = actor(&request)?;
-                let id = parse_name(&request.get_ref().name)?;
-                let request_id = request_id(&request.get_ref().request_id)?;
-                let order = self
-                    .queue
-                    .renew_lease(&crew, id, request_id.as_ref())
-                    .await?;
-                Ok(pb::RenewLeaseResponse {
-                    work_order: self.order(order),
-                })
-            }
-            .await,
-        )
+        self.step(request, |_| CrewStep::RenewLease).await
     }
 
     async fn start_work(
         &self,
         request: Request<pb::StartWorkRequest>,
     ) -> Result<Response<pb::StartWorkResponse>, Status> {
-        answer(
-            async {
-                let crew = actor(&request)?;
-                let id = parse_name(&request.get_ref().name)?;
-                let request_id = request_id(&request.get_ref().request_id)?;
-                let order = self.queue.start(&crew, id, request_id.as_ref()).await?;
-                Ok(pb::StartWorkResponse {
-                    work_order: self.order(order),
-                })
-            }
-            .await,
-        )
+        self.step(request, |_| CrewStep::Start).await
     }
 
     async fn hold_work(
         &self,
         request: Request<pb::HoldWorkRequest>,
     ) -> Result<Response<pb::HoldWorkResponse>, Status> {
-        answer(
-            async {
-                let crew = actor(&request)?;
-                let request = request.get_ref();
-                let id = parse_name(&request.name)?;
-                let request_id = request_id(&request.request_id)?;
-                let order = self
-                    .queue
-                    .hold(&crew, id, &request.reason, request_id.as_ref())
-                    .await?;
-                Ok(pb::HoldWorkResponse {
-                    work_order: self.order(order),
-                })
-            }
-            .await,
-        )
+        self.step(request, |r| CrewStep::Hold { reason: r.reason })
+            .await
     }
 
     async fn add_note(
         &self,
         request: Request<pb::AddNoteRequest>,
     ) -> Result<Response<pb::AddNoteResponse>, Status> {
-        answer(
-            async {
-                let author = actor(&request)?;
-                let request = request.get_ref();
-                let id = parse_name(&request.name)?;
-                let request_id = request_id(&request.request_id)?;
-                let visibility = match pb::NoteVisibility::try_from(request.visibility) {
-                    Ok(pb::NoteVisibility::Public) => NoteVisibility::Public,
-                    Ok(pb::NoteVisibility::Internal | pb::NoteVisibility::Unspecified) => {
-                        NoteVisibility::Internal
-                    }
-                    Err(_) => return Err(AppError::invalid("visibility", "is not a visibility")),
-                };
-                let order = self
-                    .queue
-                    .add_note(&author, id, visibility, &request.text, request_id.as_ref())
-                    .await?;
-                Ok(pb::AddNoteResponse {
-                    work_order: self.order(order),
-                })
-            }
-            .await,
-        )
+        change(request, self.clock.as_ref(), |call| async move {
+            let visibility = match pb::NoteVisibility::try_from(call.body.visibility) {
+                Ok(pb::NoteVisibility::Public) => NoteVisibility::Public,
+                Ok(pb::NoteVisibility::Internal | pb::NoteVisibility::Unspecified) => {
+                    NoteVisibility::Internal
+                }
+                Err(_) => return Err(AppError::invalid("visibility", "is not a visibility")),
+            };
+            self.queue
+                .add_note(
+                    &call.actor,
+                    call.id,
+                    visibility,
+                    &call.body.text,
+                    call.request_id.as_ref(),
+                )
+                .await
+        })
+        .await
     }
 
     async fn add_photo(
@@ -161,23 +137,20 @@ impl WorkQueueService for WorkQueueApi {
     ) -> Result<Response<pb::AddPhotoResponse>, Status> {
         answer(
             async {
-                let author = actor(&request)?;
-                let request = request.into_inner();
-                let id = parse_name(&request.name)?;
-                let request_id = request_id(&request.request_id)?;
-                let kind = match pb::PhotoKind::try_from(request.kind) {
+                let call = OrderCall::parse(request)?;
+                let kind = match pb::PhotoKind::try_from(call.body.kind) {
                     Ok(pb::PhotoKind::Before) => PhotoKind::Before,
                     Ok(pb::PhotoKind::After) => PhotoKind::After,
                     _ => return Err(AppError::invalid("kind", "must be BEFORE or AFTER")),
                 };
                 let photo = NewPhoto {
                     kind,
-                    content: request.content,
-                    location: convert::location(request.location),
+                    content: call.body.content,
+                    location: convert::location(call.body.location),
                 };
                 let stored = self
                     .queue
-                    .add_photo(&author, id, photo, request_id.as_ref())
+                    .add_photo(&call.actor, call.id, photo, call.request_id.as_ref())
                     .await?;
                 Ok(pb::AddPhotoResponse {
                     photo: Some(convert::photo(stored)),
@@ -191,40 +164,17 @@ impl WorkQueueService for WorkQueueApi {
         &self,
         request: Request<pb::ResolveWorkRequest>,
     ) -> Result<Response<pb::ResolveWorkResponse>, Status> {
-        answer(
-            async {
-                let crew = actor(&request)?;
-                let request = request.get_ref();
-                let id = parse_name(&request.name)?;
-                let request_id = request_id(&request.request_id)?;
-                let order = self
-                    .queue
-                    .resolve(&crew, id, &request.public_note, request_id.as_ref())
-                    .await?;
-                Ok(pb::ResolveWorkResponse {
-                    work_order: self.order(order),
-                })
-            }
-            .await,
-        )
+        self.step(request, |r| CrewStep::Resolve {
+            public_note: r.public_note,
+        })
+        .await
     }
 
     async fn release_work(
         &self,
         request: Request<pb::ReleaseWorkRequest>,
     ) -> Result<Response<pb::ReleaseWorkResponse>, Status> {
-        answer(
-            async {
-                let crew = actor(&request)?;
-                let id = parse_name(&request.get_ref().name)?;
-                let request_id = request_id(&request.get_ref().request_id)?;
-                let order = self.queue.release(&crew, id, request_id.as_ref()).await?;
-                Ok(pb::ReleaseWorkResponse {
-                    work_order: self.order(order),
-                })
-            }
-            .await,
-        )
+        self.step(request, |_| CrewStep::Release).await
     }
 
     async fn list_my_work_orders(

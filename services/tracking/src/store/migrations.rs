@@ -1,5 +1,5 @@
 use sea_orm_migration::{prelude::*, schema::*};
-use segnala_shared::messaging;
+use segnala_shared::messaging::{self, migration::index_on};
 
 pub struct Migrator;
 
@@ -137,17 +137,16 @@ impl MigrationTrait for CreateWorkOrders {
             .await?;
         // A department's queue: most urgent first, then oldest.
         manager
-            .create_index(
-                Index::create()
-                    .name("work_orders_queue")
-                    .table(WorkOrders::Table)
-                    .col(WorkOrders::Department)
-                    .col(WorkOrders::State)
-                    .col(WorkOrders::PriorityRank)
-                    .col(WorkOrders::CreatedAt)
-                    .if_not_exists()
-                    .to_owned(),
-            )
+            .create_index(index_on(
+                "work_orders_queue",
+                WorkOrders::Table,
+                [
+                    WorkOrders::Department,
+                    WorkOrders::State,
+                    WorkOrders::PriorityRank,
+                    WorkOrders::CreatedAt,
+                ],
+            ))
             .await?;
         // A report belongs to one work order at a time.
         manager
@@ -234,17 +233,16 @@ impl MigrationTrait for WorkOrderLife {
         .await?;
         // A department's queue in claim order: most urgent, then soonest due.
         manager
-            .create_index(
-                Index::create()
-                    .name("work_orders_claim")
-                    .table(WorkOrders::Table)
-                    .col(WorkOrders::Department)
-                    .col(WorkOrders::State)
-                    .col(WorkOrders::PriorityRank)
-                    .col(WorkOrders::DueAt)
-                    .if_not_exists()
-                    .to_owned(),
-            )
+            .create_index(index_on(
+                "work_orders_claim",
+                WorkOrders::Table,
+                [
+                    WorkOrders::Department,
+                    WorkOrders::State,
+                    WorkOrders::PriorityRank,
+                    WorkOrders::DueAt,
+                ],
+            ))
             .await?;
         manager
             .create_table(
@@ -268,14 +266,13 @@ impl MigrationTrait for WorkOrderLife {
         // Two appends to one order's chain at the same position cannot both commit.
         manager
             .create_index(
-                Index::create()
-                    .name("audit_log_order_chain")
-                    .table(AuditLog::Table)
-                    .col(AuditLog::WorkOrderId)
-                    .col(AuditLog::OrderSeq)
-                    .unique()
-                    .if_not_exists()
-                    .to_owned(),
+                index_on(
+                    "audit_log_order_chain",
+                    AuditLog::Table,
+                    [AuditLog::WorkOrderId, AuditLog::OrderSeq],
+                )
+                .unique()
+                .to_owned(),
             )
             .await?;
         manager
@@ -293,14 +290,11 @@ impl MigrationTrait for WorkOrderLife {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("work_order_notes_order")
-                    .table(WorkOrderNotes::Table)
-                    .col(WorkOrderNotes::WorkOrderId)
-                    .if_not_exists()
-                    .to_owned(),
-            )
+            .create_index(index_on(
+                "work_order_notes_order",
+                WorkOrderNotes::Table,
+                [WorkOrderNotes::WorkOrderId],
+            ))
             .await?;
         manager
             .create_table(
@@ -322,14 +316,11 @@ impl MigrationTrait for WorkOrderLife {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("work_order_photos_order")
-                    .table(WorkOrderPhotos::Table)
-                    .col(WorkOrderPhotos::WorkOrderId)
-                    .if_not_exists()
-                    .to_owned(),
-            )
+            .create_index(index_on(
+                "work_order_photos_order",
+                WorkOrderPhotos::Table,
+                [WorkOrderPhotos::WorkOrderId],
+            ))
             .await?;
         manager
             .create_table(
@@ -406,14 +397,11 @@ impl MigrationName for ReportsByOrderIndex {
 impl MigrationTrait for ReportsByOrderIndex {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .create_index(
-                Index::create()
-                    .name("work_order_reports_order")
-                    .table(WorkOrderReports::Table)
-                    .col(WorkOrderReports::WorkOrderId)
-                    .if_not_exists()
-                    .to_owned(),
-            )
+            .create_index(index_on(
+                "work_order_reports_order",
+                WorkOrderReports::Table,
+                [WorkOrderReports::WorkOrderId],
+            ))
             .await
     }
 

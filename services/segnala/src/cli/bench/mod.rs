@@ -28,7 +28,7 @@ pub use stats::Summary;
 
 use super::{
     CommandError,
-    client::{Intercepted, api_key, connect as connect_client},
+    client::{Intercepted, KeyArgs, TrustArgs, connect as connect_client},
 };
 
 #[derive(Debug, clap::Args)]
@@ -103,12 +103,10 @@ pub struct BenchArgs {
         default_value = "http://127.0.0.1:8081"
     )]
     open311_url: String,
-    /// An API key allowed to submit and to read decisions and work orders (operator or
-    /// admin); defaults to the local key of `segnala up`.
-    #[arg(long, env = "SEGNALA_API_KEY", hide_env_values = true)]
-    api_key: Option<String>,
-    #[arg(long, env = "SEGNALA__DATA_DIR", default_value = "segnala-data")]
-    data_dir: PathBuf,
+    // The API key must be allowed to submit and to read decisions and work orders
+    // (operator or admin).
+    #[command(flatten)]
+    client: KeyArgs,
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
@@ -141,6 +139,8 @@ pub struct Target {
     pub status_url: String,
     pub open311_url: Option<String>,
     pub api_key: Option<SecretString>,
+    /// A certificate to trust for https:// URLs besides the web's roots.
+    pub ca_cert: Option<PathBuf>,
 }
 
 /// What to drive.
@@ -189,14 +189,14 @@ pub struct BenchReport {
 }
 
 pub async fn run(args: BenchArgs) -> Result<(), CommandError> {
-    let key = api_key(args.api_key.clone(), &args.data_dir);
     let target = Target {
         intake_url: args.intake_url.clone(),
         triage_url: Some(args.triage_url.clone()),
         tracking_url: Some(args.tracking_url.clone()),
         status_url: args.status_url.clone(),
         open311_url: Some(args.open311_url.clone()),
-        api_key: key,
+        api_key: args.client.key(),
+        ca_cert: args.client.trust.ca_cert.clone(),
     };
     let stop = match (args.count, args.duration) {
         (Some(count), _) => Stop::After(count),
@@ -333,17 +333,20 @@ pub async fn drive(
 
 async fn connect(target: &Target) -> Result<Clients, CommandError> {
     let key = || target.api_key.clone();
+    let trust = &TrustArgs {
+        ca_cert: target.ca_cert.clone(),
+    };
     let triage = match &target.triage_url {
-        Some(url) => Some(connect_client(url, key(), TriageServiceClient::new).await?),
+        Some(url) => Some(connect_client(url, trust, key(), TriageServiceClient::new).await?),
         None => None,
     };
     let tracking = match &target.tracking_url {
-        Some(url) => Some(connect_client(url, key(), TrackingServiceClient::new).await?),
+        Some(url) => Some(connect_client(url, trust, key(), TrackingServiceClient::new).await?),
         None => None,
     };
     Ok(Clients {
-        intake: connect_client(&target.intake_url, key(), IntakeServiceClient::new).await?,
-        status: connect_client(&target.status_url, key(), StatusServiceClient::new).await?,
+        intake: connect_client(&target.intake_url, trust, key(), IntakeServiceClient::new).await?,
+        status: connect_client(&target.status_url, trust, key(), StatusServiceClient::new).await?,
         triage,
         tracking,
         run_id: uuid::Uuid::now_v7().simple().to_string(),

@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use segnala_shared::config::SecretString;
 use serde::{Deserialize, Serialize};
 
-use crate::cli::CommandError;
+use crate::cli::{
+    CommandError,
+    client::{Intercepted, TrustArgs, connect},
+};
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -14,6 +17,9 @@ pub struct CrewConfig {
     /// The tracking service, such as https://tracking.segnala.comune.it.
     pub server: String,
     pub token: String,
+    /// A certificate to trust for an https:// server besides the web's roots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<PathBuf>,
     /// The department `next`, `queue` and `watch` use when none is given.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub department: String,
@@ -67,5 +73,16 @@ impl CrewConfig {
 
     pub fn token(&self) -> SecretString {
         SecretString::from(self.token.clone())
+    }
+
+    pub fn trust(&self) -> TrustArgs {
+        TrustArgs {
+            ca_cert: self.ca_cert.clone(),
+        }
+    }
+
+    /// A client of the server, with the crew's token.
+    pub async fn connect<T>(&self, make: fn(Intercepted) -> T) -> Result<T, CommandError> {
+        connect(&self.server, &self.trust(), Some(self.token()), make).await
     }
 }

@@ -27,7 +27,7 @@ pub use config::CrewConfig;
 
 use super::{
     CommandError,
-    client::{Intercepted, connect},
+    client::{Intercepted, TrustArgs},
 };
 
 #[derive(Debug, clap::Args)]
@@ -83,6 +83,8 @@ struct LoginArgs {
     /// The department to work when several are yours.
     #[arg(long, default_value = "")]
     department: String,
+    #[command(flatten)]
+    trust: TrustArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -163,18 +165,8 @@ pub async fn run(args: CrewArgs) -> Result<(), CommandError> {
     }
     let config = CrewConfig::load(&path)?;
     let mut session = Session {
-        queue: connect(
-            &config.server,
-            Some(config.token()),
-            WorkQueueServiceClient::new,
-        )
-        .await?,
-        tracking: connect(
-            &config.server,
-            Some(config.token()),
-            TrackingServiceClient::new,
-        )
-        .await?,
+        queue: config.connect(WorkQueueServiceClient::new).await?,
+        tracking: config.connect(TrackingServiceClient::new).await?,
         config,
         path,
         json: args.json,
@@ -185,13 +177,22 @@ pub async fn run(args: CrewArgs) -> Result<(), CommandError> {
         CrewCommand::Mine => session.mine().await,
         CrewCommand::Next(a) => session.next(a).await,
         CrewCommand::Show(a) => session.show(a).await,
-        CrewCommand::Start(a) => session.start(a).await,
-        CrewCommand::Renew(a) => session.renew(a).await,
+        CrewCommand::Start(a) => {
+            let (name, request_id) = (session.order_name(&a)?, new_request_id());
+            session.act(StartWorkRequest { name, request_id }).await
+        }
+        CrewCommand::Renew(a) => {
+            let (name, request_id) = (session.order_name(&a)?, new_request_id());
+            session.act(RenewLeaseRequest { name, request_id }).await
+        }
         CrewCommand::Note(a) => session.note(a).await,
         CrewCommand::Photo(a) => session.photo(a).await,
         CrewCommand::Hold(a) => session.hold(a).await,
         CrewCommand::Resolve(a) => session.resolve(a).await,
-        CrewCommand::Release(a) => session.release(a).await,
+        CrewCommand::Release(a) => {
+            let (name, request_id) = (session.order_name(&a)?, new_request_id());
+            session.act(ReleaseWorkRequest { name, request_id }).await
+        }
         CrewCommand::Watch(a) => session.watch(a).await,
     }
 }
@@ -209,18 +210,22 @@ async fn login(args: LoginArgs, path: &std::path::Path) -> Result<(), CommandErr
     let config = CrewConfig {
         server: args.server.trim_end_matches('/').to_owned(),
         token: token.trim().to_owned(),
+        // Kept absolute, so that later commands find it from any directory.
+        ca_cert: args
+            .trust
+            .ca_cert
+            .map(|path| {
+                std::fs::canonicalize(&path)
+                    .map_err(|e| CommandError::new(format!("--ca-cert {}: {e}", path.display())))
+            })
+            .transpose()?,
         department: args.department,
         current: String::new(),
     };
     if config.token.is_empty() {
         return Err(CommandError::new("the token is empty"));
     }
-    let mut queue = connect(
-        &config.server,
-        Some(config.token()),
-        WorkQueueServiceClient::new,
-    )
-    .await?;
+    let mut queue = config.connect(WorkQueueServiceClient::new).await?;
     let held = queue
         .list_my_work_orders(ListMyWorkOrdersRequest {})
         .await
@@ -307,8 +312,12 @@ impl Session {
         Ok(())
     }
 
-    async fn snapshot(&mut self, department: String) -> Result<WatchQueueResponse, CommandError> {
-        let mut stream = self
+    /// The queue of `department` now, then again whenever it changes.
+    async fn follow(
+        &mut self,
+        department: String,
+    ) -> Result<tonic::Streaming<WatchQueueResponse>, CommandError> {
+        Ok(self
             .queue
             .watch_queue(WatchQueueRequest {
                 department,
@@ -316,8 +325,12 @@ impl Session {
             })
             .await
             .map_err(|s| CommandError::from_status(&s, &self.config.server))?
-            .into_inner();
-        stream
+            .into_inner())
+    }
+
+    async fn snapshot(&mut self, department: String) -> Result<WatchQueueResponse, CommandError> {
+        self.follow(department)
+            .await?
             .message()
             .await
             .map_err(|s| CommandError::from_status(&s, &self.config.server))?
@@ -331,13 +344,13 @@ impl Session {
     }
 
     async fn mine(&mut self) -> Result<(), CommandError> {
-        let client = self.queue.clone();
-        let orders = call(&self.config.server, || {
-            let mut client = client.clone();
-            async move { client.list_my_work_orders(ListMyWorkOrdersRequest {}).await }
-        })
-        .await?
-        .work_orders;
+        let orders = self
+            .send(
+                ListMyWorkOrdersRequest {},
+                |mut client, request| async move { client.list_my_work_orders(request).await },
+            )
+            .await?
+            .work_orders;
         self.print_list(&orders, None)
     }
 
@@ -346,13 +359,12 @@ impl Session {
             department: self.department(args.department),
             request_id: new_request_id(),
         };
-        let client = self.queue.clone();
-        let claimed = call(&self.config.server, || {
-            let (mut client, request) = (client.clone(), request.clone());
-            async move { client.claim_next(request).await }
-        })
-        .await?
-        .work_order;
+        let claimed = self
+            .send(request, |mut client, request| async move {
+                client.claim_next(request).await
+            })
+            .await?
+            .work_order;
         let Some(order) = claimed else {
             if self.json {
                 println!("null");
@@ -382,38 +394,6 @@ impl Session {
         self.print_order(&order)
     }
 
-    async fn start(&mut self, args: OrderArgs) -> Result<(), CommandError> {
-        let request = StartWorkRequest {
-            name: self.order_name(&args)?,
-            request_id: new_request_id(),
-        };
-        self.act("Work started.", request, |mut client, request| async move {
-            client
-                .start_work(request)
-                .await
-                .map(|r| r.map(|r| r.work_order))
-        })
-        .await
-    }
-
-    async fn renew(&mut self, args: OrderArgs) -> Result<(), CommandError> {
-        let request = RenewLeaseRequest {
-            name: self.order_name(&args)?,
-            request_id: new_request_id(),
-        };
-        self.act(
-            "Lease renewed.",
-            request,
-            |mut client, request| async move {
-                client
-                    .renew_lease(request)
-                    .await
-                    .map(|r| r.map(|r| r.work_order))
-            },
-        )
-        .await
-    }
-
     async fn note(&mut self, args: NoteArgs) -> Result<(), CommandError> {
         let request = AddNoteRequest {
             name: self.order_name(&args.order)?,
@@ -425,13 +405,7 @@ impl Session {
             } as i32,
             request_id: new_request_id(),
         };
-        self.act("Note added.", request, |mut client, request| async move {
-            client
-                .add_note(request)
-                .await
-                .map(|r| r.map(|r| r.work_order))
-        })
-        .await
+        self.act(request).await
     }
 
     async fn photo(&mut self, args: PhotoArgs) -> Result<(), CommandError> {
@@ -451,14 +425,13 @@ impl Session {
             }),
             request_id: new_request_id(),
         };
-        let client = self.queue.clone();
-        let photo = call(&self.config.server, || {
-            let (mut client, request) = (client.clone(), request.clone());
-            async move { client.add_photo(request).await }
-        })
-        .await?
-        .photo
-        .unwrap_or_default();
+        let photo = self
+            .send(request, |mut client, request| async move {
+                client.add_photo(request).await
+            })
+            .await?
+            .photo
+            .unwrap_or_default();
         if self.json {
             println!(
                 "{}",
@@ -485,14 +458,7 @@ impl Session {
             reason: args.reason,
             request_id: new_request_id(),
         };
-        let done = "On hold. Resume with `segnala crew start`.";
-        self.act(done, request, |mut client, request| async move {
-            client
-                .hold_work(request)
-                .await
-                .map(|r| r.map(|r| r.work_order))
-        })
-        .await
+        self.act(request).await
     }
 
     async fn resolve(&mut self, args: ResolveArgs) -> Result<(), CommandError> {
@@ -501,69 +467,39 @@ impl Session {
             public_note: args.note,
             request_id: new_request_id(),
         };
-        let done = "Resolved. The reporters will be asked to confirm.";
-        self.act(done, request, |mut client, request| async move {
-            client
-                .resolve_work(request)
-                .await
-                .map(|r| r.map(|r| r.work_order))
-        })
-        .await
+        self.act(request).await
     }
 
-    async fn release(&mut self, args: OrderArgs) -> Result<(), CommandError> {
-        let request = ReleaseWorkRequest {
-            name: self.order_name(&args)?,
-            request_id: new_request_id(),
-        };
-        self.act(
-            "Released: back in the queue.",
-            request,
-            |mut client, request| async move {
-                client
-                    .release_work(request)
-                    .await
-                    .map(|r| r.map(|r| r.work_order))
-            },
-        )
+    /// Sends `request` on the work-queue client, retrying safely: the request keeps its
+    /// id.
+    async fn send<R, T, F, Fut>(&self, request: R, send: F) -> Result<T, CommandError>
+    where
+        R: Clone,
+        F: Fn(WorkQueueServiceClient<Intercepted>, R) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
+        call(&self.config.server, || {
+            send(self.queue.clone(), request.clone())
+        })
         .await
     }
 
     /// Sends a change (retrying safely: the request keeps its id) and shows the order
     /// as it is after it.
-    async fn act<R, F, Fut>(&self, done: &str, request: R, send: F) -> Result<(), CommandError>
-    where
-        R: Clone,
-        F: Fn(WorkQueueServiceClient<Intercepted>, R) -> Fut,
-        Fut: Future<Output = Result<tonic::Response<Option<WorkOrder>>, tonic::Status>>,
-    {
-        let order = call(&self.config.server, || {
-            send(self.queue.clone(), request.clone())
-        })
-        .await?;
-        self.done(done, order)
-    }
-
-    fn done(&self, message: &str, order: Option<WorkOrder>) -> Result<(), CommandError> {
-        let order = order.unwrap_or_default();
+    async fn act<C: Change>(&self, change: C) -> Result<(), CommandError> {
+        let order = self
+            .send(change, |client, change: C| change.send(client))
+            .await?;
         if !self.json {
-            println!("{message}");
+            println!("{}", C::DONE);
         }
-        self.print_order(&order)
+        self.print_order(&order.unwrap_or_default())
     }
 
     async fn watch(&mut self, args: QueueArgs) -> Result<(), CommandError> {
         let department = self.department(args.department);
         let server = self.config.server.clone();
-        let mut stream = self
-            .queue
-            .watch_queue(WatchQueueRequest {
-                department,
-                page_size: 20,
-            })
-            .await
-            .map_err(|s| CommandError::from_status(&s, &server))?
-            .into_inner();
+        let mut stream = self.follow(department).await?;
         while let Some(update) = stream.next().await {
             let update = update.map_err(|s| CommandError::from_status(&s, &server))?;
             if self.json {
@@ -593,6 +529,38 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// A change of one order: how to send it, and what to tell the crew when it is done.
+trait Change: Clone {
+    const DONE: &'static str;
+    async fn send(
+        self,
+        client: WorkQueueServiceClient<Intercepted>,
+    ) -> Result<tonic::Response<Option<WorkOrder>>, tonic::Status>;
+}
+
+macro_rules! changes {
+    ($($request:ident => $method:ident, $done:literal;)*) => {$(
+        impl Change for $request {
+            const DONE: &'static str = $done;
+            async fn send(
+                self,
+                mut client: WorkQueueServiceClient<Intercepted>,
+            ) -> Result<tonic::Response<Option<WorkOrder>>, tonic::Status> {
+                Ok(client.$method(self).await?.map(|r| r.work_order))
+            }
+        }
+    )*};
+}
+
+changes! {
+    StartWorkRequest => start_work, "Work started.";
+    RenewLeaseRequest => renew_lease, "Lease renewed.";
+    ReleaseWorkRequest => release_work, "Released: back in the queue.";
+    AddNoteRequest => add_note, "Note added.";
+    HoldWorkRequest => hold_work, "On hold. Resume with `segnala crew start`.";
+    ResolveWorkRequest => resolve_work, "Resolved. The reporters will be asked to confirm.";
 }
 
 fn new_request_id() -> String {
