@@ -48,6 +48,8 @@ async fn bad_input_is_refused_with_details_and_stores_nothing() {
     let cases = [
         (with("   ", 45.0, 9.0), vec!["report.description"]),
         (with("Buca", 91.0, 9.0), vec!["report.location.latitude"]),
+        // Monza, outside the city's boundary.
+        (with("Buca", 45.5845, 9.2744), vec!["report.location"]),
         (
             with("Buca", 45.0, -180.5),
             vec!["report.location.longitude"],

@@ -9,7 +9,10 @@ use segnala_proto::status::v1::PublicState;
 use tokio::sync::Mutex;
 
 use crate::support::{
-    RunningPlatform, TestEnv, broker::OwnBroker, clients::report_request, eventually,
+    RunningPlatform, TestEnv,
+    broker::OwnBroker,
+    clients::{distinct_place, report_request},
+    eventually,
 };
 
 const REPORTS: usize = 500;
@@ -36,10 +39,14 @@ async fn every_report_arrives_once_across_a_broker_restart() {
         let codes = codes.clone();
         submitters.push(tokio::spawn(async move {
             for i in (worker..REPORTS).step_by(SUBMITTERS) {
-                let request = report_request(
+                let mut request = report_request(
                     &format!("{} n. {i}", descriptions[i % descriptions.len()]),
                     &uuid::Uuid::new_v4().to_string(),
                 );
+                // Each somewhere else: duplicates would share a work order.
+                if let Some(report) = request.report.as_mut() {
+                    report.location = Some(distinct_place(i));
+                }
                 // Intake keeps accepting while the broker is away: events wait in its outbox.
                 let response = intake
                     .create_report(request)

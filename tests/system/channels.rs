@@ -340,7 +340,7 @@ async fn telegram_refuses_a_wrong_or_missing_secret_and_stores_nothing() {
         json!({
             "photo": [{"file_id": "AgACAgQ", "file_unique_id": "AQAD", "width": 320, "height": 240}],
             "caption": "Overflowing bins next to the playground",
-            "location": {"latitude": 45.07, "longitude": 7.68},
+            "location": {"latitude": 45.4781, "longitude": 9.2275},
         }),
     );
     setup.fake.serve(
@@ -554,7 +554,7 @@ async fn x_answers_the_crc_and_takes_signed_mentions() {
         "tweet_create_events": [
             {"id_str": "1860000000000000001", "text": "@ComuneDemo Semaforo guasto all'incrocio, lampeggia da ieri",
              "lang": "it", "user": {"id_str": "9911", "screen_name": "lucia_v", "name": "Lucia"},
-             "coordinates": {"type": "Point", "coordinates": [11.3426, 44.4949]}},
+             "coordinates": {"type": "Point", "coordinates": [9.1865, 45.4719]}},
             {"id_str": "1860000000000000002", "text": "@lucia_v grazie, ricevuto",
              "user": {"id_str": "4400", "screen_name": "ComuneDemo", "name": "Comune"}}
         ]
@@ -590,7 +590,7 @@ async fn replies_wait_out_a_platform_outage_and_alerts_reach_every_channel() {
         30,
         4242,
         "it",
-        json!({"text": "Rami caduti sul marciapiede 45.07, 7.68"}),
+        json!({"text": "Rami caduti sul marciapiede 45.4575, 9.1700"}),
     );
     assert_eq!(setup.telegram(&update, Some(TELEGRAM_SECRET)).await, 200);
     let posts = setup.fake.wait_for_posts(TELEGRAM_SEND, 1).await;

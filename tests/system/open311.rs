@@ -519,6 +519,11 @@ async fn open311_bad_input_is_refused_with_open311_errors_and_stores_nothing() {
         ),
         (with(&[("lat", "nord")]), 400, "lat: `nord` is not a number"),
         (
+            with(&[("lat", "45.5845"), ("long", "9.2744")]),
+            400,
+            "lat/long: is outside Comune di Milano",
+        ),
+        (
             with(&[("lat", ""), ("long", "")]),
             400,
             "lat/long: give a location or an address",

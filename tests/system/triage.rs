@@ -13,11 +13,22 @@ use segnala_proto::{
     },
 };
 
-use crate::support::{
-    RunningPlatform, TestEnv,
-    clients::{IntakeClient, channel},
-    env::OPERATOR_KEY,
-    tap::EventTap,
+use segnala_proto::{
+    common::v1::LatLng,
+    intake::v1::{CreateReportRequest, intake_service_client::IntakeServiceClient},
+};
+use segnala_shared::tracking_code::TrackingCode;
+use tonic_types::StatusExt;
+
+use crate::{
+    status_read_model::received,
+    support::{
+        RunningPlatform, TestEnv,
+        clients::{IntakeClient, channel, report_request},
+        env::{INTEGRATOR_KEY, OPERATOR_KEY},
+        tap::EventTap,
+        tracking::publish,
+    },
 };
 
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -167,17 +178,21 @@ async fn emergencies_go_to_civil_protection_at_once_and_harmless_mentions_do_not
     let mut tap = EventTap::bind(&env, "segnala.triage.v1.#").await;
     let mut intake = IntakeClient::connect(&platform).await;
 
-    for (text, safety) in [
+    // Two emergencies far enough apart to be two incidents (reports of one emergency
+    // near each other are one incident, each with its own alert).
+    for (text, safety, (latitude, longitude)) in [
         (
             "Forte odore di gas nel palazzo, sospetta fuga di gas",
             "Se ci sono persone in pericolo chiama subito il 112.",
+            (45.4642, 9.19),
         ),
         (
             "A balcony collapsed onto the pavement and two people are injured",
             "If anyone is in danger, call 112 now.",
+            (45.4781, 9.2275),
         ),
     ] {
-        let code = intake.submit(text).await;
+        let code = intake.submit_request(at(text, latitude, longitude)).await;
         let routed: ReportRouted = tap
             .next_of(&code, |e: &ReportRouted| &e.tracking_code, TIMEOUT)
             .await;
@@ -344,6 +359,134 @@ async fn every_decision_explains_its_rules_features_and_scores() {
         .await
         .expect_err("decisions are for operators");
     assert_eq!(refused.code(), tonic::Code::Unauthenticated);
+    drop(platform);
+    env.cleanup().await;
+}
+
+/// The default taxonomy with street lighting serving the historic centre only.
+fn taxonomy_with_lighting_in_the_centre_only(dir: &std::path::Path) -> std::path::PathBuf {
+    let default = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../triage/taxonomy.toml"
+    ))
+    .expect("the default taxonomy");
+    let zoned = default.replacen(
+        "name_en = \"Street lighting\"\n",
+        "name_en = \"Street lighting\"\nzones = [\"municipio_1\"]\n",
+        1,
+    );
+    assert_ne!(
+        zoned, default,
+        "the street lighting department is in the file"
+    );
+    let path = dir.join("taxonomy.toml");
+    std::fs::write(&path, zoned).expect("write the taxonomy");
+    path
+}
+
+fn at(description: &str, latitude: f64, longitude: f64) -> CreateReportRequest {
+    let mut request = report_request(description, &uuid::Uuid::new_v4().to_string());
+    if let Some(report) = request.report.as_mut() {
+        report.location = Some(LatLng {
+            latitude,
+            longitude,
+        });
+    }
+    request
+}
+
+#[tokio::test]
+async fn places_outside_the_city_are_turned_away_and_zones_steer_routing() {
+    let env = TestEnv::new().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = env.settings();
+    settings.triage.taxonomy_path = Some(taxonomy_with_lighting_in_the_centre_only(dir.path()));
+    let platform =
+        RunningPlatform::start(&settings, &[ServiceKind::Intake, ServiceKind::Triage]).await;
+    let mut tap = EventTap::bind(&env, "segnala.triage.v1.#").await;
+    let mut intake = IntakeClient::connect(&platform).await;
+    let mut triage = TriageServiceClient::new(
+        channel(&platform.url(ServiceKind::Triage), Some(OPERATOR_KEY)).await,
+    );
+
+    // Monza is not Milan: intake refuses the report and says why.
+    let refused = IntakeServiceClient::new(
+        channel(&platform.url(ServiceKind::Intake), Some(INTEGRATOR_KEY)).await,
+    )
+    .create_report(at("Lampione spento davanti alla villa", 45.5845, 9.2744))
+    .await
+    .expect_err("outside the city");
+    assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+    let violation = refused
+        .get_details_bad_request()
+        .and_then(|b| b.field_violations.into_iter().next())
+        .expect("a field violation");
+    assert_eq!(violation.field, "report.location");
+    assert!(
+        violation
+            .description
+            .starts_with("is outside Comune di Milano"),
+        "{}",
+        violation.description
+    );
+
+    // A lamp at the Duomo stays with street lighting; one at the central station is
+    // in a zone the department does not serve, so citizen relations takes it.
+    let duomo = intake
+        .submit_request(at("Il lampione è spento da tre notti", 45.4642, 9.19))
+        .await;
+    let routed: ReportRouted = tap
+        .next_of(&duomo, |e: &ReportRouted| &e.tracking_code, TIMEOUT)
+        .await;
+    assert_eq!(
+        (routed.department.as_str(), routed.zone.as_str()),
+        ("street_lighting", "municipio_1")
+    );
+    let station = intake
+        .submit_request(at("Il lampione è spento da tre notti", 45.4855, 9.2042))
+        .await;
+    let routed: ReportRouted = tap
+        .next_of(&station, |e: &ReportRouted| &e.tracking_code, TIMEOUT)
+        .await;
+    assert_eq!(
+        (routed.department.as_str(), routed.zone.as_str()),
+        ("general", "municipio_2")
+    );
+    let decision = triage
+        .get_decision(GetDecisionRequest {
+            name: format!("reports/{station}/decision"),
+        })
+        .await
+        .expect("GetDecision")
+        .into_inner()
+        .decision
+        .expect("a decision");
+    assert_eq!(decision.zone, "municipio_2");
+    assert!(
+        decision
+            .rules
+            .iter()
+            .any(|r| r.starts_with("zone:municipio_2:street_lighting→general/")),
+        "{:?}",
+        decision.rules
+    );
+
+    // A report that reaches triage from elsewhere (an intake with another map, a
+    // replayed event) is rejected with an answer, not sent to a crew.
+    let turin = TrackingCode::generate().to_string();
+    publish(&env, &received(&turin, 45.0703, 7.6869)).await;
+    let rejected: ReportRejected = tap
+        .next_of(&turin, |e: &ReportRejected| &e.tracking_code, TIMEOUT)
+        .await;
+    assert_eq!(rejected.reason, RejectionReason::OutsideJurisdiction as i32);
+    assert!(
+        rejected
+            .message
+            .contains("fuori dal territorio di Comune di Milano")
+            && rejected.message.contains("112"),
+        "{}",
+        rejected.message
+    );
     drop(platform);
     env.cleanup().await;
 }

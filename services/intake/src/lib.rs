@@ -18,6 +18,7 @@ use segnala_shared::{
     db,
     grpc::GrpcServer,
     messaging::{EventHandlers, Outbox},
+    place::Jurisdiction,
     service::{Application, ServiceContext, StartupError},
 };
 
@@ -26,9 +27,11 @@ pub use settings::IntakeSettings;
 pub const SERVICE_NAME: &str = "intake";
 
 /// Builds the intake service: database, outbox relay, gRPC API and HTTP surface.
+/// Reports located outside `jurisdiction` are refused.
 pub async fn build(
     context: ServiceContext,
     settings: IntakeSettings,
+    jurisdiction: Arc<Jurisdiction>,
 ) -> Result<Application, StartupError> {
     let db = db::connect_and_migrate::<store::Migrator>(&context.database).await?;
     let outbox = Outbox::new();
@@ -37,7 +40,12 @@ pub async fn build(
         (_, Some(listener)) => format!("http://{}", listener.local_addr()?),
         (_, None) => String::new(),
     };
-    let reports = app::Reports::new(db.clone(), outbox.clone(), format!("{public_url}/media"));
+    let reports = app::Reports::new(
+        db.clone(),
+        outbox.clone(),
+        format!("{public_url}/media"),
+        jurisdiction,
+    );
     let triage = upstream::connect(&settings.triage_url, "intake.triage_url")
         .map_err(StartupError::Config)?;
     let status = upstream::connect(&settings.status_url, "intake.status_url")

@@ -8,6 +8,7 @@ use segnala_shared::{
     db::DatabaseTarget,
     grpc::{ApiKeySettings, Authenticator, Role, ShutdownSignal, TlsSettings},
     messaging::{EmbeddedBus, RabbitMqSettings, RabbitMqTransport, Transport},
+    place::Jurisdiction,
     service::{Application, ServiceContext, StartupError},
 };
 use tokio::{net::TcpListener, sync::watch};
@@ -69,12 +70,20 @@ impl ServiceKind {
         context: ServiceContext,
         settings: &Settings,
         addresses: &[(ServiceKind, SocketAddr)],
+        jurisdiction: &Arc<Jurisdiction>,
     ) -> Result<Application, StartupError> {
         match self {
             Self::Intake => {
-                segnala_intake::build(context, intake_settings(settings, addresses)).await
+                segnala_intake::build(
+                    context,
+                    intake_settings(settings, addresses),
+                    jurisdiction.clone(),
+                )
+                .await
             }
-            Self::Triage => segnala_triage::build(context, settings.triage.clone()).await,
+            Self::Triage => {
+                segnala_triage::build(context, settings.triage.clone(), jurisdiction.clone()).await
+            }
             Self::Tracking => segnala_tracking::build(context, settings.tracking.clone()).await,
             Self::Status => segnala_status::build(context, settings.status.clone()).await,
         }
@@ -100,6 +109,11 @@ impl Platform {
         settings: &Settings,
         services: &[ServiceKind],
     ) -> Result<Self, StartupError> {
+        let jurisdiction = Arc::new(
+            settings
+                .jurisdiction()
+                .map_err(|e| StartupError::Config(e.to_string()))?,
+        );
         let transport = transport(settings).await?;
         let authenticator = Authenticator::new(settings.auth.api_keys.clone());
         let mut applications = Vec::with_capacity(services.len());
@@ -134,7 +148,9 @@ impl Platform {
                 .map(|(tls, key)| tls.load(key))
                 .transpose()
                 .map_err(|e| StartupError::Config(e.to_string()))?;
-            let application = kind.build(context, settings, &addresses).await?;
+            let application = kind
+                .build(context, settings, &addresses, &jurisdiction)
+                .await?;
             applications.push(match tls {
                 Some(tls) => application.with_tls(tls),
                 None => application,

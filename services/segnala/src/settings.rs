@@ -7,6 +7,7 @@ use segnala_intake::IntakeSettings;
 use segnala_shared::{
     config::{ConfigError, ExposeSecret, SecretString, Validate},
     grpc::{ApiKeySettings, TlsSettings, auth::validate_keys},
+    place::Jurisdiction,
     telemetry::TelemetrySettings,
 };
 use segnala_status::StatusSettings;
@@ -27,6 +28,9 @@ pub struct Settings {
     /// Where citizens reach the public status pages; links in replies point there.
     /// Empty: the status service's own HTTP address.
     pub public_url: String,
+    /// The city's boundary and zones (GeoJSON, see docs/triage.md). Absent: the
+    /// example city shipped with Segnala.
+    pub jurisdiction_path: Option<PathBuf>,
     pub intake: IntakeSettings,
     pub triage: TriageSettings,
     pub tracking: TrackingSettings,
@@ -87,6 +91,7 @@ impl Default for Settings {
             auth: AuthSettings::default(),
             telemetry: TelemetrySettings::default(),
             public_url: String::new(),
+            jurisdiction_path: None,
             intake: IntakeSettings::default(),
             triage: TriageSettings::default(),
             tracking: TrackingSettings::default(),
@@ -127,6 +132,13 @@ impl Default for ListenSettings {
             status_http_port: 8080,
             tracking_tls: None,
         }
+    }
+}
+
+impl Settings {
+    /// The configured jurisdiction, parsed and validated.
+    pub fn jurisdiction(&self) -> Result<Jurisdiction, ConfigError> {
+        Jurisdiction::load(self.jurisdiction_path.as_deref())
     }
 }
 
@@ -186,8 +198,10 @@ impl Validate for Settings {
             ));
         }
         validate_keys(&self.auth.api_keys, "auth.api_keys")?;
+        let jurisdiction = self.jurisdiction()?;
         self.intake.validate()?;
         self.triage.validate()?;
+        self.triage.check_zones(&jurisdiction)?;
         self.tracking.validate()?;
         self.status.validate()
     }

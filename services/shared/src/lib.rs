@@ -8,6 +8,7 @@ pub mod error;
 pub mod grpc;
 pub mod http;
 pub mod messaging;
+pub mod place;
 pub mod request_id;
 pub mod service;
 pub mod telemetry;

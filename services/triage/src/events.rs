@@ -4,18 +4,18 @@ use segnala_proto::{
     common::v1 as common,
     intake::v1::ReportReceived,
     triage::v1::{
-        DepartmentScore, EmergencyDetected, RejectionReason, ReportNeedsReview, ReportRejected,
-        ReportRouted,
+        DepartmentScore, EmergencyDetected, RejectionReason, ReportMerged, ReportNeedsReview,
+        ReportRejected, ReportRouted,
     },
 };
-use segnala_shared::time::to_timestamp;
+use segnala_shared::{place::Jurisdiction, time::to_timestamp};
 
 use crate::{
     domain::{
         Priority, Taxonomy, Verdict,
         text::{self, Language as TextLanguage},
     },
-    store::StoredDecision,
+    store::{StoredDecision, StoredIncident},
 };
 
 /// The language of the answers triage writes for the reporter.
@@ -69,9 +69,25 @@ pub fn report_routed(
         version: stored.version,
         incident: format!("incidents/{}", stored.incident()),
         emergency: stored.emergency,
-        zone: String::new(),
+        zone: stored.zone.clone(),
         resolve_within: department.map(|d| duration(taxonomy.resolve_within(d, stored.priority))),
         service_code,
+    }
+}
+
+/// The report duplicates `incident`, which it joined.
+pub fn report_merged(stored: &StoredDecision, incident: &StoredIncident) -> ReportMerged {
+    ReportMerged {
+        report: format!("reports/{}", stored.tracking_code),
+        tracking_code: stored.tracking_code.clone(),
+        incident: format!("incidents/{}", incident.id),
+        duplicate_of: format!("reports/{}", incident.id),
+        department: incident.department.clone(),
+        category: incident.category.clone(),
+        report_count: i32::try_from(incident.report_count).unwrap_or(i32::MAX),
+        priority: priority(incident.priority) as i32,
+        merge_time: Some(to_timestamp(stored.decided_at)),
+        version: stored.version,
     }
 }
 
@@ -86,7 +102,7 @@ pub fn emergency_detected(
         tracking_code: stored.tracking_code.clone(),
         matched_terms: stored.explanation.matched_keywords.clone(),
         location: received.location,
-        zone: String::new(),
+        zone: stored.zone.clone(),
         detect_time: Some(to_timestamp(stored.decided_at)),
         safety_message: language
             .pick(
@@ -126,22 +142,37 @@ pub fn rejected(
     stored: &StoredDecision,
     verdict: &Verdict,
     taxonomy: &Taxonomy,
+    jurisdiction: &Jurisdiction,
     language: Language,
 ) -> ReportRejected {
-    let (reason, answer) = match verdict {
+    let (reason, message) = match verdict {
         Verdict::OutOfRemit => (
             RejectionReason::NotCityResponsibility,
-            &taxonomy.out_of_remit,
+            language.pick(
+                &taxonomy.out_of_remit.message_it,
+                &taxonomy.out_of_remit.message_en,
+            ),
         ),
-        _ => (RejectionReason::NotAReport, &taxonomy.not_a_report),
+        Verdict::OutsideJurisdiction => (
+            RejectionReason::OutsideJurisdiction,
+            language.pick(
+                &taxonomy.outside_jurisdiction.message_it,
+                &taxonomy.outside_jurisdiction.message_en,
+            ),
+        ),
+        _ => (
+            RejectionReason::NotAReport,
+            language.pick(
+                &taxonomy.not_a_report.message_it,
+                &taxonomy.not_a_report.message_en,
+            ),
+        ),
     };
     ReportRejected {
         report: received.report.clone(),
         tracking_code: stored.tracking_code.clone(),
         reason: reason as i32,
-        message: language
-            .pick(&answer.message_it, &answer.message_en)
-            .to_owned(),
+        message: message.replace("{jurisdiction}", &jurisdiction.name),
         reject_time: Some(to_timestamp(stored.decided_at)),
         version: stored.version,
     }

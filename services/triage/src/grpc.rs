@@ -2,23 +2,25 @@
 
 use std::{collections::HashMap, sync::Arc};
 
+use prost::Message;
+use segnala_proto::intake::v1::ReportReceived;
 use segnala_proto::triage::v1::{
     self as pb,
     triage_service_server::{TriageService, TriageServiceServer},
 };
 use segnala_shared::{
     AppError,
-    grpc::{Access, MethodPolicy, Role, into_status},
+    grpc::{Access, MethodPolicy, Principal, Role, into_status},
     time::to_timestamp,
-    tracking_code::parse_report_name,
+    tracking_code::{TrackingCode, parse_report_name},
 };
 use tonic::{Request, Response, Status};
 
 use crate::{
-    app::Decisions,
+    app::{Decisions, Destination, Operators},
     domain::{AnswerKind, Category, Department, Priority, Question, Taxonomy},
     events,
-    store::Outcome,
+    store::{Outcome, StoredDecision},
 };
 
 const DOMAIN: &str = "triage.segnala";
@@ -33,11 +35,40 @@ pub fn policy() -> MethodPolicy {
             "/segnala.triage.v1.TriageService/ListDepartments",
             Access::Public,
         )
+        .allow(
+            "/segnala.triage.v1.TriageService/ListReviewItems",
+            Access::Roles(&[Role::Operator]),
+        )
+        .allow(
+            "/segnala.triage.v1.TriageService/ResolveReviewItem",
+            Access::Roles(&[Role::Operator]),
+        )
+        .allow(
+            "/segnala.triage.v1.TriageService/RerouteReport",
+            Access::Roles(&[Role::Operator]),
+        )
+        .allow(
+            "/segnala.triage.v1.TriageService/ListCorrections",
+            Access::Roles(&[Role::Operator]),
+        )
+        .allow(
+            "/segnala.triage.v1.TriageService/MergeIncidents",
+            Access::Roles(&[Role::Operator]),
+        )
+        .allow(
+            "/segnala.triage.v1.TriageService/UnmergeReport",
+            Access::Roles(&[Role::Operator]),
+        )
 }
 
-pub fn server(decisions: Decisions, taxonomy: Arc<Taxonomy>) -> TriageServiceServer<TriageApi> {
+pub fn server(
+    decisions: Decisions,
+    operators: Operators,
+    taxonomy: Arc<Taxonomy>,
+) -> TriageServiceServer<TriageApi> {
     TriageServiceServer::new(TriageApi {
         decisions,
+        operators,
         departments: taxonomy
             .departments
             .iter()
@@ -48,6 +79,7 @@ pub fn server(decisions: Decisions, taxonomy: Arc<Taxonomy>) -> TriageServiceSer
 
 pub struct TriageApi {
     decisions: Decisions,
+    operators: Operators,
     /// The taxonomy as the API shows it, converted once.
     departments: Vec<pb::Department>,
 }
@@ -72,35 +104,7 @@ impl TriageService for TriageApi {
         .await;
         let stored = result.map_err(|e| into_status(e, DOMAIN))?;
         Ok(Response::new(pb::GetDecisionResponse {
-            decision: Some(pb::Decision {
-                name: format!("reports/{}/decision", stored.tracking_code),
-                department: stored.department,
-                category: stored.category,
-                priority: events::priority(stored.priority) as i32,
-                matched_keywords: stored.explanation.matched_keywords,
-                method: stored.explanation.method,
-                decide_time: Some(to_timestamp(stored.decided_at)),
-                version: stored.version,
-                outcome: match stored.outcome {
-                    Outcome::Routed => pb::DecisionOutcome::Routed,
-                    Outcome::NeedsReview => pb::DecisionOutcome::NeedsReview,
-                    Outcome::Rejected => pb::DecisionOutcome::Rejected,
-                } as i32,
-                emergency: stored.emergency,
-                rules: stored.explanation.rules,
-                features: stored.explanation.features,
-                scores: stored
-                    .explanation
-                    .scores
-                    .into_iter()
-                    .map(|(department, score)| pb::DepartmentScore {
-                        department,
-                        category: String::new(),
-                        score: f64::from(score),
-                    })
-                    .collect(),
-                model_version: stored.explanation.model_version,
-            }),
+            decision: Some(decision(stored)),
         }))
     }
 
@@ -119,6 +123,252 @@ impl TriageService for TriageApi {
             departments: self.departments[page.start..page.end].to_vec(),
             next_page_token: page.next_token,
         }))
+    }
+
+    async fn list_review_items(
+        &self,
+        request: Request<pb::ListReviewItemsRequest>,
+    ) -> Result<Response<pb::ListReviewItemsResponse>, Status> {
+        let request = request.into_inner();
+        let result = async {
+            let (offset, limit) = offset_page(request.page_size, &request.page_token, 50)?;
+            let items = self.operators.review_queue(offset, limit + 1).await?;
+            Ok::<_, AppError>((offset, limit, items))
+        }
+        .await;
+        let (offset, limit, mut items) = result.map_err(|e| into_status(e, DOMAIN))?;
+        let more = items.len() as u64 > limit;
+        items.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(Response::new(pb::ListReviewItemsResponse {
+            next_page_token: if more {
+                (offset + limit).to_string()
+            } else {
+                String::new()
+            },
+            review_items: items.into_iter().map(review_item).collect(),
+        }))
+    }
+
+    async fn resolve_review_item(
+        &self,
+        request: Request<pb::ResolveReviewItemRequest>,
+    ) -> Result<Response<pb::ResolveReviewItemResponse>, Status> {
+        let operator = operator(&request);
+        let request = request.into_inner();
+        let result = async {
+            let code = report_code(&request.report)?;
+            let to = Destination {
+                department: request.department,
+                category: request.category,
+            };
+            self.operators.resolve(&code, to, &operator).await
+        }
+        .await;
+        let stored = result.map_err(|e| into_status(e, DOMAIN))?;
+        Ok(Response::new(pb::ResolveReviewItemResponse {
+            decision: Some(decision(stored)),
+        }))
+    }
+
+    async fn reroute_report(
+        &self,
+        request: Request<pb::RerouteReportRequest>,
+    ) -> Result<Response<pb::RerouteReportResponse>, Status> {
+        let operator = operator(&request);
+        let request = request.into_inner();
+        let result = async {
+            let code = report_code(&request.report)?;
+            let to = Destination {
+                department: request.department,
+                category: request.category,
+            };
+            self.operators.reroute(&code, to, &operator).await
+        }
+        .await;
+        let stored = result.map_err(|e| into_status(e, DOMAIN))?;
+        Ok(Response::new(pb::RerouteReportResponse {
+            decision: Some(decision(stored)),
+        }))
+    }
+
+    async fn list_corrections(
+        &self,
+        request: Request<pb::ListCorrectionsRequest>,
+    ) -> Result<Response<pb::ListCorrectionsResponse>, Status> {
+        let request = request.into_inner();
+        let result = async {
+            let limit = match request.page_size {
+                0 => 1000,
+                n => u64::try_from(n)
+                    .map_err(|_| AppError::invalid("page_size", "must not be negative"))?,
+            };
+            let after = if request.page_token.is_empty() {
+                0
+            } else {
+                request.page_token.parse::<i64>().map_err(|_| {
+                    AppError::invalid("page_token", "is not a token this API returned")
+                })?
+            };
+            self.operators
+                .corrections(after, limit + 1)
+                .await
+                .map(|c| (limit, c))
+        }
+        .await;
+        let (limit, mut corrections) = result.map_err(|e| into_status(e, DOMAIN))?;
+        let more = corrections.len() as u64 > limit;
+        corrections.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(Response::new(pb::ListCorrectionsResponse {
+            next_page_token: match corrections.last() {
+                Some(last) if more => last.id.to_string(),
+                _ => String::new(),
+            },
+            corrections: corrections
+                .into_iter()
+                .map(|c| pb::Correction {
+                    report: format!("reports/{}", c.tracking_code),
+                    text: c.text,
+                    department: c.department,
+                    category: c.category,
+                    previous_department: c.previous_department,
+                    operator: c.operator,
+                    correct_time: Some(to_timestamp(c.corrected_at)),
+                })
+                .collect(),
+        }))
+    }
+
+    async fn merge_incidents(
+        &self,
+        request: Request<pb::MergeIncidentsRequest>,
+    ) -> Result<Response<pb::MergeIncidentsResponse>, Status> {
+        let operator = operator(&request);
+        let request = request.into_inner();
+        let result = async {
+            let kept = incident_id(&request.incident, "incident")?;
+            let merged = incident_id(&request.merged_incident, "merged_incident")?;
+            self.operators.merge(kept, merged, &operator).await
+        }
+        .await;
+        let (incident, moved_reports) = result.map_err(|e| into_status(e, DOMAIN))?;
+        Ok(Response::new(pb::MergeIncidentsResponse {
+            incident: format!("incidents/{}", incident.id),
+            report_count: i32::try_from(incident.report_count).unwrap_or(i32::MAX),
+            moved_reports,
+        }))
+    }
+
+    async fn unmerge_report(
+        &self,
+        request: Request<pb::UnmergeReportRequest>,
+    ) -> Result<Response<pb::UnmergeReportResponse>, Status> {
+        let operator = operator(&request);
+        let request = request.into_inner();
+        let result = async {
+            let code = report_code(&request.report)?;
+            self.operators.unmerge(&code, &operator).await
+        }
+        .await;
+        let stored = result.map_err(|e| into_status(e, DOMAIN))?;
+        Ok(Response::new(pb::UnmergeReportResponse {
+            decision: Some(decision(stored)),
+        }))
+    }
+}
+
+fn incident_id<'a>(name: &'a str, field: &str) -> Result<&'a str, AppError> {
+    name.strip_prefix("incidents/")
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| AppError::invalid(field, "must be incidents/{incident_id}"))
+}
+
+/// The calling operator's key name, for the record.
+fn operator<T>(request: &Request<T>) -> String {
+    request
+        .extensions()
+        .get::<Principal>()
+        .map(|p| p.name.clone())
+        .unwrap_or_default()
+}
+
+fn report_code(name: &str) -> Result<TrackingCode, AppError> {
+    parse_report_name(name)
+        .map_err(|_| AppError::invalid("report", "must be reports/{tracking_code}"))
+}
+
+/// Offset and size of a page; the token is the offset of the page's first item.
+fn offset_page(page_size: i32, page_token: &str, default: u64) -> Result<(u64, u64), AppError> {
+    let offset = if page_token.is_empty() {
+        0
+    } else {
+        page_token
+            .parse::<u64>()
+            .map_err(|_| AppError::invalid("page_token", "is not a token this API returned"))?
+    };
+    let limit = match page_size {
+        0 => default,
+        n => u64::try_from(n)
+            .map_err(|_| AppError::invalid("page_size", "must not be negative"))?
+            .min(500),
+    };
+    Ok((offset, limit))
+}
+
+fn review_item(stored: StoredDecision) -> pb::ReviewItem {
+    let description = stored
+        .received
+        .as_deref()
+        .and_then(|bytes| ReportReceived::decode(bytes).ok())
+        .map(|r| r.description)
+        .unwrap_or_default();
+    pb::ReviewItem {
+        report: format!("reports/{}", stored.tracking_code),
+        tracking_code: stored.tracking_code,
+        description,
+        reason: stored.review_reason,
+        candidates: scores(stored.explanation.scores),
+        review_time: Some(to_timestamp(stored.decided_at)),
+        zone: stored.zone,
+    }
+}
+
+fn scores(scores: Vec<(String, f32)>) -> Vec<pb::DepartmentScore> {
+    scores
+        .into_iter()
+        .map(|(department, score)| pb::DepartmentScore {
+            department,
+            category: String::new(),
+            score: f64::from(score),
+        })
+        .collect()
+}
+
+fn decision(stored: StoredDecision) -> pb::Decision {
+    let incident = match stored.outcome {
+        Outcome::Routed => format!("incidents/{}", stored.incident()),
+        Outcome::NeedsReview | Outcome::Rejected => String::new(),
+    };
+    pb::Decision {
+        name: format!("reports/{}/decision", stored.tracking_code),
+        department: stored.department,
+        category: stored.category,
+        priority: events::priority(stored.priority) as i32,
+        matched_keywords: stored.explanation.matched_keywords,
+        method: stored.explanation.method,
+        decide_time: Some(to_timestamp(stored.decided_at)),
+        version: stored.version,
+        outcome: match stored.outcome {
+            Outcome::Routed => pb::DecisionOutcome::Routed,
+            Outcome::NeedsReview => pb::DecisionOutcome::NeedsReview,
+            Outcome::Rejected => pb::DecisionOutcome::Rejected,
+        } as i32,
+        emergency: stored.emergency,
+        rules: stored.explanation.rules,
+        features: stored.explanation.features,
+        scores: scores(stored.explanation.scores),
+        model_version: stored.explanation.model_version,
+        incident,
+        zone: stored.zone,
     }
 }
 

@@ -1,5 +1,6 @@
 //! Triage: decides which department owns a report and how urgent it is, records why,
-//! and announces `ReportRouted`.
+//! places it in an incident with the other reports of the same problem, and announces
+//! `ReportRouted` or `ReportMerged`.
 
 pub mod app;
 pub mod domain;
@@ -10,11 +11,13 @@ pub mod store;
 
 use std::sync::Arc;
 
-use segnala_proto::intake::v1::ReportReceived;
+use segnala_proto::{intake::v1::ReportReceived, tracking::v1::WorkOrderChanged};
 use segnala_shared::{
+    config::ConfigError,
     db,
     grpc::GrpcServer,
     messaging::{EventHandlers, Outbox},
+    place::Jurisdiction,
     service::{Application, ServiceContext, StartupError},
 };
 
@@ -22,33 +25,40 @@ pub use settings::TriageSettings;
 
 pub const SERVICE_NAME: &str = "triage";
 
-/// Builds the triage service with the configured taxonomy.
+/// Builds the triage service with the configured taxonomy, for the reports located in
+/// `jurisdiction`.
 pub async fn build(
     context: ServiceContext,
     settings: TriageSettings,
+    jurisdiction: Arc<Jurisdiction>,
 ) -> Result<Application, StartupError> {
-    let taxonomy = Arc::new(
-        settings
-            .taxonomy()
-            .map_err(|e| StartupError::Config(e.to_string()))?,
-    );
+    let config = |e: ConfigError| StartupError::Config(e.to_string());
+    let taxonomy = Arc::new(settings.taxonomy().map_err(config)?);
+    settings.check_zones(&jurisdiction).map_err(config)?;
     let db = db::connect_and_migrate::<store::Migrator>(&context.database).await?;
     let outbox = Outbox::new();
-    let classifier = Arc::new(
-        settings
-            .classifier(&taxonomy)
-            .map_err(|e| StartupError::Config(e.to_string()))?,
-    );
-    let handlers = EventHandlers::new().on::<ReportReceived, _>(app::RouteReport::new(
-        classifier,
-        taxonomy.clone(),
-        outbox.clone(),
-    ));
+    let classifier = Arc::new(settings.classifier(&taxonomy).map_err(config)?);
+    let incidents =
+        app::Incidents::load(&db, taxonomy.clone(), jurisdiction.middle_latitude()).await?;
+    let handlers = EventHandlers::new()
+        .on::<ReportReceived, _>(app::RouteReport::new(
+            classifier,
+            taxonomy.clone(),
+            jurisdiction,
+            incidents.clone(),
+            outbox.clone(),
+        ))
+        .on::<WorkOrderChanged, _>(app::FollowWorkOrders::new(incidents.clone()));
+    let operators = app::Operators::new(db.clone(), taxonomy.clone(), incidents, outbox.clone());
     let server = GrpcServer::new(
         grpc::policy(),
         context.authenticator.clone(),
         segnala_proto::FILE_DESCRIPTOR_SET,
     )
-    .add_service(grpc::server(app::Decisions::new(db.clone()), taxonomy));
+    .add_service(grpc::server(
+        app::Decisions::new(db.clone()),
+        operators,
+        taxonomy,
+    ));
     Application::start(SERVICE_NAME, context, db, outbox, handlers, server).await
 }

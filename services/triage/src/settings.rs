@@ -3,7 +3,10 @@
 
 use std::path::PathBuf;
 
-use segnala_shared::config::{ConfigError, Validate};
+use segnala_shared::{
+    config::{ConfigError, Validate},
+    place::Jurisdiction,
+};
 use serde::Deserialize;
 
 use crate::domain::{Classifier, Model, Taxonomy, default_model};
@@ -45,6 +48,13 @@ impl TriageSettings {
 }
 
 impl TriageSettings {
+    /// Checks that the taxonomy's departments name only zones of the jurisdiction.
+    pub fn check_zones(&self, jurisdiction: &Jurisdiction) -> Result<(), ConfigError> {
+        self.taxonomy()?
+            .check_zones(|zone| jurisdiction.zone(zone).is_some())
+            .map_err(|e| ConfigError::invalid("triage.taxonomy_path", e.to_string()))
+    }
+
     /// The configured model, checked against the taxonomy.
     pub fn classifier(&self, taxonomy: &Taxonomy) -> Result<Classifier, ConfigError> {
         let key = "triage.model_path";

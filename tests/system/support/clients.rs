@@ -144,6 +144,16 @@ pub fn report_request(description: &str, request_id: &str) -> CreateReportReques
     }
 }
 
+/// The `i`-th of a grid of places in Milan about 130 m apart: reports there are not
+/// duplicates of each other, whatever their category.
+pub fn distinct_place(i: usize) -> LatLng {
+    let (row, column) = (i % 20, i / 20);
+    LatLng {
+        latitude: 45.45 + 0.0012 * row as f64,
+        longitude: 9.15 + 0.0017 * column as f64,
+    }
+}
+
 async fn fetch_status(
     client: &mut StatusServiceClient<Intercepted>,
     code: &str,

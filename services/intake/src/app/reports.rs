@@ -1,6 +1,13 @@
 use chrono::Utc;
 use sea_orm::{DatabaseConnection, DbErr, SqlErr, TransactionTrait};
-use segnala_shared::{AppError, messaging::Outbox, tracking_code::TrackingCode};
+use std::sync::Arc;
+
+use segnala_shared::{
+    AppError, FieldViolation,
+    messaging::Outbox,
+    place::{Jurisdiction, Place},
+    tracking_code::TrackingCode,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -20,6 +27,8 @@ pub struct Reports {
     store: ReportStore,
     /// Where intake serves uploaded photos, such as "https://segnala.comune.it/media".
     media_base_url: String,
+    /// Locations outside it are refused.
+    jurisdiction: Arc<Jurisdiction>,
 }
 
 /// A page of reports and where the next one starts.
@@ -30,12 +39,18 @@ pub struct ReportPage {
 }
 
 impl Reports {
-    pub fn new(db: DatabaseConnection, outbox: Outbox, media_base_url: String) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        outbox: Outbox,
+        media_base_url: String,
+        jurisdiction: Arc<Jurisdiction>,
+    ) -> Self {
         Self {
             db,
             outbox,
             store: ReportStore,
             media_base_url: media_base_url.trim_end_matches('/').to_owned(),
+            jurisdiction,
         }
     }
 
@@ -48,6 +63,17 @@ impl Reports {
         request_id: Option<RequestId>,
     ) -> Result<Report, AppError> {
         let draft = draft.validate().map_err(AppError::InvalidArgument)?;
+        if let Some(point) = draft.location
+            && self.jurisdiction.locate(point.latitude, point.longitude) == Place::Outside
+        {
+            return Err(AppError::InvalidArgument(vec![FieldViolation::new(
+                "report.location",
+                format!(
+                    "is outside {}: this service takes reports within the city only",
+                    self.jurisdiction.name
+                ),
+            )]));
+        }
         let external_id = draft.external_id.as_deref();
         if let Some(existing) = self
             .find_previous(draft.channel, external_id, request_id.as_ref())

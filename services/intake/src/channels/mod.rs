@@ -101,7 +101,7 @@ impl Channels {
         self.deliveries.worker(
             self.db.clone(),
             outgoing::destinations(&self.settings),
-            outgoing::retry_policy(&self.settings),
+            self.settings.delivery.policy(),
         )
     }
 

@@ -1,11 +1,9 @@
 //! Turns a reply into the request each platform's API expects, and names the
 //! destinations the delivery worker sends them through.
 
-use std::time::Duration;
-
 use segnala_shared::{
     config::ExposeSecret,
-    delivery::{Destination, OutgoingRequest, RetryPolicy},
+    delivery::{Destination, OutgoingRequest},
 };
 use serde_json::json;
 
@@ -175,14 +173,4 @@ pub fn destinations(settings: &ChannelSettings) -> Vec<Destination> {
         );
     }
     destinations
-}
-
-pub fn retry_policy(settings: &ChannelSettings) -> RetryPolicy {
-    let delivery = &settings.delivery;
-    RetryPolicy {
-        max_attempts: delivery.max_attempts,
-        first_delay: Duration::from_millis(delivery.first_retry_ms),
-        max_delay: Duration::from_millis(delivery.max_retry_ms),
-        timeout: delivery.timeout(),
-    }
 }

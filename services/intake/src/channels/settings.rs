@@ -4,7 +4,10 @@
 
 use std::time::Duration;
 
-use segnala_shared::config::{ConfigError, ExposeSecret, SecretString};
+use segnala_shared::{
+    config::{ConfigError, ExposeSecret, SecretString},
+    delivery::DeliverySettings,
+};
 use serde::Deserialize;
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -81,15 +84,6 @@ pub struct ConversationSettings {
     pub expire_after_secs: u64,
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct DeliverySettings {
-    pub max_attempts: u32,
-    pub first_retry_ms: u64,
-    pub max_retry_ms: u64,
-    pub timeout_ms: u64,
-}
-
 impl Default for TelegramSettings {
     fn default() -> Self {
         Self {
@@ -147,17 +141,6 @@ impl Default for ConversationSettings {
     }
 }
 
-impl Default for DeliverySettings {
-    fn default() -> Self {
-        Self {
-            max_attempts: 10,
-            first_retry_ms: 2_000,
-            max_retry_ms: 15 * 60 * 1000,
-            timeout_ms: 15_000,
-        }
-    }
-}
-
 impl TelegramSettings {
     pub fn enabled(&self) -> bool {
         self.bot_token.is_some()
@@ -179,13 +162,6 @@ impl MastodonSettings {
 impl XSettings {
     pub fn enabled(&self) -> bool {
         self.consumer_secret.is_some()
-    }
-}
-
-impl DeliverySettings {
-    /// How long one call to a platform may take.
-    pub fn timeout(&self) -> Duration {
-        Duration::from_millis(self.timeout_ms)
     }
 }
 
@@ -266,21 +242,7 @@ impl ChannelSettings {
                 "must be at least 1",
             ));
         }
-        if self.delivery.max_attempts == 0 {
-            return Err(ConfigError::invalid(
-                key("delivery.max_attempts"),
-                "must be at least 1",
-            ));
-        }
-        if self.delivery.first_retry_ms == 0
-            || self.delivery.max_retry_ms < self.delivery.first_retry_ms
-        {
-            return Err(ConfigError::invalid(
-                key("delivery.max_retry_ms"),
-                "must be at least delivery.first_retry_ms, which must be above 0",
-            ));
-        }
-        Ok(())
+        self.delivery.validate(&key("delivery"))
     }
 }
 

@@ -4,6 +4,7 @@ pub mod bench;
 mod client;
 mod crew;
 mod health;
+mod ops;
 mod report;
 mod rpc_error;
 mod server;
@@ -39,6 +40,8 @@ pub enum Command {
     Report(report::ReportCommand),
     /// A maintenance crew's work queue: claim, work and resolve orders.
     Crew(crew::CrewArgs),
+    /// Operators' decisions on triage: the review queue, rerouting, corrections.
+    Ops(ops::OpsArgs),
     /// Operators' checks on tracking: the audit chain, per-department figures.
     Tracking(tracking::TrackingArgs),
     /// Drive reports into a running platform and measure it end to end.
@@ -71,5 +74,6 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Bench(args) => bench::run(args).await,
         Command::Crew(args) => crew::run(args).await,
         Command::Tracking(args) => tracking::run(args).await,
+        Command::Ops(args) => ops::run(args).await,
     }
 }

@@ -194,12 +194,17 @@ impl DeliverySettings {
         Ok(())
     }
 
+    /// How long one call may take.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms)
+    }
+
     pub fn policy(&self) -> RetryPolicy {
         RetryPolicy {
             max_attempts: self.max_attempts,
             first_delay: Duration::from_millis(self.first_retry_ms),
             max_delay: Duration::from_millis(self.max_retry_ms),
-            timeout: Duration::from_millis(self.timeout_ms),
+            timeout: self.timeout(),
         }
     }
 }

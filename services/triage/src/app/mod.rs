@@ -1,7 +1,13 @@
 //! Triage's use cases.
 
 mod decisions;
+mod follow_orders;
+mod incidents;
+mod operators;
 mod route_report;
 
 pub use decisions::Decisions;
+pub use follow_orders::FollowWorkOrders;
+pub use incidents::{Incidents, Placement, RoutedReport};
+pub use operators::{Destination, Operators};
 pub use route_report::RouteReport;

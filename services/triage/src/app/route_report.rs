@@ -2,13 +2,16 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::Utc;
+use prost::Message;
 use sea_orm::DatabaseTransaction;
 use segnala_proto::intake::v1::ReportReceived;
 use segnala_shared::{
     messaging::{EventContext, EventHandler, HandlerError, Outbox},
+    place::{Jurisdiction, Place},
     tracking_code::TrackingCode,
 };
 
+use super::{Incidents, Placement, RoutedReport};
 use crate::{
     domain::{Classification, Classifier, Explanation, Priority, Taxonomy, Verdict, text},
     events::{self, Language},
@@ -20,17 +23,80 @@ use crate::{
 pub struct RouteReport {
     classifier: Arc<Classifier>,
     taxonomy: Arc<Taxonomy>,
+    jurisdiction: Arc<Jurisdiction>,
+    incidents: Incidents,
     outbox: Outbox,
     store: DecisionStore,
 }
 
 impl RouteReport {
-    pub fn new(classifier: Arc<Classifier>, taxonomy: Arc<Taxonomy>, outbox: Outbox) -> Self {
+    pub fn new(
+        classifier: Arc<Classifier>,
+        taxonomy: Arc<Taxonomy>,
+        jurisdiction: Arc<Jurisdiction>,
+        incidents: Incidents,
+        outbox: Outbox,
+    ) -> Self {
         Self {
             classifier,
             taxonomy,
+            jurisdiction,
+            incidents,
             outbox,
             store: DecisionStore,
+        }
+    }
+
+    /// Where the report is: outside the boundary, or inside and in which zone (none
+    /// when it has no coordinates).
+    fn place(&self, event: &ReportReceived) -> Place<'_> {
+        match event.location {
+            Some(l) => self.jurisdiction.locate(l.latitude, l.longitude),
+            None => Place::Inside { zone: None },
+        }
+    }
+
+    /// A department that does not serve the report's zone hands it to one that does.
+    fn steer(
+        &self,
+        verdict: Verdict,
+        zone: Option<&str>,
+        explanation: &mut Explanation,
+    ) -> Verdict {
+        let Verdict::Route {
+            department,
+            category,
+            priority,
+            emergency: false,
+        } = verdict
+        else {
+            return verdict;
+        };
+        let steered = self
+            .taxonomy
+            .department(&department)
+            .and_then(|d| self.taxonomy.steer(d, &category, zone));
+        match steered {
+            Some((to, to_category)) => {
+                explanation.rules.push(format!(
+                    "zone:{}:{department}→{}/{}",
+                    zone.unwrap_or_default(),
+                    to.id,
+                    to_category.id
+                ));
+                Verdict::Route {
+                    department: to.id.clone(),
+                    category: to_category.id.clone(),
+                    priority,
+                    emergency: false,
+                }
+            }
+            None => Verdict::Route {
+                department,
+                category,
+                priority,
+                emergency: false,
+            },
         }
     }
 
@@ -77,9 +143,23 @@ impl EventHandler<ReportReceived> for RouteReport {
         }
         let Classification {
             verdict,
-            explanation,
+            mut explanation,
         } = self.classify(&event);
         let language = Language::of(&event.language_code, &text::words(&event.description));
+        let place = self.place(&event);
+        let zone = match place {
+            Place::Inside { zone } => zone,
+            Place::Outside => None,
+        };
+        let verdict = match place {
+            Place::Outside => {
+                explanation
+                    .rules
+                    .push(format!("place:outside:{}", self.jurisdiction.id));
+                Verdict::OutsideJurisdiction
+            }
+            Place::Inside { zone } => self.steer(verdict, zone, &mut explanation),
+        };
         let mut stored = StoredDecision {
             tracking_code: code.to_string(),
             outcome: Outcome::Routed,
@@ -87,6 +167,10 @@ impl EventHandler<ReportReceived> for RouteReport {
             category: String::new(),
             priority: Priority::Normal,
             emergency: false,
+            zone: zone.unwrap_or_default().to_owned(),
+            incident: String::new(),
+            review_reason: String::new(),
+            received: Some(event.encode_to_vec()),
             explanation,
             decided_at: Utc::now(),
             version: 1,
@@ -98,14 +182,41 @@ impl EventHandler<ReportReceived> for RouteReport {
                 priority,
                 emergency,
             } => {
+                let placement = self
+                    .incidents
+                    .place(
+                        txn,
+                        RoutedReport {
+                            tracking_code: code.as_str(),
+                            department: &department,
+                            category: &category,
+                            priority,
+                            location: event.location.map(|l| (l.latitude, l.longitude)),
+                            zone: &stored.zone,
+                            at: stored.decided_at,
+                        },
+                    )
+                    .await?;
                 stored.department = department;
                 stored.category = category;
                 stored.priority = priority;
                 stored.emergency = emergency;
-                self.store.insert(txn, &stored).await?;
-                self.outbox
-                    .record(txn, &events::report_routed(&event, &stored, &self.taxonomy))
-                    .await?;
+                match placement {
+                    Placement::Opened => {
+                        stored.incident = code.to_string();
+                        self.store.insert(txn, &stored).await?;
+                        self.outbox
+                            .record(txn, &events::report_routed(&event, &stored, &self.taxonomy))
+                            .await?;
+                    }
+                    Placement::Joined(incident) => {
+                        stored.incident = incident.id.clone();
+                        self.store.insert(txn, &stored).await?;
+                        self.outbox
+                            .record(txn, &events::report_merged(&stored, &incident))
+                            .await?;
+                    }
+                }
                 if emergency {
                     self.outbox
                         .record(
@@ -117,18 +228,27 @@ impl EventHandler<ReportReceived> for RouteReport {
             }
             Verdict::Review { reason } => {
                 stored.outcome = Outcome::NeedsReview;
+                stored.review_reason = reason.clone();
                 self.store.insert(txn, &stored).await?;
                 self.outbox
                     .record(txn, &events::needs_review(&event, &stored, &reason))
                     .await?;
             }
-            verdict @ (Verdict::NotAReport | Verdict::OutOfRemit) => {
+            verdict
+            @ (Verdict::NotAReport | Verdict::OutOfRemit | Verdict::OutsideJurisdiction) => {
                 stored.outcome = Outcome::Rejected;
                 self.store.insert(txn, &stored).await?;
                 self.outbox
                     .record(
                         txn,
-                        &events::rejected(&event, &stored, &verdict, &self.taxonomy, language),
+                        &events::rejected(
+                            &event,
+                            &stored,
+                            &verdict,
+                            &self.taxonomy,
+                            &self.jurisdiction,
+                            language,
+                        ),
                     )
                     .await?;
             }
@@ -136,6 +256,8 @@ impl EventHandler<ReportReceived> for RouteReport {
         tracing::info!(
             tracking_code = %code,
             department = %stored.department,
+            zone = %stored.zone,
+            incident = %stored.incident,
             method = %stored.explanation.method,
             outcome = ?stored.outcome,
             "report triaged"

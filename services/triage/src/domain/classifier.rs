@@ -15,6 +15,8 @@ pub mod method {
     pub const CLASSIFIER: &str = "classifier";
     pub const NOT_A_REPORT: &str = "rules/not_a_report";
     pub const OUT_OF_REMIT: &str = "rules/out_of_remit";
+    /// An operator decided (review resolved, report rerouted).
+    pub const OPERATOR: &str = "operator";
 }
 
 /// How much the keyword rules weigh against the model's probabilities.
@@ -35,6 +37,8 @@ pub enum Verdict {
     },
     NotAReport,
     OutOfRemit,
+    /// The place is outside the city's boundary (decided on the location, not the text).
+    OutsideJurisdiction,
 }
 
 /// Why: everything an operator needs to understand the verdict.

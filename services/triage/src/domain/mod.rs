@@ -2,6 +2,7 @@
 
 mod classifier;
 pub mod evaluation;
+mod incidents;
 pub mod model;
 mod taxonomy;
 pub mod text;
@@ -9,12 +10,14 @@ pub mod text;
 pub use classifier::{
     Classification, Classifier, Explanation, UnknownLabels, Verdict, method as classifier_method,
 };
+pub use incidents::{IncidentIndex, OpenIncident, raised_priority};
 pub use model::{Example, Featurizer, Model, ModelError, TrainingOptions};
 pub use taxonomy::{
     AnswerKind, Category, Department, DuplicateRule, Question, Taxonomy, TaxonomyError,
 };
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// From least to most urgent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Priority {
     Low,
     Normal,

@@ -13,7 +13,16 @@ pub struct Taxonomy {
     pub departments: Vec<Department>,
     pub not_a_report: Answered,
     pub out_of_remit: Answered,
+    pub outside_jurisdiction: Message,
     pub emergency: EmergencyTerms,
+}
+
+/// An answer in both languages.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Message {
+    pub message_it: String,
+    pub message_en: String,
 }
 
 /// What a department or category does not say for itself.
@@ -23,6 +32,13 @@ pub struct Defaults {
     pub resolve_within_hours: ResolutionTargets,
     pub duplicate_radius_m: f64,
     pub duplicate_window_hours: u32,
+    /// Every this many reports of one incident raise its priority a level (up to high).
+    #[serde(default = "default_reports_per_priority_step")]
+    pub reports_per_priority_step: u32,
+}
+
+fn default_reports_per_priority_step() -> u32 {
+    3
 }
 
 /// Hours to resolve a work order, per priority.
@@ -246,6 +262,16 @@ impl Taxonomy {
                 }
             }
         }
+        if let Some(d) = self
+            .departments
+            .iter()
+            .position(|d| (d.fallback || d.emergency) && !d.zones.is_empty())
+        {
+            return Err(invalid(
+                format!("departments[{d}].zones"),
+                "the fallback and emergency departments serve every zone: leave `zones` out",
+            ));
+        }
         let fallbacks = self.departments.iter().filter(|d| d.fallback).count();
         if fallbacks != 1 {
             return Err(invalid(
@@ -257,6 +283,12 @@ impl Taxonomy {
             return Err(invalid(
                 "departments",
                 "one department must have `emergency = true`",
+            ));
+        }
+        if self.defaults.reports_per_priority_step == 0 {
+            return Err(invalid(
+                "defaults.reports_per_priority_step",
+                "must be at least 1",
             ));
         }
         if !(0.0..=10_000.0).contains(&self.defaults.duplicate_radius_m) {
@@ -281,6 +313,49 @@ impl Taxonomy {
             .iter()
             .find(|d| d.emergency)
             .unwrap_or(&self.departments[0])
+    }
+
+    /// Checks that departments name only zones the jurisdiction has.
+    pub fn check_zones(&self, mut known: impl FnMut(&str) -> bool) -> Result<(), TaxonomyError> {
+        for (d, department) in self.departments.iter().enumerate() {
+            if let Some((z, zone)) = department
+                .zones
+                .iter()
+                .enumerate()
+                .find(|(_, zone)| !known(zone))
+            {
+                return Err(invalid(
+                    format!("departments[{d}].zones[{z}]"),
+                    format!("`{zone}` is not a zone of the jurisdiction"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Who handles `category` of `department` in `zone`: the department itself when
+    /// it serves the zone; else the first department that lists the zone and has a
+    /// category of the same id; else the fallback department with its first category.
+    /// `None` when the department serves the zone.
+    pub fn steer(
+        &self,
+        department: &Department,
+        category: &str,
+        zone: Option<&str>,
+    ) -> Option<(&Department, &Category)> {
+        if department.serves(zone) {
+            return None;
+        }
+        let twin = self.departments.iter().find_map(|d| {
+            zone.is_some_and(|zone| d.zones.iter().any(|z| z == zone))
+                .then(|| d.category(category))
+                .flatten()
+                .map(|c| (d, c))
+        });
+        Some(twin.unwrap_or_else(|| {
+            let fallback = self.fallback();
+            (fallback, fallback.first_category())
+        }))
     }
 
     pub fn department(&self, id: &str) -> Option<&Department> {
@@ -342,6 +417,12 @@ impl Taxonomy {
 impl Department {
     pub fn category(&self, id: &str) -> Option<&Category> {
         self.categories.iter().find(|c| c.id == id)
+    }
+
+    /// Whether the department takes reports from `zone`; reports in no known zone go
+    /// where the text sends them.
+    pub fn serves(&self, zone: Option<&str>) -> bool {
+        self.zones.is_empty() || zone.is_none_or(|zone| self.zones.iter().any(|z| z == zone))
     }
 
     /// The category used when no rule picks one: the first.
@@ -465,6 +546,7 @@ mod tests {
              duplicate_radius_m = 50\nduplicate_window_hours = 24\n{departments}\n\
              [not_a_report]\nkeywords = []\nmessage_it = 'g'\nmessage_en = 't'\n\
              [out_of_remit]\nkeywords = []\nmessage_it = 'n'\nmessage_en = 'n'\n\
+             [outside_jurisdiction]\nmessage_it = 'f'\nmessage_en = 'f'\n\
              [emergency]\nterms = []\nnegations = []\ncancelled_by = []\nmessage_it = '112'\nmessage_en = '112'\n"
         )
     }
@@ -482,6 +564,51 @@ mod tests {
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default()
+    }
+
+    #[test]
+    fn zones_steer_a_report_to_the_department_that_serves_them() {
+        let text = with_departments(&format!(
+            "{}{}{}{}",
+            department("a", "fallback = true", "1"),
+            department("b", "emergency = true", "2"),
+            department("parks", "zones = ['north']", "3"),
+            department("parks_centre", "zones = ['centre']", "4"),
+        ));
+        let taxonomy = Taxonomy::parse(&text, "city.toml").unwrap_or_else(|e| panic!("{e}"));
+        let parks = taxonomy.department("parks").unwrap();
+        let steered = |zone| {
+            taxonomy
+                .steer(parks, "c", zone)
+                .map(|(d, c)| format!("{}/{}", d.id, c.id))
+        };
+        assert_eq!(steered(Some("north")), None);
+        assert_eq!(steered(None), None, "no known zone: the text decides");
+        assert_eq!(steered(Some("centre")).as_deref(), Some("parks_centre/c"));
+        assert_eq!(steered(Some("south")).as_deref(), Some("a/c"));
+
+        assert!(
+            taxonomy
+                .check_zones(|z| ["north", "centre"].contains(&z))
+                .is_ok()
+        );
+        assert_eq!(
+            taxonomy
+                .check_zones(|z| z == "north")
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default(),
+            "taxonomy: departments[3].zones[0]: `centre` is not a zone of the jurisdiction"
+        );
+        let zoned_fallback = with_departments(&format!(
+            "{}{}",
+            department("a", "fallback = true\nzones = ['north']", "1"),
+            department("b", "emergency = true", "2"),
+        ));
+        assert_eq!(
+            error_of(&zoned_fallback),
+            "taxonomy: departments[0].zones: the fallback and emergency departments serve every zone: leave `zones` out"
+        );
     }
 
     #[test]

@@ -1,5 +1,8 @@
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, sea_query::LockType,
+};
 use serde_json::json;
 
 use crate::domain::{Explanation, Priority};
@@ -22,6 +25,11 @@ mod decision {
         pub outcome: String,
         pub emergency: bool,
         pub explanation: Option<Json>,
+        pub zone: String,
+        pub incident: String,
+        /// The report as triage received it (a protobuf `ReportReceived`), so an
+        /// operator's decision can route it later.
+        pub received: Option<Vec<u8>>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -48,15 +56,28 @@ pub struct StoredDecision {
     pub category: String,
     pub priority: Priority,
     pub emergency: bool,
+    /// The jurisdiction's zone the report is in; empty when unknown.
+    pub zone: String,
+    /// The id of the incident the report belongs to; empty unless routed.
+    pub incident: String,
+    /// Why it waits for review; empty otherwise.
+    pub review_reason: String,
+    /// The report as received (an encoded `ReportReceived`); `None` for decisions made
+    /// before triage kept it.
+    pub received: Option<Vec<u8>>,
     pub explanation: Explanation,
     pub decided_at: DateTime<Utc>,
     pub version: i64,
 }
 
 impl StoredDecision {
-    /// A report opens an incident named after it.
+    /// The report's incident: the one it joined, or the one it opened, named after it.
     pub fn incident(&self) -> &str {
-        &self.tracking_code
+        if self.incident.is_empty() {
+            &self.tracking_code
+        } else {
+            &self.incident
+        }
     }
 }
 
@@ -69,28 +90,79 @@ impl DecisionStore {
         db: &C,
         stored: &StoredDecision,
     ) -> Result<(), DbErr> {
-        let explanation = &stored.explanation;
-        decision::Entity::insert(decision::ActiveModel {
-            tracking_code: Set(stored.tracking_code.clone()),
-            department: Set(stored.department.clone()),
-            category: Set(stored.category.clone()),
-            priority: Set(priority_text(stored.priority).to_owned()),
-            matched_keywords: Set(json!(explanation.matched_keywords)),
-            method: Set(explanation.method.clone()),
-            decided_at: Set(stored.decided_at),
-            version: Set(stored.version),
-            outcome: Set(outcome_text(stored.outcome).to_owned()),
-            emergency: Set(stored.emergency),
-            explanation: Set(Some(json!({
-                "model_version": explanation.model_version,
-                "rules": explanation.rules,
-                "features": explanation.features,
-                "scores": explanation.scores,
-            }))),
-        })
-        .exec_without_returning(db)
-        .await?;
+        decision::Entity::insert(row(stored))
+            .exec_without_returning(db)
+            .await?;
         Ok(())
+    }
+
+    /// Replaces the decision (an operator decided again).
+    pub async fn update<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        stored: &StoredDecision,
+    ) -> Result<(), DbErr> {
+        decision::Entity::update(row(stored)).exec(db).await?;
+        Ok(())
+    }
+
+    /// Reads a decision and locks it until the transaction ends.
+    pub async fn get_for_update<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        tracking_code: &str,
+    ) -> Result<Option<StoredDecision>, DbErr> {
+        Ok(decision::Entity::find_by_id(tracking_code.to_owned())
+            .lock(LockType::Update)
+            .one(db)
+            .await?
+            .map(from_row))
+    }
+
+    /// The decisions of the reports in an incident, locked, oldest first.
+    pub async fn in_incident<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        incident: &str,
+    ) -> Result<Vec<StoredDecision>, DbErr> {
+        // Decisions made before incidents were recorded name none: the report's own.
+        let members = Condition::any()
+            .add(decision::Column::Incident.eq(incident))
+            .add(
+                Condition::all()
+                    .add(decision::Column::TrackingCode.eq(incident))
+                    .add(decision::Column::Incident.eq("")),
+            );
+        Ok(decision::Entity::find()
+            .filter(members)
+            .filter(decision::Column::Outcome.eq(outcome_text(Outcome::Routed)))
+            .order_by_asc(decision::Column::DecidedAt)
+            .lock(LockType::Update)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(from_row)
+            .collect())
+    }
+
+    /// Decisions waiting for review, oldest first, skipping `offset`.
+    pub async fn waiting_for_review<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<StoredDecision>, DbErr> {
+        Ok(decision::Entity::find()
+            .filter(decision::Column::Outcome.eq(outcome_text(Outcome::NeedsReview)))
+            .order_by_asc(decision::Column::DecidedAt)
+            .order_by_asc(decision::Column::TrackingCode)
+            .offset(offset)
+            .limit(limit)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(from_row)
+            .collect())
     }
 
     pub async fn get<C: ConnectionTrait>(
@@ -98,47 +170,82 @@ impl DecisionStore {
         db: &C,
         tracking_code: &str,
     ) -> Result<Option<StoredDecision>, DbErr> {
-        let Some(row) = decision::Entity::find_by_id(tracking_code.to_owned())
+        Ok(decision::Entity::find_by_id(tracking_code.to_owned())
             .one(db)
             .await?
-        else {
-            return Ok(None);
-        };
-        let priority = match row.priority.as_str() {
-            "critical" => Priority::Critical,
-            "high" => Priority::High,
-            "low" => Priority::Low,
-            _ => Priority::Normal,
-        };
-        let outcome = match row.outcome.as_str() {
-            "review" => Outcome::NeedsReview,
-            "rejected" => Outcome::Rejected,
-            _ => Outcome::Routed,
-        };
-        let details = row.explanation.unwrap_or_default();
-        let field = |name: &str| details.get(name).cloned().unwrap_or_default();
-        Ok(Some(StoredDecision {
-            tracking_code: row.tracking_code,
-            outcome,
-            department: row.department,
-            category: row.category,
-            priority,
-            emergency: row.emergency,
-            explanation: Explanation {
-                method: row.method,
-                model_version: serde_json::from_value(field("model_version")).unwrap_or_default(),
-                rules: serde_json::from_value(field("rules")).unwrap_or_default(),
-                matched_keywords: serde_json::from_value(row.matched_keywords).unwrap_or_default(),
-                features: serde_json::from_value(field("features")).unwrap_or_default(),
-                scores: serde_json::from_value(field("scores")).unwrap_or_default(),
-            },
-            decided_at: row.decided_at,
-            version: row.version,
-        }))
+            .map(from_row))
     }
 }
 
-fn priority_text(priority: Priority) -> &'static str {
+fn row(stored: &StoredDecision) -> decision::ActiveModel {
+    let explanation = &stored.explanation;
+    decision::ActiveModel {
+        tracking_code: Set(stored.tracking_code.clone()),
+        department: Set(stored.department.clone()),
+        category: Set(stored.category.clone()),
+        priority: Set(priority_text(stored.priority).to_owned()),
+        matched_keywords: Set(json!(explanation.matched_keywords)),
+        method: Set(explanation.method.clone()),
+        decided_at: Set(stored.decided_at),
+        version: Set(stored.version),
+        outcome: Set(outcome_text(stored.outcome).to_owned()),
+        emergency: Set(stored.emergency),
+        zone: Set(stored.zone.clone()),
+        incident: Set(stored.incident.clone()),
+        explanation: Set(Some(json!({
+            "model_version": explanation.model_version,
+            "rules": explanation.rules,
+            "features": explanation.features,
+            "scores": explanation.scores,
+            "review_reason": stored.review_reason,
+        }))),
+        received: Set(stored.received.clone()),
+    }
+}
+
+fn from_row(row: decision::Model) -> StoredDecision {
+    let priority = priority_from_text(&row.priority);
+    let outcome = match row.outcome.as_str() {
+        "review" => Outcome::NeedsReview,
+        "rejected" => Outcome::Rejected,
+        _ => Outcome::Routed,
+    };
+    let details = row.explanation.unwrap_or_default();
+    let field = |name: &str| details.get(name).cloned().unwrap_or_default();
+    StoredDecision {
+        tracking_code: row.tracking_code,
+        outcome,
+        department: row.department,
+        category: row.category,
+        priority,
+        emergency: row.emergency,
+        zone: row.zone,
+        incident: row.incident,
+        review_reason: serde_json::from_value(field("review_reason")).unwrap_or_default(),
+        received: row.received,
+        explanation: Explanation {
+            method: row.method,
+            model_version: serde_json::from_value(field("model_version")).unwrap_or_default(),
+            rules: serde_json::from_value(field("rules")).unwrap_or_default(),
+            matched_keywords: serde_json::from_value(row.matched_keywords).unwrap_or_default(),
+            features: serde_json::from_value(field("features")).unwrap_or_default(),
+            scores: serde_json::from_value(field("scores")).unwrap_or_default(),
+        },
+        decided_at: row.decided_at,
+        version: row.version,
+    }
+}
+
+pub(super) fn priority_from_text(text: &str) -> Priority {
+    match text {
+        "critical" => Priority::Critical,
+        "high" => Priority::High,
+        "low" => Priority::Low,
+        _ => Priority::Normal,
+    }
+}
+
+pub(super) fn priority_text(priority: Priority) -> &'static str {
     match priority {
         Priority::Low => "low",
         Priority::Normal => "normal",
@@ -147,7 +254,7 @@ fn priority_text(priority: Priority) -> &'static str {
     }
 }
 
-fn outcome_text(outcome: Outcome) -> &'static str {
+pub(super) fn outcome_text(outcome: Outcome) -> &'static str {
     match outcome {
         Outcome::Routed => "routed",
         Outcome::NeedsReview => "review",

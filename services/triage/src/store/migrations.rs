@@ -9,6 +9,9 @@ impl MigratorTrait for Migrator {
         messaging::migration::with_messaging_tables(vec![
             Box::new(CreateDecisions),
             Box::new(DecisionOutcomes),
+            Box::new(DecisionZones),
+            Box::new(CreateIncidents),
+            Box::new(CreateCorrections),
         ])
     }
 }
@@ -120,5 +123,211 @@ impl MigrationTrait for DecisionOutcomes {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// Decisions remember the zone of the report.
+struct DecisionZones;
+
+#[derive(DeriveIden)]
+enum DecisionZone {
+    Zone,
+}
+
+impl MigrationName for DecisionZones {
+    fn name(&self) -> &str {
+        "m20261123_000400_triage_decision_zones"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for DecisionZones {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Decisions::Table)
+                    .add_column(string(DecisionZone::Zone).default(""))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Decisions::Table)
+                    .drop_column(DecisionZone::Zone)
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// Incidents: the reports of one problem, and the incident of every decision.
+struct CreateIncidents;
+
+#[derive(DeriveIden)]
+enum Incidents {
+    Table,
+    Id,
+    Department,
+    Category,
+    Latitude,
+    Longitude,
+    Zone,
+    ReportCount,
+    InitialPriority,
+    Priority,
+    OpenedAt,
+    LastReportAt,
+    Open,
+    OrderVersion,
+    MergedInto,
+}
+
+#[derive(DeriveIden)]
+enum DecisionIncident {
+    Incident,
+}
+
+impl MigrationName for CreateIncidents {
+    fn name(&self) -> &str {
+        "m20261123_000500_triage_incidents"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateIncidents {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Incidents::Table)
+                    .if_not_exists()
+                    .col(string(Incidents::Id).primary_key())
+                    .col(string(Incidents::Department))
+                    .col(string(Incidents::Category))
+                    .col(double(Incidents::Latitude))
+                    .col(double(Incidents::Longitude))
+                    .col(string(Incidents::Zone))
+                    .col(integer(Incidents::ReportCount))
+                    .col(string(Incidents::InitialPriority))
+                    .col(string(Incidents::Priority))
+                    .col(timestamp_with_time_zone(Incidents::OpenedAt))
+                    .col(timestamp_with_time_zone(Incidents::LastReportAt))
+                    .col(boolean(Incidents::Open))
+                    .col(big_integer(Incidents::OrderVersion))
+                    .col(string(Incidents::MergedInto).default(""))
+                    .to_owned(),
+            )
+            .await?;
+        // The index is rebuilt from open incidents at start, and replicas pick up the
+        // ones others opened since they last looked.
+        manager
+            .create_index(
+                Index::create()
+                    .name("incidents_open_opened_at")
+                    .table(Incidents::Table)
+                    .col(Incidents::Open)
+                    .col(Incidents::OpenedAt)
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Decisions::Table)
+                    .add_column(string(DecisionIncident::Incident).default(""))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Decisions::Table)
+                    .drop_column(DecisionIncident::Incident)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Incidents::Table).to_owned())
+            .await
+    }
+}
+
+/// Operators' decisions: the report as received, and the corrections as training data.
+struct CreateCorrections;
+
+#[derive(DeriveIden)]
+enum Corrections {
+    Table,
+    Id,
+    TrackingCode,
+    Text,
+    Department,
+    Category,
+    PreviousDepartment,
+    Operator,
+    CorrectedAt,
+}
+
+#[derive(DeriveIden)]
+enum DecisionReceived {
+    Received,
+}
+
+impl MigrationName for CreateCorrections {
+    fn name(&self) -> &str {
+        "m20261123_000600_triage_corrections"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateCorrections {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Corrections::Table)
+                    .if_not_exists()
+                    .col(big_pk_auto(Corrections::Id))
+                    .col(string(Corrections::TrackingCode))
+                    .col(text(Corrections::Text))
+                    .col(string(Corrections::Department))
+                    .col(string(Corrections::Category))
+                    .col(string(Corrections::PreviousDepartment))
+                    .col(string(Corrections::Operator))
+                    .col(timestamp_with_time_zone(Corrections::CorrectedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Decisions::Table)
+                    .add_column(blob_null(DecisionReceived::Received))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Decisions::Table)
+                    .drop_column(DecisionReceived::Received)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Corrections::Table).to_owned())
+            .await
     }
 }

@@ -1,0 +1,227 @@
+//! `segnala ops`: operators' decisions on triage — the review queue, rerouting,
+//! merging and unmerging incidents, and the corrections that become training data.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+use segnala_proto::triage::v1::{
+    Decision, ListCorrectionsRequest, ListReviewItemsRequest, MergeIncidentsRequest,
+    RerouteReportRequest, ResolveReviewItemRequest, UnmergeReportRequest,
+    triage_service_client::TriageServiceClient,
+};
+use segnala_shared::time::from_timestamp;
+
+use super::{
+    CommandError,
+    client::{KeyArgs, connect},
+};
+
+#[derive(Debug, clap::Args)]
+pub struct OpsArgs {
+    #[arg(
+        long,
+        env = "SEGNALA_TRIAGE_URL",
+        default_value = "http://127.0.0.1:50052",
+        global = true
+    )]
+    server: String,
+    #[command(flatten)]
+    client: KeyArgs,
+    #[command(subcommand)]
+    command: OpsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum OpsCommand {
+    /// The reports triage was unsure about.
+    #[command(subcommand)]
+    Review(ReviewCommand),
+    /// Send a routed report (and its incident's work order) to another department.
+    Reroute(Destination),
+    /// Join every report of MERGED (an incident id, the first report's tracking code)
+    /// to INCIDENT: one work order for all.
+    Merge { incident: String, merged: String },
+    /// Take a report out of the incident it joined: it gets a work order of its own.
+    Unmerge {
+        /// The report's tracking code.
+        code: String,
+    },
+    /// Write operators' decisions as a CSV of `text,dept,category` for
+    /// `segnala triage train --csv FILE --text-columns text`.
+    Corrections {
+        /// The CSV file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ReviewCommand {
+    /// List the reports waiting for review, oldest first.
+    List,
+    /// Route a report waiting for review: a work order opens.
+    Resolve(Destination),
+}
+
+#[derive(Debug, clap::Args)]
+struct Destination {
+    /// The report's tracking code.
+    code: String,
+    /// A department id, such as `roads`.
+    #[arg(long)]
+    department: String,
+    /// A category id of the department; its first one when left out.
+    #[arg(long, default_value = "")]
+    category: String,
+}
+
+pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
+    let mut client = connect(
+        &args.server,
+        &args.client.trust,
+        args.client.key(),
+        TriageServiceClient::new,
+    )
+    .await?;
+    let failed = |status: tonic::Status| CommandError::from_status(&status, &args.server);
+    match args.command {
+        OpsCommand::Review(ReviewCommand::List) => {
+            let mut page_token = String::new();
+            let mut count = 0;
+            loop {
+                let page = client
+                    .list_review_items(ListReviewItemsRequest {
+                        page_size: 100,
+                        page_token,
+                    })
+                    .await
+                    .map_err(failed)?
+                    .into_inner();
+                for item in page.review_items {
+                    count += 1;
+                    let guesses: Vec<String> = item
+                        .candidates
+                        .iter()
+                        .map(|c| format!("{} {:.2}", c.department, c.score))
+                        .collect();
+                    let since = from_timestamp(item.review_time.as_ref())
+                        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                        .unwrap_or_default();
+                    println!("{}  {since}  {}", item.tracking_code, item.description);
+                    println!("    {} (guesses: {})", item.reason, guesses.join(", "));
+                }
+                if page.next_page_token.is_empty() {
+                    break;
+                }
+                page_token = page.next_page_token;
+            }
+            println!("{count} report(s) waiting for review.");
+            Ok(())
+        }
+        OpsCommand::Review(ReviewCommand::Resolve(to)) => {
+            let decision = client
+                .resolve_review_item(ResolveReviewItemRequest {
+                    report: format!("reports/{}", to.code),
+                    department: to.department,
+                    category: to.category,
+                })
+                .await
+                .map_err(failed)?
+                .into_inner()
+                .decision;
+            print_decision(decision);
+            Ok(())
+        }
+        OpsCommand::Reroute(to) => {
+            let decision = client
+                .reroute_report(RerouteReportRequest {
+                    report: format!("reports/{}", to.code),
+                    department: to.department,
+                    category: to.category,
+                })
+                .await
+                .map_err(failed)?
+                .into_inner()
+                .decision;
+            print_decision(decision);
+            Ok(())
+        }
+        OpsCommand::Merge { incident, merged } => {
+            let merged = client
+                .merge_incidents(MergeIncidentsRequest {
+                    incident: format!("incidents/{incident}"),
+                    merged_incident: format!("incidents/{merged}"),
+                })
+                .await
+                .map_err(failed)?
+                .into_inner();
+            println!(
+                "{} now holds {} report(s); joined: {}",
+                merged.incident,
+                merged.report_count,
+                merged.moved_reports.join(", ")
+            );
+            Ok(())
+        }
+        OpsCommand::Unmerge { code } => {
+            let decision = client
+                .unmerge_report(UnmergeReportRequest {
+                    report: format!("reports/{code}"),
+                })
+                .await
+                .map_err(failed)?
+                .into_inner()
+                .decision;
+            print_decision(decision);
+            Ok(())
+        }
+        OpsCommand::Corrections { out } => {
+            let mut writer = csv::Writer::from_path(&out)
+                .map_err(|e| CommandError::new(format!("{}: {e}", out.display())))?;
+            let written = |e: csv::Error| CommandError::new(format!("{}: {e}", out.display()));
+            writer
+                .write_record(["text", "dept", "category"])
+                .map_err(written)?;
+            let mut page_token = String::new();
+            let mut count = 0;
+            loop {
+                let page = client
+                    .list_corrections(ListCorrectionsRequest {
+                        page_size: 1000,
+                        page_token,
+                    })
+                    .await
+                    .map_err(failed)?
+                    .into_inner();
+                for c in page.corrections {
+                    count += 1;
+                    writer
+                        .write_record([&c.text, &c.department, &c.category])
+                        .map_err(written)?;
+                }
+                if page.next_page_token.is_empty() {
+                    break;
+                }
+                page_token = page.next_page_token;
+            }
+            writer
+                .flush()
+                .map_err(|e| CommandError::new(format!("{}: {e}", out.display())))?;
+            println!("{count} correction(s) written to {}.", out.display());
+            Ok(())
+        }
+    }
+}
+
+fn print_decision(decision: Option<Decision>) {
+    if let Some(d) = decision {
+        println!(
+            "{} → {}/{} ({}), version {}",
+            d.name.trim_end_matches("/decision"),
+            d.department,
+            d.category,
+            d.incident,
+            d.version
+        );
+    }
+}

@@ -1,0 +1,271 @@
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ConnectionTrait, DbErr};
+use tokio::sync::Mutex;
+
+use crate::{
+    domain::{IncidentIndex, Priority, Taxonomy, raised_priority},
+    store::{IncidentStore, StoredIncident},
+};
+
+/// How far back a replica looks for incidents others opened since it last looked: a
+/// transaction that opened one may commit a little after its `opened_at`.
+const LOOK_BACK: Duration = Duration::seconds(60);
+
+/// A routed report, about to be placed in an incident.
+#[derive(Clone, Copy, Debug)]
+pub struct RoutedReport<'a> {
+    pub tracking_code: &'a str,
+    pub department: &'a str,
+    pub category: &'a str,
+    pub priority: Priority,
+    /// Latitude and longitude, when the report has them; without, it opens its own
+    /// incident.
+    pub location: Option<(f64, f64)>,
+    pub zone: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+/// Where a routed report went.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Placement {
+    /// It opened an incident of its own, named after it.
+    Opened,
+    /// It joined an open incident of the same problem, as it is now.
+    Joined(StoredIncident),
+}
+
+/// One incident for many reports of the same problem: the open incidents in a spatial
+/// index, rebuilt from the database at start and kept up to date; the database decides.
+#[derive(Clone)]
+pub struct Incidents {
+    synced: Arc<Mutex<Synced>>,
+    store: IncidentStore,
+    taxonomy: Arc<Taxonomy>,
+}
+
+struct Synced {
+    index: IncidentIndex,
+    /// When this replica last read the incidents opened by others.
+    looked_at: DateTime<Utc>,
+}
+
+impl Incidents {
+    /// Indexes the open incidents of the city around `middle_latitude`.
+    pub async fn load<C: ConnectionTrait>(
+        db: &C,
+        taxonomy: Arc<Taxonomy>,
+        middle_latitude: f64,
+    ) -> Result<Self, DbErr> {
+        let looked_at = Utc::now();
+        let store = IncidentStore;
+        let open = store.open_since(db, None).await?;
+        let index = IncidentIndex::new(middle_latitude, open.iter().map(StoredIncident::as_open));
+        tracing::info!(open_incidents = index.len(), "incident index built");
+        Ok(Self {
+            synced: Arc::new(Mutex::new(Synced { index, looked_at })),
+            store,
+            taxonomy,
+        })
+    }
+
+    /// Joins the report to the nearest open incident it duplicates, or opens one.
+    pub async fn place<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        report: RoutedReport<'_>,
+    ) -> Result<Placement, DbErr> {
+        // One report at a time per replica: two reports of one lamp arriving together
+        // still meet.
+        let mut synced = self.synced.lock().await;
+        self.catch_up(txn, &mut synced).await?;
+        let Some((latitude, longitude)) = report.location else {
+            return Ok(Placement::Opened);
+        };
+        let rule = self
+            .taxonomy
+            .department(report.department)
+            .and_then(|d| d.category(report.category))
+            .map(|c| self.taxonomy.duplicate_rule(c));
+        let candidates: Vec<String> = match rule {
+            Some(rule) => synced
+                .index
+                .duplicates_of(
+                    report.department,
+                    report.category,
+                    (latitude, longitude),
+                    rule,
+                    report.at,
+                )
+                .into_iter()
+                .map(|i| i.id.clone())
+                .collect(),
+            None => Vec::new(),
+        };
+        for id in candidates {
+            match self.store.get_for_update(txn, &id).await? {
+                Some(mut incident) if incident.open => {
+                    self.grow(txn, &mut incident, 1, report.priority, report.at)
+                        .await?;
+                    return Ok(Placement::Joined(incident));
+                }
+                Some(_) => synced.index.remove(&id),
+                // Not committed, or rolled back: never a place to merge into.
+                None => {}
+            }
+        }
+        self.open_locked(txn, &mut synced, report).await?;
+        Ok(Placement::Opened)
+    }
+
+    /// Opens an incident named after the report, without looking for one to join (an
+    /// operator took the report out of another).
+    pub async fn open<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        report: RoutedReport<'_>,
+    ) -> Result<(), DbErr> {
+        let mut synced = self.synced.lock().await;
+        self.open_locked(txn, &mut synced, report).await
+    }
+
+    async fn open_locked<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        synced: &mut Synced,
+        report: RoutedReport<'_>,
+    ) -> Result<(), DbErr> {
+        // Without a place there is nothing to find it by: the incident is the report.
+        let Some((latitude, longitude)) = report.location else {
+            return Ok(());
+        };
+        let incident = StoredIncident {
+            id: report.tracking_code.to_owned(),
+            department: report.department.to_owned(),
+            category: report.category.to_owned(),
+            latitude,
+            longitude,
+            zone: report.zone.to_owned(),
+            report_count: 1,
+            initial_priority: report.priority,
+            priority: report.priority,
+            opened_at: report.at,
+            last_report_at: report.at,
+            open: true,
+        };
+        self.store.insert(txn, &incident).await?;
+        synced.index.insert(incident.as_open());
+        Ok(())
+    }
+
+    /// The incident, locked until the transaction ends.
+    pub async fn get_for_update<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        id: &str,
+    ) -> Result<Option<StoredIncident>, DbErr> {
+        self.store.get_for_update(txn, id).await
+    }
+
+    /// `reports` more reports joined the incident: its count grows and, with it, its
+    /// priority (never under `priority`, the newcomers' own).
+    pub async fn grow<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        incident: &mut StoredIncident,
+        reports: u32,
+        priority: Priority,
+        at: DateTime<Utc>,
+    ) -> Result<(), DbErr> {
+        incident.report_count += reports;
+        incident.priority = raised_priority(
+            incident.initial_priority,
+            incident.report_count,
+            self.taxonomy.defaults.reports_per_priority_step,
+        )
+        .max(incident.priority)
+        .max(priority);
+        incident.last_report_at = at;
+        self.store.joined(txn, incident).await
+    }
+
+    /// A report left the incident.
+    pub async fn shrink<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        incident: &mut StoredIncident,
+    ) -> Result<(), DbErr> {
+        incident.report_count = incident.report_count.saturating_sub(1).max(1);
+        self.store.joined(txn, incident).await
+    }
+
+    /// The incident takes no more reports, ever: its reports joined `into`.
+    pub async fn merged<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        id: &str,
+        into: &str,
+    ) -> Result<(), DbErr> {
+        let mut synced = self.synced.lock().await;
+        self.store.merged(txn, id, into).await?;
+        synced.index.remove(id);
+        Ok(())
+    }
+
+    /// Adds the incidents other replicas opened since this one last looked.
+    async fn catch_up<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        synced: &mut Synced,
+    ) -> Result<(), DbErr> {
+        let now = Utc::now();
+        let since = synced.looked_at - LOOK_BACK;
+        for incident in self.store.open_since(txn, Some(since)).await? {
+            if !synced.index.contains(&incident.id) {
+                synced.index.insert(incident.as_open());
+            }
+        }
+        synced.looked_at = now;
+        Ok(())
+    }
+
+    /// The incident now belongs to another department or category: later reports of
+    /// that problem join it.
+    pub async fn moved<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        id: &str,
+        department: &str,
+        category: &str,
+    ) -> Result<(), DbErr> {
+        let mut synced = self.synced.lock().await;
+        self.store.moved(txn, id, department, category).await?;
+        if let Some(incident) = self.store.get_for_update(txn, id).await?
+            && incident.open
+        {
+            synced.index.insert(incident.as_open());
+        }
+        Ok(())
+    }
+
+    /// Follows the incident's work order: resolved, closed or cancelled, it takes no
+    /// more reports; reopened, it does again.
+    pub async fn order_changed<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        id: &str,
+        open: bool,
+        order_version: i64,
+    ) -> Result<(), DbErr> {
+        let mut synced = self.synced.lock().await;
+        if !self.store.set_open(txn, id, open, order_version).await? {
+            return Ok(());
+        }
+        match self.store.get_for_update(txn, id).await? {
+            Some(incident) if open => synced.index.insert(incident.as_open()),
+            _ => synced.index.remove(id),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,450 @@
+use std::sync::Arc;
+
+use chrono::Utc;
+use prost::Message;
+use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use segnala_proto::intake::v1::ReportReceived;
+use segnala_shared::{AppError, messaging::Outbox, tracking_code::TrackingCode};
+
+use super::{Incidents, Placement, RoutedReport};
+use crate::{
+    domain::{Priority, Taxonomy, classifier_method},
+    events,
+    store::{Correction, CorrectionStore, DecisionStore, Outcome, StoredDecision, StoredIncident},
+};
+
+/// Operators' decisions: the review queue, resolving an item, rerouting a report (each
+/// kept as a training example), merging and unmerging incidents.
+#[derive(Clone)]
+pub struct Operators {
+    db: DatabaseConnection,
+    taxonomy: Arc<Taxonomy>,
+    incidents: Incidents,
+    outbox: Outbox,
+    decisions: DecisionStore,
+    corrections: CorrectionStore,
+}
+
+/// Where an operator sends a report.
+#[derive(Clone, Debug)]
+pub struct Destination {
+    pub department: String,
+    /// Empty: the department's first category.
+    pub category: String,
+}
+
+impl Operators {
+    pub fn new(
+        db: DatabaseConnection,
+        taxonomy: Arc<Taxonomy>,
+        incidents: Incidents,
+        outbox: Outbox,
+    ) -> Self {
+        Self {
+            db,
+            taxonomy,
+            incidents,
+            outbox,
+            decisions: DecisionStore,
+            corrections: CorrectionStore,
+        }
+    }
+
+    /// Reports waiting for review, oldest first.
+    pub async fn review_queue(
+        &self,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<StoredDecision>, AppError> {
+        Ok(self
+            .decisions
+            .waiting_for_review(&self.db, offset, limit)
+            .await?)
+    }
+
+    pub async fn corrections(&self, after: i64, limit: u64) -> Result<Vec<Correction>, AppError> {
+        Ok(self.corrections.list(&self.db, after, limit).await?)
+    }
+
+    /// Routes a report waiting for review where the operator says: it opens an
+    /// incident, or joins an open one of the same problem.
+    pub async fn resolve(
+        &self,
+        code: &TrackingCode,
+        to: Destination,
+        operator: &str,
+    ) -> Result<StoredDecision, AppError> {
+        let (department, category) = self.destination(&to)?;
+        let txn = self.db.begin().await?;
+        let (mut decision, received) = self.locked(&txn, code).await?;
+        if decision.outcome != Outcome::NeedsReview {
+            return Err(AppError::FailedPrecondition {
+                reason: "NOT_IN_REVIEW",
+                message: format!(
+                    "reports/{code} is not waiting for review: it was {}",
+                    describe(decision.outcome)
+                ),
+            });
+        }
+        self.decide(
+            &mut decision,
+            &department,
+            &category,
+            Priority::Normal,
+            operator,
+            "",
+        );
+        let placement = self
+            .incidents
+            .place(
+                &txn,
+                RoutedReport {
+                    tracking_code: code.as_str(),
+                    department: &department,
+                    category: &category,
+                    priority: decision.priority,
+                    location: received.location.map(|l| (l.latitude, l.longitude)),
+                    zone: &decision.zone,
+                    at: decision.decided_at,
+                },
+            )
+            .await?;
+        match placement {
+            Placement::Opened => {
+                decision.incident = code.to_string();
+                self.outbox
+                    .record(
+                        &txn,
+                        &events::report_routed(&received, &decision, &self.taxonomy),
+                    )
+                    .await?;
+            }
+            Placement::Joined(incident) => {
+                decision.incident = incident.id.clone();
+                self.outbox
+                    .record(&txn, &events::report_merged(&decision, &incident))
+                    .await?;
+            }
+        }
+        self.finish(txn, &decision, &received, "", operator).await?;
+        Ok(decision)
+    }
+
+    /// Sends a routed report, and the incident it belongs to, to another department or
+    /// category: tracking moves the work order.
+    pub async fn reroute(
+        &self,
+        code: &TrackingCode,
+        to: Destination,
+        operator: &str,
+    ) -> Result<StoredDecision, AppError> {
+        let (department, category) = self.destination(&to)?;
+        let txn = self.db.begin().await?;
+        let (mut decision, received) = self.locked(&txn, code).await?;
+        if decision.outcome != Outcome::Routed {
+            return Err(AppError::FailedPrecondition {
+                reason: "NOT_ROUTED",
+                message: format!(
+                    "reports/{code} was {}: only routed reports can be rerouted",
+                    describe(decision.outcome)
+                ),
+            });
+        }
+        if decision.department == department && decision.category == category {
+            return Err(AppError::FailedPrecondition {
+                reason: "ALREADY_THERE",
+                message: format!("reports/{code} is already routed to {department}/{category}"),
+            });
+        }
+        let previous = decision.department.clone();
+        let priority = decision.priority;
+        self.decide(
+            &mut decision,
+            &department,
+            &category,
+            priority,
+            operator,
+            &previous,
+        );
+        let incident = decision.incident().to_owned();
+        self.incidents
+            .moved(&txn, &incident, &department, &category)
+            .await?;
+        decision.incident = incident;
+        self.outbox
+            .record(
+                &txn,
+                &events::report_routed(&received, &decision, &self.taxonomy),
+            )
+            .await?;
+        self.finish(txn, &decision, &received, &previous, operator)
+            .await?;
+        Ok(decision)
+    }
+
+    /// Every report of `merged` joins `kept`, which takes their work orders' place;
+    /// `merged` closes. Returns the kept incident and the reports that moved.
+    pub async fn merge(
+        &self,
+        kept: &str,
+        merged: &str,
+        operator: &str,
+    ) -> Result<(StoredIncident, Vec<String>), AppError> {
+        if kept == merged {
+            return Err(AppError::invalid(
+                "merged_incident",
+                "must be another incident than `incident`",
+            ));
+        }
+        let txn = self.db.begin().await?;
+        let mut target = self.open_incident(&txn, kept, "incident").await?;
+        self.open_incident(&txn, merged, "merged_incident").await?;
+        let mut moving = self.decisions.in_incident(&txn, merged).await?;
+        let now = Utc::now();
+        let priority = moving
+            .iter()
+            .map(|d| d.priority)
+            .max()
+            .unwrap_or(Priority::Low);
+        let count = u32::try_from(moving.len()).unwrap_or(u32::MAX);
+        self.incidents
+            .grow(&txn, &mut target, count, priority, now)
+            .await?;
+        self.incidents.merged(&txn, merged, kept).await?;
+        for decision in &mut moving {
+            decision.incident = target.id.clone();
+            decision.department = target.department.clone();
+            decision.category = target.category.clone();
+            decision.explanation.method = classifier_method::OPERATOR.into();
+            decision.explanation.rules.push(format!(
+                "operator:{operator}:incidents/{merged}→incidents/{kept}"
+            ));
+            decision.decided_at = now;
+            decision.version += 1;
+            self.decisions.update(&txn, decision).await?;
+            self.outbox
+                .record(&txn, &events::report_merged(decision, &target))
+                .await?;
+        }
+        txn.commit().await?;
+        self.outbox.wake();
+        tracing::info!(
+            incident = kept,
+            merged,
+            operator,
+            reports = moving.len(),
+            "operator merged incidents"
+        );
+        Ok((
+            target,
+            moving
+                .into_iter()
+                .map(|d| format!("reports/{}", d.tracking_code))
+                .collect(),
+        ))
+    }
+
+    /// Takes a report out of the incident it joined: it opens its own, and tracking
+    /// gives it a work order of its own.
+    pub async fn unmerge(
+        &self,
+        code: &TrackingCode,
+        operator: &str,
+    ) -> Result<StoredDecision, AppError> {
+        let txn = self.db.begin().await?;
+        let (mut decision, received) = self.locked(&txn, code).await?;
+        let incident = decision.incident().to_owned();
+        if decision.outcome != Outcome::Routed || incident == code.as_str() {
+            return Err(AppError::FailedPrecondition {
+                reason: "NOT_MERGED",
+                message: format!(
+                    "reports/{code} did not join another report's incident: nothing to unmerge"
+                ),
+            });
+        }
+        if let Some(mut left) = self.incidents.get_for_update(&txn, &incident).await? {
+            self.incidents.shrink(&txn, &mut left).await?;
+        }
+        decision.incident = code.to_string();
+        decision.explanation.method = classifier_method::OPERATOR.into();
+        decision
+            .explanation
+            .rules
+            .push(format!("operator:{operator}:out of incidents/{incident}"));
+        decision.decided_at = Utc::now();
+        decision.version += 1;
+        self.incidents
+            .open(
+                &txn,
+                RoutedReport {
+                    tracking_code: code.as_str(),
+                    department: &decision.department,
+                    category: &decision.category,
+                    priority: decision.priority,
+                    location: received.location.map(|l| (l.latitude, l.longitude)),
+                    zone: &decision.zone,
+                    at: decision.decided_at,
+                },
+            )
+            .await?;
+        self.decisions.update(&txn, &decision).await?;
+        self.outbox
+            .record(
+                &txn,
+                &events::report_routed(&received, &decision, &self.taxonomy),
+            )
+            .await?;
+        txn.commit().await?;
+        self.outbox.wake();
+        tracing::info!(tracking_code = %code, incident, operator, "operator unmerged a report");
+        Ok(decision)
+    }
+
+    /// An open incident, locked; `field` names it in errors.
+    async fn open_incident(
+        &self,
+        txn: &DatabaseTransaction,
+        id: &str,
+        field: &str,
+    ) -> Result<StoredIncident, AppError> {
+        match self.incidents.get_for_update(txn, id).await? {
+            Some(incident) if incident.open => Ok(incident),
+            Some(_) => Err(AppError::FailedPrecondition {
+                reason: "INCIDENT_CLOSED",
+                message: format!("incidents/{id} ({field}) is closed: its work order is done"),
+            }),
+            None => Err(AppError::NotFound {
+                resource: "incident",
+                name: format!("incidents/{id}"),
+            }),
+        }
+    }
+
+    /// The department and category, checked against the taxonomy.
+    fn destination(&self, to: &Destination) -> Result<(String, String), AppError> {
+        let department = self.taxonomy.department(&to.department).ok_or_else(|| {
+            AppError::invalid(
+                "department",
+                format!("`{}` is not a department of the taxonomy", to.department),
+            )
+        })?;
+        let category = if to.category.is_empty() {
+            department.first_category()
+        } else {
+            department.category(&to.category).ok_or_else(|| {
+                AppError::invalid(
+                    "category",
+                    format!("`{}` is not a category of `{}`", to.category, department.id),
+                )
+            })?
+        };
+        Ok((department.id.clone(), category.id.clone()))
+    }
+
+    /// The decision, locked, and the report as triage received it.
+    async fn locked(
+        &self,
+        txn: &DatabaseTransaction,
+        code: &TrackingCode,
+    ) -> Result<(StoredDecision, ReportReceived), AppError> {
+        let decision = self
+            .decisions
+            .get_for_update(txn, code.as_str())
+            .await?
+            .ok_or_else(|| AppError::NotFound {
+                resource: "report",
+                name: format!("reports/{code}"),
+            })?;
+        let received = decision
+            .received
+            .as_deref()
+            .and_then(|bytes| ReportReceived::decode(bytes).ok())
+            .ok_or_else(|| AppError::FailedPrecondition {
+                reason: "NO_REPORT_COPY",
+                message: format!(
+                    "reports/{code} was triaged before triage kept reports: route it in tracking"
+                ),
+            })?;
+        Ok((decision, received))
+    }
+
+    /// The operator's decision replaces triage's, with a new version.
+    fn decide(
+        &self,
+        decision: &mut StoredDecision,
+        department: &str,
+        category: &str,
+        priority: Priority,
+        operator: &str,
+        previous: &str,
+    ) {
+        let emergency = self
+            .taxonomy
+            .department(department)
+            .is_some_and(|d| d.emergency);
+        decision.outcome = Outcome::Routed;
+        decision.department = department.to_owned();
+        decision.category = category.to_owned();
+        decision.priority = if emergency {
+            Priority::Critical
+        } else {
+            priority
+        };
+        decision.emergency = emergency;
+        decision.review_reason.clear();
+        decision.explanation.method = classifier_method::OPERATOR.into();
+        let from = if previous.is_empty() {
+            "review"
+        } else {
+            previous
+        };
+        decision.explanation.rules.push(format!(
+            "operator:{operator}:{from}→{department}/{category}"
+        ));
+        decision.decided_at = Utc::now();
+        decision.version += 1;
+    }
+
+    async fn finish(
+        &self,
+        txn: DatabaseTransaction,
+        decision: &StoredDecision,
+        received: &ReportReceived,
+        previous_department: &str,
+        operator: &str,
+    ) -> Result<(), AppError> {
+        self.decisions.update(&txn, decision).await?;
+        self.corrections
+            .insert(
+                &txn,
+                &Correction {
+                    id: 0,
+                    tracking_code: decision.tracking_code.clone(),
+                    text: received.description.clone(),
+                    department: decision.department.clone(),
+                    category: decision.category.clone(),
+                    previous_department: previous_department.to_owned(),
+                    operator: operator.to_owned(),
+                    corrected_at: decision.decided_at,
+                },
+            )
+            .await?;
+        txn.commit().await?;
+        self.outbox.wake();
+        tracing::info!(
+            tracking_code = %decision.tracking_code,
+            department = %decision.department,
+            operator,
+            "operator routed a report"
+        );
+        Ok(())
+    }
+}
+
+fn describe(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Routed => "routed",
+        Outcome::NeedsReview => "waiting for review",
+        Outcome::Rejected => "rejected",
+    }
+}

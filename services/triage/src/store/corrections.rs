@@ -1,0 +1,95 @@
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+mod correction {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "corrections")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub tracking_code: String,
+        pub text: String,
+        pub department: String,
+        pub category: String,
+        pub previous_department: String,
+        pub operator: String,
+        pub corrected_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// An operator's decision on a report: a labelled training example.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Correction {
+    /// Its place in the order corrections were made.
+    pub id: i64,
+    pub tracking_code: String,
+    pub text: String,
+    pub department: String,
+    pub category: String,
+    /// Where triage had sent the report; empty when it waited for review.
+    pub previous_department: String,
+    pub operator: String,
+    pub corrected_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CorrectionStore;
+
+impl CorrectionStore {
+    pub async fn insert<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        correction: &Correction,
+    ) -> Result<(), DbErr> {
+        correction::Entity::insert(correction::ActiveModel {
+            id: NotSet,
+            tracking_code: Set(correction.tracking_code.clone()),
+            text: Set(correction.text.clone()),
+            department: Set(correction.department.clone()),
+            category: Set(correction.category.clone()),
+            previous_department: Set(correction.previous_department.clone()),
+            operator: Set(correction.operator.clone()),
+            corrected_at: Set(correction.corrected_at),
+        })
+        .exec_without_returning(db)
+        .await?;
+        Ok(())
+    }
+
+    /// Corrections after `after` (an id), oldest first.
+    pub async fn list<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        after: i64,
+        limit: u64,
+    ) -> Result<Vec<Correction>, DbErr> {
+        Ok(correction::Entity::find()
+            .filter(correction::Column::Id.gt(after))
+            .order_by_asc(correction::Column::Id)
+            .limit(limit)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|row| Correction {
+                id: row.id,
+                tracking_code: row.tracking_code,
+                text: row.text,
+                department: row.department,
+                category: row.category,
+                previous_department: row.previous_department,
+                operator: row.operator,
+                corrected_at: row.corrected_at,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,232 @@
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    sea_query::LockType,
+};
+
+use super::decisions::{priority_from_text, priority_text};
+use crate::domain::{OpenIncident, Priority};
+
+mod incident {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "incidents")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub department: String,
+        pub category: String,
+        pub latitude: f64,
+        pub longitude: f64,
+        pub zone: String,
+        pub report_count: i32,
+        pub initial_priority: String,
+        pub priority: String,
+        pub opened_at: DateTimeUtc,
+        pub last_report_at: DateTimeUtc,
+        pub open: bool,
+        /// The version of the last work order change applied, so late ones are ignored.
+        pub order_version: i64,
+        /// The incident its reports joined, once an operator merged it; it never opens again.
+        pub merged_into: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// An incident as stored: where it is, how many reports it holds, how urgent it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredIncident {
+    /// The tracking code of its first report.
+    pub id: String,
+    pub department: String,
+    pub category: String,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub zone: String,
+    pub report_count: u32,
+    /// The first report's priority, which the count raises from.
+    pub initial_priority: Priority,
+    pub priority: Priority,
+    pub opened_at: DateTime<Utc>,
+    pub last_report_at: DateTime<Utc>,
+    pub open: bool,
+}
+
+impl StoredIncident {
+    pub fn as_open(&self) -> OpenIncident {
+        OpenIncident {
+            id: self.id.clone(),
+            department: self.department.clone(),
+            category: self.category.clone(),
+            latitude: self.latitude,
+            longitude: self.longitude,
+            opened_at: self.opened_at,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct IncidentStore;
+
+impl IncidentStore {
+    pub async fn insert<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        incident: &StoredIncident,
+    ) -> Result<(), DbErr> {
+        incident::Entity::insert(incident::ActiveModel {
+            id: Set(incident.id.clone()),
+            department: Set(incident.department.clone()),
+            category: Set(incident.category.clone()),
+            latitude: Set(incident.latitude),
+            longitude: Set(incident.longitude),
+            zone: Set(incident.zone.clone()),
+            report_count: Set(count(incident.report_count)),
+            initial_priority: Set(priority_text(incident.initial_priority).to_owned()),
+            priority: Set(priority_text(incident.priority).to_owned()),
+            opened_at: Set(incident.opened_at),
+            last_report_at: Set(incident.last_report_at),
+            open: Set(incident.open),
+            order_version: Set(0),
+            merged_into: Set(String::new()),
+        })
+        .exec_without_returning(db)
+        .await?;
+        Ok(())
+    }
+
+    /// Reads an incident and locks its row until the transaction ends, so that two
+    /// reports joining it at once count both.
+    pub async fn get_for_update<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: &str,
+    ) -> Result<Option<StoredIncident>, DbErr> {
+        Ok(incident::Entity::find_by_id(id.to_owned())
+            .lock(LockType::Update)
+            .one(db)
+            .await?
+            .map(from_row))
+    }
+
+    /// Records another report of the incident.
+    pub async fn joined<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        incident: &StoredIncident,
+    ) -> Result<(), DbErr> {
+        incident::Entity::update_many()
+            .filter(incident::Column::Id.eq(incident.id.as_str()))
+            .set(incident::ActiveModel {
+                report_count: Set(count(incident.report_count)),
+                priority: Set(priority_text(incident.priority).to_owned()),
+                last_report_at: Set(incident.last_report_at),
+                ..Default::default()
+            })
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    /// Moves the incident to another department or category (an operator rerouted it).
+    pub async fn moved<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: &str,
+        department: &str,
+        category: &str,
+    ) -> Result<(), DbErr> {
+        incident::Entity::update_many()
+            .filter(incident::Column::Id.eq(id))
+            .set(incident::ActiveModel {
+                department: Set(department.to_owned()),
+                category: Set(category.to_owned()),
+                ..Default::default()
+            })
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    /// Closes the incident for good: its reports joined `into`. Whatever its work order
+    /// does later, it takes no more reports.
+    pub async fn merged<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: &str,
+        into: &str,
+    ) -> Result<(), DbErr> {
+        incident::Entity::update_many()
+            .filter(incident::Column::Id.eq(id))
+            .set(incident::ActiveModel {
+                open: Set(false),
+                merged_into: Set(into.to_owned()),
+                ..Default::default()
+            })
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    /// Opens or closes the incident as its work order moves, unless a later change of
+    /// the order was applied already or the incident was merged into another. Whether anything changed.
+    pub async fn set_open<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: &str,
+        open: bool,
+        order_version: i64,
+    ) -> Result<bool, DbErr> {
+        let result = incident::Entity::update_many()
+            .filter(incident::Column::Id.eq(id))
+            .filter(incident::Column::OrderVersion.lt(order_version))
+            .filter(incident::Column::MergedInto.eq(""))
+            .set(incident::ActiveModel {
+                open: Set(open),
+                order_version: Set(order_version),
+                ..Default::default()
+            })
+            .exec(db)
+            .await?;
+        Ok(result.rows_affected > 0)
+    }
+
+    /// Open incidents opened at `since` or later (all of them when `None`).
+    pub async fn open_since<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<StoredIncident>, DbErr> {
+        let mut query = incident::Entity::find().filter(incident::Column::Open.eq(true));
+        if let Some(since) = since {
+            query = query.filter(incident::Column::OpenedAt.gte(since));
+        }
+        Ok(query.all(db).await?.into_iter().map(from_row).collect())
+    }
+}
+
+fn count(reports: u32) -> i32 {
+    i32::try_from(reports).unwrap_or(i32::MAX)
+}
+
+fn from_row(row: incident::Model) -> StoredIncident {
+    StoredIncident {
+        id: row.id,
+        department: row.department,
+        category: row.category,
+        latitude: row.latitude,
+        longitude: row.longitude,
+        zone: row.zone,
+        report_count: u32::try_from(row.report_count).unwrap_or_default(),
+        initial_priority: priority_from_text(&row.initial_priority),
+        priority: priority_from_text(&row.priority),
+        opened_at: row.opened_at,
+        last_report_at: row.last_report_at,
+        open: row.open,
+    }
+}

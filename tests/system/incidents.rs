@@ -1,0 +1,336 @@
+//! One incident, many reports, against the real broker and database: reports of the
+//! same lamp from the gRPC API and Open311 become one incident with one work order, and
+//! every reporter sees it; a lamp further away is an incident of its own. Operators
+//! unmerge and merge incidents, and the work orders follow.
+
+use std::time::Duration;
+
+use segnala::ServiceKind;
+use segnala_proto::{
+    common::v1::{LatLng, Priority},
+    tracking::v1::{
+        GetWorkOrderRequest, ListWorkOrdersRequest, WorkOrder, WorkOrderState,
+        tracking_service_client::TrackingServiceClient,
+    },
+    triage::v1::{
+        MergeIncidentsRequest, ReportMerged, ReportRouted, UnmergeReportRequest,
+        triage_service_client::TriageServiceClient,
+    },
+};
+use serde_json::Value;
+
+use crate::support::{
+    RunningPlatform, TestEnv,
+    clients::{Intercepted, channel, report_request},
+    env::{INTEGRATOR_KEY, OPERATOR_KEY},
+    eventually,
+    tap::EventTap,
+};
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+const LAMP: &str = "Il lampione davanti al civico 12 è spento da tre notti";
+
+#[tokio::test]
+async fn reports_of_one_lamp_from_two_channels_become_one_incident_and_one_work_order() {
+    let env = TestEnv::new().await;
+    let platform = RunningPlatform::start(&env.settings(), &ServiceKind::ALL).await;
+    let mut tap = EventTap::bind(&env, "segnala.triage.v1.#").await;
+    let mut clients = platform.clients().await;
+    let http = segnala_shared::delivery::http_client(TIMEOUT).expect("an HTTP client");
+
+    // The first report, by the gRPC API at the Duomo, opens the incident.
+    let mut first_request = report_request(LAMP, &uuid::Uuid::new_v4().to_string());
+    if let Some(report) = first_request.report.as_mut() {
+        report.location = Some(LatLng {
+            latitude: 45.4642,
+            longitude: 9.19,
+        });
+    }
+    let first = clients
+        .intake
+        .create_report(first_request)
+        .await
+        .expect("accepted")
+        .into_inner()
+        .report
+        .expect("a report")
+        .tracking_code;
+    let routed: ReportRouted = tap
+        .next_of(&first, |e: &ReportRouted| &e.tracking_code, TIMEOUT)
+        .await;
+    let incident = format!("incidents/{first}");
+    assert_eq!(routed.incident, incident);
+
+    // About 14 m away, from an Open311 app, with the lamp's service code: a duplicate.
+    let response = http
+        .post(format!(
+            "{}/open311/v2/requests.json",
+            platform.http_url(ServiceKind::Intake)
+        ))
+        .form(&[
+            ("api_key", INTEGRATOR_KEY),
+            ("service_code", "101"),
+            ("lat", "45.4643"),
+            ("long", "9.1901"),
+            ("description", "Lampione spento"),
+            ("email", "luca@example.org"),
+        ])
+        .send()
+        .await
+        .expect("Open311 answers");
+    assert_eq!(response.status(), 200);
+    let created: Value = response.json().await.expect("JSON");
+    let second = created[0]["service_request_id"]
+        .as_str()
+        .expect("a service request id")
+        .to_owned();
+    let merged: ReportMerged = tap
+        .next_of(&second, |e: &ReportMerged| &e.tracking_code, TIMEOUT)
+        .await;
+    assert_eq!(merged.incident, incident);
+    assert_eq!(merged.duplicate_of, format!("reports/{first}"));
+    assert_eq!(
+        (merged.department.as_str(), merged.category.as_str()),
+        ("street_lighting", "lamp_out")
+    );
+    assert_eq!(merged.report_count, 2);
+    assert_eq!(merged.priority, Priority::Normal as i32);
+
+    // A third report of the same lamp raises the incident's priority.
+    let third = clients
+        .submit(LAMP, &uuid::Uuid::new_v4().to_string())
+        .await;
+    let merged: ReportMerged = tap
+        .next_of(&third, |e: &ReportMerged| &e.tracking_code, TIMEOUT)
+        .await;
+    assert_eq!(merged.report_count, 3);
+    assert_eq!(merged.priority, Priority::High as i32);
+
+    // About 420 m north: another lamp, another incident.
+    let mut far_request = report_request(LAMP, &uuid::Uuid::new_v4().to_string());
+    if let Some(report) = far_request.report.as_mut() {
+        report.location = Some(LatLng {
+            latitude: 45.4680,
+            longitude: 9.19,
+        });
+    }
+    let far = clients
+        .intake
+        .create_report(far_request)
+        .await
+        .expect("accepted")
+        .into_inner()
+        .report
+        .expect("a report")
+        .tracking_code;
+    let routed: ReportRouted = tap
+        .next_of(&far, |e: &ReportRouted| &e.tracking_code, TIMEOUT)
+        .await;
+    assert_eq!(routed.incident, format!("incidents/{far}"));
+
+    // Tracking: one work order answers the three reports, at the raised priority; the
+    // far lamp has its own.
+    let tracking = clients.tracking.clone().expect("a tracking client");
+    let order = eventually("one work order for the three reports", TIMEOUT, || {
+        let mut tracking = tracking.clone();
+        let first = first.clone();
+        async move {
+            let orders = tracking
+                .list_work_orders(segnala_proto::tracking::v1::ListWorkOrdersRequest {
+                    report: format!("reports/{first}"),
+                    ..Default::default()
+                })
+                .await
+                .ok()?
+                .into_inner()
+                .work_orders;
+            orders
+                .into_iter()
+                .find(|o| o.reports.len() == 3 && o.priority == Priority::High as i32)
+        }
+    })
+    .await;
+    assert_eq!(order.incident, incident);
+    for code in [&second, &third] {
+        let orders = clients.work_orders_of(code).await;
+        assert_eq!(
+            orders.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(),
+            [order.name.as_str()],
+            "{code} follows the incident's order"
+        );
+    }
+    let far_orders = eventually("the far lamp's work order", TIMEOUT, || {
+        let mut tracking = tracking.clone();
+        let far = far.clone();
+        async move {
+            let orders = tracking
+                .list_work_orders(segnala_proto::tracking::v1::ListWorkOrdersRequest {
+                    report: format!("reports/{far}"),
+                    ..Default::default()
+                })
+                .await
+                .ok()?
+                .into_inner()
+                .work_orders;
+            (!orders.is_empty()).then_some(orders)
+        }
+    })
+    .await;
+    assert_eq!(far_orders.len(), 1);
+    assert_ne!(far_orders[0].name, order.name);
+
+    // Status: the duplicate shows what it duplicates and follows the same incident.
+    let status = clients
+        .wait_until(&second, "is a duplicate", TIMEOUT, |s| {
+            !s.duplicate_of.is_empty()
+        })
+        .await;
+    assert_eq!(status.duplicate_of, format!("reports/{first}"));
+    assert_eq!(status.incident, incident);
+
+    drop(platform);
+    env.cleanup().await;
+}
+
+/// The work order answering `report` once `check` holds for it.
+async fn order_of(
+    tracking: &TrackingServiceClient<Intercepted>,
+    report: &str,
+    what: &str,
+    check: impl Fn(&WorkOrder) -> bool,
+) -> WorkOrder {
+    let check = &check;
+    eventually(what, TIMEOUT, || {
+        let mut tracking = tracking.clone();
+        let report = format!("reports/{report}");
+        async move {
+            tracking
+                .list_work_orders(ListWorkOrdersRequest {
+                    report,
+                    ..Default::default()
+                })
+                .await
+                .ok()?
+                .into_inner()
+                .work_orders
+                .into_iter()
+                .find(|o| check(o))
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn operators_unmerge_a_report_and_merge_incidents_and_the_work_orders_follow() {
+    let env = TestEnv::new().await;
+    let platform = RunningPlatform::start(&env.settings(), &ServiceKind::ALL).await;
+    let mut tap = EventTap::bind(&env, "segnala.triage.v1.#").await;
+    let mut clients = platform.clients().await;
+    let tracking = clients.tracking.clone().expect("a tracking client");
+    let server = platform.url(ServiceKind::Triage);
+    let mut triage = TriageServiceClient::new(channel(&server, Some(OPERATOR_KEY)).await);
+
+    // Two reports of one lamp: one incident, one order.
+    let first = clients
+        .submit(LAMP, &uuid::Uuid::new_v4().to_string())
+        .await;
+    let second = clients
+        .submit(LAMP, &uuid::Uuid::new_v4().to_string())
+        .await;
+    let merged: ReportMerged = tap
+        .next_of(&second, |e: &ReportMerged| &e.tracking_code, TIMEOUT)
+        .await;
+    assert_eq!(merged.incident, format!("incidents/{first}"));
+    let shared = order_of(&tracking, &first, "one order for both", |o| {
+        o.reports.len() == 2
+    })
+    .await;
+
+    // The operator knows better: the second is another lamp. It gets its own order.
+    let unmerged = tokio::process::Command::new(env!("CARGO_BIN_EXE_segnala"))
+        .args(["ops", "--server", &server, "--api-key", OPERATOR_KEY])
+        .args(["unmerge", &second])
+        .output()
+        .await
+        .expect("the segnala binary runs");
+    assert!(
+        unmerged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&unmerged.stderr)
+    );
+    let routed: ReportRouted = tap
+        .next_of(&second, |e: &ReportRouted| &e.tracking_code, TIMEOUT)
+        .await;
+    assert_eq!(
+        (routed.incident.as_str(), routed.version),
+        (format!("incidents/{second}").as_str(), 2)
+    );
+    let own = order_of(&tracking, &second, "an order of its own", |o| {
+        o.incident == format!("incidents/{second}")
+    })
+    .await;
+    assert_ne!(own.name, shared.name);
+    order_of(
+        &tracking,
+        &first,
+        "the first order back to one report",
+        |o| o.reports == [format!("reports/{first}")],
+    )
+    .await;
+    let refused = triage
+        .unmerge_report(UnmergeReportRequest {
+            report: format!("reports/{first}"),
+        })
+        .await
+        .expect_err("the first report opened its incident");
+    assert_eq!(refused.code(), tonic::Code::FailedPrecondition);
+
+    // And back: merging the incidents puts both reports on the first order again.
+    let response = triage
+        .merge_incidents(MergeIncidentsRequest {
+            incident: format!("incidents/{first}"),
+            merged_incident: format!("incidents/{second}"),
+        })
+        .await
+        .expect("MergeIncidents")
+        .into_inner();
+    assert_eq!(response.moved_reports, [format!("reports/{second}")]);
+    assert_eq!(response.report_count, 2);
+    let merged: ReportMerged = tap
+        .next_of(&second, |e: &ReportMerged| &e.tracking_code, TIMEOUT)
+        .await;
+    assert_eq!(
+        (merged.incident.as_str(), merged.version),
+        (format!("incidents/{first}").as_str(), 3)
+    );
+    order_of(&tracking, &first, "both reports on the first order", |o| {
+        o.name == shared.name && o.reports.len() == 2
+    })
+    .await;
+    // The second report's own order, left without reports, is cancelled.
+    eventually("the emptied order cancelled", TIMEOUT, || {
+        let mut tracking = tracking.clone();
+        let name = own.name.clone();
+        async move {
+            tracking
+                .get_work_order(GetWorkOrderRequest { name })
+                .await
+                .ok()?
+                .into_inner()
+                .work_order
+                .filter(|o| o.state == WorkOrderState::Cancelled as i32 && o.reports.is_empty())
+        }
+    })
+    .await;
+    let closed = triage
+        .merge_incidents(MergeIncidentsRequest {
+            incident: format!("incidents/{first}"),
+            merged_incident: format!("incidents/{second}"),
+        })
+        .await
+        .expect_err("the merged incident is closed");
+    assert_eq!(closed.code(), tonic::Code::FailedPrecondition);
+
+    drop(platform);
+    env.cleanup().await;
+}
