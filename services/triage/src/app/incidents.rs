@@ -11,7 +11,13 @@ use crate::{
 
 /// How far back a replica looks for incidents others opened since it last looked: a
 /// transaction that opened one may commit a little after its `opened_at`.
-const LOOK_BACK: Duration = Duration::seconds(60);
+const LOOK_BACK: Duration = Duration::seconds(10);
+
+/// A replica reads the others' new incidents at most this often. Reading them for every
+/// report would cost a query of every incident of the last `LOOK_BACK` per report, which
+/// at a surge's rate is more work than the report itself; the price is that two replicas
+/// may open two incidents for reports of one problem less than this apart.
+const CATCH_UP_EVERY: Duration = Duration::seconds(1);
 
 /// A routed report, about to be placed in an incident.
 #[derive(Clone, Copy, Debug)]
@@ -220,6 +226,9 @@ impl Incidents {
         synced: &mut Synced,
     ) -> Result<(), DbErr> {
         let now = Utc::now();
+        if now - synced.looked_at < CATCH_UP_EVERY {
+            return Ok(());
+        }
         let since = synced.looked_at - LOOK_BACK;
         for incident in self.store.open_since(txn, Some(since)).await? {
             if !synced.index.contains(&incident.id) {
