@@ -26,6 +26,8 @@ pub struct TestEnv {
     pub amqp_url: String,
     pub prefix: String,
     admin_url: String,
+    /// Whether `cleanup` already removed what the test made.
+    removed: bool,
 }
 
 fn admin_database_url() -> String {
@@ -65,6 +67,7 @@ impl TestEnv {
             amqp_url,
             prefix: format!("t_{}_{}_", &id[..12], &id[24..]),
             admin_url,
+            removed: false,
         }
     }
 
@@ -144,24 +147,71 @@ impl TestEnv {
         queue.message_count()
     }
 
-    /// Removes the test's queues, exchanges and database.
-    pub async fn cleanup(self) {
+    /// Removes the test's queues, exchanges and database. Call it after the platform
+    /// stopped (a running platform declares its queues again); a test that fails before
+    /// calling it still has them removed when the environment is dropped.
+    pub async fn cleanup(mut self) {
+        self.resources().remove().await;
+        self.removed = true;
+    }
+
+    fn resources(&self) -> Resources {
+        Resources {
+            amqp_url: self.amqp_url.clone(),
+            topology: self.topology(),
+            admin_url: self.admin_url.clone(),
+            database_name: self.database_name.clone(),
+        }
+    }
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        if self.removed {
+            return;
+        }
+        // A failed test unwinds inside its runtime: remove on a runtime of our own.
+        let resources = self.resources();
+        let _ = std::thread::spawn(move || {
+            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                runtime.block_on(resources.remove());
+            }
+        })
+        .join();
+    }
+}
+
+/// What a test environment made on the broker and the database server.
+struct Resources {
+    amqp_url: String,
+    topology: Topology,
+    admin_url: String,
+    database_name: String,
+}
+
+impl Resources {
+    async fn remove(self) {
         if let Ok(connection) =
             Connection::connect(&self.amqp_url, ConnectionProperties::default()).await
             && let Ok(channel) = connection.create_channel().await
         {
-            let topology = self.topology();
             for consumer in ["intake", "triage", "tracking", "status"] {
                 for queue in [
-                    topology.queue(consumer),
-                    topology.dead_letter_queue(consumer),
+                    self.topology.queue(consumer),
+                    self.topology.dead_letter_queue(consumer),
                 ] {
                     let _ = channel
                         .queue_delete(queue.as_str().into(), Default::default())
                         .await;
                 }
             }
-            for exchange in [topology.exchange(), topology.dead_letter_exchange()] {
+            for exchange in [
+                self.topology.exchange(),
+                self.topology.dead_letter_exchange(),
+            ] {
                 let _ = channel
                     .exchange_delete(exchange.as_str().into(), Default::default())
                     .await;

@@ -18,9 +18,7 @@ impl Open311Client {
     /// decides the department from the text either way).
     pub async fn connect(base: &str, api_key: Option<SecretString>) -> Result<Self, CommandError> {
         let base = format!("{}/open311/v2", base.trim_end_matches('/'));
-        let http = reqwest::Client::builder()
-            .pool_max_idle_per_host(256)
-            .build()
+        let http = segnala_shared::delivery::http_client(std::time::Duration::from_secs(30))
             .map_err(|e| CommandError::new(format!("HTTP client: {e}")))?;
         let services: serde_json::Value = http
             .get(format!("{base}/services.json"))
