@@ -155,18 +155,17 @@ impl TriageService for TriageApi {
     ) -> Result<Response<pb::ResolveReviewItemResponse>, Status> {
         let operator = operator(&request);
         let request = request.into_inner();
-        let result = async {
-            let code = report_code(&request.report)?;
-            let to = Destination {
-                department: request.department,
-                category: request.category,
-            };
-            self.operators.resolve(&code, to, &operator).await
-        }
-        .await;
-        let stored = result.map_err(|e| into_status(e, DOMAIN))?;
+        let decision = self
+            .correct(
+                Correction::Resolve,
+                &operator,
+                &request.report,
+                request.department,
+                request.category,
+            )
+            .await?;
         Ok(Response::new(pb::ResolveReviewItemResponse {
-            decision: Some(decision(stored)),
+            decision: Some(decision),
         }))
     }
 
@@ -176,18 +175,17 @@ impl TriageService for TriageApi {
     ) -> Result<Response<pb::RerouteReportResponse>, Status> {
         let operator = operator(&request);
         let request = request.into_inner();
-        let result = async {
-            let code = report_code(&request.report)?;
-            let to = Destination {
-                department: request.department,
-                category: request.category,
-            };
-            self.operators.reroute(&code, to, &operator).await
-        }
-        .await;
-        let stored = result.map_err(|e| into_status(e, DOMAIN))?;
+        let decision = self
+            .correct(
+                Correction::Reroute,
+                &operator,
+                &request.report,
+                request.department,
+                request.category,
+            )
+            .await?;
         Ok(Response::new(pb::RerouteReportResponse {
-            decision: Some(decision(stored)),
+            decision: Some(decision),
         }))
     }
 
@@ -283,6 +281,40 @@ fn incident_id<'a>(name: &'a str, field: &str) -> Result<&'a str, AppError> {
 }
 
 /// The calling operator's key name, for the record.
+/// What an operator does with a report's department and category.
+#[derive(Clone, Copy)]
+enum Correction {
+    /// Decides a report that waited for review.
+    Resolve,
+    /// Moves a routed report elsewhere.
+    Reroute,
+}
+
+impl TriageApi {
+    async fn correct(
+        &self,
+        correction: Correction,
+        operator: &str,
+        report: &str,
+        department: String,
+        category: String,
+    ) -> Result<pb::Decision, Status> {
+        let result = async {
+            let code = report_code(report)?;
+            let to = Destination {
+                department,
+                category,
+            };
+            match correction {
+                Correction::Resolve => self.operators.resolve(&code, to, operator).await,
+                Correction::Reroute => self.operators.reroute(&code, to, operator).await,
+            }
+        }
+        .await;
+        result.map(decision).map_err(|e| into_status(e, DOMAIN))
+    }
+}
+
 fn operator<T>(request: &Request<T>) -> String {
     request
         .extensions()

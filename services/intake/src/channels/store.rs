@@ -8,6 +8,7 @@ use sea_orm::{
     sea_query::OnConflict,
 };
 use sea_orm_migration::{prelude::*, schema::*};
+use segnala_shared::messaging::migration;
 use uuid::Uuid;
 
 use super::{
@@ -471,25 +472,16 @@ impl MigrationName for ConversationPhotos {
 #[async_trait::async_trait]
 impl MigrationTrait for ConversationPhotos {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Conversations::Table)
-                    // JSON: the platforms' references, as `PhotoRef`s.
-                    .add_column(text(Conversations::Photos).default("[]"))
-                    .to_owned(),
-            )
-            .await
+        // JSON: the platforms' references, as `PhotoRef`s.
+        migration::add_column(
+            manager,
+            Conversations::Table,
+            text(Conversations::Photos).default("[]"),
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Conversations::Table)
-                    .drop_column(Conversations::Photos)
-                    .to_owned(),
-            )
-            .await
+        migration::drop_column(manager, Conversations::Table, Conversations::Photos).await
     }
 }

@@ -1,5 +1,8 @@
 use sea_orm_migration::{prelude::*, schema::*};
-use segnala_shared::messaging::{self, migration::index_on};
+use segnala_shared::messaging::{
+    self,
+    migration::{self, index_on},
+};
 
 pub struct Migrator;
 
@@ -169,15 +172,7 @@ impl MigrationTrait for Open311AndMedia {
                 .default("[]")
                 .to_owned(),
         ] {
-            let mut column = column;
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(ReportsV2::Table)
-                        .add_column(&mut column)
-                        .to_owned(),
-                )
-                .await?;
+            migration::add_column(manager, ReportsV2::Table, column).await?;
         }
         manager
             .create_index(

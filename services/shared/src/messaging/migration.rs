@@ -11,6 +11,28 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     ]
 }
 
+/// Adds `column` to `table`: the whole of many a later migration's `up`.
+pub async fn add_column(
+    manager: &SchemaManager<'_>,
+    table: impl IntoTableRef,
+    column: impl IntoColumnDef,
+) -> Result<(), DbErr> {
+    manager
+        .alter_table(Table::alter().table(table).add_column(column).to_owned())
+        .await
+}
+
+/// Drops `column` from `table`: the `down` of `add_column`.
+pub async fn drop_column(
+    manager: &SchemaManager<'_>,
+    table: impl IntoTableRef,
+    column: impl IntoIden,
+) -> Result<(), DbErr> {
+    manager
+        .alter_table(Table::alter().table(table).drop_column(column).to_owned())
+        .await
+}
+
 /// The index `name` on `table` over `columns`, created unless it exists already
 /// (`.unique()` it for a unique one).
 pub fn index_on<C: IntoIndexColumn>(

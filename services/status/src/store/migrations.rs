@@ -1,5 +1,5 @@
 use sea_orm_migration::{prelude::*, schema::*};
-use segnala_shared::messaging;
+use segnala_shared::messaging::{self, migration};
 
 pub struct Migrator;
 
@@ -157,28 +157,14 @@ impl MigrationTrait for PublicReadModel {
             string_null(ReportStatuses::WorkOrderState),
             big_integer(ReportStatuses::Version).default(0).to_owned(),
         ];
-        for mut column in columns {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(ReportStatuses::Table)
-                        .add_column(&mut column)
-                        .to_owned(),
-                )
-                .await?;
+        for column in columns {
+            migration::add_column(manager, ReportStatuses::Table, column).await?;
         }
-        for mut column in [
+        for column in [
             string(TimelineEntries::Kind).default("").to_owned(),
             text(TimelineEntries::Note).default("").to_owned(),
         ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(TimelineEntries::Table)
-                        .add_column(&mut column)
-                        .to_owned(),
-                )
-                .await?;
+            migration::add_column(manager, TimelineEntries::Table, column).await?;
         }
         for (name, column) in [
             ("report_statuses_updated", ReportStatuses::UpdatedAt),
@@ -226,24 +212,10 @@ impl MigrationTrait for PublicReadModel {
             ReportStatuses::WorkOrderState,
             ReportStatuses::Version,
         ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(ReportStatuses::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
+            migration::drop_column(manager, ReportStatuses::Table, column).await?;
         }
         for column in [TimelineEntries::Kind, TimelineEntries::Note] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(TimelineEntries::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
+            migration::drop_column(manager, TimelineEntries::Table, column).await?;
         }
         Ok(())
     }
@@ -311,25 +283,16 @@ impl MigrationName for EndableAlerts {
 #[async_trait::async_trait]
 impl MigrationTrait for EndableAlerts {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Alerts::Table)
-                    .add_column(timestamp_with_time_zone_null(Alerts::EndedAt))
-                    .to_owned(),
-            )
-            .await
+        migration::add_column(
+            manager,
+            Alerts::Table,
+            timestamp_with_time_zone_null(Alerts::EndedAt),
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Alerts::Table)
-                    .drop_column(Alerts::EndedAt)
-                    .to_owned(),
-            )
-            .await
+        migration::drop_column(manager, Alerts::Table, Alerts::EndedAt).await
     }
 }
 

@@ -156,7 +156,32 @@ fn json_failure(error: AppError) -> Response {
         .into_response()
 }
 
+/// A page of the city's recent public changes, as the query's filters choose them, with
+/// the alerts to show beside them.
+struct Recent {
+    updates: Vec<views::UpdateView>,
+    next: String,
+    alerts: Vec<Alert>,
+}
+
 impl Web {
+    async fn recent(&self, query: &PageQuery, lang: Lang) -> Result<Recent, AppError> {
+        let filter = query.filter()?;
+        let page = self
+            .statuses
+            .updates(&filter, None, 50, query.page_token.as_deref().unwrap_or(""))
+            .await?;
+        let statuses = self.statuses.statuses_of(&page.items).await?;
+        let alerts = self
+            .active_alerts(query.zone.as_deref().filter(|z| !z.is_empty()))
+            .await;
+        Ok(Recent {
+            updates: views::updates(&page.items, &statuses, lang),
+            next: page.next_page_token,
+            alerts,
+        })
+    }
+
     /// The alerts a page about `zone` (`None`: the whole city) shows.
     async fn active_alerts(&self, zone: Option<&str>) -> Vec<Alert> {
         // A page without its banner is better than no page.
@@ -226,24 +251,12 @@ async fn city_page(
     headers: HeaderMap,
 ) -> Response {
     let lang = query.lang(&headers);
-    let result = async {
-        let filter = query.filter()?;
-        let page = web
-            .statuses
-            .updates(&filter, None, 50, query.page_token.as_deref().unwrap_or(""))
-            .await?;
-        let statuses = web.statuses.statuses_of(&page.items).await?;
-        Ok::<_, AppError>((
-            views::updates(&page.items, &statuses, lang),
-            page.next_page_token,
-        ))
-    }
-    .await;
-    match result {
-        Ok((updates, next)) => {
-            let alerts = web
-                .active_alerts(query.zone.as_deref().filter(|z| !z.is_empty()))
-                .await;
+    match web.recent(&query, lang).await {
+        Ok(Recent {
+            updates,
+            next,
+            alerts,
+        }) => {
             let filters = pages::Filters {
                 department: query.department.clone().unwrap_or_default(),
                 zone: query.zone.clone().unwrap_or_default(),
@@ -293,33 +306,19 @@ async fn updates_json(
     headers: HeaderMap,
 ) -> Response {
     let lang = query.lang(&headers);
-    let result = async {
-        let filter = query.filter()?;
-        let page = web
-            .statuses
-            .updates(&filter, None, 50, query.page_token.as_deref().unwrap_or(""))
-            .await?;
-        let statuses = web.statuses.statuses_of(&page.items).await?;
-        Ok::<_, AppError>((
-            views::updates(&page.items, &statuses, lang),
-            page.next_page_token,
+    match web.recent(&query, lang).await {
+        Ok(Recent {
+            updates,
+            next,
+            alerts,
+        }) => axum::Json(json::updates(
+            &updates,
+            &next,
+            &web.public_url,
+            &alerts,
+            lang,
         ))
-    }
-    .await;
-    match result {
-        Ok((updates, next)) => {
-            let alerts = web
-                .active_alerts(query.zone.as_deref().filter(|z| !z.is_empty()))
-                .await;
-            axum::Json(json::updates(
-                &updates,
-                &next,
-                &web.public_url,
-                &alerts,
-                lang,
-            ))
-            .into_response()
-        }
+        .into_response(),
         Err(error) => json_failure(error),
     }
 }

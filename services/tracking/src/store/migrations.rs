@@ -1,5 +1,8 @@
 use sea_orm_migration::{prelude::*, schema::*};
-use segnala_shared::messaging::{self, migration::index_on};
+use segnala_shared::messaging::{
+    self,
+    migration::{self, index_on},
+};
 
 pub struct Migrator;
 
@@ -205,24 +208,15 @@ impl MigrationTrait for WorkOrderLife {
             string(WorkOrders::AuditHead).default("").to_owned(),
             big_integer(WorkOrders::AuditCount).default(0).to_owned(),
         ];
-        for mut column in columns {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(WorkOrders::Table)
-                        .add_column(&mut column)
-                        .to_owned(),
-                )
-                .await?;
+        for column in columns {
+            migration::add_column(manager, WorkOrders::Table, column).await?;
         }
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(WorkOrderReports::Table)
-                    .add_column(big_integer(WorkOrderReports::RouteVersion).default(0))
-                    .to_owned(),
-            )
-            .await?;
+        migration::add_column(
+            manager,
+            WorkOrderReports::Table,
+            big_integer(WorkOrderReports::RouteVersion).default(0),
+        )
+        .await?;
         let db = manager.get_connection();
         db.execute_unprepared("UPDATE work_orders SET due_at = created_at WHERE due_at IS NULL")
             .await?;

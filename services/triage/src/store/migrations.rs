@@ -1,5 +1,5 @@
 use sea_orm_migration::{prelude::*, schema::*};
-use segnala_shared::messaging;
+use segnala_shared::messaging::{self, migration};
 
 pub struct Migrator;
 
@@ -94,15 +94,8 @@ impl MigrationTrait for DecisionOutcomes {
                 .to_owned(),
             json_null(DecisionOutcome::Explanation),
         ];
-        for mut column in columns {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Decisions::Table)
-                        .add_column(&mut column)
-                        .to_owned(),
-                )
-                .await?;
+        for column in columns {
+            migration::add_column(manager, Decisions::Table, column).await?;
         }
         Ok(())
     }
@@ -113,14 +106,7 @@ impl MigrationTrait for DecisionOutcomes {
             DecisionOutcome::Emergency,
             DecisionOutcome::Explanation,
         ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Decisions::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
+            migration::drop_column(manager, Decisions::Table, column).await?;
         }
         Ok(())
     }
@@ -143,25 +129,16 @@ impl MigrationName for DecisionZones {
 #[async_trait::async_trait]
 impl MigrationTrait for DecisionZones {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Decisions::Table)
-                    .add_column(string(DecisionZone::Zone).default(""))
-                    .to_owned(),
-            )
-            .await
+        migration::add_column(
+            manager,
+            Decisions::Table,
+            string(DecisionZone::Zone).default(""),
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Decisions::Table)
-                    .drop_column(DecisionZone::Zone)
-                    .to_owned(),
-            )
-            .await
+        migration::drop_column(manager, Decisions::Table, DecisionZone::Zone).await
     }
 }
 
@@ -236,25 +213,16 @@ impl MigrationTrait for CreateIncidents {
                     .to_owned(),
             )
             .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Decisions::Table)
-                    .add_column(string(DecisionIncident::Incident).default(""))
-                    .to_owned(),
-            )
-            .await
+        migration::add_column(
+            manager,
+            Decisions::Table,
+            string(DecisionIncident::Incident).default(""),
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Decisions::Table)
-                    .drop_column(DecisionIncident::Incident)
-                    .to_owned(),
-            )
-            .await?;
+        migration::drop_column(manager, Decisions::Table, DecisionIncident::Incident).await?;
         manager
             .drop_table(Table::drop().table(Incidents::Table).to_owned())
             .await
@@ -307,25 +275,16 @@ impl MigrationTrait for CreateCorrections {
                     .to_owned(),
             )
             .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Decisions::Table)
-                    .add_column(blob_null(DecisionReceived::Received))
-                    .to_owned(),
-            )
-            .await
+        migration::add_column(
+            manager,
+            Decisions::Table,
+            blob_null(DecisionReceived::Received),
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Decisions::Table)
-                    .drop_column(DecisionReceived::Received)
-                    .to_owned(),
-            )
-            .await?;
+        migration::drop_column(manager, Decisions::Table, DecisionReceived::Received).await?;
         manager
             .drop_table(Table::drop().table(Corrections::Table).to_owned())
             .await
