@@ -13,8 +13,9 @@ use segnala_shared::{
     config::SecretString,
     db::{self, DatabaseTarget},
     messaging::{
-        Envelope, EventContext, EventHandler, EventHandlers, HandlerError, InboxConsumer, Outbox,
-        RabbitMqSettings, RabbitMqTransport, Subscription, Transport, inbox, migration,
+        DeliveryHandler, Envelope, EventContext, EventHandler, EventHandlers, HandlerError,
+        InboxConsumer, Outbox, RabbitMqSettings, RabbitMqTransport, Subscription, Transport, inbox,
+        migration,
     },
 };
 
@@ -173,5 +174,69 @@ async fn a_poison_message_in_a_batch_costs_the_others_nothing() {
             GOOD as u64
         );
     }
+    env.cleanup().await;
+}
+
+/// One inbox statement records a whole batch; a message handled before, or twice in the
+/// batch, is skipped while the others are handled.
+#[tokio::test]
+async fn a_batch_skips_the_messages_already_handled() {
+    let env = TestEnv::new().await;
+    let database = db::connect_and_migrate::<MessagingTables>(&DatabaseTarget::Postgres {
+        url: SecretString::from(env.database_url.clone()),
+        schema: "batch_skips".into(),
+        max_connections: 4,
+    })
+    .await
+    .expect("database");
+    database
+        // Each effect names its transaction, to tell a batch from one-by-one handling.
+        .execute_unprepared(
+            "CREATE TABLE effects (tracking_code text NOT NULL, \
+             txid bigint NOT NULL DEFAULT txid_current())",
+        )
+        .await
+        .expect("effects table");
+    let consumer = InboxConsumer::new(
+        "triage",
+        database.clone(),
+        EventHandlers::new().on::<ReportReceived, _>(Recording),
+        Outbox::new(),
+    );
+    let report = |code: &str| {
+        Envelope::new(&ReportReceived {
+            tracking_code: code.into(),
+            ..ReportReceived::default()
+        })
+    };
+    let (a, b, c) = (report("A"), report("B"), report("C"));
+    consumer.deliver(&a).await.expect("A alone");
+
+    let outcomes = consumer
+        .deliver_batch(&[a.clone(), b.clone(), c.clone(), b.clone()])
+        .await;
+    assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+    let effects: Vec<(String, i64)> = database
+        .query_all_raw(Statement::from_string(
+            database.get_database_backend(),
+            "SELECT tracking_code, txid FROM effects ORDER BY tracking_code",
+        ))
+        .await
+        .expect("effects")
+        .iter()
+        .map(|row| {
+            (
+                row.try_get("", "tracking_code").expect("code"),
+                row.try_get("", "txid").expect("txid"),
+            )
+        })
+        .collect();
+    let codes: Vec<&str> = effects.iter().map(|(code, _)| code.as_str()).collect();
+    assert_eq!(codes, ["A", "B", "C"], "each report handled exactly once");
+    assert_eq!(
+        effects[1].1, effects[2].1,
+        "B and C handled in one transaction"
+    );
+    assert_eq!(inbox::handled_count(&database).await.expect("inbox"), 3);
     env.cleanup().await;
 }

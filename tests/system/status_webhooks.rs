@@ -32,7 +32,7 @@ use sha2::Sha256;
 use tonic::Code;
 
 use crate::{
-    status_read_model::{order, received, routed, status_client},
+    status_read_model::{order, received, routed, status_client, statuses_of},
     support::{
         RunningPlatform, TestEnv,
         clients::Intercepted,
@@ -412,6 +412,69 @@ async fn signed_webhooks_reach_a_recovering_receiver_once_per_change() {
     .await;
     assert_eq!(zone_resolved.body["note"], "Lampada sostituita");
     assert_eq!(receiver.of(&report_sub.name).len(), 3);
+
+    drop(platform);
+    receiver_task.abort();
+    env.cleanup().await;
+}
+
+/// Status remembers for a moment that nobody subscribed; a subscription made after that
+/// still hears of the very next change.
+#[tokio::test]
+async fn a_subscription_made_after_changes_nobody_followed_hears_the_next_one() {
+    const LATE: &str = "WHKS-0000-0003";
+    let env = TestEnv::new().await;
+    let receiver = Receiver::default();
+    let (url, receiver_task) = receiver.start().await;
+    let mut settings = env.settings();
+    settings.status.webhooks.allow_private_targets = true;
+    let platform = RunningPlatform::start(&settings, &[ServiceKind::Status]).await;
+    let mut client = status_client(&platform).await;
+    let bus = transport(&env).await;
+
+    publish(&bus, &[Envelope::new(&received(LATE, 45.46, 9.19))]).await;
+    eventually("the report is public, followed by nobody", WAIT, || {
+        let client = client.clone();
+        async move {
+            statuses_of(&client, vec![LATE.into()])
+                .await
+                .filter(|statuses| !statuses.is_empty())
+        }
+    })
+    .await;
+    let (subscription, secret) = subscribe(
+        &mut client,
+        "0190b5a4-2222-7000-8000-000000000030",
+        Subscription {
+            target_url: url,
+            tracking_code: LATE.to_lowercase(),
+            ..Subscription::default()
+        },
+    )
+    .await
+    .expect("subscribed");
+    receiver
+        .secrets
+        .lock()
+        .expect("lock")
+        .push((subscription.name.clone(), secret));
+    publish(
+        &bus,
+        &[Envelope::new(&routed(
+            LATE,
+            "street_lighting",
+            ZONE,
+            "incidents/l",
+        ))],
+    )
+    .await;
+    let heard = eventually(
+        "the change after subscribing is delivered",
+        WAIT,
+        || async { receiver.of(&subscription.name).into_iter().next() },
+    )
+    .await;
+    assert_eq!(heard.body["tracking_code"], LATE);
 
     drop(platform);
     receiver_task.abort();

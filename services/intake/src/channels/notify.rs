@@ -15,7 +15,7 @@ use segnala_shared::{
 };
 
 use super::{Channels, outgoing, replies, store};
-use crate::{domain::Channel, store::ReportStore};
+use crate::{domain::Channel, events, store::ReportStore};
 
 /// What a reply is about, and what it says.
 struct Reply {
@@ -40,14 +40,13 @@ impl Channels {
             return Ok(());
         };
         let Some(route) = store::route_of(txn, report.id).await? else {
-            return match report.channel {
-                Channel::Telegram | Channel::WhatsApp | Channel::Mastodon | Channel::X => {
-                    // Its route is written right after the report: not there yet.
-                    Err(HandlerError::Transient(format!(
-                        "report {tracking_code} has no reply route yet"
-                    )))
-                }
-                _ => Ok(()),
+            return if report.channel.has_replies() {
+                // Its route is written right after the report: not there yet.
+                Err(HandlerError::Transient(format!(
+                    "report {tracking_code} has no reply route yet"
+                )))
+            } else {
+                Ok(())
             };
         };
         let Some(reply) = compose(route.language, code.as_str()) else {
@@ -71,6 +70,14 @@ impl EventHandler<ReportStatusChanged> for Channels {
         event: ReportStatusChanged,
         _context: &EventContext,
     ) -> Result<(), HandlerError> {
+        // A report from a channel without replies needs no lookup; an event that does
+        // not name its channel is looked up.
+        let channel = Channel::ALL
+            .into_iter()
+            .find(|channel| events::channel(*channel) as i32 == event.channel);
+        if channel.is_some_and(|channel| !channel.has_replies()) {
+            return Ok(());
+        }
         let state = PublicState::try_from(event.state).unwrap_or(PublicState::Unspecified);
         self.reply_to_reporter(txn, &event.tracking_code, |language, code| {
             let link = if event.status_url.is_empty() {

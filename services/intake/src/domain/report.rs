@@ -41,18 +41,27 @@ impl Channel {
         }
     }
 
+    pub const ALL: [Self; 7] = [
+        Self::Api,
+        Self::Open311,
+        Self::Telegram,
+        Self::WhatsApp,
+        Self::Mastodon,
+        Self::X,
+        Self::Web,
+    ];
+
     pub fn parse(text: &str) -> Option<Self> {
-        [
-            Self::Api,
-            Self::Open311,
-            Self::Telegram,
-            Self::WhatsApp,
-            Self::Mastodon,
-            Self::X,
-            Self::Web,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == text)
+        Self::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+
+    /// Whether intake answers reporters on this channel: the messaging channels, where
+    /// a reply route is kept for each report.
+    pub fn has_replies(self) -> bool {
+        matches!(
+            self,
+            Self::Telegram | Self::WhatsApp | Self::Mastodon | Self::X
+        )
     }
 }
 

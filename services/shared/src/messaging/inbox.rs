@@ -2,13 +2,17 @@
 //! message id, so a redelivered message is recognised and skipped, and nothing is
 //! acknowledged before its effects are committed.
 
-use std::{collections::HashMap, marker::PhantomData, sync::Arc};
+use std::{
+    collections::{HashMap, HashSet},
+    marker::PhantomData,
+    sync::Arc,
+};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, DatabaseConnection, DatabaseTransaction, EntityTrait, TransactionTrait,
-    TryInsertResult,
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    IdenStatic, QueryTrait, TransactionTrait,
 };
 use tracing::Instrument;
 use uuid::Uuid;
@@ -199,33 +203,63 @@ impl InboxConsumer {
         envelope: &Envelope,
     ) -> Result<(), HandlerError> {
         let handler = self.handler_of(envelope)?;
-        let recorded = entity::Entity::insert(entity::ActiveModel {
-            message_id: Set(envelope.message_id),
-            event_type: Set(envelope.event_type.clone()),
-            handled_at: Set(Utc::now()),
-        })
-        .on_conflict_do_nothing()
-        .exec_without_returning(txn)
-        .await?;
-        if !matches!(recorded, TryInsertResult::Inserted(n) if n > 0) {
+        if record_new(txn, std::slice::from_ref(envelope))
+            .await?
+            .is_empty()
+        {
             tracing::debug!(message_id = %envelope.message_id, "already handled; skipping redelivery");
             return Ok(());
         }
         handler.handle(txn, envelope).await
     }
 
-    /// Handles a batch in one transaction: one commit for many messages. If any of them
-    /// fails, nothing of the batch is kept and the caller handles them one by one.
+    /// Handles a batch in one transaction: one inbox statement and one commit for many
+    /// messages; those already recorded are skipped. If any of them fails, nothing of
+    /// the batch is kept and the caller handles them one by one.
     async fn handle_together(&self, envelopes: &[Envelope]) -> Result<(), HandlerError> {
+        let handlers = envelopes
+            .iter()
+            .map(|envelope| self.handler_of(envelope))
+            .collect::<Result<Vec<_>, _>>()?;
         let txn = self.db.begin().await?;
-        for envelope in envelopes {
-            self.handle_in(&txn, envelope)
+        let mut new = record_new(&txn, envelopes).await?;
+        for (envelope, handler) in envelopes.iter().zip(handlers) {
+            // Taken out once handled: a message delivered twice in one batch runs once.
+            if !new.remove(&envelope.message_id) {
+                tracing::debug!(message_id = %envelope.message_id, "already handled; skipping redelivery");
+                continue;
+            }
+            handler
+                .handle(&txn, envelope)
                 .instrument(self.span_of(envelope))
                 .await?;
         }
         txn.commit().await?;
         Ok(())
     }
+}
+
+/// Records the messages in the inbox with one statement and returns the ids it had not
+/// seen before.
+async fn record_new(
+    txn: &DatabaseTransaction,
+    envelopes: &[Envelope],
+) -> Result<HashSet<Uuid>, DbErr> {
+    let now = Utc::now();
+    let rows = envelopes.iter().map(|envelope| entity::ActiveModel {
+        message_id: Set(envelope.message_id),
+        event_type: Set(envelope.event_type.clone()),
+        handled_at: Set(now),
+    });
+    let mut insert = entity::Entity::insert_many(rows)
+        .on_conflict_do_nothing()
+        .into_query();
+    insert.returning_col(entity::Column::MessageId);
+    txn.query_all(&insert)
+        .await?
+        .iter()
+        .map(|row| row.try_get("", entity::Column::MessageId.as_str()))
+        .collect()
 }
 
 #[async_trait]

@@ -6,6 +6,7 @@
 use std::{sync::Arc, time::Duration};
 
 use chrono::Utc;
+use futures_util::FutureExt;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr,
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait, prelude::Expr,
@@ -148,6 +149,9 @@ impl OutboxRelay {
 
     /// Publishes one batch of due rows; returns how many were published.
     pub async fn relay_batch(&self) -> Result<usize, DbErr> {
+        // Rows whose wake-up is pending were committed before it was given, so this
+        // batch reads them: their wake-up must not cost another, empty, read.
+        let _ = self.wake.notified().now_or_never();
         match self.db.get_database_backend() {
             DatabaseBackend::Postgres => {
                 let txn = self.db.begin().await?;

@@ -2,6 +2,7 @@
 //! them, operators' alerts, and signed webhooks to subscribers.
 
 mod alerts;
+mod followers;
 mod projector;
 mod statuses;
 mod subscriptions;

@@ -1,7 +1,7 @@
 //! The event edge of status: turns the events it consumes into facts about reports,
 //! keeps each report's public status, and announces every public change.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -303,16 +303,25 @@ impl EventHandler<WorkOrderChanged> for Projector {
             )));
         };
         let at = time_of(event.change_time.as_ref(), context);
-        // Every report of the incident follows its order, also those the event does
-        // not list because they joined after it was written.
-        let mut codes = BTreeSet::new();
+        let mut listed = Vec::with_capacity(event.reports.len());
         for report in &event.reports {
             let code = parse_report_name(report)
                 .map_err(|e| HandlerError::Permanent(format!("report `{report}`: {e}")))?;
-            codes.insert(code.to_string());
+            listed.push(code.to_string());
         }
-        if !event.incident.is_empty() {
-            codes.extend(self.store.codes_of_incident(txn, &event.incident).await?);
+        // Every report of the incident follows its order, also those the event does
+        // not list because they joined after it was written.
+        let mut records: BTreeMap<String, StatusRecord> = self
+            .store
+            .records_of_order(txn, &listed, &event.incident)
+            .await?
+            .into_iter()
+            .map(|record| (record.status.tracking_code.clone(), record))
+            .collect();
+        for code in listed {
+            records
+                .entry(code)
+                .or_insert_with_key(|code| StatusRecord::new(code, at));
         }
         let update = WorkOrderUpdate {
             at,
@@ -329,11 +338,10 @@ impl EventHandler<WorkOrderChanged> for Projector {
             reason: event.reason,
             state_changed: event.state != event.previous_state,
         };
-        for code in codes {
-            let code = code_of(&code)?;
-            let fact = update.clone();
-            self.apply(txn, context, &code, at, |r| r.apply_work_order(fact))
-                .await?;
+        for record in records.values_mut() {
+            if let Some(change) = record.apply_work_order(update.clone()) {
+                self.keep(txn, context, record, &change).await?;
+            }
         }
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! Signed webhooks: subscribing a URL to a report or a zone, queueing one signed POST
 //! per public change and subscription, and signing each attempt.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Instant};
 
 use async_trait::async_trait;
 use chrono::Utc;
@@ -17,6 +17,7 @@ use serde_json::json;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
+use super::followers::{Followers, Known};
 use crate::{
     domain::{Change, ReportStatus, Subscription, TargetPolicy},
     i18n::{Lang, step_text},
@@ -43,6 +44,7 @@ pub struct Subscriptions {
     db: DatabaseConnection,
     deliveries: Deliveries,
     store: SubscriptionStore,
+    followers: Followers,
     policy: TargetPolicy,
     /// Where the public pages live, without a trailing slash.
     public_url: String,
@@ -59,6 +61,7 @@ impl Subscriptions {
             db,
             deliveries,
             store: SubscriptionStore,
+            followers: Followers::default(),
             policy,
             public_url: public_url.trim_end_matches('/').to_owned(),
         }
@@ -78,11 +81,13 @@ impl Subscriptions {
             .ok_or_else(|| AppError::invalid("request_id", "is required"))?;
         let asked = Subscription::new(target_url, tracking_code, zone, self.policy, Utc::now())?;
         let secret = hex::encode(rand::random::<[u8; 32]>());
-        if self
+        let inserted = self
             .store
             .insert(&self.db, request_id.as_str(), &asked, &secret)
-            .await?
-        {
+            .await?;
+        // Committed: every change from now on must look for it.
+        self.followers.subscribed();
+        if inserted {
             return Ok(Created {
                 subscription: asked,
                 secret,
@@ -149,6 +154,9 @@ impl Subscriptions {
         status: &ReportStatus,
         change: &Change,
     ) -> Result<(), DbErr> {
+        if !self.anyone_follows(db).await? {
+            return Ok(());
+        }
         let code = &status.tracking_code;
         let subscriptions = self
             .store
@@ -181,6 +189,20 @@ impl Subscriptions {
             self.deliveries.enqueue(db, request).await?;
         }
         Ok(())
+    }
+
+    /// Whether any subscription is live, read at most once per `FRESH_FOR`.
+    async fn anyone_follows<C: ConnectionTrait>(&self, db: &C) -> Result<bool, DbErr> {
+        let now = Instant::now();
+        match self.followers.known(now) {
+            Known::Some => Ok(true),
+            Known::None => Ok(false),
+            Known::Ask(ticket) => {
+                let any = self.store.any_live(db).await?;
+                self.followers.remember(ticket, any, now);
+                Ok(any)
+            }
+        }
     }
 
     /// The destination the delivery worker sends webhooks through.

@@ -283,19 +283,25 @@ impl StatusStore {
     }
 
     /// The codes of every report of `incident`.
-    pub async fn codes_of_incident<C: ConnectionTrait>(
+    /// The records of `codes` and of every report of `incident` (none when empty), with
+    /// one query.
+    pub async fn records_of_order<C: ConnectionTrait>(
         &self,
         db: &C,
+        codes: &[String],
         incident: &str,
-    ) -> Result<Vec<String>, DbErr> {
+    ) -> Result<Vec<StatusRecord>, DbErr> {
+        let mut wanted = Condition::any().add(status::Column::TrackingCode.is_in(codes));
+        if !incident.is_empty() {
+            wanted = wanted.add(status::Column::Incident.eq(incident));
+        }
         status::Entity::find()
-            .select_only()
-            .column(status::Column::TrackingCode)
-            .filter(status::Column::Incident.eq(incident))
-            .order_by_asc(status::Column::CreatedAt)
-            .into_tuple()
+            .filter(wanted)
             .all(db)
-            .await
+            .await?
+            .into_iter()
+            .map(to_record)
+            .collect()
     }
 
     /// A report of `incident` other than `except` that follows a work order already.

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, TryInsertResult, prelude::Expr,
+    QueryOrder, QuerySelect, TryInsertResult, prelude::Expr,
 };
 
 use crate::domain::{Subscription, Topic};
@@ -108,6 +108,18 @@ impl SubscriptionStore {
             .exec(db)
             .await?;
         Ok(())
+    }
+
+    /// Whether any subscription is live.
+    pub async fn any_live<C: ConnectionTrait>(&self, db: &C) -> Result<bool, DbErr> {
+        Ok(subscription::Entity::find()
+            .select_only()
+            .column(subscription::Column::Id)
+            .filter(subscription::Column::DeletedAt.is_null())
+            .into_tuple::<uuid::Uuid>()
+            .one(db)
+            .await?
+            .is_some())
     }
 
     /// The live subscriptions to the report `tracking_code` or to `zone`, oldest first.

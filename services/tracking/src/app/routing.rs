@@ -71,15 +71,14 @@ impl Routing {
             .ok_or_else(|| HandlerError::Permanent(format!("work order {id} vanished")))
     }
 
-    /// Takes `report` out of order `id`; an order left without reports that nobody has
-    /// worked on yet is cancelled as a duplicate.
+    /// Takes `report` out of `order`, read locked; an order left without reports that
+    /// nobody has worked on yet is cancelled as a duplicate.
     async fn detach<C: ConnectionTrait>(
         &self,
         txn: &C,
-        id: Uuid,
+        mut order: WorkOrder,
         report: &str,
     ) -> Result<(), HandlerError> {
-        let mut order = self.locked(txn, id).await?;
         self.apply(
             txn,
             &mut order,
@@ -170,7 +169,7 @@ impl EventHandler<ReportRouted> for OpenWorkOrder {
                 let moved_incident = !event.incident.is_empty() && event.incident != order.incident;
                 if moved_incident {
                     // Taken out of its incident: it follows the new incident's order.
-                    routing.detach(txn, id, &event.report).await?;
+                    routing.detach(txn, order, &event.report).await?;
                     return self.place(txn, &event, priority, due_at, now).await;
                 }
                 routing
@@ -278,7 +277,10 @@ impl EventHandler<ReportMerged> for AttachMergedReport {
         match routing.orders.of_report(txn, &event.report).await? {
             Some((_, seen)) if event.version < seen => return Ok(()),
             Some((current, _)) if current == target => return Ok(()),
-            Some((current, _)) => routing.detach(txn, current, &event.report).await?,
+            Some((current, _)) => {
+                let order = routing.locked(txn, current).await?;
+                routing.detach(txn, order, &event.report).await?;
+            }
             None => {}
         }
         routing
