@@ -7,6 +7,8 @@
 #   tests/bench.sh broker      # PostgreSQL + RabbitMQ: sustained, 50/s latency, flat out
 #   tests/bench.sh embedded    # SQLite + in-process bus, flat out
 #   tests/bench.sh open311     # PostgreSQL + RabbitMQ, submitting over Open311
+#   tests/bench.sh intake      # intake alone (`segnala serve intake`): how many reports
+#                              # a second it accepts and stores, over gRPC and Open311
 #
 # SEGNALA_BENCH_SECONDS (default 30) sets each run's length.
 set -euo pipefail
@@ -24,12 +26,20 @@ work=$(mktemp -d)
 database=segnala_bench_$(date +%s)
 prefix="bench_$(date +%s)_"
 platform_pid=
+service_pids=()
+
+stop_platform() {
+    local pid
+    for pid in $platform_pid "${service_pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    platform_pid=
+    service_pids=()
+}
 
 cleanup() {
-    if [[ -n $platform_pid ]]; then
-        kill "$platform_pid" 2>/dev/null || true
-        wait "$platform_pid" 2>/dev/null || true
-    fi
+    stop_platform
     if [[ $mode != embedded ]]; then
         psql -w -X -q "$pg_admin" -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" >/dev/null 2>&1 || true
         # A backlog left in the broker's queues would weigh on every later run.
@@ -38,7 +48,7 @@ cleanup() {
             rabbitmqctl delete_queue -q "$queue" >/dev/null 2>&1 || true
         done
     fi
-    rm -rf "$work"
+    [[ -n ${SEGNALA_BENCH_KEEP:-} ]] || rm -rf "$work"; echo "work: $work" >&2
 }
 trap cleanup EXIT
 
@@ -67,7 +77,40 @@ start_platform() {
 bench() {
     echo
     echo "\$ segnala bench $*"
-    (cd "$work" && "$segnala" bench --watch-pid "$platform_pid" "$@" 2>"$work/bench.err") || { grep -v "^ *[0-9]*: \\|^ *at " "$work/bench.err" | tail -8 >&2; return 1; }
+    local pid watched=()
+    for pid in $platform_pid "${service_pids[@]}"; do
+        watched+=(--watch-pid "$pid")
+    done
+    (cd "$work" && "$segnala" bench "${watched[@]}" "$@" 2>"$work/bench.err") || { grep -v "^ *[0-9]*: \\|^ *at " "$work/bench.err" | tail -8 >&2; return 1; }
+}
+
+# Runs one service in its own process (`segnala serve`) on the platform's database and
+# broker prefix, with the admin key `segnala up` made.
+serve() {
+    local service=$1
+    cat >"$work/serve.toml" <<TOML
+[database]
+url = "$database_url"
+[bus]
+url = "$amqp"
+prefix = "$prefix"
+[intake]
+triage_url = "http://127.0.0.1:50052"
+status_url = "http://127.0.0.1:50054"
+[[auth.api_keys]]
+name = "bench"
+role = "admin"
+key = "$(cat "$work/segnala-data/api-key")"
+TOML
+    (cd "$work" && RUST_LOG=warn exec "$segnala" serve --config "$work/serve.toml" "$service" >"$work/$service.log" 2>&1) &
+    service_pids+=($!)
+    for _ in $(seq 100); do
+        grep -q "gRPC" "$work/$service.log" 2>/dev/null && return
+        sleep 0.2
+    done
+    cat "$work/$service.log" >&2
+    echo "$service did not start" >&2
+    exit 1
 }
 
 start_platform
@@ -82,12 +125,32 @@ open311)
     bench --via open311 --duration "$seconds" --rate 200 --concurrency 32
     bench --via open311 --duration "$seconds" --concurrency 64
     ;;
+intake)
+    # The whole platform first declares the broker's queues and makes the key; then
+    # intake runs alone, its events waiting in the queues as in a surge downstream.
+    stop_platform
+    serve intake
+    # Open311 checks service codes against triage's list: triage runs beside intake,
+    # and consumes what intake announces.
+    serve triage
+    for _ in $(seq 50); do
+        curl -sf -o /dev/null http://127.0.0.1:8081/open311/v2/services.json && break
+        sleep 0.2
+    done
+    bench --intake-only --via open311 --duration "$seconds" --rate 200 --concurrency 32
+    bench --intake-only --via open311 --duration "$seconds" --concurrency 64
+    # gRPC needs nothing but intake.
+    kill "${service_pids[1]}" && wait "${service_pids[1]}" 2>/dev/null || true
+    unset 'service_pids[1]'
+    bench --intake-only --duration "$seconds" --rate 200 --concurrency 32
+    bench --intake-only --duration "$seconds" --concurrency 64
+    ;;
 embedded)
     bench --duration "$seconds" --rate 50 --concurrency 16 --baseline
     bench --duration "$seconds" --concurrency 64
     ;;
 *)
-    echo "usage: tests/bench.sh broker|embedded|open311" >&2
+    echo "usage: tests/bench.sh broker|embedded|open311|intake" >&2
     exit 2
     ;;
 esac

@@ -35,6 +35,7 @@ async fn a_short_bench_run_follows_every_report_to_its_public_status() {
         drain: Duration::from_secs(60),
         follow_every: 5,
         seed: 42,
+        intake_only: false,
     };
     let report = bench::drive(&target, &plan, false)
         .await
@@ -67,6 +68,50 @@ async fn a_short_bench_run_follows_every_report_to_its_public_status() {
         "one in five followed"
     );
     assert!(stage("2 routed") > 0, "triage's decisions were read");
+    drop(platform);
+    env.cleanup().await;
+}
+
+/// Intake measured alone, over Open311 as a citizen's app sends: the run checks that
+/// intake stored every report it accepted, with no other service following them.
+#[tokio::test]
+async fn an_intake_only_run_finds_every_accepted_report_stored() {
+    let env = TestEnv::new().await;
+    // Open311 reads the service list from triage; nothing follows the reports further.
+    let platform =
+        RunningPlatform::start(&env.settings(), &[ServiceKind::Intake, ServiceKind::Triage]).await;
+    let target = Target {
+        intake_url: platform.url(ServiceKind::Intake),
+        triage_url: None,
+        tracking_url: None,
+        status_url: platform.url(ServiceKind::Intake),
+        open311_url: Some(platform.http_url(ServiceKind::Intake)),
+        api_key: Some(SecretString::from(OPERATOR_KEY)),
+        ca_cert: None,
+    };
+    let plan = Plan {
+        via: Via::Open311,
+        rate: None,
+        stop: Stop::After(REPORTS),
+        concurrency: 16,
+        drain: Duration::from_secs(60),
+        follow_every: 1,
+        seed: 7,
+        intake_only: true,
+    };
+    let report = bench::drive(&target, &plan, false)
+        .await
+        .unwrap_or_else(|e| panic!("the bench ran: {e}"));
+    println!("{}", bench::describe(&report));
+
+    assert_eq!(
+        report.accepted, REPORTS,
+        "first refusal: {:?}",
+        report.first_error
+    );
+    assert_eq!(report.lost, 0, "not stored: {:?}", report.lost_codes);
+    assert_eq!(report.settled, REPORTS, "every accepted report found once");
+    assert_eq!(report.stages["1 intake accepted"].count, REPORTS);
     drop(platform);
     env.cleanup().await;
 }

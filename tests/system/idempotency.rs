@@ -13,7 +13,7 @@ use segnala_shared::{
     messaging::{Envelope, RabbitMqSettings, RabbitMqTransport, Transport},
 };
 
-use crate::support::{RunningPlatform, TestEnv, clients::report_request};
+use crate::support::{RunningPlatform, TestEnv, clients::report_request, wait::eventually};
 
 #[tokio::test]
 async fn the_same_request_id_twice_makes_one_report() {
@@ -54,6 +54,71 @@ async fn the_same_request_id_twice_makes_one_report() {
             .expect("count"),
         2
     );
+    drop(platform);
+    env.cleanup().await;
+}
+
+/// Reports accepted at the same moment are written together: a burst of new reports,
+/// each sent twice at once, stores every report once and announces it once.
+#[tokio::test]
+async fn a_burst_of_reports_sent_twice_stores_and_announces_each_once() {
+    const REPORTS: usize = 120;
+    let env = TestEnv::new().await;
+    let platform =
+        RunningPlatform::start(&env.settings(), &[ServiceKind::Intake, ServiceKind::Status]).await;
+    let clients = platform.clients().await;
+    let mut attempts = tokio::task::JoinSet::new();
+    for n in 0..REPORTS {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        for _ in 0..2 {
+            let mut intake = clients.intake.clone();
+            let request =
+                report_request(&format!("Lampione {n} spento in via Padova"), &request_id);
+            let request_id = request_id.clone();
+            attempts.spawn(async move {
+                let report = intake.create_report(request).await.expect("accepted");
+                (
+                    request_id,
+                    report.into_inner().report.expect("report").tracking_code,
+                )
+            });
+        }
+    }
+    let mut codes: std::collections::HashMap<String, std::collections::HashSet<String>> =
+        std::collections::HashMap::new();
+    while let Some(attempt) = attempts.join_next().await {
+        let (request_id, code) = attempt.expect("task");
+        codes.entry(request_id).or_default().insert(code);
+    }
+    assert_eq!(codes.len(), REPORTS);
+    assert!(
+        codes.values().all(|pair| pair.len() == 1),
+        "both sends of a request answer with one report"
+    );
+    let intake_db = env.service_db(ServiceKind::Intake).await;
+    assert_eq!(
+        segnala_intake::store::count_reports(&intake_db)
+            .await
+            .expect("count"),
+        REPORTS as u64
+    );
+    // Status hears of each report exactly once.
+    let status_db = env.service_db(ServiceKind::Status).await;
+    let handled = eventually(
+        "every event published and handled by status",
+        Duration::from_secs(30),
+        || async {
+            let unpublished = segnala_shared::messaging::outbox::pending(&intake_db)
+                .await
+                .expect("outbox");
+            let handled = segnala_shared::messaging::inbox::handled_count(&status_db)
+                .await
+                .expect("inbox");
+            (unpublished == 0 && handled >= REPORTS as u64).then_some(handled)
+        },
+    )
+    .await;
+    assert_eq!(handled, REPORTS as u64, "one ReportReceived per report");
     drop(platform);
     env.cleanup().await;
 }

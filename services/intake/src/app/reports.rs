@@ -1,15 +1,16 @@
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, DbErr, SqlErr, TransactionTrait};
+use sea_orm::{DatabaseConnection, DbErr};
 use std::sync::Arc;
 
 use segnala_shared::{
     AppError, FieldViolation,
-    messaging::Outbox,
+    messaging::{Envelope, Outbox},
     place::{Jurisdiction, Place},
     tracking_code::TrackingCode,
 };
 use uuid::Uuid;
 
+use super::writer::{ReportWriter, Submission, Written};
 use crate::{
     domain::{Channel, MediaDraft, Report, ReportDraft, RequestId},
     events,
@@ -23,7 +24,7 @@ pub const MAX_PAGE_SIZE: u64 = 1000;
 #[derive(Clone)]
 pub struct Reports {
     db: DatabaseConnection,
-    outbox: Outbox,
+    writer: ReportWriter,
     store: ReportStore,
     /// Where intake serves uploaded photos, such as "https://segnala.comune.it/media".
     media_base_url: String,
@@ -46,8 +47,8 @@ impl Reports {
         jurisdiction: Arc<Jurisdiction>,
     ) -> Self {
         Self {
+            writer: ReportWriter::start(db.clone(), outbox),
             db,
-            outbox,
             store: ReportStore,
             media_base_url: media_base_url.trim_end_matches('/').to_owned(),
             jurisdiction,
@@ -56,7 +57,7 @@ impl Reports {
 
     /// Accepts a report, or returns the one already accepted for the same request id or
     /// the same channel message. The report and its `ReportReceived` event commit
-    /// together.
+    /// together, in a batch with the reports accepted at the same moment.
     pub async fn create(
         &self,
         draft: ReportDraft,
@@ -73,13 +74,6 @@ impl Reports {
                     self.jurisdiction.name
                 ),
             )]));
-        }
-        let external_id = draft.external_id.as_deref();
-        if let Some(existing) = self
-            .find_previous(draft.channel, external_id, request_id.as_ref())
-            .await?
-        {
-            return Ok(existing);
         }
         let mut media_urls = Vec::with_capacity(draft.media.len());
         let mut uploads = Vec::new();
@@ -114,23 +108,36 @@ impl Reports {
             token: (draft.channel == Channel::Open311).then(Uuid::new_v4),
             created_at: Utc::now(),
         };
-        match self.insert(&report, &uploads, request_id.as_ref()).await {
-            Ok(()) => {
-                self.outbox.wake();
+        let event = Envelope::new(&events::report_received(&report));
+        let written = self
+            .writer
+            .write(Submission {
+                report: report.clone(),
+                uploads,
+                request_id: request_id.as_ref().map(|id| id.as_str().to_owned()),
+                event,
+            })
+            .await?;
+        match written {
+            Written::Stored => {
                 tracing::info!(tracking_code = %report.tracking_code, channel = report.channel.as_str(), "report accepted");
                 Ok(report)
             }
-            // A concurrent retry of the same request won the race: answer with its report.
-            Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                self.find_previous(
+            // A retry of the same request, or the same channel message again: answer
+            // with the report stored the first time.
+            Written::Duplicate => self
+                .find_previous(
                     report.channel,
                     report.external_id.as_deref(),
                     request_id.as_ref(),
                 )
                 .await?
-                .ok_or_else(|| AppError::internal(error))
-            }
-            Err(error) => Err(error.into()),
+                .ok_or_else(|| {
+                    AppError::internal(DbErr::Custom(format!(
+                        "report {} conflicts with a stored one that cannot be found",
+                        report.tracking_code
+                    )))
+                }),
         }
     }
 
@@ -193,25 +200,6 @@ impl Reports {
                 resource: "media",
                 name: id.to_string(),
             })
-    }
-
-    async fn insert(
-        &self,
-        report: &Report,
-        uploads: &[NewMedia],
-        request_id: Option<&RequestId>,
-    ) -> Result<(), DbErr> {
-        let txn = self.db.begin().await?;
-        self.store
-            .insert(&txn, report, request_id.map(RequestId::as_str))
-            .await?;
-        self.store
-            .insert_media(&txn, report.id, report.created_at, uploads)
-            .await?;
-        self.outbox
-            .record(&txn, &events::report_received(report))
-            .await?;
-        txn.commit().await
     }
 
     async fn find_previous(

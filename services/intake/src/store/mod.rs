@@ -4,4 +4,6 @@ mod migrations;
 mod reports;
 
 pub use migrations::Migrator;
-pub use reports::{NewMedia, PageCursor, ReportFilter, ReportStore, StoredMedia, count_reports};
+pub use reports::{
+    NewMedia, NewReport, PageCursor, ReportFilter, ReportStore, StoredMedia, count_reports,
+};

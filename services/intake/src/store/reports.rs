@@ -1,9 +1,9 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::OnConflict,
 };
 use segnala_shared::tracking_code::TrackingCode;
 use uuid::Uuid;
@@ -90,6 +90,35 @@ pub struct NewMedia {
     pub content: bytes::Bytes,
 }
 
+/// A report to store, with its photos and the request id it was created with.
+#[derive(Clone, Copy, Debug)]
+pub struct NewReport<'a> {
+    pub report: &'a Report,
+    pub uploads: &'a [NewMedia],
+    pub request_id: Option<&'a str>,
+}
+
+fn row_of(report: &Report, request_id: Option<&str>) -> Result<report::ActiveModel, DbErr> {
+    Ok(report::ActiveModel {
+        id: Set(report.id),
+        tracking_code: Set(report.tracking_code.to_string()),
+        request_id: Set(request_id.map(str::to_owned)),
+        channel: Set(report.channel.as_str().to_owned()),
+        external_id: Set(report.external_id.clone()),
+        description: Set(report.description.clone()),
+        latitude: Set(report.location.map(|p| p.latitude)),
+        longitude: Set(report.location.map(|p| p.longitude)),
+        address: Set(report.address.clone()),
+        service_code: Set(report.service_code.clone()),
+        language_code: Set(report.language_code.clone()),
+        created_at: Set(report.created_at),
+        token: Set(report.token.map(|t| t.to_string())),
+        address_id: Set(report.address_id.clone()),
+        attributes: Set(to_json(&report.attributes)?),
+        media_urls: Set(to_json(&report.media_urls)?),
+    })
+}
+
 /// A stored photo, as served at `/media/{id}`.
 #[derive(Clone, Debug)]
 pub struct StoredMedia {
@@ -118,67 +147,75 @@ pub struct PageCursor {
 pub struct ReportStore;
 
 impl ReportStore {
-    pub async fn insert<C: ConnectionTrait>(
+    /// Inserts the reports that are new and returns their ids. A report whose request id
+    /// or channel message is already stored (a retry, or the same post delivered twice)
+    /// is left out, not refused: the caller answers with the stored one.
+    pub async fn insert_new<C: ConnectionTrait>(
         &self,
         db: &C,
-        report: &Report,
-        request_id: Option<&str>,
-    ) -> Result<(), DbErr> {
-        report::Entity::insert(report::ActiveModel {
-            id: Set(report.id),
-            tracking_code: Set(report.tracking_code.to_string()),
-            request_id: Set(request_id.map(str::to_owned)),
-            channel: Set(report.channel.as_str().to_owned()),
-            external_id: Set(report.external_id.clone()),
-            description: Set(report.description.clone()),
-            latitude: Set(report.location.map(|p| p.latitude)),
-            longitude: Set(report.location.map(|p| p.longitude)),
-            address: Set(report.address.clone()),
-            service_code: Set(report.service_code.clone()),
-            language_code: Set(report.language_code.clone()),
-            created_at: Set(report.created_at),
-            token: Set(report.token.map(|t| t.to_string())),
-            address_id: Set(report.address_id.clone()),
-            attributes: Set(to_json(&report.attributes)?),
-            media_urls: Set(to_json(&report.media_urls)?),
-        })
-        .exec_without_returning(db)
-        .await?;
-        if !report.reporter.is_empty() {
-            contact::Entity::insert(contact::ActiveModel {
+        reports: &[NewReport<'_>],
+    ) -> Result<HashSet<Uuid>, DbErr> {
+        let rows = reports
+            .iter()
+            .map(|new| row_of(new.report, new.request_id))
+            .collect::<Result<Vec<_>, DbErr>>()?;
+        let ids: Vec<Uuid> = reports.iter().map(|new| new.report.id).collect();
+        // Any unique key: the tracking code, the request id, or the channel message.
+        let affected = report::Entity::insert_many(rows)
+            .on_conflict(OnConflict::new().do_nothing().to_owned())
+            .exec_without_returning(db)
+            .await?;
+        let inserted: HashSet<Uuid> = if affected as usize == ids.len() {
+            ids.into_iter().collect()
+        } else {
+            // Some were duplicates: the ids were made fresh for this batch, so those
+            // found now are the ones it inserted.
+            report::Entity::find()
+                .select_only()
+                .column(report::Column::Id)
+                .filter(report::Column::Id.is_in(ids))
+                .into_tuple::<Uuid>()
+                .all(db)
+                .await?
+                .into_iter()
+                .collect()
+        };
+        let contacts: Vec<contact::ActiveModel> = reports
+            .iter()
+            .map(|new| new.report)
+            .filter(|report| inserted.contains(&report.id) && !report.reporter.is_empty())
+            .map(|report| contact::ActiveModel {
                 report_id: Set(report.id),
                 display_name: Set(report.reporter.display_name.clone()),
                 email: Set(report.reporter.email.clone()),
                 phone: Set(report.reporter.phone.clone()),
                 handle: Set(report.reporter.handle.clone()),
             })
-            .exec_without_returning(db)
-            .await?;
+            .collect();
+        if !contacts.is_empty() {
+            contact::Entity::insert_many(contacts)
+                .exec_without_returning(db)
+                .await?;
         }
-        Ok(())
-    }
-
-    /// Stores photos uploaded with `report_id`.
-    pub async fn insert_media<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        report_id: Uuid,
-        created_at: DateTime<Utc>,
-        uploads: &[NewMedia],
-    ) -> Result<(), DbErr> {
-        if uploads.is_empty() {
-            return Ok(());
+        let uploads: Vec<media::ActiveModel> = reports
+            .iter()
+            .filter(|new| inserted.contains(&new.report.id))
+            .flat_map(|new| {
+                new.uploads.iter().map(|upload| media::ActiveModel {
+                    id: Set(upload.id),
+                    report_id: Set(new.report.id),
+                    content_type: Set(upload.kind.content_type().to_owned()),
+                    content: Set(upload.content.to_vec()),
+                    created_at: Set(new.report.created_at),
+                })
+            })
+            .collect();
+        if !uploads.is_empty() {
+            media::Entity::insert_many(uploads)
+                .exec_without_returning(db)
+                .await?;
         }
-        media::Entity::insert_many(uploads.iter().map(|upload| media::ActiveModel {
-            id: Set(upload.id),
-            report_id: Set(report_id),
-            content_type: Set(upload.kind.content_type().to_owned()),
-            content: Set(upload.content.to_vec()),
-            created_at: Set(created_at),
-        }))
-        .exec_without_returning(db)
-        .await?;
-        Ok(())
+        Ok(inserted)
     }
 
     pub async fn media<C: ConnectionTrait>(

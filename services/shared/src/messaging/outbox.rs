@@ -60,20 +60,32 @@ impl Outbox {
         C: ConnectionTrait,
         E: prost::Message + prost::Name,
     {
-        let envelope = Envelope::new(event);
-        OutboxRow::insert(entity::ActiveModel {
+        self.record_envelopes(txn, vec![Envelope::new(event)]).await
+    }
+
+    /// Adds events already wrapped (each carrying the trace it was made in), in order,
+    /// with one statement, inside the caller's transaction.
+    pub async fn record_envelopes<C>(&self, txn: &C, envelopes: Vec<Envelope>) -> Result<(), DbErr>
+    where
+        C: ConnectionTrait,
+    {
+        if envelopes.is_empty() {
+            return Ok(());
+        }
+        let rows = envelopes.into_iter().map(|envelope| entity::ActiveModel {
+            trace: Set(serde_json::to_value(&envelope.trace).unwrap_or_default()),
             message_id: Set(envelope.message_id),
             event_type: Set(envelope.event_type),
             payload: Set(envelope.payload),
-            trace: Set(serde_json::to_value(&envelope.trace).unwrap_or_default()),
             occurred_at: Set(envelope.occurred_at),
             attempts: Set(0),
             next_attempt_ms: Set(0),
             last_error: Set(None),
             ..Default::default()
-        })
-        .exec_without_returning(txn)
-        .await?;
+        });
+        OutboxRow::insert_many(rows)
+            .exec_without_returning(txn)
+            .await?;
         Ok(())
     }
 

@@ -107,6 +107,11 @@ pub struct BenchArgs {
     // (operator or admin).
     #[command(flatten)]
     client: KeyArgs,
+    /// Measure intake alone: count accepted reports and check afterwards that intake
+    /// stored every one, without following them through the other services (which
+    /// need not run).
+    #[arg(long)]
+    intake_only: bool,
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
@@ -123,7 +128,8 @@ pub enum Via {
 #[derive(Clone)]
 pub struct Clients {
     pub intake: IntakeServiceClient<Intercepted>,
-    pub status: StatusServiceClient<Intercepted>,
+    /// Absent when only intake is measured.
+    pub status: Option<StatusServiceClient<Intercepted>>,
     pub triage: Option<TriageServiceClient<Intercepted>>,
     pub tracking: Option<TrackingServiceClient<Intercepted>>,
     /// Makes external ids unique to this run.
@@ -153,12 +159,15 @@ pub struct Plan {
     pub drain: Duration,
     pub follow_every: u64,
     pub seed: u64,
+    /// Stop at intake: check that it stored every accepted report, follow none further.
+    pub intake_only: bool,
 }
 
 /// The figures of one run.
 #[derive(Debug, Serialize)]
 pub struct BenchReport {
     pub via: Via,
+    pub intake_only: bool,
     pub target_rate: Option<f64>,
     pub sent: u64,
     pub accepted: u64,
@@ -214,6 +223,7 @@ pub async fn run(args: BenchArgs) -> Result<(), CommandError> {
                 .map_or(10, |rate| (rate / 100.0).ceil().max(1.0) as u64)
         }),
         seed: args.seed,
+        intake_only: args.intake_only,
     };
     let baseline_targets = args.baseline.then(|| BaselineTargets {
         database_url: args.database_url.clone(),
@@ -251,7 +261,7 @@ pub async fn drive(
     plan: &Plan,
     progress: bool,
 ) -> Result<BenchReport, CommandError> {
-    let clients = connect(target).await?;
+    let clients = connect(target, plan.intake_only).await?;
     let submitter = match plan.via {
         Via::Grpc => drive::Submitter::Grpc(Box::new(clients.clone())),
         Via::Open311 => {
@@ -267,13 +277,17 @@ pub async fn drive(
     ));
     let (accepted_tx, accepted_rx) = mpsc::unbounded_channel();
     let (stopped_tx, stopped_rx) = watch::channel(false);
-    let observer = tokio::spawn(observe::observe(
-        clients.clone(),
-        accepted_rx,
-        stopped_rx,
-        plan.drain,
-        plan.follow_every,
-    ));
+    let observer = if plan.intake_only {
+        tokio::spawn(observe::stored_by_intake(clients.clone(), accepted_rx))
+    } else {
+        tokio::spawn(observe::observe(
+            clients.clone(),
+            accepted_rx,
+            stopped_rx,
+            plan.drain,
+            plan.follow_every,
+        ))
+    };
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..plan.concurrency {
         workers.spawn(drive::worker(drive.clone(), accepted_tx.clone()));
@@ -309,6 +323,7 @@ pub async fn drive(
     stages.insert("4 status visible", observed.visible.summary());
     Ok(BenchReport {
         via: plan.via,
+        intake_only: plan.intake_only,
         target_rate: plan.rate,
         sent,
         accepted,
@@ -331,22 +346,27 @@ pub async fn drive(
     })
 }
 
-async fn connect(target: &Target) -> Result<Clients, CommandError> {
+async fn connect(target: &Target, intake_only: bool) -> Result<Clients, CommandError> {
     let key = || target.api_key.clone();
     let trust = &TrustArgs {
         ca_cert: target.ca_cert.clone(),
     };
-    let triage = match &target.triage_url {
-        Some(url) => Some(connect_client(url, trust, key(), TriageServiceClient::new).await?),
+    let beyond_intake = |url: &Option<String>| url.clone().filter(|_| !intake_only);
+    let triage = match beyond_intake(&target.triage_url) {
+        Some(url) => Some(connect_client(&url, trust, key(), TriageServiceClient::new).await?),
         None => None,
     };
-    let tracking = match &target.tracking_url {
-        Some(url) => Some(connect_client(url, trust, key(), TrackingServiceClient::new).await?),
+    let tracking = match beyond_intake(&target.tracking_url) {
+        Some(url) => Some(connect_client(&url, trust, key(), TrackingServiceClient::new).await?),
+        None => None,
+    };
+    let status = match beyond_intake(&Some(target.status_url.clone())) {
+        Some(url) => Some(connect_client(&url, trust, key(), StatusServiceClient::new).await?),
         None => None,
     };
     Ok(Clients {
         intake: connect_client(&target.intake_url, trust, key(), IntakeServiceClient::new).await?,
-        status: connect_client(&target.status_url, trust, key(), StatusServiceClient::new).await?,
+        status,
         triage,
         tracking,
         run_id: uuid::Uuid::now_v7().simple().to_string(),
@@ -396,6 +416,31 @@ pub fn describe(report: &BenchReport) -> String {
     if let Some(error) = &report.first_error {
         text.push_str(&format!("  first refusal: {error}\n"));
     }
+    if report.intake_only {
+        text.push_str(&format!(
+            "  intake stored {} of the {} accepted; {} lost\n",
+            report.settled, report.accepted, report.lost
+        ));
+        let accepted = report.stages.iter().take(1);
+        let rows: Vec<(&str, Summary)> = accepted.map(|(k, v)| (&k[2..], *v)).collect();
+        text.push_str(&stats::table(&rows));
+    } else {
+        text.push_str(&describe_platform(report));
+    }
+    for (pid, mb) in &report.peak_memory_mb {
+        text.push_str(&format!(
+            "  peak resident memory of pid {pid}: {mb:.0} MB\n"
+        ));
+    }
+    if let Some(baseline) = &report.baseline {
+        text.push_str(&baseline::describe(baseline, report));
+    }
+    text
+}
+
+/// What the platform did with the reports, stage by stage.
+fn describe_platform(report: &BenchReport) -> String {
+    let mut text = String::new();
     text.push_str(&format!(
         "  end to end: {} settled in public, {:.0}/s; backlog ~{} when sending stopped; {} lost\n",
         report.settled,
@@ -417,13 +462,5 @@ pub fn describe(report: &BenchReport) -> String {
     text.push_str(&format!("  final states: {}\n", states.join(", ")));
     let backlog: Vec<String> = report.backlog.iter().map(u64::to_string).collect();
     text.push_str(&format!("  backlog each second: {}\n", backlog.join(" ")));
-    for (pid, mb) in &report.peak_memory_mb {
-        text.push_str(&format!(
-            "  peak resident memory of pid {pid}: {mb:.0} MB\n"
-        ));
-    }
-    if let Some(baseline) = &report.baseline {
-        text.push_str(&baseline::describe(baseline, report));
-    }
     text
 }

@@ -2,12 +2,13 @@
 //! a sample asks triage and tracking when they acted, from their own records.
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, HashMap, HashSet},
     sync::Arc,
     time::{Duration, Instant, SystemTime},
 };
 
 use segnala_proto::{
+    intake::v1::ListReportsRequest,
     status::v1::{BatchGetReportStatusesRequest, PublicState, ReportStatus},
     tracking::v1::ListWorkOrdersRequest,
     triage::v1::GetDecisionRequest,
@@ -60,6 +61,12 @@ pub async fn observe(
     drain: Duration,
     follow_every: u64,
 ) -> Observed {
+    let Some(status_service) = clients.status.clone() else {
+        return Observed {
+            failure: Some("following reports needs the status service".into()),
+            ..Observed::default()
+        };
+    };
     let observed = Arc::new(Mutex::new(Observed::default()));
     let mut pending: HashMap<String, Pending> = HashMap::new();
     let mut received = 0_u64;
@@ -119,8 +126,7 @@ pub async fn observe(
         }
         let codes: Vec<String> = codes.into_iter().cloned().collect();
         for chunk in codes.chunks(BATCH) {
-            let statuses = match clients
-                .status
+            let statuses = match status_service
                 .clone()
                 .batch_get_report_statuses(BatchGetReportStatusesRequest {
                     tracking_codes: chunk.to_vec(),
@@ -174,6 +180,52 @@ pub async fn observe(
     let mut result = std::mem::take(&mut *observed.lock().await);
     result.missing = pending.into_keys().collect();
     result
+}
+
+/// Collects every accepted report until sending ends, then reads intake's whole list
+/// and names those it does not hold.
+pub async fn stored_by_intake(
+    clients: Clients,
+    mut accepted: mpsc::UnboundedReceiver<Accepted>,
+) -> Observed {
+    let mut codes = HashSet::new();
+    while let Some(report) = accepted.recv().await {
+        codes.insert(report.tracking_code);
+    }
+    let mut observed = Observed::default();
+    let mut page_token = String::new();
+    loop {
+        let page = match clients
+            .intake
+            .clone()
+            .list_reports(ListReportsRequest {
+                page_size: 1000,
+                page_token: page_token.clone(),
+                ..ListReportsRequest::default()
+            })
+            .await
+        {
+            Ok(page) => page.into_inner(),
+            Err(status) => {
+                observed.failure =
+                    Some(format!("intake refused ListReports: {}", status.message()));
+                return observed;
+            }
+        };
+        for report in page.reports {
+            if codes.remove(&report.tracking_code) {
+                observed.settled += 1;
+            }
+        }
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    observed.last_settled = Some(Instant::now());
+    observed.states.insert("stored".into(), observed.settled);
+    observed.missing = codes.into_iter().collect();
+    observed
 }
 
 /// Errors that waiting will not cure.
