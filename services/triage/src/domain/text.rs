@@ -176,7 +176,7 @@ impl KeywordSet {
         set
     }
 
-    /// Every (keyword index, start) where a keyword occurs, by start, then keyword.
+    /// Every (keyword index, start) where a keyword occurs, in order of start.
     pub fn occurrences(&self, text: &[String]) -> Vec<(usize, usize)> {
         let mut found = Vec::new();
         for (start, word) in text.iter().enumerate() {
