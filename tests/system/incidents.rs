@@ -9,7 +9,7 @@ use segnala::ServiceKind;
 use segnala_proto::{
     common::v1::{LatLng, Priority},
     tracking::v1::{
-        GetWorkOrderRequest, ListWorkOrdersRequest, WorkOrder, WorkOrderState,
+        GetWorkOrderRequest, ListWorkOrdersRequest, WorkOrder, WorkOrderChanged, WorkOrderState,
         tracking_service_client::TrackingServiceClient,
     },
     triage::v1::{
@@ -331,6 +331,97 @@ async fn operators_unmerge_a_report_and_merge_incidents_and_the_work_orders_foll
         .expect_err("the merged incident is closed");
     assert_eq!(closed.code(), tonic::Code::FailedPrecondition);
 
+    drop(platform);
+    env.cleanup().await;
+}
+
+/// An incident whose work order is resolved takes no more reports; reopened, it takes
+/// them again.
+#[tokio::test]
+async fn a_resolved_incident_takes_no_more_reports_until_its_order_is_reopened() {
+    let env = TestEnv::new().await;
+    let platform = RunningPlatform::start(
+        &env.settings(),
+        &[
+            ServiceKind::Intake,
+            ServiceKind::Triage,
+            ServiceKind::Status,
+        ],
+    )
+    .await;
+    let mut tap = EventTap::bind(&env, "segnala.triage.v1.#").await;
+    let mut clients = platform.clients().await;
+    // About 20 m east and west of the first lamp: each is within the lamp's 30 m of it,
+    // and 40 m from each other.
+    let mut report_at = async |longitude: f64| {
+        let mut request = report_request(LAMP, &uuid::Uuid::new_v4().to_string());
+        if let Some(report) = request.report.as_mut() {
+            report.location = Some(LatLng {
+                latitude: 45.4642,
+                longitude,
+            });
+        }
+        let code = clients
+            .intake
+            .create_report(request)
+            .await
+            .expect("accepted")
+            .into_inner()
+            .report
+            .expect("a report")
+            .tracking_code;
+        let routed: ReportRouted = tap
+            .next_of(&code, |e: &ReportRouted| &e.tracking_code, TIMEOUT)
+            .await;
+        (code, routed.incident)
+    };
+    let order_is = async |state: WorkOrderState, version: i64, incident: &str| {
+        crate::support::tracking::publish(
+            &env,
+            &WorkOrderChanged {
+                work_order: "workOrders/1".into(),
+                incident: incident.to_owned(),
+                department: "street_lighting".into(),
+                state: state as i32,
+                version,
+                ..WorkOrderChanged::default()
+            },
+        )
+        .await;
+    };
+
+    let (first, incident) = report_at(9.19).await;
+    assert_eq!(incident, format!("incidents/{first}"));
+    order_is(WorkOrderState::Resolved, 2, &incident).await;
+    // Triage reads its queue in order: the resolution is handled before this report.
+    let (east, east_incident) = report_at(9.19026).await;
+    assert_eq!(
+        east_incident,
+        format!("incidents/{east}"),
+        "a resolved incident takes no reports"
+    );
+
+    order_is(WorkOrderState::Queued, 3, &incident).await;
+    let mut west_request = report_request(LAMP, &uuid::Uuid::new_v4().to_string());
+    if let Some(report) = west_request.report.as_mut() {
+        report.location = Some(LatLng {
+            latitude: 45.4642,
+            longitude: 9.18974,
+        });
+    }
+    let west = clients
+        .intake
+        .create_report(west_request)
+        .await
+        .expect("accepted")
+        .into_inner()
+        .report
+        .expect("a report")
+        .tracking_code;
+    let merged: ReportMerged = tap
+        .next_of(&west, |e: &ReportMerged| &e.tracking_code, TIMEOUT)
+        .await;
+    assert_eq!(merged.incident, incident, "the reopened incident takes it");
     drop(platform);
     env.cleanup().await;
 }

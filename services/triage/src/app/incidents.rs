@@ -271,9 +271,13 @@ impl Incidents {
         if !self.store.set_open(txn, id, open, order_version).await? {
             return Ok(());
         }
-        match self.store.get_for_update(txn, id).await? {
-            Some(incident) if open => synced.index.insert(incident.as_open()),
-            _ => synced.index.remove(id),
+        if !open {
+            synced.index.remove(id);
+        } else if !synced.index.contains(id) {
+            // Reopened: it takes reports again.
+            if let Some(incident) = self.store.get_for_update(txn, id).await? {
+                synced.index.insert(incident.as_open());
+            }
         }
         Ok(())
     }
