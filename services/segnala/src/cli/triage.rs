@@ -5,8 +5,8 @@ use std::{collections::HashMap, path::PathBuf, time::Instant};
 
 use clap::{Args, Subcommand};
 use segnala_triage::domain::{
-    Classifier, DEFAULT_MODEL_VERSION, Example, Featurizer, Model, Taxonomy, TrainingOptions,
-    default_model, evaluation::Evaluation, taxonomy_training_options,
+    Classifier, DEFAULT_MODEL_VERSION, Example, Featurizer, Model, Position, Taxonomy,
+    TrainingOptions, default_model, evaluation::Evaluation, taxonomy_training_options,
 };
 
 use super::CommandError;
@@ -39,6 +39,22 @@ pub struct DataArgs {
     /// The taxonomy (TOML); the built-in one when absent.
     #[arg(long)]
     taxonomy: Option<PathBuf>,
+    /// The column holding each report's position, `latitude longitude` in degrees:
+    /// the model then learns who handles what in each part of the city.
+    #[arg(long)]
+    position_column: Option<String>,
+    /// With `--position-column`: the side of the map cells the model learns from (km).
+    #[arg(long, default_value_t = 3.0)]
+    cell_km: f64,
+}
+
+impl DataArgs {
+    fn training_options(&self) -> TrainingOptions {
+        TrainingOptions {
+            cell_km: self.position_column.is_some().then_some(self.cell_km),
+            ..TrainingOptions::default()
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -106,7 +122,7 @@ fn train(args: TrainArgs) -> Result<(), CommandError> {
                 examples.len()
             )
         });
-        (examples, TrainingOptions::default(), version)
+        (examples, args.data.training_options(), version)
     };
     let started = Instant::now();
     let model = Model::train(&examples, &version, &Featurizer::default(), options)?;
@@ -127,7 +143,7 @@ fn eval(args: EvalArgs) -> Result<(), CommandError> {
     let taxonomy = taxonomy(args.data.taxonomy.as_ref())?;
     let examples = read_examples(&args.data)?;
     let predictions: Vec<String> = match args.folds {
-        Some(folds) => cross_validate(&taxonomy, &examples, folds)?,
+        Some(folds) => cross_validate(&taxonomy, &examples, folds, args.data.training_options())?,
         None => {
             let model = match &args.model {
                 None => default_model()?,
@@ -140,7 +156,7 @@ fn eval(args: EvalArgs) -> Result<(), CommandError> {
             let started = Instant::now();
             let predictions: Vec<String> = examples
                 .iter()
-                .map(|e| classifier.department_of(&e.text).to_owned())
+                .map(|e| classifier.department_of(&e.text, e.position).to_owned())
                 .collect();
             let took = started.elapsed().as_secs_f64();
             println!(
@@ -169,6 +185,7 @@ fn cross_validate(
     taxonomy: &Taxonomy,
     examples: &[Example],
     folds: usize,
+    options: TrainingOptions,
 ) -> Result<Vec<String>, CommandError> {
     if folds < 2 || folds > examples.len() {
         return Err(CommandError::new(format!(
@@ -186,12 +203,7 @@ fn cross_validate(
             .map(|(_, e)| e.clone())
             .collect();
         let started = Instant::now();
-        let model = Model::train(
-            &training,
-            &format!("fold-{fold}"),
-            &featurizer,
-            TrainingOptions::default(),
-        )?;
+        let model = Model::train(&training, &format!("fold-{fold}"), &featurizer, options)?;
         let trained_in = started.elapsed().as_secs_f64();
         let classifier = Classifier::new(taxonomy, model, 0.0)?;
         let started = Instant::now();
@@ -201,7 +213,9 @@ fn cross_validate(
             .enumerate()
             .filter(|(i, _)| i % folds == fold)
         {
-            predictions[i] = classifier.department_of(&example.text).to_owned();
+            predictions[i] = classifier
+                .department_of(&example.text, example.position)
+                .to_owned();
             held_out += 1;
         }
         let took = started.elapsed().as_secs_f64();
@@ -266,6 +280,7 @@ fn read_examples(data: &DataArgs) -> Result<Vec<Example>, CommandError> {
         .map(|c| column(c))
         .collect::<Result<Vec<_>, _>>()?;
     let label_column = column(&data.label_column)?;
+    let position_column = data.position_column.as_deref().map(column).transpose()?;
     let mut examples = Vec::new();
     for (row, record) in reader.records().enumerate() {
         let record = record.map_err(|e| CommandError::new(format!("{}: {e}", path.display())))?;
@@ -289,9 +304,37 @@ fn read_examples(data: &DataArgs) -> Result<Vec<Example>, CommandError> {
                 row + 2
             )));
         }
-        examples.push(Example { text, label });
+        let position = match position_column {
+            None => None,
+            Some(c) => parse_position(record.get(c).unwrap_or_default()).map_err(|e| {
+                CommandError::new(format!("{} row {}: {e}", path.display(), row + 2))
+            })?,
+        };
+        examples.push(Example {
+            text,
+            label,
+            position,
+        });
     }
     Ok(examples)
+}
+
+/// `latitude longitude` (or `latitude,longitude`) in degrees; nothing when empty.
+fn parse_position(field: &str) -> Result<Option<Position>, String> {
+    let parts: Vec<&str> = field
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|p| !p.is_empty())
+        .collect();
+    match parts.as_slice() {
+        [] => Ok(None),
+        [latitude, longitude] => match (latitude.parse::<f64>(), longitude.parse::<f64>()) {
+            (Ok(latitude), Ok(longitude)) if latitude.abs() <= 90.0 && longitude.abs() <= 180.0 => {
+                Ok(Some((latitude, longitude)))
+            }
+            _ => Err(format!("`{field}` is not `latitude longitude` in degrees")),
+        },
+        _ => Err(format!("`{field}` is not `latitude longitude` in degrees")),
+    }
 }
 
 fn read_label_map(path: &PathBuf) -> Result<HashMap<String, String>, CommandError> {

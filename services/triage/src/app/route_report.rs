@@ -103,7 +103,8 @@ impl RouteReport {
     /// The citizen's chosen service code wins over the text, unless the text is an
     /// emergency.
     fn classify(&self, event: &ReportReceived) -> Classification {
-        let classification = self.classifier.classify(&event.description);
+        let position = event.location.map(|l| (l.latitude, l.longitude));
+        let classification = self.classifier.classify(&event.description, position);
         if classification.explanation.method == crate::domain::classifier_method::EMERGENCY {
             return classification;
         }

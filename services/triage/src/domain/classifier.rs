@@ -4,8 +4,8 @@
 
 use super::{
     Priority, Taxonomy,
-    model::{Featurizer, Model, argmax},
-    text::{Keyword, words},
+    model::{Featurizer, Model, Position, argmax},
+    text::{KeywordSet, words},
 };
 
 /// Method names stored with each decision.
@@ -18,9 +18,6 @@ pub mod method {
     /// An operator decided (review resolved, report rerouted).
     pub const OPERATOR: &str = "operator";
 }
-
-/// How much the keyword rules weigh against the model's probabilities.
-const RULES_WEIGHT: f32 = 0.5;
 
 /// What the classifier concluded.
 #[derive(Clone, Debug, PartialEq)]
@@ -65,23 +62,28 @@ pub struct Classification {
 struct CategoryRules {
     department: usize,
     category: String,
-    keywords: Vec<Keyword>,
 }
 
 /// The taxonomy's rules, compiled, and the model.
 pub struct Classifier {
     departments: Vec<String>,
     categories: Vec<CategoryRules>,
+    /// Every category's keywords, in category order.
+    keywords: KeywordSet,
+    /// For each keyword, its category.
+    keyword_category: Vec<usize>,
     /// For each model class, its department index.
     class_department: Vec<Option<usize>>,
     model: Model,
     featurizer: Featurizer,
     emergency: EmergencyRules,
-    not_a_report: Vec<Keyword>,
-    out_of_remit: Vec<Keyword>,
+    not_a_report: KeywordSet,
+    out_of_remit: KeywordSet,
     review_below: f32,
     fallback: usize,
-    emergency_department: (String, String),
+    /// The emergency department (index) and its category: reached only through the
+    /// emergency rules, never by the scores.
+    emergency_department: (usize, String),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -111,40 +113,83 @@ impl Classifier {
         if !unknown.is_empty() {
             return Err(UnknownLabels(unknown.join(", ")));
         }
-        let categories = taxonomy
+        let categories: Vec<(CategoryRules, &[String])> = taxonomy
             .departments
             .iter()
             .enumerate()
             .flat_map(|(d, department)| {
-                department.categories.iter().map(move |c| CategoryRules {
-                    department: d,
-                    category: c.id.clone(),
-                    keywords: c.keywords.iter().map(|k| Keyword::new(k)).collect(),
+                department.categories.iter().map(move |c| {
+                    let rules = CategoryRules {
+                        department: d,
+                        category: c.id.clone(),
+                    };
+                    (rules, c.keywords.as_slice())
                 })
             })
             .collect();
-        let compile = |keywords: &[String]| keywords.iter().map(|k| Keyword::new(k)).collect();
+        let keywords = KeywordSet::new(
+            categories
+                .iter()
+                .flat_map(|(_, keywords)| keywords.iter().map(String::as_str)),
+        );
+        let keyword_category = categories
+            .iter()
+            .enumerate()
+            .flat_map(|(c, (_, keywords))| std::iter::repeat_n(c, keywords.len()))
+            .collect();
+        let compile = |keywords: &[String]| KeywordSet::new(keywords.iter().map(String::as_str));
+        let terms = compile(&taxonomy.emergency.terms);
+        let ordinary = taxonomy
+            .emergency
+            .ordinary
+            .iter()
+            .map(|fault| OrdinaryRule {
+                terms: terms
+                    .keywords
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, term)| fault.terms.contains(&term.text))
+                    .map(|(k, _)| k)
+                    .collect(),
+                near: compile(&fault.near),
+                // The taxonomy checked that the category exists.
+                category: categories
+                    .iter()
+                    .position(|(rules, _)| {
+                        fault.category
+                            == format!("{}/{}", departments[rules.department], rules.category)
+                    })
+                    .unwrap_or(0),
+            })
+            .collect();
         let emergency_department = taxonomy.emergency_department();
+        let emergency_index = departments
+            .iter()
+            .position(|d| *d == emergency_department.id)
+            .unwrap_or(0);
         Ok(Self {
             fallback: departments
                 .iter()
                 .position(|d| *d == taxonomy.fallback().id)
                 .unwrap_or(0),
             departments,
-            categories,
+            categories: categories.into_iter().map(|(rules, _)| rules).collect(),
+            keywords,
+            keyword_category,
             class_department,
             model,
             featurizer: Featurizer::default(),
             emergency: EmergencyRules {
-                terms: compile(&taxonomy.emergency.terms),
+                terms,
                 negations: taxonomy.emergency.negations.clone(),
                 cancelled_by: taxonomy.emergency.cancelled_by.clone(),
+                ordinary,
             },
             not_a_report: compile(&taxonomy.not_a_report.keywords),
             out_of_remit: compile(&taxonomy.out_of_remit.keywords),
             review_below,
             emergency_department: (
-                emergency_department.id.clone(),
+                emergency_index,
                 emergency_department.first_category().id.clone(),
             ),
         })
@@ -156,16 +201,20 @@ impl Classifier {
 
     /// Emergency terms found in the text, ignoring denied and harmless ones.
     pub fn emergency_terms(&self, text: &str) -> Vec<String> {
-        self.emergency.find(&words(text))
+        self.emergency.find(&words(text)).live
     }
 
-    pub fn classify(&self, text: &str) -> Classification {
+    /// `position`: where the report is, for a model that learned who handles what where.
+    pub fn classify(&self, text: &str, position: Option<Position>) -> Classification {
         let text_words = words(text);
         let mut explanation = Explanation {
             model_version: self.model.version.clone(),
             ..Explanation::default()
         };
-        let emergency_terms = self.emergency.find(&text_words);
+        let EmergencyFindings {
+            live: emergency_terms,
+            ordinary,
+        } = self.emergency.find(&text_words);
         if !emergency_terms.is_empty() {
             explanation.method = method::EMERGENCY.into();
             explanation.rules = emergency_terms
@@ -175,7 +224,7 @@ impl Classifier {
             explanation.matched_keywords = emergency_terms;
             return Classification {
                 verdict: Verdict::Route {
-                    department: self.emergency_department.0.clone(),
+                    department: self.departments[self.emergency_department.0].clone(),
                     category: self.emergency_department.1.clone(),
                     priority: Priority::Critical,
                     emergency: true,
@@ -184,19 +233,19 @@ impl Classifier {
             };
         }
 
-        let (department_scores, best_category) = self.scores(&text_words, text, &mut explanation);
+        let (department_scores, best_category) =
+            self.scores(&text_words, position, &ordinary, &mut explanation);
         let best = argmax(&department_scores);
         let confidence = department_scores[best];
         let has_department_keyword = !explanation.matched_keywords.is_empty();
 
-        let answered = |keywords: &[Keyword], kind: &str, explanation: &mut Explanation| {
-            let found: Vec<&Keyword> = keywords
-                .iter()
-                .filter(|k| k.occurs_in(&text_words))
-                .collect();
-            explanation
-                .rules
-                .extend(found.iter().map(|k| format!("{kind}:{}", k.text)));
+        let answered = |keywords: &KeywordSet, kind: &str, explanation: &mut Explanation| {
+            let found = keywords.found(&text_words);
+            explanation.rules.extend(
+                found
+                    .iter()
+                    .map(|&k| format!("{kind}:{}", keywords.keywords[k].text)),
+            );
             !found.is_empty()
         };
         if answered(&self.out_of_remit, "out_of_remit", &mut explanation) && !has_department_keyword
@@ -245,36 +294,49 @@ impl Classifier {
 
     /// The department the classifier prefers, without the emergency and answer rules:
     /// what `triage eval` measures.
-    pub fn department_of(&self, text: &str) -> &str {
+    pub fn department_of(&self, text: &str, position: Option<Position>) -> &str {
         let mut explanation = Explanation::default();
-        let (scores, _) = self.scores(&words(text), text, &mut explanation);
+        let text_words = words(text);
+        let ordinary = self.emergency.find(&text_words).ordinary;
+        let (scores, _) = self.scores(&text_words, position, &ordinary, &mut explanation);
         &self.departments[argmax(&scores)]
     }
 
     /// Combined department scores (model probabilities blended with the share of
-    /// keyword weight each department got), and each department's best category by
-    /// keywords. Fills the explanation's scores, rules, keywords and features.
+    /// keyword weight each department got; an ordinary fault counts as a keyword), and
+    /// each department's best category by keywords. Fills the explanation's scores,
+    /// rules, keywords and features.
     fn scores(
         &self,
         text_words: &[String],
-        text: &str,
+        position: Option<Position>,
+        ordinary: &[(String, String, usize)],
         explanation: &mut Explanation,
     ) -> (Vec<f32>, Vec<Option<String>>) {
         let n = self.departments.len();
         let mut keyword_weight = vec![0.0f32; n];
+        let mut category_weight = vec![0.0f32; self.categories.len()];
+        for k in self.keywords.found(text_words) {
+            let keyword = &self.keywords.keywords[k];
+            let c = self.keyword_category[k];
+            let rules = &self.categories[c];
+            category_weight[c] += keyword.word_count() as f32;
+            explanation.matched_keywords.push(keyword.text.clone());
+            explanation.rules.push(format!(
+                "keyword:{}→{}/{}",
+                keyword.text, self.departments[rules.department], rules.category
+            ));
+        }
+        for (term, near, c) in ordinary {
+            let rules = &self.categories[*c];
+            category_weight[*c] += ORDINARY_WEIGHT;
+            explanation.rules.push(format!(
+                "ordinary:{term}+{near}→{}/{}",
+                self.departments[rules.department], rules.category
+            ));
+        }
         let mut best_category: Vec<Option<(String, f32)>> = vec![None; n];
-        for rules in &self.categories {
-            let mut weight = 0.0;
-            for keyword in &rules.keywords {
-                if keyword.occurs_in(text_words) {
-                    weight += keyword.word_count() as f32;
-                    explanation.matched_keywords.push(keyword.text.clone());
-                    explanation.rules.push(format!(
-                        "keyword:{}→{}/{}",
-                        keyword.text, self.departments[rules.department], rules.category
-                    ));
-                }
-            }
+        for (rules, &weight) in self.categories.iter().zip(&category_weight) {
             if weight > 0.0 {
                 keyword_weight[rules.department] += weight;
                 let slot = &mut best_category[rules.department];
@@ -283,7 +345,10 @@ impl Classifier {
                 }
             }
         }
-        let prediction = self.model.predict(&self.featurizer.features(text));
+        let tokens = self
+            .featurizer
+            .tokens(text_words, position, self.model.cell_km());
+        let prediction = self.model.predict(&tokens);
         explanation.features = prediction.evidence;
         let mut scores = vec![0.0f32; n];
         for (class, probability) in prediction.probabilities.iter().enumerate() {
@@ -292,11 +357,13 @@ impl Classifier {
             }
         }
         let total: f32 = keyword_weight.iter().sum();
+        let rules_weight = self.model.rules_weight;
         if total > 0.0 {
             for (score, weight) in scores.iter_mut().zip(&keyword_weight) {
-                *score = (*score + RULES_WEIGHT * weight / total) / (1.0 + RULES_WEIGHT);
+                *score = (*score + rules_weight * weight / total) / (1.0 + rules_weight);
             }
         }
+        scores[self.emergency_department.0] = 0.0;
         if scores.iter().all(|s| *s == 0.0) {
             scores[self.fallback] = 1.0;
         }
@@ -327,34 +394,85 @@ impl Classifier {
     }
 }
 
-/// Emergency terms with what makes them harmless.
+/// Emergency terms with what makes them harmless or ordinary.
 struct EmergencyRules {
-    terms: Vec<Keyword>,
+    terms: KeywordSet,
     negations: Vec<String>,
     cancelled_by: Vec<String>,
+    ordinary: Vec<OrdinaryRule>,
+}
+
+/// Terms (indices into the emergency terms) that the `near` words make a fault of a
+/// category (index into the classifier's categories).
+struct OrdinaryRule {
+    terms: Vec<usize>,
+    near: KeywordSet,
+    category: usize,
+}
+
+/// What the emergency rules found in a text.
+#[derive(Default)]
+struct EmergencyFindings {
+    /// Terms of a real emergency, in the taxonomy's order.
+    live: Vec<String>,
+    /// Terms made ordinary: (term, the word that did it, the category it points to).
+    ordinary: Vec<(String, String, usize)>,
 }
 
 /// How many words before a term a negation may stand, and after it a word that
 /// makes it harmless.
 const NEGATION_WINDOW: usize = 3;
 const CANCEL_WINDOW: usize = 3;
+/// How many words before or after a term an ordinary fault's word may stand.
+const ORDINARY_WINDOW: usize = 6;
+/// An ordinary fault counts for its category as much as a keyword of two words.
+const ORDINARY_WEIGHT: f32 = 2.0;
 
 impl EmergencyRules {
-    fn find(&self, text: &[String]) -> Vec<String> {
-        let mut found = Vec::new();
-        for term in &self.terms {
-            let live = term.positions(text).any(|start| {
-                let before = &text[start.saturating_sub(NEGATION_WINDOW)..start];
-                let end = (start + term.word_count()).min(text.len());
-                let after = &text[end..(end + CANCEL_WINDOW).min(text.len())];
-                !before.iter().any(|w| self.negations.contains(w))
-                    && !after.iter().any(|w| self.cancelled_by.contains(w))
+    fn find(&self, text: &[String]) -> EmergencyFindings {
+        let mut findings = EmergencyFindings::default();
+        let mut live = Vec::new();
+        for (k, start) in self.terms.occurrences(text) {
+            let before = &text[start.saturating_sub(NEGATION_WINDOW)..start];
+            let end = (start + self.terms.keywords[k].word_count()).min(text.len());
+            let after = &text[end..(end + CANCEL_WINDOW).min(text.len())];
+            if before.iter().any(|w| self.negations.contains(w))
+                || after.iter().any(|w| self.cancelled_by.contains(w))
+            {
+                continue;
+            }
+            let around =
+                start.saturating_sub(ORDINARY_WINDOW)..(end + ORDINARY_WINDOW).min(text.len());
+            let fault = self.ordinary.iter().find_map(|rule| {
+                if !rule.terms.contains(&k) {
+                    return None;
+                }
+                let (near, _) = rule
+                    .near
+                    .occurrences(&text[around.clone()])
+                    .into_iter()
+                    .next()?;
+                Some((rule.near.keywords[near].text.clone(), rule.category))
             });
-            if live && !found.contains(&term.text) {
-                found.push(term.text.clone());
+            let term = self.terms.keywords[k].text.clone();
+            match fault {
+                Some((near, category)) => findings.ordinary.push((term, near, category)),
+                None => live.push(k),
             }
         }
-        found
+        // One everyday mention explains the others ("blocked drain causing flooding …
+        // the water is flooding the garden").
+        live.retain(|&k| {
+            let term = &self.terms.keywords[k].text;
+            !findings.ordinary.iter().any(|(t, _, _)| t == term)
+        });
+        live.sort_unstable();
+        live.dedup();
+        findings.live = live
+            .into_iter()
+            .map(|k| self.terms.keywords[k].text.clone())
+            .collect();
+        findings
     }
 }
 
@@ -428,9 +546,35 @@ mod tests {
                 "graffiti",
             ),
             ("Dead fox lying in the road", "animals", "dead_animal"),
+            (
+                "Da giorni nessuno ritira la differenziata in via Manzoni",
+                "waste",
+                "bins",
+            ),
+            (
+                "Erbacce e rovi altissimi nell'aiuola della piazza",
+                "parks_trees",
+                "green_areas",
+            ),
+            (
+                "Tombini intasati in via Dante, con la pioggia si forma un lago",
+                "water_sewer",
+                "drains",
+            ),
+            (
+                "Il semaforo pedonale non funziona, il pulsante è rotto",
+                "traffic",
+                "traffic_lights",
+            ),
+            (
+                "Motorino senza targa lasciato in cortile da mesi",
+                "local_police",
+                "abandoned_vehicle",
+            ),
+            ("Topo morto sul marciapiede", "animals", "dead_animal"),
         ];
         for (text, department, category) in cases {
-            let classification = c.classify(text);
+            let classification = c.classify(text, None);
             let (d, cat, priority, emergency) = routed(&classification);
             assert_eq!((d, cat), (department, category), "{text}");
             assert_eq!(priority, Priority::Normal);
@@ -441,7 +585,7 @@ mod tests {
     #[test]
     fn emergencies_are_critical_and_denied_or_harmless_ones_are_not() {
         let c = classifier();
-        let crollo = c.classify("Crollo di un balcone, ci sono feriti");
+        let crollo = c.classify("Crollo di un balcone, ci sono feriti", None);
         assert_eq!(
             routed(&crollo),
             ("civil_protection", "emergency", Priority::Critical, true)
@@ -456,7 +600,7 @@ mod tests {
             "Fireworks litter all over the park",
         ] {
             assert!(c.emergency_terms(harmless).is_empty(), "{harmless}");
-            let classification = c.classify(harmless);
+            let classification = c.classify(harmless, None);
             assert_ne!(
                 classification.explanation.method,
                 method::EMERGENCY,
@@ -467,23 +611,129 @@ mod tests {
     }
 
     #[test]
+    fn real_emergencies_are_detected_in_both_languages() {
+        let c = classifier();
+        for (text, term) in [
+            ("Crollo del tetto in via Verdi", "crollo"),
+            ("Incendio nel cortile della scuola", "incendio"),
+            ("C'è una fuga di gas in via Po", "fuga di gas"),
+            ("Alluvione: il quartiere è sott'acqua", "alluvion"),
+            ("Frana sulla strada per il colle", "frana"),
+            ("Incidente, ci sono feriti a terra", "feriti"),
+            (
+                "Persone intrappolate in ascensore dopo la scossa",
+                "intrappolat",
+            ),
+            ("Una famiglia è sotto le macerie", "sotto le macerie"),
+            ("The flat above the shop is on fire", "on fire"),
+            ("Gas leak at the junction, strong smell", "gas leak"),
+            (
+                "Flooding in the underpass, water up to the car doors",
+                "flooding",
+            ),
+            ("The old cinema has collapsed onto the road", "collapsed"),
+            ("A cyclist is injured and lying in the road", "injured"),
+            (
+                "Crollo di un muro sul marciapiede, ci sono feriti",
+                "feriti",
+            ),
+        ] {
+            let classification = c.classify(text, None);
+            assert_eq!(
+                classification.explanation.method,
+                method::EMERGENCY,
+                "{text}: {:?}",
+                classification.explanation
+            );
+            assert!(
+                classification
+                    .explanation
+                    .matched_keywords
+                    .iter()
+                    .any(|k| k == term),
+                "{text}: {:?}",
+                classification.explanation.matched_keywords
+            );
+        }
+    }
+
+    #[test]
+    fn everyday_faults_in_emergency_words_go_to_their_department() {
+        let c = classifier();
+        for (text, department, rule) in [
+            (
+                "The drain cover outside the shop has collapsed",
+                "roads",
+                "ordinary:collapsed+cover→roads/manhole",
+            ),
+            (
+                "Collapsed drain at the corner, water everywhere",
+                "water_sewer",
+                "ordinary:collapsed+drain→water_sewer/drains",
+            ),
+            (
+                "Blocked gully causing flooding across the road every time it rains",
+                "water_sewer",
+                "ordinary:flooding+blocked→water_sewer/drains",
+            ),
+            (
+                "Blocked drain causing flooding. The water is flooding the garden of number 3",
+                "water_sewer",
+                "ordinary:flooding+blocked→water_sewer/drains",
+            ),
+            (
+                "Injured fox in the garden",
+                "animals",
+                "ordinary:injured+fox→animals/stray_animals",
+            ),
+            (
+                "Chiusino crollato in mezzo alla carreggiata",
+                "roads",
+                "ordinary:crollat+chiusin→roads/manhole",
+            ),
+        ] {
+            let classification = c.classify(text, None);
+            assert!(c.emergency_terms(text).is_empty(), "{text}");
+            assert_eq!(routed(&classification).0, department, "{text}");
+            assert!(
+                classification.explanation.rules.iter().any(|r| r == rule),
+                "{text}: {:?}",
+                classification.explanation.rules
+            );
+        }
+        for what_has_not_happened in [
+            "Loose paving slab, someone could get injured",
+            "Fix this before someone is injured",
+            "Il muro potrebbe crollare da un momento all'altro",
+        ] {
+            assert!(
+                c.emergency_terms(what_has_not_happened).is_empty(),
+                "{what_has_not_happened}"
+            );
+        }
+    }
+
+    #[test]
     fn thanks_and_other_operators_are_answered_and_vague_text_is_reviewed() {
         let c = classifier();
         assert_eq!(
-            c.classify("Grazie mille, complimenti!").verdict,
+            c.classify("Grazie mille, complimenti!", None).verdict,
             Verdict::NotAReport
         );
         assert_eq!(
-            c.classify("My national rail train was cancelled again")
+            c.classify("My national rail train was cancelled again", None)
                 .verdict,
             Verdict::OutOfRemit
         );
         // A thank-you that also reports a problem is a report.
-        let both = c.classify("Thanks! Also the street light outside 4 is out");
+        let both = c.classify("Thanks! Also the street light outside 4 is out", None);
         assert_eq!(routed(&both).0, "street_lighting");
         assert!(matches!(
-            c.classify("Qualcuno deve venire a vedere, è una situazione assurda")
-                .verdict,
+            c.classify(
+                "Qualcuno deve venire a vedere, è una situazione assurda",
+                None
+            )
+            .verdict,
             Verdict::Review { .. }
         ));
     }
@@ -495,6 +745,7 @@ mod tests {
             crate::domain::Example {
                 text: text.into(),
                 label: label.into(),
+                position: None,
             }
         });
         let model = Model::train(

@@ -11,7 +11,7 @@ pub use classifier::{
     Classification, Classifier, Explanation, UnknownLabels, Verdict, method as classifier_method,
 };
 pub use incidents::{IncidentIndex, OpenIncident, raised_priority};
-pub use model::{Example, Featurizer, Model, ModelError, TrainingOptions};
+pub use model::{Example, Featurizer, Model, ModelError, Position, TrainingOptions};
 pub use taxonomy::{
     AnswerKind, Category, Department, DuplicateRule, Question, Taxonomy, TaxonomyError,
 };
@@ -37,11 +37,12 @@ pub fn default_model() -> Result<Model, ModelError> {
 }
 
 /// Training options for a model learned from a taxonomy: few examples, so every
-/// feature counts.
+/// feature counts; the keyword rules weigh as much as the model's guess.
 pub fn taxonomy_training_options() -> TrainingOptions {
     TrainingOptions {
         min_document_frequency: 1,
         epochs: 30,
+        rules_weight: 0.5,
         ..TrainingOptions::default()
     }
 }

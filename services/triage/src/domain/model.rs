@@ -1,6 +1,8 @@
-//! The statistical layer: TF-IDF over stems and stem pairs, and a multinomial logistic
-//! regression trained by stochastic gradient descent. Its parameters are a file (JSON):
-//! the default one ships embedded, a city trains its own with `segnala triage train`.
+//! The statistical layer: TF-IDF over stems and stem pairs (and, for a model trained
+//! with positions, the report's map cell and each stem within that cell), and a
+//! multinomial logistic regression trained by stochastic gradient descent. Its
+//! parameters are a file (JSON): the default one ships embedded, a city trains its own
+//! with `segnala triage train`.
 
 use std::collections::HashMap;
 
@@ -16,13 +18,70 @@ pub struct Model {
     pub version: String,
     /// The labels (department ids), in score order.
     pub classes: Vec<String>,
+    /// Features: a token (a stem, or a map cell such as `@cell:312_-57`) or two tokens
+    /// joined by a space (neighbouring stems, or a cell and a stem in it).
     vocabulary: Vec<String>,
     idf: Vec<f32>,
     /// Feature-major: the weight of feature `f` for class `c` is `weights[f * classes + c]`.
     weights: Vec<f32>,
     bias: Vec<f32>,
+    /// The side of the map cells in km, when the model was trained with positions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cell_km: Option<f64>,
+    /// How much the taxonomy's keyword rules weigh against the model's probabilities.
+    #[serde(default = "default_rules_weight")]
+    pub rules_weight: f32,
     #[serde(skip)]
-    index: HashMap<String, usize>,
+    index: FeatureIndex,
+}
+
+/// Finds features without building their names: single tokens by text, pairs by the
+/// indices of their two tokens.
+#[derive(Clone, Debug, Default)]
+struct FeatureIndex {
+    tokens: HashMap<String, u32>,
+    pairs: HashMap<(u32, u32), u32>,
+}
+
+impl FeatureIndex {
+    fn new(vocabulary: &[String]) -> Result<Self, ModelError> {
+        let mut index = Self::default();
+        for (f, feature) in vocabulary.iter().enumerate() {
+            if !feature.contains(' ') {
+                index.tokens.insert(feature.clone(), f as u32);
+            }
+        }
+        for (f, feature) in vocabulary.iter().enumerate() {
+            if let Some((first, second)) = feature.split_once(' ') {
+                let (Some(&a), Some(&b)) = (index.tokens.get(first), index.tokens.get(second))
+                else {
+                    return Err(ModelError::Inconsistent(format!(
+                        "the pair `{feature}` has a token that is not a feature"
+                    )));
+                };
+                index.pairs.insert((a, b), f as u32);
+            }
+        }
+        Ok(index)
+    }
+
+    /// The known features of a report's tokens, sorted, repeated as often as they occur.
+    fn features(&self, tokens: &Tokens) -> Vec<u32> {
+        let ids: Vec<Option<u32>> = tokens
+            .tokens
+            .iter()
+            .map(|t| self.tokens.get(t.as_str()).copied())
+            .collect();
+        let mut features: Vec<u32> = tokens
+            .features()
+            .filter_map(|feature| match feature {
+                Feature::One(t) => ids[t],
+                Feature::Two(a, b) => self.pairs.get(&(ids[a]?, ids[b]?)).copied(),
+            })
+            .collect();
+        features.sort_unstable();
+        features
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,28 +94,81 @@ pub enum ModelError {
     TooFewLabels,
 }
 
-/// Turns text into features; holds the stemmers, which are costly to create.
+/// Where a report is: latitude and longitude in degrees.
+pub type Position = (f64, f64);
+
+/// A report's tokens: its stems, then its map cell when the model uses positions.
+#[derive(Clone, Debug)]
+pub struct Tokens {
+    tokens: Vec<String>,
+    stems: usize,
+}
+
+/// A feature, by the index of its token(s) in [`Tokens`].
+enum Feature {
+    One(usize),
+    Two(usize, usize),
+}
+
+impl Tokens {
+    /// Each token; each pair of neighbouring stems ("buca strada", "street light");
+    /// and the cell with each stem ("@cell:312_-57 tree": who handles trees there).
+    fn features(&self) -> impl Iterator<Item = Feature> + '_ {
+        let stems = self.stems;
+        let singles = (0..self.tokens.len()).map(Feature::One);
+        let pairs = (1..stems).map(|i| Feature::Two(i - 1, i));
+        let in_cell = (stems..self.tokens.len())
+            .flat_map(move |c| (0..stems).map(move |s| Feature::Two(c, s)));
+        singles.chain(pairs).chain(in_cell)
+    }
+
+    /// The features' names, as the vocabulary holds them.
+    fn names(&self) -> Vec<String> {
+        self.features()
+            .map(|feature| match feature {
+                Feature::One(t) => self.tokens[t].clone(),
+                Feature::Two(a, b) => format!("{} {}", self.tokens[a], self.tokens[b]),
+            })
+            .collect()
+    }
+}
+
+/// The map cell of a position: squares of `km` on a side (east-west distances shrink
+/// with latitude, so cells stay square across a city).
+fn cell(position: Position, km: f64) -> String {
+    const KM_PER_DEGREE: f64 = 111.32;
+    let (latitude, longitude) = position;
+    let y = (latitude * KM_PER_DEGREE / km).floor();
+    let x = (longitude * latitude.to_radians().cos() * KM_PER_DEGREE / km).floor();
+    format!("@cell:{y}_{x}")
+}
+
+/// Turns text into tokens; holds the stemmers, which are costly to create.
 #[derive(Default)]
 pub struct Featurizer {
     stemmers: Stemmers,
 }
 
 impl Featurizer {
-    /// Stems, and pairs of neighbouring stems ("buca strada", "street light").
-    pub fn features(&self, text: &str) -> Vec<String> {
-        let words = words(text);
-        let language = language(&words);
-        let stems: Vec<String> = words
+    /// The stems of the text's words (`words`, from [`super::text::words`]) and, when
+    /// both a position and a cell size are given, the position's cell.
+    pub fn tokens(
+        &self,
+        words: &[String],
+        position: Option<Position>,
+        cell_km: Option<f64>,
+    ) -> Tokens {
+        let language = language(words);
+        let mut tokens: Vec<String> = words
             .iter()
-            .filter(|w| w.chars().count() > 1 && !w.chars().all(|c| c.is_ascii_digit()))
-            .map(|w| self.stemmers.stem(language, w))
+            .filter(|w| w.chars().nth(1).is_some() && !w.bytes().all(|b| b.is_ascii_digit()))
+            .map(|w| self.stemmers.stem(language, w).into_owned())
             .collect();
-        let pairs = stems
-            .windows(2)
-            .map(|pair| format!("{} {}", pair[0], pair[1]));
-        let mut features: Vec<String> = pairs.collect();
-        features.extend(stems);
-        features
+        let stems = tokens.len();
+        if let (Some(position), Some(km)) = (position, cell_km) {
+            tokens.push(cell(position, km));
+        }
+        Tokens { tokens, stems }
     }
 }
 
@@ -68,6 +180,16 @@ pub struct TrainingOptions {
     /// Features seen in fewer documents are left out.
     pub min_document_frequency: usize,
     pub seed: u64,
+    /// Learn from the examples' positions too, in map cells of this side (km).
+    pub cell_km: Option<f64>,
+    /// How much the taxonomy's keyword rules will weigh against the model's
+    /// probabilities: less for a model that learned a city's own routing than for one
+    /// that learned only the taxonomy.
+    pub rules_weight: f32,
+}
+
+fn default_rules_weight() -> f32 {
+    0.5
 }
 
 impl Default for TrainingOptions {
@@ -77,18 +199,21 @@ impl Default for TrainingOptions {
             learning_rate: 1.0,
             min_document_frequency: 2,
             seed: 7,
+            cell_km: None,
+            rules_weight: 0.25,
         }
     }
 }
 
-/// One labelled text.
+/// One labelled text, and where it was reported when known.
 #[derive(Clone, Debug)]
 pub struct Example {
     pub text: String,
     pub label: String,
+    pub position: Option<Position>,
 }
 
-type SparseVector = Vec<(usize, f32)>;
+type SparseVector = Vec<(u32, f32)>;
 
 impl Model {
     pub fn from_json(bytes: &[u8]) -> Result<Self, ModelError> {
@@ -102,12 +227,17 @@ impl Model {
                 "the sizes of vocabulary, idf, weights and bias do not agree".into(),
             ));
         }
-        model.index = index(&model.vocabulary);
+        model.index = FeatureIndex::new(&model.vocabulary)?;
         Ok(model)
     }
 
     pub fn to_json(&self) -> Result<Vec<u8>, ModelError> {
         Ok(serde_json::to_vec(self)?)
+    }
+
+    /// The side of the map cells the model learned from, if it uses positions.
+    pub fn cell_km(&self) -> Option<f64> {
+        self.cell_km
     }
 
     pub fn train(
@@ -122,35 +252,34 @@ impl Model {
         if classes.len() < 2 {
             return Err(ModelError::TooFewLabels);
         }
-        let documents: Vec<Vec<String>> = examples
+        let documents: Vec<Tokens> = examples
             .iter()
-            .map(|e| featurizer.features(&e.text))
+            .map(|e| featurizer.tokens(&words(&e.text), e.position, options.cell_km))
             .collect();
-        let mut document_frequency: HashMap<&str, usize> = HashMap::new();
-        for features in &documents {
-            let mut unique: Vec<&str> = features.iter().map(String::as_str).collect();
+        let mut document_frequency: HashMap<String, usize> = HashMap::new();
+        for tokens in &documents {
+            let mut unique = tokens.names();
             unique.sort_unstable();
             unique.dedup();
             for feature in unique {
                 *document_frequency.entry(feature).or_default() += 1;
             }
         }
-        let mut vocabulary: Vec<String> = document_frequency
-            .iter()
-            .filter(|(_, df)| **df >= options.min_document_frequency)
-            .map(|(feature, _)| (*feature).to_owned())
-            .collect();
-        vocabulary.sort();
         let n = documents.len() as f32;
-        let idf = vocabulary
-            .iter()
-            .map(|f| ((1.0 + n) / (1.0 + document_frequency[f.as_str()] as f32)).ln() + 1.0)
+        let mut vocabulary: Vec<(String, f32)> = document_frequency
+            .into_iter()
+            .filter(|(_, df)| *df >= options.min_document_frequency)
+            .map(|(feature, df)| (feature, ((1.0 + n) / (1.0 + df as f32)).ln() + 1.0))
             .collect();
+        vocabulary.sort_by(|a, b| a.0.cmp(&b.0));
+        let (vocabulary, idf): (Vec<String>, Vec<f32>) = vocabulary.into_iter().unzip();
         let mut model = Model {
             version: version.to_owned(),
             weights: vec![0.0; vocabulary.len() * classes.len()],
             bias: vec![0.0; classes.len()],
-            index: index(&vocabulary),
+            index: FeatureIndex::new(&vocabulary)?,
+            cell_km: options.cell_km,
+            rules_weight: options.rules_weight,
             classes,
             vocabulary,
             idf,
@@ -197,6 +326,7 @@ impl Model {
                     self.bias[c] -= gradient * 0.1;
                 }
                 for &(f, x) in &vectors[i] {
+                    let f = f as usize;
                     let row = &mut self.weights[f * k..(f + 1) * k];
                     for (w, gradient) in row.iter_mut().zip(&scores) {
                         *w -= gradient * x;
@@ -207,19 +337,18 @@ impl Model {
     }
 
     /// TF-IDF (logarithmic term frequency), L2-normalised; unknown features dropped.
-    fn vectorize(&self, features: &[String]) -> SparseVector {
-        let mut counts: HashMap<usize, f32> = HashMap::new();
-        for feature in features {
-            if let Some(&f) = self.index.get(feature) {
-                *counts.entry(f).or_default() += 1.0;
+    fn vectorize(&self, tokens: &Tokens) -> SparseVector {
+        let features = self.index.features(tokens);
+        let mut vector: SparseVector = Vec::with_capacity(features.len());
+        for f in features {
+            match vector.last_mut() {
+                Some((last, count)) if *last == f => *count += 1.0,
+                _ => vector.push((f, 1.0)),
             }
         }
-        let mut vector: SparseVector = counts
-            .into_iter()
-            .map(|(f, tf)| (f, (1.0 + tf.ln()) * self.idf[f]))
-            .collect();
-        // Sorted first: the norm must not depend on the map's order.
-        vector.sort_unstable_by_key(|(f, _)| *f);
+        for (f, x) in &mut vector {
+            *x = (1.0 + x.ln()) * self.idf[*f as usize];
+        }
         let norm = vector.iter().map(|(_, x)| x * x).sum::<f32>().sqrt();
         if norm > 0.0 {
             vector.iter_mut().for_each(|(_, x)| *x /= norm);
@@ -231,6 +360,7 @@ impl Model {
         let k = self.classes.len();
         scores.copy_from_slice(&self.bias);
         for &(f, x) in vector {
+            let f = f as usize;
             for (s, w) in scores.iter_mut().zip(&self.weights[f * k..(f + 1) * k]) {
                 *s += w * x;
             }
@@ -239,16 +369,16 @@ impl Model {
 
     /// The probability of each class, in `classes` order, and the features that pushed
     /// the most likely class up the most.
-    pub fn predict(&self, features: &[String]) -> Prediction {
-        let vector = self.vectorize(features);
+    pub fn predict(&self, tokens: &Tokens) -> Prediction {
+        let vector = self.vectorize(tokens);
         let mut probabilities = vec![0.0f32; self.classes.len()];
         self.scores_into(&vector, &mut probabilities);
         softmax(&mut probabilities);
         let best = argmax(&probabilities);
         let k = self.classes.len();
-        let mut contributions: Vec<(usize, f32)> = vector
+        let mut contributions: Vec<(u32, f32)> = vector
             .iter()
-            .map(|&(f, x)| (f, x * self.weights[f * k + best]))
+            .map(|&(f, x)| (f, x * self.weights[f as usize * k + best]))
             .filter(|(_, c)| *c > 0.0)
             .collect();
         contributions.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -257,7 +387,7 @@ impl Model {
             evidence: contributions
                 .into_iter()
                 .take(5)
-                .map(|(f, _)| self.vocabulary[f].clone())
+                .map(|(f, _)| self.vocabulary[f as usize].clone())
                 .collect(),
         }
     }
@@ -269,14 +399,6 @@ pub struct Prediction {
     pub probabilities: Vec<f32>,
     /// The features that weighed most for the most likely class.
     pub evidence: Vec<String>,
-}
-
-fn index(vocabulary: &[String]) -> HashMap<String, usize> {
-    vocabulary
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.clone(), i))
-        .collect()
 }
 
 fn softmax(scores: &mut [f32]) {
@@ -306,7 +428,12 @@ mod tests {
         Example {
             text: text.into(),
             label: label.into(),
+            position: None,
         }
+    }
+
+    fn tokens(featurizer: &Featurizer, text: &str) -> Tokens {
+        featurizer.tokens(&words(text), None, None)
     }
 
     fn small_set() -> Vec<Example> {
@@ -330,19 +457,65 @@ mod tests {
             TrainingOptions::default(),
         )
         .unwrap();
-        let light = model.predict(&featurizer.features("i lampioni sono spenti"));
+        let light = model.predict(&tokens(&featurizer, "i lampioni sono spenti"));
         assert_eq!(model.classes[argmax(&light.probabilities)], "light");
         assert!(
             light.evidence.iter().any(|f| f.starts_with("lampion")),
             "{:?}",
             light.evidence
         );
-        let road = model.predict(&featurizer.features("another pothole"));
+        let road = model.predict(&tokens(&featurizer, "another pothole"));
         assert_eq!(model.classes[argmax(&road.probabilities)], "road");
 
         let reloaded = Model::from_json(&model.to_json().unwrap()).unwrap();
-        let again = reloaded.predict(&featurizer.features("another pothole"));
+        let again = reloaded.predict(&tokens(&featurizer, "another pothole"));
         assert_eq!(again.probabilities, road.probabilities);
+    }
+
+    #[test]
+    fn a_model_trained_with_positions_learns_who_handles_what_where() {
+        // In the west, fly-tipping goes to parks; in the east, to waste.
+        let (west, east) = ((51.50, -0.30), (51.50, 0.05));
+        let mut examples = Vec::new();
+        for i in 0..6 {
+            for (text, west_label, east_label) in [
+                ("fly tipping on the corner", "parks", "waste"),
+                ("overgrown hedge in the park", "parks", "parks"),
+                ("overflowing bin", "waste", "waste"),
+            ] {
+                let text = format!("{text} {i}");
+                for (position, label) in [(west, west_label), (east, east_label)] {
+                    examples.push(Example {
+                        position: Some(position),
+                        ..example(&text, label)
+                    });
+                }
+            }
+        }
+        let options = TrainingOptions {
+            cell_km: Some(5.0),
+            ..TrainingOptions::default()
+        };
+        let featurizer = Featurizer::default();
+        let model = Model::train(&examples, "test/where", &featurizer, options).unwrap();
+        let model = Model::from_json(&model.to_json().unwrap()).unwrap();
+        assert_eq!(model.cell_km(), Some(5.0));
+        let label_at = |position| {
+            let tokens =
+                featurizer.tokens(&words("Fly-tipping again"), Some(position), model.cell_km());
+            let prediction = model.predict(&tokens);
+            (
+                model.classes[argmax(&prediction.probabilities)].clone(),
+                prediction.evidence,
+            )
+        };
+        let (west_label, west_evidence) = label_at(west);
+        assert_eq!(west_label, "parks");
+        assert!(
+            west_evidence.iter().any(|f| f.starts_with("@cell:")),
+            "{west_evidence:?}"
+        );
+        assert_eq!(label_at(east).0, "waste");
     }
 
     #[test]
@@ -360,6 +533,11 @@ mod tests {
         let bad = br#"{"version":"v","classes":["a","b"],"vocabulary":["x"],"idf":[1.0],"weights":[0.0],"bias":[0.0,0.0]}"#;
         assert!(matches!(
             Model::from_json(bad),
+            Err(ModelError::Inconsistent(_))
+        ));
+        let orphan_pair = br#"{"version":"v","classes":["a","b"],"vocabulary":["x y"],"idf":[1.0],"weights":[0.0,0.0],"bias":[0.0,0.0]}"#;
+        assert!(matches!(
+            Model::from_json(orphan_pair),
             Err(ModelError::Inconsistent(_))
         ));
     }

@@ -160,8 +160,24 @@ pub struct EmergencyTerms {
     pub negations: Vec<String>,
     /// Words that, just after a term, make it harmless ("fire is out", "fire hazard").
     pub cancelled_by: Vec<String>,
+    /// Terms that, next to certain words, name an everyday fault ("collapsed drain
+    /// cover", "injured pigeon").
+    #[serde(default)]
+    pub ordinary: Vec<OrdinaryFault>,
     pub message_it: String,
     pub message_en: String,
+}
+
+/// Emergency terms made ordinary by the words around them.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrdinaryFault {
+    /// Terms of `emergency.terms`.
+    pub terms: Vec<String>,
+    /// Keywords that, a few words before or after the term, make it ordinary.
+    pub near: Vec<String>,
+    /// Where such a report belongs, `department/category`: it counts as a keyword of it.
+    pub category: String,
 }
 
 /// When two reports of a category are the same problem.
@@ -285,6 +301,7 @@ impl Taxonomy {
                 "one department must have `emergency = true`",
             ));
         }
+        self.validate_ordinary_faults()?;
         if self.defaults.reports_per_priority_step == 0 {
             return Err(invalid(
                 "defaults.reports_per_priority_step",
@@ -298,6 +315,43 @@ impl Taxonomy {
             ));
         }
         Ok(())
+    }
+
+    fn validate_ordinary_faults(&self) -> Result<(), TaxonomyError> {
+        for (i, fault) in self.emergency.ordinary.iter().enumerate() {
+            let key = format!("emergency.ordinary[{i}]");
+            if let Some((t, term)) = fault
+                .terms
+                .iter()
+                .enumerate()
+                .find(|(_, t)| !self.emergency.terms.contains(t))
+            {
+                return Err(invalid(
+                    format!("{key}.terms[{t}]"),
+                    format!("`{term}` is not one of `emergency.terms`"),
+                ));
+            }
+            if fault.near.is_empty() || fault.near.iter().any(|w| w.trim().is_empty()) {
+                return Err(invalid(format!("{key}.near"), "needs words, none empty"));
+            }
+            if self.category(&fault.category).is_none() {
+                return Err(invalid(
+                    format!("{key}.category"),
+                    format!(
+                        "`{}` is not `department/category` of this taxonomy",
+                        fault.category
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A category named `department/category`.
+    pub fn category(&self, path: &str) -> Option<(&Department, &Category)> {
+        let (department, category) = path.split_once('/')?;
+        let department = self.department(department)?;
+        Some((department, department.category(category)?))
     }
 
     pub fn fallback(&self) -> &Department {
@@ -408,6 +462,7 @@ impl Taxonomy {
                     .map(|text| Example {
                         text: text.clone(),
                         label: d.id.clone(),
+                        position: None,
                     })
             })
             .collect()
@@ -707,6 +762,43 @@ mod tests {
         assert_eq!(
             error_of(&twice),
             "taxonomy: departments[0].categories[0].questions[1].code: `n` is used twice"
+        );
+    }
+
+    #[test]
+    fn ordinary_faults_name_emergency_terms_and_a_category() {
+        let with_fault = |fault: &str| {
+            let departments = format!(
+                "{}{}",
+                department("a", "fallback = true", "1"),
+                department("b", "emergency = true", "2")
+            );
+            with_departments(&departments).replace("terms = []", "terms = ['collapsed']")
+                + &format!("[[emergency.ordinary]]\n{fault}\n")
+        };
+        let good = with_fault("terms = ['collapsed']\nnear = ['drain']\ncategory = 'a/c'");
+        assert!(
+            Taxonomy::parse(&good, "city.toml").is_ok(),
+            "{}",
+            error_of(&good)
+        );
+        assert_eq!(
+            error_of(&with_fault(
+                "terms = ['fire']\nnear = ['bin']\ncategory = 'a/c'"
+            )),
+            "taxonomy: emergency.ordinary[0].terms[0]: `fire` is not one of `emergency.terms`"
+        );
+        assert_eq!(
+            error_of(&with_fault(
+                "terms = ['collapsed']\nnear = ['drain']\ncategory = 'a/x'"
+            )),
+            "taxonomy: emergency.ordinary[0].category: `a/x` is not `department/category` of this taxonomy"
+        );
+        assert_eq!(
+            error_of(&with_fault(
+                "terms = ['collapsed']\nnear = []\ncategory = 'a/c'"
+            )),
+            "taxonomy: emergency.ordinary[0].near: needs words, none empty"
         );
     }
 }

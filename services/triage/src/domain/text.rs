@@ -2,16 +2,22 @@
 //! (NFKD, combining marks dropped), words split on anything not alphanumeric, and
 //! Snowball stems in the language the text seems to be written in.
 
+use std::{borrow::Cow, collections::HashMap};
+
 use rust_stemmers::{Algorithm, Stemmer};
 use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
 
 /// Lower-case words without accents: "Più LUCI spente!" → ["piu", "luci", "spente"].
 pub fn words(text: &str) -> Vec<String> {
-    let folded: String = text
-        .nfkd()
-        .filter(|c| !is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect();
+    // Most reports are plain ASCII: decomposing them would change nothing.
+    let folded: String = if text.is_ascii() {
+        text.to_ascii_lowercase()
+    } else {
+        text.nfkd()
+            .filter(|c| !is_combining_mark(*c))
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
     folded
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -65,13 +71,16 @@ impl Default for Stemmers {
 }
 
 impl Stemmers {
-    pub fn stem(&self, language: Language, word: &str) -> String {
+    pub fn stem<'a>(&self, language: Language, word: &'a str) -> Cow<'a, str> {
         match language {
-            Language::Italian => self.italian.stem(word).into_owned(),
-            Language::English => self.english.stem(word).into_owned(),
+            Language::Italian => self.italian.stem(word),
+            Language::English => self.english.stem(word),
         }
     }
 }
+
+/// Keywords of this many letters or more match as prefixes.
+const PREFIX_LETTERS: usize = 5;
 
 /// A keyword as the rules match it: its words, each matching a text word that starts
 /// with it when it has five letters or more ("lampion" → "lampioni"), or only itself
@@ -90,7 +99,7 @@ impl Keyword {
             words: words(text)
                 .into_iter()
                 .map(|w| {
-                    let prefix = w.chars().count() >= 5;
+                    let prefix = w.chars().count() >= PREFIX_LETTERS;
                     (w, prefix)
                 })
                 .collect(),
@@ -102,15 +111,16 @@ impl Keyword {
         self.words.len()
     }
 
-    /// Where the keyword starts in `text`, each time it occurs.
-    pub fn positions<'a>(&'a self, text: &'a [String]) -> impl Iterator<Item = usize> + 'a {
-        let n = self.words.len();
-        (0..text.len().saturating_sub(n.saturating_sub(1)))
-            .filter(move |&start| n > 0 && self.matches_at(text, start))
-    }
-
-    pub fn occurs_in(&self, text: &[String]) -> bool {
-        self.positions(text).next().is_some()
+    /// What a text word must be (whole) or start with (prefix) for the keyword to
+    /// start there: the index key of [`KeywordSet`].
+    fn first_word(&self) -> Option<(&str, bool)> {
+        self.words.first().map(|(w, prefix)| {
+            if *prefix {
+                (first_letters(w), true)
+            } else {
+                (w.as_str(), false)
+            }
+        })
     }
 
     fn matches_at(&self, text: &[String], start: usize) -> bool {
@@ -126,6 +136,67 @@ impl Keyword {
                     }
                 })
             })
+    }
+}
+
+/// The first [`PREFIX_LETTERS`] letters of a word (all of it when shorter).
+fn first_letters(word: &str) -> &str {
+    word.char_indices()
+        .nth(PREFIX_LETTERS)
+        .map_or(word, |(end, _)| &word[..end])
+}
+
+/// Keywords indexed by their first word, so that finding them in a text costs a
+/// lookup or two per text word instead of a comparison with every keyword.
+#[derive(Clone, Debug, Default)]
+pub struct KeywordSet {
+    pub keywords: Vec<Keyword>,
+    whole: HashMap<String, Vec<usize>>,
+    prefixed: HashMap<String, Vec<usize>>,
+}
+
+impl KeywordSet {
+    pub fn new<'a>(keywords: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut set = Self::default();
+        for keyword in keywords {
+            let keyword = Keyword::new(keyword);
+            if let Some((first, prefix)) = keyword.first_word() {
+                let index = if prefix {
+                    &mut set.prefixed
+                } else {
+                    &mut set.whole
+                };
+                index
+                    .entry(first.to_owned())
+                    .or_default()
+                    .push(set.keywords.len());
+            }
+            set.keywords.push(keyword);
+        }
+        set
+    }
+
+    /// Every (keyword index, start) where a keyword occurs, in order of start.
+    pub fn occurrences(&self, text: &[String]) -> Vec<(usize, usize)> {
+        let mut found = Vec::new();
+        for (start, word) in text.iter().enumerate() {
+            let whole = self.whole.get(word.as_str());
+            let prefixed = self.prefixed.get(first_letters(word));
+            for &k in whole.into_iter().chain(prefixed).flatten() {
+                if self.keywords[k].matches_at(text, start) {
+                    found.push((k, start));
+                }
+            }
+        }
+        found
+    }
+
+    /// The indices of the keywords that occur in the text, each once, in order.
+    pub fn found(&self, text: &[String]) -> Vec<usize> {
+        let mut found: Vec<usize> = self.occurrences(text).into_iter().map(|(k, _)| k).collect();
+        found.sort_unstable();
+        found.dedup();
+        found
     }
 }
 
@@ -168,16 +239,17 @@ mod tests {
 
     #[test]
     fn short_keywords_match_whole_words_and_long_ones_prefixes() {
-        let text = words("Il binario è pieno di rifiuti; bin overflowing; fireworks");
-        assert!(!Keyword::new("bin").positions(&text[..3]).any(|_| true));
-        assert!(Keyword::new("bin").occurs_in(&text));
-        assert!(Keyword::new("rifiut").occurs_in(&text));
-        assert!(!Keyword::new("fire").occurs_in(&text));
+        let set = KeywordSet::new(["bin", "rifiut", "fire", "pieno di", "citta"]);
+        let text = words("Il binario è pieno di rifiuti; bin overflowing; fireworks in città");
+        let found: Vec<(&str, usize)> = set
+            .occurrences(&text)
+            .into_iter()
+            .map(|(k, start)| (set.keywords[k].text.as_str(), start))
+            .collect();
         assert_eq!(
-            Keyword::new("pieno di")
-                .positions(&text)
-                .collect::<Vec<_>>(),
-            [3]
+            found,
+            [("pieno di", 3), ("rifiut", 5), ("bin", 6), ("citta", 10)]
         );
+        assert!(set.occurrences(&text[..3]).is_empty());
     }
 }
