@@ -128,6 +128,16 @@ impl TestEnv {
 
     /// Messages ready in a queue of this environment.
     pub async fn queue_depth(&self, queue: &str) -> u32 {
+        self.declared(queue).await.message_count()
+    }
+
+    /// How many consumers the broker still delivers the queue's messages to.
+    pub async fn queue_consumers(&self, queue: &str) -> u32 {
+        self.declared(queue).await.consumer_count()
+    }
+
+    /// The queue as the broker sees it now.
+    async fn declared(&self, queue: &str) -> lapin::Queue {
         let connection = Connection::connect(&self.amqp_url, ConnectionProperties::default())
             .await
             .expect("connect to RabbitMQ");
@@ -144,7 +154,7 @@ impl TestEnv {
             .await
             .expect("queue exists");
         let _ = connection.close(200, "done".into()).await;
-        queue.message_count()
+        queue
     }
 
     /// Removes the test's queues, exchanges and database. Call it after the platform
