@@ -65,12 +65,18 @@ start_platform() {
     fi
     (cd "$work" && RUST_LOG=warn exec "$segnala" up "${args[@]}" >"$work/up.log" 2>&1) &
     platform_pid=$!
+    wait_for_line "$work/up.log" "Press Ctrl-C" "the platform"
+}
+
+# Waits up to 20 s for a process's log $1 to show $2; otherwise shows the log and stops,
+# naming what did not start ($3).
+wait_for_line() {
     for _ in $(seq 100); do
-        grep -q "Press Ctrl-C" "$work/up.log" 2>/dev/null && return
+        grep -q "$2" "$1" 2>/dev/null && return
         sleep 0.2
     done
-    cat "$work/up.log" >&2
-    echo "the platform did not start" >&2
+    cat "$1" >&2
+    echo "$3 did not start" >&2
     exit 1
 }
 
@@ -104,13 +110,7 @@ key = "$(cat "$work/segnala-data/api-key")"
 TOML
     (cd "$work" && RUST_LOG=warn exec "$segnala" serve --config "$work/serve.toml" "$service" >"$work/$service.log" 2>&1) &
     service_pids+=($!)
-    for _ in $(seq 100); do
-        grep -q "gRPC" "$work/$service.log" 2>/dev/null && return
-        sleep 0.2
-    done
-    cat "$work/$service.log" >&2
-    echo "$service did not start" >&2
-    exit 1
+    wait_for_line "$work/$service.log" "gRPC" "$service"
 }
 
 start_platform

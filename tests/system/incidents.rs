@@ -8,6 +8,7 @@ use std::time::Duration;
 use segnala::ServiceKind;
 use segnala_proto::{
     common::v1::{LatLng, Priority},
+    intake::v1::CreateReportRequest,
     tracking::v1::{
         GetWorkOrderRequest, ListWorkOrdersRequest, WorkOrder, WorkOrderChanged, WorkOrderState,
         tracking_service_client::TrackingServiceClient,
@@ -21,7 +22,7 @@ use serde_json::Value;
 
 use crate::support::{
     RunningPlatform, TestEnv,
-    clients::{Intercepted, channel, report_request},
+    clients::{IntakeClient, Intercepted, channel, report_request},
     env::{INTEGRATOR_KEY, OPERATOR_KEY},
     eventually,
     tap::EventTap,
@@ -29,6 +30,18 @@ use crate::support::{
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 const LAMP: &str = "Il lampione davanti al civico 12 è spento da tre notti";
+
+/// A report of the lamp, made at this place.
+fn lamp_at(latitude: f64, longitude: f64) -> CreateReportRequest {
+    let mut request = report_request(LAMP, &uuid::Uuid::new_v4().to_string());
+    if let Some(report) = request.report.as_mut() {
+        report.location = Some(LatLng {
+            latitude,
+            longitude,
+        });
+    }
+    request
+}
 
 #[tokio::test]
 async fn reports_of_one_lamp_from_two_channels_become_one_incident_and_one_work_order() {
@@ -39,16 +52,9 @@ async fn reports_of_one_lamp_from_two_channels_become_one_incident_and_one_work_
     let http = segnala_shared::delivery::http_client(TIMEOUT).expect("an HTTP client");
 
     // The first report, by the gRPC API at the Duomo, opens the incident.
-    let mut first_request = report_request(LAMP, &uuid::Uuid::new_v4().to_string());
-    if let Some(report) = first_request.report.as_mut() {
-        report.location = Some(LatLng {
-            latitude: 45.4642,
-            longitude: 9.19,
-        });
-    }
     let first = clients
         .intake
-        .create_report(first_request)
+        .create_report(lamp_at(45.4642, 9.19))
         .await
         .expect("accepted")
         .into_inner()
@@ -107,16 +113,9 @@ async fn reports_of_one_lamp_from_two_channels_become_one_incident_and_one_work_
     assert_eq!(merged.priority, Priority::High as i32);
 
     // About 420 m north: another lamp, another incident.
-    let mut far_request = report_request(LAMP, &uuid::Uuid::new_v4().to_string());
-    if let Some(report) = far_request.report.as_mut() {
-        report.location = Some(LatLng {
-            latitude: 45.4680,
-            longitude: 9.19,
-        });
-    }
     let far = clients
         .intake
-        .create_report(far_request)
+        .create_report(lamp_at(45.4680, 9.19))
         .await
         .expect("accepted")
         .into_inner()
@@ -350,26 +349,11 @@ async fn a_resolved_incident_takes_no_more_reports_until_its_order_is_reopened()
     )
     .await;
     let mut tap = EventTap::bind(&env, "segnala.triage.v1.#").await;
-    let mut clients = platform.clients().await;
+    let mut intake = IntakeClient::connect(&platform).await;
     // About 20 m east and west of the first lamp: each is within the lamp's 30 m of it,
     // and 40 m from each other.
     let mut report_at = async |longitude: f64| {
-        let mut request = report_request(LAMP, &uuid::Uuid::new_v4().to_string());
-        if let Some(report) = request.report.as_mut() {
-            report.location = Some(LatLng {
-                latitude: 45.4642,
-                longitude,
-            });
-        }
-        let code = clients
-            .intake
-            .create_report(request)
-            .await
-            .expect("accepted")
-            .into_inner()
-            .report
-            .expect("a report")
-            .tracking_code;
+        let code = intake.submit_request(lamp_at(45.4642, longitude)).await;
         let routed: ReportRouted = tap
             .next_of(&code, |e: &ReportRouted| &e.tracking_code, TIMEOUT)
             .await;
@@ -402,22 +386,7 @@ async fn a_resolved_incident_takes_no_more_reports_until_its_order_is_reopened()
     );
 
     order_is(WorkOrderState::Queued, 3, &incident).await;
-    let mut west_request = report_request(LAMP, &uuid::Uuid::new_v4().to_string());
-    if let Some(report) = west_request.report.as_mut() {
-        report.location = Some(LatLng {
-            latitude: 45.4642,
-            longitude: 9.18974,
-        });
-    }
-    let west = clients
-        .intake
-        .create_report(west_request)
-        .await
-        .expect("accepted")
-        .into_inner()
-        .report
-        .expect("a report")
-        .tracking_code;
+    let west = intake.submit_request(lamp_at(45.4642, 9.18974)).await;
     let merged: ReportMerged = tap
         .next_of(&west, |e: &ReportMerged| &e.tracking_code, TIMEOUT)
         .await;
