@@ -2,11 +2,14 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
+use segnala_proto::intake::v1::ReportReceived;
+use segnala_shared::messaging::Outbox;
 use tokio::sync::Mutex;
 
 use crate::{
     domain::{IncidentIndex, Priority, Taxonomy, raised_priority},
-    store::{IncidentStore, StoredIncident},
+    events,
+    store::{IncidentStore, StoredDecision, StoredIncident},
 };
 
 /// How far back a replica looks for incidents others opened since it last looked: a
@@ -123,6 +126,45 @@ impl Incidents {
         }
         self.open_locked(txn, &mut synced, report).await?;
         Ok(Placement::Opened)
+    }
+
+    /// Places a report routed to `decision`'s department and category, names the
+    /// incident in the decision, and announces it: `ReportRouted` when it opened its own
+    /// incident, `ReportMerged` when it joined one.
+    pub async fn place_and_announce<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        outbox: &Outbox,
+        received: &ReportReceived,
+        decision: &mut StoredDecision,
+    ) -> Result<(), DbErr> {
+        let placement = self
+            .place(
+                txn,
+                RoutedReport {
+                    tracking_code: &decision.tracking_code,
+                    department: &decision.department,
+                    category: &decision.category,
+                    priority: decision.priority,
+                    location: received.location.map(|l| (l.latitude, l.longitude)),
+                    zone: &decision.zone,
+                    at: decision.decided_at,
+                },
+            )
+            .await?;
+        match placement {
+            Placement::Opened => {
+                decision.incident = decision.tracking_code.clone();
+                let routed = events::report_routed(received, decision, &self.taxonomy);
+                outbox.record(txn, &routed).await
+            }
+            Placement::Joined(incident) => {
+                decision.incident = incident.id.clone();
+                outbox
+                    .record(txn, &events::report_merged(decision, &incident))
+                    .await
+            }
+        }
     }
 
     /// Opens an incident named after the report, without looking for one to join (an

@@ -8,6 +8,6 @@ mod route_report;
 
 pub use decisions::Decisions;
 pub use follow_orders::FollowWorkOrders;
-pub use incidents::{Incidents, Placement, RoutedReport};
+pub use incidents::{Incidents, RoutedReport};
 pub use operators::{Destination, Operators};
 pub use route_report::RouteReport;

@@ -6,7 +6,7 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use segnala_proto::intake::v1::ReportReceived;
 use segnala_shared::{AppError, messaging::Outbox, tracking_code::TrackingCode};
 
-use super::{Incidents, Placement, RoutedReport};
+use super::{Incidents, RoutedReport};
 use crate::{
     domain::{Priority, Taxonomy, classifier_method},
     events,
@@ -94,38 +94,9 @@ impl Operators {
             operator,
             "",
         );
-        let placement = self
-            .incidents
-            .place(
-                &txn,
-                RoutedReport {
-                    tracking_code: code.as_str(),
-                    department: &department,
-                    category: &category,
-                    priority: decision.priority,
-                    location: received.location.map(|l| (l.latitude, l.longitude)),
-                    zone: &decision.zone,
-                    at: decision.decided_at,
-                },
-            )
+        self.incidents
+            .place_and_announce(&txn, &self.outbox, &received, &mut decision)
             .await?;
-        match placement {
-            Placement::Opened => {
-                decision.incident = code.to_string();
-                self.outbox
-                    .record(
-                        &txn,
-                        &events::report_routed(&received, &decision, &self.taxonomy),
-                    )
-                    .await?;
-            }
-            Placement::Joined(incident) => {
-                decision.incident = incident.id.clone();
-                self.outbox
-                    .record(&txn, &events::report_merged(&decision, &incident))
-                    .await?;
-            }
-        }
         self.finish(txn, &decision, &received, "", operator).await?;
         Ok(decision)
     }

@@ -11,7 +11,7 @@ use segnala_shared::{
     tracking_code::TrackingCode,
 };
 
-use super::{Incidents, Placement, RoutedReport};
+use super::Incidents;
 use crate::{
     domain::{Classification, Classifier, Explanation, Priority, Taxonomy, Verdict, text},
     events::{self, Language},
@@ -183,41 +183,14 @@ impl EventHandler<ReportReceived> for RouteReport {
                 priority,
                 emergency,
             } => {
-                let placement = self
-                    .incidents
-                    .place(
-                        txn,
-                        RoutedReport {
-                            tracking_code: code.as_str(),
-                            department: &department,
-                            category: &category,
-                            priority,
-                            location: event.location.map(|l| (l.latitude, l.longitude)),
-                            zone: &stored.zone,
-                            at: stored.decided_at,
-                        },
-                    )
-                    .await?;
                 stored.department = department;
                 stored.category = category;
                 stored.priority = priority;
                 stored.emergency = emergency;
-                match placement {
-                    Placement::Opened => {
-                        stored.incident = code.to_string();
-                        self.store.insert(txn, &stored).await?;
-                        self.outbox
-                            .record(txn, &events::report_routed(&event, &stored, &self.taxonomy))
-                            .await?;
-                    }
-                    Placement::Joined(incident) => {
-                        stored.incident = incident.id.clone();
-                        self.store.insert(txn, &stored).await?;
-                        self.outbox
-                            .record(txn, &events::report_merged(&stored, &incident))
-                            .await?;
-                    }
-                }
+                self.incidents
+                    .place_and_announce(txn, &self.outbox, &event, &mut stored)
+                    .await?;
+                self.store.insert(txn, &stored).await?;
                 if emergency {
                     self.outbox
                         .record(
