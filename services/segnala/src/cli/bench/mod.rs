@@ -351,18 +351,24 @@ async fn connect(target: &Target, intake_only: bool) -> Result<Clients, CommandE
     let trust = &TrustArgs {
         ca_cert: target.ca_cert.clone(),
     };
-    let beyond_intake = |url: &Option<String>| url.clone().filter(|_| !intake_only);
-    let triage = match beyond_intake(&target.triage_url) {
-        Some(url) => Some(connect_client(&url, trust, key(), TriageServiceClient::new).await?),
+    // An intake-only run needs none of the services after intake.
+    let (triage_url, tracking_url) = if intake_only {
+        (None, None)
+    } else {
+        (target.triage_url.as_deref(), target.tracking_url.as_deref())
+    };
+    let triage = match triage_url {
+        Some(url) => Some(connect_client(url, trust, key(), TriageServiceClient::new).await?),
         None => None,
     };
-    let tracking = match beyond_intake(&target.tracking_url) {
-        Some(url) => Some(connect_client(&url, trust, key(), TrackingServiceClient::new).await?),
+    let tracking = match tracking_url {
+        Some(url) => Some(connect_client(url, trust, key(), TrackingServiceClient::new).await?),
         None => None,
     };
-    let status = match beyond_intake(&Some(target.status_url.clone())) {
-        Some(url) => Some(connect_client(&url, trust, key(), StatusServiceClient::new).await?),
-        None => None,
+    let status = if intake_only {
+        None
+    } else {
+        Some(connect_client(&target.status_url, trust, key(), StatusServiceClient::new).await?)
     };
     Ok(Clients {
         intake: connect_client(&target.intake_url, trust, key(), IntakeServiceClient::new).await?,
