@@ -57,13 +57,14 @@ pub async fn build(
         subscriptions.clone(),
         &context.public_url,
     );
-    let handlers = EventHandlers::new()
-        .on::<ReportReceived, _>(projector.clone())
-        .on::<ReportRouted, _>(projector.clone())
-        .on::<ReportMerged, _>(projector.clone())
-        .on::<ReportNeedsReview, _>(projector.clone())
-        .on::<ReportRejected, _>(projector.clone())
-        .on::<WorkOrderChanged, _>(projector);
+    let handlers = EventHandlers::batched(projector)
+        .on::<ReportReceived>()
+        .on::<ReportRouted>()
+        .on::<ReportMerged>()
+        .on::<ReportNeedsReview>()
+        .on::<ReportRejected>()
+        .on::<WorkOrderChanged>()
+        .build();
     let statuses = app::Statuses::new(db.clone());
     let alerts = app::Alerts::new(db.clone(), outbox.clone());
     let server = GrpcServer::new(

@@ -65,6 +65,19 @@ pub(crate) mod dead_letter {
 pub struct EventContext {
     pub message_id: Uuid,
     pub occurred_at: DateTime<Utc>,
+    /// The span of this message's handling, in the trace of the operation that produced
+    /// it: events recorded on its behalf are made in it, so that the trace goes on.
+    pub span: tracing::Span,
+}
+
+impl EventContext {
+    fn of(envelope: &Envelope, span: tracing::Span) -> Self {
+        Self {
+            message_id: envelope.message_id,
+            occurred_at: envelope.occurred_at,
+            span,
+        }
+    }
 }
 
 /// Handles one event type. Its writes, and the events it records in the outbox, commit
@@ -104,21 +117,125 @@ where
         txn: &DatabaseTransaction,
         envelope: &Envelope,
     ) -> Result<(), HandlerError> {
-        let event = envelope.decode::<E>().map_err(|e| {
-            HandlerError::Permanent(format!("undecodable {}: {e}", envelope.event_type))
-        })?;
-        let context = EventContext {
-            message_id: envelope.message_id,
-            occurred_at: envelope.occurred_at,
-        };
+        let event = decode::<E, E>(envelope)?;
+        let context = EventContext::of(envelope, tracing::Span::current());
         self.handler.handle(txn, event, &context).await
     }
 }
 
-/// A service's handlers, one per event type, registered once at start.
-#[derive(Clone, Default)]
+/// The event `envelope` carries, as the handler's type `T`.
+fn decode<E, T>(envelope: &Envelope) -> Result<T, HandlerError>
+where
+    E: prost::Message + Default + Into<T>,
+{
+    envelope
+        .decode::<E>()
+        .map(Into::into)
+        .map_err(|e| HandlerError::Permanent(format!("undecodable {}: {e}", envelope.event_type)))
+}
+
+/// Handles every event type of a consumer, a delivered batch at a time: it can then read
+/// and write the rows of the whole batch with a few statements instead of a few per
+/// event. Its writes, and the events it records in the outbox, commit together with the
+/// batch's inbox entries.
+#[async_trait]
+pub trait BatchHandler: Send + Sync + 'static {
+    /// Any of the consumer's events, decoded.
+    type Event: Send + 'static;
+
+    /// Handles `events`, in the order they were delivered, inside `txn`.
+    async fn handle_batch(
+        &self,
+        txn: &DatabaseTransaction,
+        events: Vec<(Self::Event, EventContext)>,
+    ) -> Result<(), HandlerError>;
+}
+
+type Decoder<T> = fn(&Envelope) -> Result<T, HandlerError>;
+
+/// A batch handler with the decoders of the event types it takes.
+pub struct Batched<B: BatchHandler> {
+    handler: B,
+    decoders: HashMap<String, Decoder<B::Event>>,
+}
+
+impl<B: BatchHandler> Batched<B> {
+    /// The handler also takes events of type `E`.
+    pub fn on<E>(mut self) -> Self
+    where
+        E: prost::Message + prost::Name + Default + Into<B::Event> + 'static,
+    {
+        self.decoders.insert(E::full_name(), decode::<E, B::Event>);
+        self
+    }
+
+    pub fn build(self) -> EventHandlers {
+        EventHandlers {
+            dispatch: Dispatch::Whole(Arc::new(self)),
+        }
+    }
+}
+
+#[async_trait]
+trait ErasedBatch: Send + Sync {
+    fn event_types(&self) -> Vec<String>;
+
+    fn takes(&self, event_type: &str) -> bool;
+
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        envelopes: Vec<(&Envelope, tracing::Span)>,
+    ) -> Result<(), HandlerError>;
+}
+
+#[async_trait]
+impl<B: BatchHandler> ErasedBatch for Batched<B> {
+    fn event_types(&self) -> Vec<String> {
+        self.decoders.keys().cloned().collect()
+    }
+
+    fn takes(&self, event_type: &str) -> bool {
+        self.decoders.contains_key(event_type)
+    }
+
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        envelopes: Vec<(&Envelope, tracing::Span)>,
+    ) -> Result<(), HandlerError> {
+        let mut events = Vec::with_capacity(envelopes.len());
+        for (envelope, span) in envelopes {
+            let decoder = self.decoders.get(&envelope.event_type).ok_or_else(|| {
+                HandlerError::Permanent(format!("no handler for {}", envelope.event_type))
+            })?;
+            events.push((decoder(envelope)?, EventContext::of(envelope, span)));
+        }
+        self.handler.handle_batch(txn, events).await
+    }
+}
+
+/// A service's handlers, registered once at start: one per event type, or one that takes
+/// whole batches of all of them.
+#[derive(Clone)]
 pub struct EventHandlers {
-    by_type: HashMap<String, Arc<dyn ErasedHandler>>,
+    dispatch: Dispatch,
+}
+
+#[derive(Clone)]
+enum Dispatch {
+    /// A handler per event type, called once per event.
+    Each(HashMap<String, Arc<dyn ErasedHandler>>),
+    /// One handler for every event type, called once per batch.
+    Whole(Arc<dyn ErasedBatch>),
+}
+
+impl Default for EventHandlers {
+    fn default() -> Self {
+        Self {
+            dispatch: Dispatch::Each(HashMap::new()),
+        }
+    }
 }
 
 impl EventHandlers {
@@ -126,12 +243,27 @@ impl EventHandlers {
         Self::default()
     }
 
+    /// Handlers that take each delivered batch whole; name its event types with `on`.
+    pub fn batched<B: BatchHandler>(handler: B) -> Batched<B> {
+        Batched {
+            handler,
+            decoders: HashMap::new(),
+        }
+    }
+
+    /// Adds the handler of event type `E`, called once per event.
+    ///
+    /// # Panics
+    /// On handlers made with [`EventHandlers::batched`]: their types are named there.
     pub fn on<E, H>(mut self, handler: H) -> Self
     where
         E: prost::Message + prost::Name + Default + 'static,
         H: EventHandler<E>,
     {
-        self.by_type.insert(
+        let Dispatch::Each(by_type) = &mut self.dispatch else {
+            panic!("a batch handler takes every event type of its consumer");
+        };
+        by_type.insert(
             E::full_name(),
             Arc::new(Typed {
                 handler,
@@ -142,9 +274,39 @@ impl EventHandlers {
     }
 
     pub fn event_types(&self) -> Vec<String> {
-        let mut types: Vec<String> = self.by_type.keys().cloned().collect();
+        let mut types: Vec<String> = match &self.dispatch {
+            Dispatch::Each(by_type) => by_type.keys().cloned().collect(),
+            Dispatch::Whole(handler) => handler.event_types(),
+        };
         types.sort();
         types
+    }
+
+    fn takes(&self, event_type: &str) -> bool {
+        match &self.dispatch {
+            Dispatch::Each(by_type) => by_type.contains_key(event_type),
+            Dispatch::Whole(handler) => handler.takes(event_type),
+        }
+    }
+
+    /// Handles new messages, in order, inside `txn`, each in its own span.
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        envelopes: Vec<(&Envelope, tracing::Span)>,
+    ) -> Result<(), HandlerError> {
+        match &self.dispatch {
+            Dispatch::Each(by_type) => {
+                for (envelope, span) in envelopes {
+                    let handler = by_type.get(&envelope.event_type).ok_or_else(|| {
+                        HandlerError::Permanent(format!("no handler for {}", envelope.event_type))
+                    })?;
+                    handler.handle(txn, envelope).instrument(span).await?;
+                }
+                Ok(())
+            }
+            Dispatch::Whole(handler) => handler.handle(txn, envelopes).await,
+        }
     }
 }
 
@@ -171,17 +333,15 @@ impl InboxConsumer {
         }
     }
 
-    fn handler_of(&self, envelope: &Envelope) -> Result<&dyn ErasedHandler, HandlerError> {
-        self.handlers
-            .by_type
-            .get(&envelope.event_type)
-            .map(|handler| handler.as_ref())
-            .ok_or_else(|| {
-                HandlerError::Permanent(format!(
-                    "{} has no handler for {}",
-                    self.consumer, envelope.event_type
-                ))
-            })
+    fn check_handled(&self, envelope: &Envelope) -> Result<(), HandlerError> {
+        if self.handlers.takes(&envelope.event_type) {
+            Ok(())
+        } else {
+            Err(HandlerError::Permanent(format!(
+                "{} has no handler for {}",
+                self.consumer, envelope.event_type
+            )))
+        }
     }
 
     fn span_of(&self, envelope: &Envelope) -> tracing::Span {
@@ -202,7 +362,7 @@ impl InboxConsumer {
         txn: &DatabaseTransaction,
         envelope: &Envelope,
     ) -> Result<(), HandlerError> {
-        let handler = self.handler_of(envelope)?;
+        self.check_handled(envelope)?;
         if record_new(txn, std::slice::from_ref(envelope))
             .await?
             .is_empty()
@@ -210,30 +370,30 @@ impl InboxConsumer {
             tracing::debug!(message_id = %envelope.message_id, "already handled; skipping redelivery");
             return Ok(());
         }
-        handler.handle(txn, envelope).await
+        self.handlers
+            .handle(txn, vec![(envelope, tracing::Span::current())])
+            .await
     }
 
     /// Handles a batch in one transaction: one inbox statement and one commit for many
     /// messages; those already recorded are skipped. If any of them fails, nothing of
     /// the batch is kept and the caller handles them one by one.
     async fn handle_together(&self, envelopes: &[Envelope]) -> Result<(), HandlerError> {
-        let handlers = envelopes
-            .iter()
-            .map(|envelope| self.handler_of(envelope))
-            .collect::<Result<Vec<_>, _>>()?;
+        for envelope in envelopes {
+            self.check_handled(envelope)?;
+        }
         let txn = self.db.begin().await?;
         let mut new = record_new(&txn, envelopes).await?;
-        for (envelope, handler) in envelopes.iter().zip(handlers) {
-            // Taken out once handled: a message delivered twice in one batch runs once.
-            if !new.remove(&envelope.message_id) {
+        let mut fresh = Vec::with_capacity(new.len());
+        for envelope in envelopes {
+            // Taken out once seen: a message delivered twice in one batch runs once.
+            if new.remove(&envelope.message_id) {
+                fresh.push((envelope, self.span_of(envelope)));
+            } else {
                 tracing::debug!(message_id = %envelope.message_id, "already handled; skipping redelivery");
-                continue;
             }
-            handler
-                .handle(&txn, envelope)
-                .instrument(self.span_of(envelope))
-                .await?;
         }
+        self.handlers.handle(&txn, fresh).await?;
         txn.commit().await?;
         Ok(())
     }

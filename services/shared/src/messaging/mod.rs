@@ -14,7 +14,7 @@ mod transport;
 pub use backoff::Backoff;
 pub use embedded::EmbeddedBus;
 pub use envelope::Envelope;
-pub use inbox::{EventContext, EventHandler, EventHandlers, InboxConsumer};
+pub use inbox::{BatchHandler, Batched, EventContext, EventHandler, EventHandlers, InboxConsumer};
 pub use outbox::{Outbox, OutboxRelay};
 pub use rabbitmq::{RabbitMqSettings, RabbitMqTransport};
 pub use transport::{

@@ -1,7 +1,9 @@
 //! The event edge of status: turns the events it consumes into facts about reports,
-//! keeps each report's public status, and announces every public change.
+//! keeps each report's public status, and announces every public change. A delivered
+//! batch is projected whole: the statuses it touches are read with one query, changed in
+//! memory in delivery order, and written back with one statement per table.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeSet, HashMap};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -14,20 +16,223 @@ use segnala_proto::{
     triage::v1::{ReportMerged, ReportNeedsReview, ReportRejected, ReportRouted},
 };
 use segnala_shared::{
-    messaging::{EventContext, EventHandler, HandlerError, Outbox},
+    messaging::{BatchHandler, Envelope, EventContext, HandlerError, Outbox},
     time::{from_timestamp, to_timestamp},
     tracking_code::{TrackingCode, parse_report_name},
 };
+use uuid::Uuid;
 
 use super::{StatusNotice, StatusWatch, Subscriptions};
 use crate::{
     convert,
     domain::{
-        Change, Merged, PublicState, Received, Routed, StatusRecord, StepKind, TriageHold,
-        WorkOrderUpdate,
+        Change, Merged, PublicState, Received, Routed, StatusRecord, StepKind, TimelineEntry,
+        TriageHold, WorkOrderUpdate,
     },
     store::StatusStore,
 };
+
+/// An event status consumes.
+pub enum StatusEvent {
+    Received(ReportReceived),
+    Routed(ReportRouted),
+    Merged(ReportMerged),
+    NeedsReview(ReportNeedsReview),
+    Rejected(ReportRejected),
+    WorkOrderChanged(WorkOrderChanged),
+}
+
+macro_rules! status_events {
+    ($($variant:ident: $event:ty),* $(,)?) => {$(
+        impl From<$event> for StatusEvent {
+            fn from(event: $event) -> Self {
+                Self::$variant(event)
+            }
+        }
+    )*};
+}
+
+status_events!(
+    Received: ReportReceived,
+    Routed: ReportRouted,
+    Merged: ReportMerged,
+    NeedsReview: ReportNeedsReview,
+    Rejected: ReportRejected,
+    WorkOrderChanged: WorkOrderChanged,
+);
+
+/// What one event says about reports, checked.
+enum Fact {
+    Received(TrackingCode, Received),
+    Routed(TrackingCode, Routed),
+    Merged(TrackingCode, Merged),
+    TriageHold(TrackingCode, TriageHold),
+    /// Applies to the listed reports and every report of the order's incident.
+    WorkOrder(Vec<String>, WorkOrderUpdate),
+}
+
+impl Fact {
+    fn of(event: StatusEvent, context: &EventContext) -> Result<Self, HandlerError> {
+        Ok(match event {
+            StatusEvent::Received(event) => {
+                let at = time_of(event.receive_time.as_ref(), context);
+                let channel = Channel::try_from(event.channel)
+                    .ok()
+                    .and_then(convert::channel_name);
+                Self::Received(
+                    code_of(&event.tracking_code)?,
+                    Received {
+                        at,
+                        version: event.version,
+                        service_code: event.service_code,
+                        description: event.description,
+                        channel,
+                        location: event.location.map(|l| (l.latitude, l.longitude)),
+                    },
+                )
+            }
+            StatusEvent::Routed(event) => Self::Routed(
+                code_of(&event.tracking_code)?,
+                Routed {
+                    at: time_of(event.route_time.as_ref(), context),
+                    version: event.version,
+                    department: event.department,
+                    category: event.category,
+                    service_code: event.service_code,
+                    zone: event.zone,
+                    incident: event.incident,
+                },
+            ),
+            StatusEvent::Merged(event) => {
+                let duplicate_of = if event.duplicate_of.is_empty() {
+                    String::new()
+                } else {
+                    parse_report_name(&event.duplicate_of)
+                        .map_err(|e| {
+                            HandlerError::Permanent(format!(
+                                "duplicate_of `{}`: {e}",
+                                event.duplicate_of
+                            ))
+                        })?
+                        .to_string()
+                };
+                Self::Merged(
+                    code_of(&event.tracking_code)?,
+                    Merged {
+                        at: time_of(event.merge_time.as_ref(), context),
+                        version: event.version,
+                        incident: event.incident,
+                        duplicate_of,
+                        department: event.department,
+                        category: event.category,
+                    },
+                )
+            }
+            StatusEvent::NeedsReview(event) => Self::TriageHold(
+                code_of(&event.tracking_code)?,
+                TriageHold {
+                    at: time_of(event.review_time.as_ref(), context),
+                    version: event.version,
+                    rejected: false,
+                    reason: event.reason,
+                },
+            ),
+            StatusEvent::Rejected(event) => Self::TriageHold(
+                code_of(&event.tracking_code)?,
+                TriageHold {
+                    at: time_of(event.reject_time.as_ref(), context),
+                    version: event.version,
+                    rejected: true,
+                    reason: event.message,
+                },
+            ),
+            StatusEvent::WorkOrderChanged(event) => {
+                let order_state =
+                    WorkOrderState::try_from(event.state).unwrap_or(WorkOrderState::Unspecified);
+                let Some((step, state)) = public_step(order_state) else {
+                    return Err(HandlerError::Permanent(format!(
+                        "work order state {} is not known",
+                        event.state
+                    )));
+                };
+                let listed = event
+                    .reports
+                    .iter()
+                    .map(|report| {
+                        parse_report_name(report)
+                            .map(|code| code.to_string())
+                            .map_err(|e| HandlerError::Permanent(format!("report `{report}`: {e}")))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Self::WorkOrder(
+                    listed,
+                    WorkOrderUpdate {
+                        at: time_of(event.change_time.as_ref(), context),
+                        work_order: event.work_order,
+                        version: event.version,
+                        step,
+                        state,
+                        department: event.department,
+                        category: event.category,
+                        zone: event.zone,
+                        incident: event.incident,
+                        expected_at: from_timestamp(event.expected_time.as_ref()),
+                        public_note: event.public_note,
+                        reason: event.reason,
+                        state_changed: event.state != event.previous_state,
+                    },
+                )
+            }
+        })
+    }
+
+    /// The reports it names, and the incident whose reports it needs to see.
+    fn reads(&self) -> (Vec<&str>, Option<&str>) {
+        match self {
+            Self::Received(code, _) | Self::Routed(code, _) | Self::TriageHold(code, _) => {
+                (vec![code.as_str()], None)
+            }
+            Self::Merged(code, merged) => (vec![code.as_str()], Some(&merged.incident)),
+            Self::WorkOrder(listed, update) => (
+                listed.iter().map(String::as_str).collect(),
+                Some(&update.incident),
+            ),
+        }
+    }
+}
+
+fn code_of(text: &str) -> Result<TrackingCode, HandlerError> {
+    TrackingCode::parse(text)
+        .map_err(|e| HandlerError::Permanent(format!("tracking code `{text}`: {e}")))
+}
+
+fn time_of(timestamp: Option<&prost_types::Timestamp>, context: &EventContext) -> DateTime<Utc> {
+    from_timestamp(timestamp).unwrap_or(context.occurred_at)
+}
+
+/// A batch's statuses in memory, and what it will write.
+#[derive(Default)]
+struct Projection {
+    records: HashMap<String, StatusRecord>,
+    changed: BTreeSet<String>,
+    entries: Vec<(String, Uuid, TimelineEntry)>,
+    events: Vec<Envelope>,
+}
+
+impl Projection {
+    fn record(&mut self, code: &str, at: DateTime<Utc>) -> &mut StatusRecord {
+        self.records
+            .entry(code.to_owned())
+            .or_insert_with(|| StatusRecord::new(code, at))
+    }
+
+    /// The reports of `incident` status knows, by code.
+    fn of_incident(&self, incident: &str) -> impl Iterator<Item = &StatusRecord> {
+        self.records
+            .values()
+            .filter(move |r| r.status.incident.as_deref() == Some(incident))
+    }
+}
 
 /// Keeps the public status of each report up to date.
 #[derive(Clone)]
@@ -56,61 +261,148 @@ impl Projector {
         }
     }
 
-    async fn record(
+    /// Reads every status the facts touch, with one query.
+    async fn load(
         &self,
         txn: &DatabaseTransaction,
-        code: &TrackingCode,
-        at: DateTime<Utc>,
-    ) -> Result<StatusRecord, HandlerError> {
-        Ok(self
+        facts: &[(Fact, EventContext)],
+    ) -> Result<Projection, HandlerError> {
+        let mut codes = BTreeSet::new();
+        let mut incidents = BTreeSet::new();
+        for (fact, _) in facts {
+            let (named, incident) = fact.reads();
+            codes.extend(named.into_iter().map(str::to_owned));
+            incidents.extend(incident.filter(|i| !i.is_empty()).map(str::to_owned));
+        }
+        let records = self
             .store
-            .record(txn, code.as_str())
-            .await?
-            .unwrap_or_else(|| StatusRecord::new(code.as_str(), at)))
+            .records_for(
+                txn,
+                codes.into_iter().collect(),
+                incidents.into_iter().collect(),
+            )
+            .await?;
+        Ok(Projection {
+            records: records
+                .into_iter()
+                .map(|record| (record.status.tracking_code.clone(), record))
+                .collect(),
+            ..Projection::default()
+        })
     }
 
-    /// Loads the report's status, applies one fact to it, and keeps what changed.
+    /// Applies one fact to the statuses in memory.
     async fn apply(
         &self,
         txn: &DatabaseTransaction,
+        projection: &mut Projection,
+        fact: Fact,
         context: &EventContext,
-        code: &TrackingCode,
-        at: DateTime<Utc>,
-        fact: impl FnOnce(&mut StatusRecord) -> Option<Change>,
     ) -> Result<(), HandlerError> {
-        let mut record = self.record(txn, code, at).await?;
-        let Some(change) = fact(&mut record) else {
-            return Ok(());
+        let (code, change) = match fact {
+            Fact::Received(code, fact) => {
+                let change = projection
+                    .record(code.as_str(), fact.at)
+                    .apply_received(fact);
+                (code, change)
+            }
+            Fact::Routed(code, fact) => {
+                let change = projection.record(code.as_str(), fact.at).apply_routed(fact);
+                (code, change)
+            }
+            Fact::Merged(code, fact) => {
+                let sibling = projection
+                    .of_incident(&fact.incident)
+                    .filter(|r| r.status.tracking_code != code.as_str() && r.work_order.is_some())
+                    .max_by_key(|r| r.work_order_version)
+                    .cloned();
+                let change = projection
+                    .record(code.as_str(), fact.at)
+                    .apply_merged(fact, sibling.as_ref());
+                (code, change)
+            }
+            Fact::TriageHold(code, fact) => {
+                let change = projection
+                    .record(code.as_str(), fact.at)
+                    .apply_triage_hold(fact);
+                (code, change)
+            }
+            Fact::WorkOrder(listed, update) => {
+                // Every report of the incident follows its order, also those the event
+                // does not list because they joined after it was written.
+                let mut codes: BTreeSet<String> = listed.into_iter().collect();
+                if !update.incident.is_empty() {
+                    codes.extend(
+                        projection
+                            .of_incident(&update.incident)
+                            .map(|r| r.status.tracking_code.clone()),
+                    );
+                }
+                for code in codes {
+                    let record = projection.record(&code, update.at);
+                    if let Some(change) = record.apply_work_order(update.clone()) {
+                        self.keep(txn, projection, &code, change, context).await?;
+                    }
+                }
+                return Ok(());
+            }
         };
-        self.keep(txn, context, &record, &change).await
+        if let Some(change) = change {
+            self.keep(txn, projection, code.as_str(), change, context)
+                .await?;
+        }
+        Ok(())
     }
 
+    /// Notes what `change` did to the status of `code`: to write, to announce, to tell
+    /// watchers.
     async fn keep(
         &self,
         txn: &DatabaseTransaction,
+        projection: &mut Projection,
+        code: &str,
+        change: Change,
         context: &EventContext,
-        record: &StatusRecord,
-        change: &Change,
     ) -> Result<(), HandlerError> {
-        let code = &record.status.tracking_code;
-        self.store.save(txn, record).await?;
+        projection.changed.insert(code.to_owned());
+        let record = &projection.records[code];
         if !change.quiet {
-            self.store
-                .add_entry(txn, code, context.message_id, &change.entry)
-                .await?;
             self.subscriptions
-                .announce(txn, &record.status, change)
+                .announce(txn, &record.status, &change)
                 .await?;
         }
         if change.is_news() {
-            self.outbox
-                .record(txn, &self.status_changed(record, change))
-                .await?;
+            let event = self.status_changed(record, &change);
+            projection
+                .events
+                .push(context.span.in_scope(|| Envelope::new(&event)));
         }
         self.watch.notify(StatusNotice {
-            tracking_code: code.clone(),
+            tracking_code: code.to_owned(),
             version: record.status.version,
         });
+        if !change.quiet {
+            projection
+                .entries
+                .push((code.to_owned(), context.message_id, change.entry));
+        }
+        Ok(())
+    }
+
+    /// Writes the batch's changed statuses, their timeline steps and their events.
+    async fn write(
+        &self,
+        txn: &DatabaseTransaction,
+        projection: Projection,
+    ) -> Result<(), HandlerError> {
+        let changed: Vec<&StatusRecord> = projection
+            .changed
+            .iter()
+            .map(|code| &projection.records[code])
+            .collect();
+        self.store.save_all(txn, &changed).await?;
+        self.store.add_entries(txn, &projection.entries).await?;
+        self.outbox.record_envelopes(txn, projection.events).await?;
         Ok(())
     }
 
@@ -147,203 +439,25 @@ impl Projector {
     }
 }
 
-fn code_of(text: &str) -> Result<TrackingCode, HandlerError> {
-    TrackingCode::parse(text)
-        .map_err(|e| HandlerError::Permanent(format!("tracking code `{text}`: {e}")))
-}
-
-fn time_of(timestamp: Option<&prost_types::Timestamp>, context: &EventContext) -> DateTime<Utc> {
-    from_timestamp(timestamp).unwrap_or(context.occurred_at)
-}
-
 #[async_trait]
-impl EventHandler<ReportReceived> for Projector {
-    async fn handle(
+impl BatchHandler for Projector {
+    type Event = StatusEvent;
+
+    async fn handle_batch(
         &self,
         txn: &DatabaseTransaction,
-        event: ReportReceived,
-        context: &EventContext,
+        events: Vec<(StatusEvent, EventContext)>,
     ) -> Result<(), HandlerError> {
-        let code = code_of(&event.tracking_code)?;
-        let at = time_of(event.receive_time.as_ref(), context);
-        let channel = Channel::try_from(event.channel)
-            .ok()
-            .and_then(convert::channel_name);
-        let fact = Received {
-            at,
-            version: event.version,
-            service_code: event.service_code,
-            description: event.description,
-            channel,
-            location: event.location.map(|l| (l.latitude, l.longitude)),
-        };
-        self.apply(txn, context, &code, at, |r| r.apply_received(fact))
-            .await
-    }
-}
-
-#[async_trait]
-impl EventHandler<ReportRouted> for Projector {
-    async fn handle(
-        &self,
-        txn: &DatabaseTransaction,
-        event: ReportRouted,
-        context: &EventContext,
-    ) -> Result<(), HandlerError> {
-        let code = code_of(&event.tracking_code)?;
-        let at = time_of(event.route_time.as_ref(), context);
-        let fact = Routed {
-            at,
-            version: event.version,
-            department: event.department,
-            category: event.category,
-            service_code: event.service_code,
-            zone: event.zone,
-            incident: event.incident,
-        };
-        self.apply(txn, context, &code, at, |r| r.apply_routed(fact))
-            .await
-    }
-}
-
-#[async_trait]
-impl EventHandler<ReportMerged> for Projector {
-    async fn handle(
-        &self,
-        txn: &DatabaseTransaction,
-        event: ReportMerged,
-        context: &EventContext,
-    ) -> Result<(), HandlerError> {
-        let code = code_of(&event.tracking_code)?;
-        let at = time_of(event.merge_time.as_ref(), context);
-        let duplicate_of = if event.duplicate_of.is_empty() {
-            String::new()
-        } else {
-            parse_report_name(&event.duplicate_of)
-                .map_err(|e| {
-                    HandlerError::Permanent(format!("duplicate_of `{}`: {e}", event.duplicate_of))
-                })?
-                .to_string()
-        };
-        let sibling = self
-            .store
-            .report_with_order(txn, &event.incident, code.as_str())
-            .await?;
-        let fact = Merged {
-            at,
-            version: event.version,
-            incident: event.incident,
-            duplicate_of,
-            department: event.department,
-            category: event.category,
-        };
-        self.apply(txn, context, &code, at, |r| {
-            r.apply_merged(fact, sibling.as_ref())
-        })
-        .await
-    }
-}
-
-#[async_trait]
-impl EventHandler<ReportNeedsReview> for Projector {
-    async fn handle(
-        &self,
-        txn: &DatabaseTransaction,
-        event: ReportNeedsReview,
-        context: &EventContext,
-    ) -> Result<(), HandlerError> {
-        let code = code_of(&event.tracking_code)?;
-        let at = time_of(event.review_time.as_ref(), context);
-        let fact = TriageHold {
-            at,
-            version: event.version,
-            rejected: false,
-            reason: event.reason,
-        };
-        self.apply(txn, context, &code, at, |r| r.apply_triage_hold(fact))
-            .await
-    }
-}
-
-#[async_trait]
-impl EventHandler<ReportRejected> for Projector {
-    async fn handle(
-        &self,
-        txn: &DatabaseTransaction,
-        event: ReportRejected,
-        context: &EventContext,
-    ) -> Result<(), HandlerError> {
-        let code = code_of(&event.tracking_code)?;
-        let at = time_of(event.reject_time.as_ref(), context);
-        let fact = TriageHold {
-            at,
-            version: event.version,
-            rejected: true,
-            reason: event.message,
-        };
-        self.apply(txn, context, &code, at, |r| r.apply_triage_hold(fact))
-            .await
-    }
-}
-
-#[async_trait]
-impl EventHandler<WorkOrderChanged> for Projector {
-    async fn handle(
-        &self,
-        txn: &DatabaseTransaction,
-        event: WorkOrderChanged,
-        context: &EventContext,
-    ) -> Result<(), HandlerError> {
-        let order_state =
-            WorkOrderState::try_from(event.state).unwrap_or(WorkOrderState::Unspecified);
-        let Some((step, state)) = public_step(order_state) else {
-            return Err(HandlerError::Permanent(format!(
-                "work order state {} is not known",
-                event.state
-            )));
-        };
-        let at = time_of(event.change_time.as_ref(), context);
-        let mut listed = Vec::with_capacity(event.reports.len());
-        for report in &event.reports {
-            let code = parse_report_name(report)
-                .map_err(|e| HandlerError::Permanent(format!("report `{report}`: {e}")))?;
-            listed.push(code.to_string());
-        }
-        // Every report of the incident follows its order, also those the event does
-        // not list because they joined after it was written.
-        let mut records: BTreeMap<String, StatusRecord> = self
-            .store
-            .records_of_order(txn, &listed, &event.incident)
-            .await?
+        // Every event is checked before anything is read.
+        let facts = events
             .into_iter()
-            .map(|record| (record.status.tracking_code.clone(), record))
-            .collect();
-        for code in listed {
-            records
-                .entry(code)
-                .or_insert_with_key(|code| StatusRecord::new(code, at));
+            .map(|(event, context)| Ok((Fact::of(event, &context)?, context)))
+            .collect::<Result<Vec<_>, HandlerError>>()?;
+        let mut projection = self.load(txn, &facts).await?;
+        for (fact, context) in facts {
+            self.apply(txn, &mut projection, fact, &context).await?;
         }
-        let update = WorkOrderUpdate {
-            at,
-            work_order: event.work_order,
-            version: event.version,
-            step,
-            state,
-            department: event.department,
-            category: event.category,
-            zone: event.zone,
-            incident: event.incident,
-            expected_at: from_timestamp(event.expected_time.as_ref()),
-            public_note: event.public_note,
-            reason: event.reason,
-            state_changed: event.state != event.previous_state,
-        };
-        for record in records.values_mut() {
-            if let Some(change) = record.apply_work_order(update.clone()) {
-                self.keep(txn, context, record, &change).await?;
-            }
-        }
-        Ok(())
+        self.write(txn, projection).await
     }
 }
 

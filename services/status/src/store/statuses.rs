@@ -109,105 +109,49 @@ pub struct Update {
 pub struct StatusStore;
 
 impl StatusStore {
-    pub async fn record<C: ConnectionTrait>(
+    /// Inserts or replaces the records, with one statement per thousand.
+    pub async fn save_all<C: ConnectionTrait>(
         &self,
         db: &C,
-        tracking_code: &str,
-    ) -> Result<Option<StatusRecord>, DbErr> {
-        status::Entity::find_by_id(tracking_code.to_owned())
-            .one(db)
-            .await?
-            .map(to_record)
-            .transpose()
-    }
-
-    /// Inserts or replaces the record.
-    pub async fn save<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        record: &StatusRecord,
+        records: &[&StatusRecord],
     ) -> Result<(), DbErr> {
-        use status::Column;
-        let s = &record.status;
-        status::Entity::insert(status::ActiveModel {
-            tracking_code: Set(s.tracking_code.clone()),
-            state: Set(s.state.as_str().to_owned()),
-            department: Set(s.department.clone()),
-            category: Set(s.category.clone()),
-            routing_version: Set(record.routing_version),
-            work_order: Set(record.work_order.clone()),
-            work_order_version: Set(record.work_order_version),
-            created_at: Set(s.created_at),
-            updated_at: Set(s.updated_at),
-            service_code: Set(s.service_code.clone()),
-            zone: Set(s.zone.clone()),
-            incident: Set(s.incident.clone()),
-            duplicate_of: Set(s.duplicate_of.clone()),
-            description: Set(s.description.clone()),
-            channel: Set(s.channel.clone()),
-            latitude: Set(s.location.map(|l| l.latitude)),
-            longitude: Set(s.location.map(|l| l.longitude)),
-            expected_at: Set(s.expected_at),
-            reason: Set(s.reason.clone()),
-            triage: Set(record.triage.as_str().to_owned()),
-            received_version: Set(record.received_version),
-            work_order_state: Set(record.work_order_state.map(|s| s.as_str().to_owned())),
-            version: Set(s.version),
-        })
-        .on_conflict(
-            OnConflict::column(Column::TrackingCode)
-                .update_columns([
-                    Column::State,
-                    Column::Department,
-                    Column::Category,
-                    Column::RoutingVersion,
-                    Column::WorkOrder,
-                    Column::WorkOrderVersion,
-                    Column::CreatedAt,
-                    Column::UpdatedAt,
-                    Column::ServiceCode,
-                    Column::Zone,
-                    Column::Incident,
-                    Column::DuplicateOf,
-                    Column::Description,
-                    Column::Channel,
-                    Column::Latitude,
-                    Column::Longitude,
-                    Column::ExpectedAt,
-                    Column::Reason,
-                    Column::Triage,
-                    Column::ReceivedVersion,
-                    Column::WorkOrderState,
-                    Column::Version,
-                ])
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
+        for chunk in records.chunks(ROWS_PER_STATEMENT) {
+            status::Entity::insert_many(chunk.iter().map(|record| to_row(record)))
+                .on_conflict(upsert())
+                .exec_without_returning(db)
+                .await?;
+        }
         Ok(())
     }
 
-    /// Adds a timeline entry once per event (`message_id`).
-    pub async fn add_entry<C: ConnectionTrait>(
+    /// Adds timeline entries, once per report and event (`message_id`), with one
+    /// statement per thousand.
+    pub async fn add_entries<C: ConnectionTrait>(
         &self,
         db: &C,
-        tracking_code: &str,
-        message_id: Uuid,
-        entry: &TimelineEntry,
+        entries: &[(String, Uuid, TimelineEntry)],
     ) -> Result<(), DbErr> {
-        timeline::Entity::insert(timeline::ActiveModel {
-            tracking_code: Set(tracking_code.to_owned()),
-            message_id: Set(message_id),
-            time: Set(entry.time),
-            state: Set(entry.state.as_str().to_owned()),
-            message: Set(entry.detail.clone()),
-            kind: Set(entry.kind.as_str().to_owned()),
-            note: Set(entry.note.clone()),
-            ..Default::default()
-        })
-        .on_conflict_do_nothing_on([timeline::Column::TrackingCode, timeline::Column::MessageId])
-        .exec_without_returning(db)
-        .await?;
+        for chunk in entries.chunks(ROWS_PER_STATEMENT) {
+            let rows = chunk
+                .iter()
+                .map(|(code, message_id, entry)| timeline::ActiveModel {
+                    tracking_code: Set(code.clone()),
+                    message_id: Set(*message_id),
+                    time: Set(entry.time),
+                    state: Set(entry.state.as_str().to_owned()),
+                    message: Set(entry.detail.clone()),
+                    kind: Set(entry.kind.as_str().to_owned()),
+                    note: Set(entry.note.clone()),
+                    ..Default::default()
+                });
+            timeline::Entity::insert_many(rows)
+                .on_conflict_do_nothing_on([
+                    timeline::Column::TrackingCode,
+                    timeline::Column::MessageId,
+                ])
+                .exec_without_returning(db)
+                .await?;
+        }
         Ok(())
     }
 
@@ -282,18 +226,22 @@ impl StatusStore {
         Ok(statuses)
     }
 
-    /// The codes of every report of `incident`.
-    /// The records of `codes` and of every report of `incident` (none when empty), with
-    /// one query.
-    pub async fn records_of_order<C: ConnectionTrait>(
+    /// The records of `codes` and of every report of `incidents`, with one query.
+    pub async fn records_for<C: ConnectionTrait>(
         &self,
         db: &C,
-        codes: &[String],
-        incident: &str,
+        codes: Vec<String>,
+        incidents: Vec<String>,
     ) -> Result<Vec<StatusRecord>, DbErr> {
-        let mut wanted = Condition::any().add(status::Column::TrackingCode.is_in(codes));
-        if !incident.is_empty() {
-            wanted = wanted.add(status::Column::Incident.eq(incident));
+        if codes.is_empty() && incidents.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut wanted = Condition::any();
+        if !codes.is_empty() {
+            wanted = wanted.add(status::Column::TrackingCode.is_in(codes));
+        }
+        if !incidents.is_empty() {
+            wanted = wanted.add(status::Column::Incident.is_in(incidents));
         }
         status::Entity::find()
             .filter(wanted)
@@ -302,24 +250,6 @@ impl StatusStore {
             .into_iter()
             .map(to_record)
             .collect()
-    }
-
-    /// A report of `incident` other than `except` that follows a work order already.
-    pub async fn report_with_order<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        incident: &str,
-        except: &str,
-    ) -> Result<Option<StatusRecord>, DbErr> {
-        status::Entity::find()
-            .filter(status::Column::Incident.eq(incident))
-            .filter(status::Column::TrackingCode.ne(except))
-            .filter(status::Column::WorkOrder.is_not_null())
-            .order_by_desc(status::Column::WorkOrderVersion)
-            .one(db)
-            .await?
-            .map(to_record)
-            .transpose()
     }
 
     /// Up to `limit` steps of reports matching `filter` (by the report's current
@@ -482,4 +412,67 @@ fn to_entry(row: timeline::Model) -> Result<TimelineEntry, DbErr> {
 
 fn parse_state(text: &str) -> Result<PublicState, DbErr> {
     PublicState::parse(text).ok_or_else(|| DbErr::Custom(format!("unknown public state `{text}`")))
+}
+
+/// Rows in one insert: well under the bind-parameter limits of PostgreSQL and SQLite.
+const ROWS_PER_STATEMENT: usize = 1_000;
+
+fn to_row(record: &StatusRecord) -> status::ActiveModel {
+    let s = &record.status;
+    status::ActiveModel {
+        tracking_code: Set(s.tracking_code.clone()),
+        state: Set(s.state.as_str().to_owned()),
+        department: Set(s.department.clone()),
+        category: Set(s.category.clone()),
+        routing_version: Set(record.routing_version),
+        work_order: Set(record.work_order.clone()),
+        work_order_version: Set(record.work_order_version),
+        created_at: Set(s.created_at),
+        updated_at: Set(s.updated_at),
+        service_code: Set(s.service_code.clone()),
+        zone: Set(s.zone.clone()),
+        incident: Set(s.incident.clone()),
+        duplicate_of: Set(s.duplicate_of.clone()),
+        description: Set(s.description.clone()),
+        channel: Set(s.channel.clone()),
+        latitude: Set(s.location.map(|l| l.latitude)),
+        longitude: Set(s.location.map(|l| l.longitude)),
+        expected_at: Set(s.expected_at),
+        reason: Set(s.reason.clone()),
+        triage: Set(record.triage.as_str().to_owned()),
+        received_version: Set(record.received_version),
+        work_order_state: Set(record.work_order_state.map(|s| s.as_str().to_owned())),
+        version: Set(s.version),
+    }
+}
+
+/// A status row already there takes every column of the new one.
+fn upsert() -> OnConflict {
+    use status::Column;
+    OnConflict::column(Column::TrackingCode)
+        .update_columns([
+            Column::State,
+            Column::Department,
+            Column::Category,
+            Column::RoutingVersion,
+            Column::WorkOrder,
+            Column::WorkOrderVersion,
+            Column::CreatedAt,
+            Column::UpdatedAt,
+            Column::ServiceCode,
+            Column::Zone,
+            Column::Incident,
+            Column::DuplicateOf,
+            Column::Description,
+            Column::Channel,
+            Column::Latitude,
+            Column::Longitude,
+            Column::ExpectedAt,
+            Column::Reason,
+            Column::Triage,
+            Column::ReceivedVersion,
+            Column::WorkOrderState,
+            Column::Version,
+        ])
+        .to_owned()
 }

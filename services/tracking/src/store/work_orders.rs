@@ -186,6 +186,7 @@ impl WorkOrderStore {
             .map(|row| (row.work_order_id, row.route_version)))
     }
 
+    /// The order of `incident`; none for an empty name.
     pub async fn of_incident<C: ConnectionTrait>(
         &self,
         db: &C,
@@ -195,6 +196,9 @@ impl WorkOrderStore {
             .select_only()
             .column(order::Column::Id)
             .filter(order::Column::Incident.eq(incident))
+            // Repeats the partial index's condition: a prepared statement's generic plan
+            // may use the index only when the query itself rules out ''.
+            .filter(Expr::cust("incident <> ''"))
             .into_tuple::<Uuid>()
             .one(db)
             .await

@@ -457,8 +457,10 @@ fn describe_platform(report: &BenchReport) -> String {
     let rows: Vec<(&str, Summary)> = report.stages.iter().map(|(k, v)| (&k[2..], *v)).collect();
     text.push_str(&stats::table(&rows));
     text.push_str(&format!(
-        "  (latencies of one report in {}; status polled every {} ms; stages 2-3 by the services' own clocks)\n",
-        report.followed_one_in, report.status_poll_ms
+        "  (latencies of one report in {}; status polled every {} ms, or every 1/{} of a report's age once longer; stages 2-3 by the services' own clocks)\n",
+        report.followed_one_in,
+        report.status_poll_ms,
+        observe::POLL_SHARE_OF_AGE
     ));
     let states: Vec<String> = report
         .final_states

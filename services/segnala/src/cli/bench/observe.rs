@@ -19,8 +19,17 @@ use super::{Clients, drive::Accepted, stats::Latencies};
 
 /// At most this many codes per status call.
 const BATCH: usize = 200;
-/// Pause between polling rounds: the resolution of the "status visible" stage.
+/// Pause between polling rounds: the finest resolution of the "status visible" stage.
 pub const POLL_EVERY: Duration = Duration::from_millis(10);
+/// A report waiting longer is polled less often: at most every this share of its age, so
+/// that a backlog's polling does not load the status service more than the reports do,
+/// while the measured latency stays within this share of the true one.
+pub const POLL_SHARE_OF_AGE: u32 = 50;
+
+/// When a report of age `age` is polled again.
+fn poll_interval(age: Duration) -> Duration {
+    (age / POLL_SHARE_OF_AGE).max(POLL_EVERY)
+}
 
 /// What the observer measured.
 #[derive(Default)]
@@ -45,6 +54,8 @@ pub struct Observed {
 struct Pending {
     due: Instant,
     due_wall: SystemTime,
+    /// Not polled before this.
+    next_poll: Instant,
     /// Followed reports are polled while sending, for their latency; the others only
     /// once sending has stopped, to prove that none is lost.
     followed: bool,
@@ -81,6 +92,7 @@ pub async fn observe(
             Pending {
                 due: report.due,
                 due_wall: report.due_wall,
+                next_poll: report.due,
                 followed: received.is_multiple_of(follow_every),
             },
         );
@@ -116,13 +128,20 @@ pub async fn observe(
 
         // The followed first, so that their latency stays precise while the rest is
         // checked after sending has stopped.
+        let now = Instant::now();
+        let due = |p: &Pending| p.next_poll <= now;
         let mut codes: Vec<&String> = pending
             .iter()
-            .filter(|(_, p)| p.followed)
+            .filter(|(_, p)| p.followed && due(p))
             .map(|(code, _)| code)
             .collect();
         if stopped_at.is_some() {
-            codes.extend(pending.iter().filter(|(_, p)| !p.followed).map(|(c, _)| c));
+            codes.extend(
+                pending
+                    .iter()
+                    .filter(|(_, p)| !p.followed && due(p))
+                    .map(|(c, _)| c),
+            );
         }
         let codes: Vec<String> = codes.into_iter().cloned().collect();
         for chunk in codes.chunks(BATCH) {
@@ -147,6 +166,11 @@ pub async fn observe(
                 }
             };
             let seen = Instant::now();
+            for code in chunk {
+                if let Some(report) = pending.get_mut(code) {
+                    report.next_poll = seen + poll_interval(seen.duration_since(report.due));
+                }
+            }
             let mut state = observed.lock().await;
             for status in statuses {
                 if !is_settled(&status) {
