@@ -400,3 +400,135 @@ async fn status_tells_every_reporter_of_an_incident_once_per_change() {
     drop(platform);
     env.cleanup().await;
 }
+
+/// Events that piled up while status was down arrive together, and each batch is
+/// projected whole: a report's receipt, routing and work order in one batch, reports
+/// merged into an incident whose order is in the same batch, and a redelivered message,
+/// must end exactly as if they had come one at a time.
+#[tokio::test]
+async fn a_backlog_projected_in_batches_ends_as_one_event_at_a_time_would() {
+    const INCIDENTS: usize = 40;
+    let env = TestEnv::new().await;
+    let settings = env.settings();
+    // Status declares its queue, then stops; the events wait in the queue.
+    drop(RunningPlatform::start(&settings, &[ServiceKind::Status]).await);
+    let bus = transport(&env).await;
+    let mut tap = EventTap::bind(&env, "segnala.status.v1.ReportStatusChanged").await;
+    let code = || segnala_shared::tracking_code::TrackingCode::generate().to_string();
+    let pairs: Vec<(String, String)> = (0..INCIDENTS).map(|_| (code(), code())).collect();
+    let mut backlog = Vec::new();
+    for (i, (lead, joiner)) in pairs.iter().enumerate() {
+        let incident = format!("incidents/{lead}");
+        let merged = ReportMerged {
+            report: format!("reports/{joiner}"),
+            tracking_code: joiner.clone(),
+            incident: incident.clone(),
+            duplicate_of: format!("reports/{lead}"),
+            department: "street_lighting".into(),
+            report_count: 2,
+            merge_time: at(15),
+            version: 1,
+            ..Default::default()
+        };
+        let queued = order(
+            &format!("o{i}"),
+            &[lead],
+            &incident,
+            WorkOrderState::Queued,
+            1,
+        );
+        backlog.extend([
+            Envelope::new(&received(lead, 45.46, 9.19)),
+            Envelope::new(&received(joiner, 45.46, 9.19)),
+            Envelope::new(&routed(lead, "street_lighting", "municipio-1", &incident)),
+        ]);
+        // Half the joiners are merged before their incident has an order, half after.
+        if i % 2 == 0 {
+            backlog.extend([Envelope::new(&merged), Envelope::new(&queued)]);
+        } else {
+            let queued = Envelope::new(&queued);
+            backlog.extend([queued.clone(), Envelope::new(&merged), queued]);
+        }
+    }
+    publish(&bus, &backlog).await;
+
+    let platform = RunningPlatform::start(&settings, &[ServiceKind::Status]).await;
+    let client = status_client(&platform).await;
+    let expected: Vec<(&str, PublicState)> = pairs
+        .iter()
+        .flat_map(|(lead, joiner)| {
+            [
+                (lead.as_str(), PublicState::Assigned),
+                (joiner.as_str(), PublicState::Assigned),
+            ]
+        })
+        .collect();
+    for chunk in expected.chunks(40) {
+        wait_for_states(&client, chunk).await;
+    }
+    let statuses = statuses_of(
+        &client,
+        pairs
+            .iter()
+            .flat_map(|(l, j)| [l.clone(), j.clone()])
+            .collect(),
+    )
+    .await
+    .expect("status answers");
+    // A joiner merged before its incident had an order was a duplicate first; one merged
+    // after goes straight to the order's state.
+    let steps_of = |code: &str| -> Vec<PublicState> {
+        let duplicate_first = pairs
+            .iter()
+            .enumerate()
+            .any(|(i, (_, joiner))| joiner == code && i % 2 == 0);
+        if duplicate_first {
+            vec![
+                PublicState::Received,
+                PublicState::Duplicate,
+                PublicState::Assigned,
+            ]
+        } else {
+            vec![PublicState::Received, PublicState::Assigned]
+        }
+    };
+    for status in &statuses {
+        let mut states: Vec<i32> = status.timeline.iter().map(|step| step.state).collect();
+        // Routing is a step of its own that keeps the state "received".
+        states.dedup();
+        let want: Vec<i32> = steps_of(&status.tracking_code)
+            .into_iter()
+            .map(|s| s as i32)
+            .collect();
+        assert_eq!(states, want, "{}", status.tracking_code);
+    }
+    // Each report is told of each new state once.
+    let mut want: Vec<(String, i32)> = pairs
+        .iter()
+        .flat_map(|(lead, joiner)| [lead, joiner])
+        .flat_map(|code| {
+            steps_of(code)
+                .into_iter()
+                .skip(1)
+                .map(|state| (code.clone(), state as i32))
+        })
+        .collect();
+    want.sort();
+    let mut told = Vec::new();
+    for _ in 0..want.len() {
+        let event = tap.next("a ReportStatusChanged", WAIT).await;
+        let change = event
+            .decode::<ReportStatusChanged>()
+            .expect("a status change");
+        told.push((change.tracking_code, change.state));
+    }
+    told.sort();
+    assert_eq!(told, want);
+    assert!(
+        tap.next_within(Duration::from_secs(1)).await.is_none(),
+        "nothing is told twice"
+    );
+
+    drop(platform);
+    env.cleanup().await;
+}

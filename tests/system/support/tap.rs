@@ -78,16 +78,23 @@ impl EventTap {
 
     /// The next event, or a panic naming `what` after `timeout`.
     pub async fn next(&mut self, what: &str, timeout: Duration) -> TappedEvent {
-        let delivery = tokio::time::timeout(timeout, self.consumer.next())
+        self.next_within(timeout)
             .await
-            .unwrap_or_else(|_| panic!("timed out after {timeout:?} waiting for {what}"))
+            .unwrap_or_else(|| panic!("timed out after {timeout:?} waiting for {what}"))
+    }
+
+    /// The next event if one comes within `period`: for checking that nothing more does.
+    pub async fn next_within(&mut self, period: Duration) -> Option<TappedEvent> {
+        let delivery = tokio::time::timeout(period, self.consumer.next())
+            .await
+            .ok()?
             .expect("the tap is open")
             .expect("a delivery");
         delivery.ack(BasicAckOptions::default()).await.expect("ack");
-        TappedEvent {
+        Some(TappedEvent {
             routing_key: delivery.routing_key.as_str().to_owned(),
             body: delivery.data,
-        }
+        })
     }
 
     /// The next event of type `E` about `tracking_code`, skipping others.
