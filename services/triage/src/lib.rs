@@ -40,15 +40,19 @@ pub async fn build(
     let classifier = Arc::new(settings.classifier(&taxonomy).map_err(config)?);
     let incidents =
         app::Incidents::load(&db, taxonomy.clone(), jurisdiction.middle_latitude()).await?;
-    let handlers = EventHandlers::new()
-        .on::<ReportReceived, _>(app::RouteReport::new(
+    let handlers = EventHandlers::batched(app::TriageConsumer::new(
+        app::RouteReport::new(
             classifier,
             taxonomy.clone(),
             jurisdiction,
             incidents.clone(),
             outbox.clone(),
-        ))
-        .on::<WorkOrderChanged, _>(app::FollowWorkOrders::new(incidents.clone()));
+        ),
+        app::FollowWorkOrders::new(incidents.clone()),
+    ))
+    .on::<ReportReceived>()
+    .on::<WorkOrderChanged>()
+    .build();
     let operators = app::Operators::new(db.clone(), taxonomy.clone(), incidents, outbox.clone());
     let server = GrpcServer::new(
         grpc::policy(),

@@ -1,7 +1,6 @@
-use async_trait::async_trait;
 use sea_orm::DatabaseTransaction;
 use segnala_proto::tracking::v1::{WorkOrderChanged, WorkOrderState};
-use segnala_shared::messaging::{EventContext, EventHandler, HandlerError};
+use segnala_shared::messaging::HandlerError;
 
 use super::Incidents;
 
@@ -17,13 +16,11 @@ impl FollowWorkOrders {
     }
 }
 
-#[async_trait]
-impl EventHandler<WorkOrderChanged> for FollowWorkOrders {
-    async fn handle(
+impl FollowWorkOrders {
+    pub async fn follow(
         &self,
         txn: &DatabaseTransaction,
         event: WorkOrderChanged,
-        _: &EventContext,
     ) -> Result<(), HandlerError> {
         // Orders of reports routed before incidents existed name none.
         let Some(id) = event.incident.strip_prefix("incidents/") else {

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 use segnala_proto::intake::v1::ReportReceived;
-use segnala_shared::messaging::Outbox;
+use segnala_shared::messaging::Envelope;
 use tokio::sync::Mutex;
 
 use crate::{
@@ -129,15 +129,14 @@ impl Incidents {
     }
 
     /// Places a report routed to `decision`'s department and category, names the
-    /// incident in the decision, and announces it: `ReportRouted` when it opened its own
-    /// incident, `ReportMerged` when it joined one.
+    /// incident in the decision, and returns its announcement, made in the current span:
+    /// `ReportRouted` when it opened its own incident, `ReportMerged` when it joined one.
     pub async fn place_and_announce<C: ConnectionTrait>(
         &self,
         txn: &C,
-        outbox: &Outbox,
         received: &ReportReceived,
         decision: &mut StoredDecision,
-    ) -> Result<(), DbErr> {
+    ) -> Result<Envelope, DbErr> {
         let placement = self
             .place(
                 txn,
@@ -152,19 +151,16 @@ impl Incidents {
                 },
             )
             .await?;
-        match placement {
+        Ok(match placement {
             Placement::Opened => {
                 decision.incident = decision.tracking_code.clone();
-                let routed = events::report_routed(received, decision, &self.taxonomy);
-                outbox.record(txn, &routed).await
+                Envelope::new(&events::report_routed(received, decision, &self.taxonomy))
             }
             Placement::Joined(incident) => {
                 decision.incident = incident.id.clone();
-                outbox
-                    .record(txn, &events::report_merged(decision, &incident))
-                    .await
+                Envelope::new(&events::report_merged(decision, &incident))
             }
-        }
+        })
     }
 
     /// Opens an incident named after the report, without looking for one to join (an

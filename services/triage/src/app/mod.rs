@@ -1,11 +1,13 @@
 //! Triage's use cases.
 
+mod consumer;
 mod decisions;
 mod follow_orders;
 mod incidents;
 mod operators;
 mod route_report;
 
+pub use consumer::TriageConsumer;
 pub use decisions::Decisions;
 pub use follow_orders::FollowWorkOrders;
 pub use incidents::{Incidents, RoutedReport};

@@ -94,8 +94,12 @@ impl Operators {
             operator,
             "",
         );
-        self.incidents
-            .place_and_announce(&txn, &self.outbox, &received, &mut decision)
+        let announcement = self
+            .incidents
+            .place_and_announce(&txn, &received, &mut decision)
+            .await?;
+        self.outbox
+            .record_envelopes(&txn, vec![announcement])
             .await?;
         self.finish(txn, &decision, &received, "", operator).await?;
         Ok(decision)

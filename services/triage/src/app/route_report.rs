@@ -1,12 +1,11 @@
-use std::sync::Arc;
+use std::{collections::HashSet, sync::Arc};
 
-use async_trait::async_trait;
 use chrono::Utc;
 use prost::Message;
 use sea_orm::DatabaseTransaction;
 use segnala_proto::intake::v1::ReportReceived;
 use segnala_shared::{
-    messaging::{EventContext, EventHandler, HandlerError, Outbox},
+    messaging::{Envelope, HandlerError, Outbox},
     place::{Jurisdiction, Place},
     tracking_code::TrackingCode,
 };
@@ -127,18 +126,51 @@ impl RouteReport {
     }
 }
 
-#[async_trait]
-impl EventHandler<ReportReceived> for RouteReport {
-    async fn handle(
+/// What routing a batch of reports will write once every report is decided: their
+/// decisions and the events announcing them.
+#[derive(Default)]
+pub struct Decided {
+    /// Codes decided before the batch or in it: a report announced twice is decided once.
+    codes: HashSet<String>,
+    decisions: Vec<StoredDecision>,
+    events: Vec<Envelope>,
+}
+
+impl RouteReport {
+    /// Starts a batch of `received` reports: reads which of them were decided before.
+    pub async fn begin(
+        &self,
+        txn: &DatabaseTransaction,
+        received: Vec<String>,
+    ) -> Result<Decided, HandlerError> {
+        Ok(Decided {
+            codes: self.store.decided_among(txn, received).await?,
+            ..Decided::default()
+        })
+    }
+
+    /// Writes the batch's decisions and events.
+    pub async fn finish(
+        &self,
+        txn: &DatabaseTransaction,
+        decided: Decided,
+    ) -> Result<(), HandlerError> {
+        self.store.insert_all(txn, &decided.decisions).await?;
+        self.outbox.record_envelopes(txn, decided.events).await?;
+        Ok(())
+    }
+
+    /// Decides what one received report is, inside the current span (the report's).
+    pub async fn route(
         &self,
         txn: &DatabaseTransaction,
         event: ReportReceived,
-        _: &EventContext,
+        decided: &mut Decided,
     ) -> Result<(), HandlerError> {
         let code = TrackingCode::parse(&event.tracking_code).map_err(|e| {
             HandlerError::Permanent(format!("tracking_code `{}`: {e}", event.tracking_code))
         })?;
-        if self.store.get(txn, code.as_str()).await?.is_some() {
+        if !decided.codes.insert(code.to_string()) {
             // Already decided (the same report announced twice): the first decision stands.
             return Ok(());
         }
@@ -176,7 +208,7 @@ impl EventHandler<ReportReceived> for RouteReport {
             decided_at: Utc::now(),
             version: 1,
         };
-        match verdict {
+        let announcements = match verdict {
             Verdict::Route {
                 department,
                 category,
@@ -187,46 +219,38 @@ impl EventHandler<ReportReceived> for RouteReport {
                 stored.category = category;
                 stored.priority = priority;
                 stored.emergency = emergency;
-                self.incidents
-                    .place_and_announce(txn, &self.outbox, &event, &mut stored)
+                let placed = self
+                    .incidents
+                    .place_and_announce(txn, &event, &mut stored)
                     .await?;
-                self.store.insert(txn, &stored).await?;
                 if emergency {
-                    self.outbox
-                        .record(
-                            txn,
-                            &events::emergency_detected(&event, &stored, &self.taxonomy, language),
-                        )
-                        .await?;
+                    let alert =
+                        events::emergency_detected(&event, &stored, &self.taxonomy, language);
+                    vec![placed, Envelope::new(&alert)]
+                } else {
+                    vec![placed]
                 }
             }
             Verdict::Review { reason } => {
                 stored.outcome = Outcome::NeedsReview;
                 stored.review_reason = reason.clone();
-                self.store.insert(txn, &stored).await?;
-                self.outbox
-                    .record(txn, &events::needs_review(&event, &stored, &reason))
-                    .await?;
+                vec![Envelope::new(&events::needs_review(
+                    &event, &stored, &reason,
+                ))]
             }
             verdict
             @ (Verdict::NotAReport | Verdict::OutOfRemit | Verdict::OutsideJurisdiction) => {
                 stored.outcome = Outcome::Rejected;
-                self.store.insert(txn, &stored).await?;
-                self.outbox
-                    .record(
-                        txn,
-                        &events::rejected(
-                            &event,
-                            &stored,
-                            &verdict,
-                            &self.taxonomy,
-                            &self.jurisdiction,
-                            language,
-                        ),
-                    )
-                    .await?;
+                vec![Envelope::new(&events::rejected(
+                    &event,
+                    &stored,
+                    &verdict,
+                    &self.taxonomy,
+                    &self.jurisdiction,
+                    language,
+                ))]
             }
-        }
+        };
         tracing::info!(
             tracking_code = %code,
             department = %stored.department,
@@ -236,6 +260,8 @@ impl EventHandler<ReportReceived> for RouteReport {
             outcome = ?stored.outcome,
             "report triaged"
         );
+        decided.decisions.push(stored);
+        decided.events.extend(announcements);
         Ok(())
     }
 }

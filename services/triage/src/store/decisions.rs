@@ -1,3 +1,5 @@
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
@@ -85,15 +87,37 @@ impl StoredDecision {
 pub struct DecisionStore;
 
 impl DecisionStore {
-    pub async fn insert<C: ConnectionTrait>(
+    /// Inserts new decisions, with one statement per thousand.
+    pub async fn insert_all<C: ConnectionTrait>(
         &self,
         db: &C,
-        stored: &StoredDecision,
+        decisions: &[StoredDecision],
     ) -> Result<(), DbErr> {
-        decision::Entity::insert(row(stored))
-            .exec_without_returning(db)
-            .await?;
+        for chunk in decisions.chunks(1_000) {
+            decision::Entity::insert_many(chunk.iter().map(row))
+                .exec_without_returning(db)
+                .await?;
+        }
         Ok(())
+    }
+
+    /// Which of `codes` are decided already.
+    pub async fn decided_among<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        codes: Vec<String>,
+    ) -> Result<HashSet<String>, DbErr> {
+        if codes.is_empty() {
+            return Ok(HashSet::new());
+        }
+        decision::Entity::find()
+            .select_only()
+            .column(decision::Column::TrackingCode)
+            .filter(decision::Column::TrackingCode.is_in(codes))
+            .into_tuple::<String>()
+            .all(db)
+            .await
+            .map(|codes| codes.into_iter().collect())
     }
 
     /// Replaces the decision (an operator decided again).

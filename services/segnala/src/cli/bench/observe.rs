@@ -26,9 +26,18 @@ pub const POLL_EVERY: Duration = Duration::from_millis(10);
 /// while the measured latency stays within this share of the true one.
 pub const POLL_SHARE_OF_AGE: u32 = 50;
 
+/// Reports not followed are only checked for having settled, not timed: this often at
+/// most.
+const CHECK_EVERY: Duration = Duration::from_secs(1);
+
 /// When a report of age `age` is polled again.
-fn poll_interval(age: Duration) -> Duration {
-    (age / POLL_SHARE_OF_AGE).max(POLL_EVERY)
+fn poll_interval(age: Duration, followed: bool) -> Duration {
+    let interval = (age / POLL_SHARE_OF_AGE).max(POLL_EVERY);
+    if followed {
+        interval
+    } else {
+        interval.max(CHECK_EVERY)
+    }
 }
 
 /// What the observer measured.
@@ -168,7 +177,8 @@ pub async fn observe(
             let seen = Instant::now();
             for code in chunk {
                 if let Some(report) = pending.get_mut(code) {
-                    report.next_poll = seen + poll_interval(seen.duration_since(report.due));
+                    report.next_poll =
+                        seen + poll_interval(seen.duration_since(report.due), report.followed);
                 }
             }
             let mut state = observed.lock().await;
