@@ -8,7 +8,7 @@ use segnala_proto::{
     common::v1::Priority,
     triage::v1::{
         DecisionOutcome, EmergencyDetected, GetDecisionRequest, ListDepartmentsRequest,
-        RejectionReason, ReportNeedsReview, ReportRejected, ReportRouted,
+        RejectionReason, ReportMerged, ReportNeedsReview, ReportRejected, ReportRouted,
         triage_service_client::TriageServiceClient,
     },
 };
@@ -486,6 +486,55 @@ async fn places_outside_the_city_are_turned_away_and_zones_steer_routing() {
             && rejected.message.contains("112"),
         "{}",
         rejected.message
+    );
+    drop(platform);
+    env.cleanup().await;
+}
+
+/// Reports that piled up while triage was down arrive in one batch: a report announced
+/// twice (two messages) is still decided once, and two reports of one lamp in the batch
+/// become one incident.
+#[tokio::test]
+async fn a_batch_decides_a_report_announced_twice_once_and_merges_reports_of_one_lamp() {
+    let env = TestEnv::new().await;
+    let settings = env.settings();
+    // Triage declares its queue, then stops; the reports wait in the queue.
+    drop(RunningPlatform::start(&settings, &[ServiceKind::Triage]).await);
+    let mut tap = EventTap::bind(&env, "segnala.triage.v1.#").await;
+    let twice = TrackingCode::generate().to_string();
+    let first = TrackingCode::generate().to_string();
+    let second = TrackingCode::generate().to_string();
+    for code in [&twice, &first, &twice, &second] {
+        let mut report = received(code, 45.4642, 9.19);
+        report.description = "Il lampione è spento da tre notti".into();
+        if code == &twice {
+            report.location = Some(LatLng {
+                latitude: 45.47,
+                longitude: 9.18,
+            });
+        }
+        publish(&env, &report).await;
+    }
+
+    let platform = RunningPlatform::start(&settings, &[ServiceKind::Triage]).await;
+    let mut routed = Vec::new();
+    let mut merged = Vec::new();
+    for _ in 0..3 {
+        let event = tap.next("a triage event", TIMEOUT).await;
+        if let Some(event) = event.decode::<ReportRouted>() {
+            routed.push(event.tracking_code);
+        } else if let Some(event) = event.decode::<ReportMerged>() {
+            merged.push((event.tracking_code, event.incident));
+        }
+    }
+    routed.sort();
+    let mut want = vec![twice.clone(), first.clone()];
+    want.sort();
+    assert_eq!(routed, want, "each report routed once");
+    assert_eq!(merged, [(second.clone(), format!("incidents/{first}"))]);
+    assert!(
+        tap.next_within(Duration::from_secs(1)).await.is_none(),
+        "nothing announced twice"
     );
     drop(platform);
     env.cleanup().await;
