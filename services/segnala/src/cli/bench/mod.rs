@@ -193,6 +193,9 @@ pub struct BenchReport {
     pub lost_codes: Vec<String>,
     pub final_states: BTreeMap<String, u64>,
     pub status_poll_ms: u64,
+    /// Followed reports whose stage times could not be read, and why the first not.
+    pub stages_unread: u64,
+    pub stages_unread_why: Option<String>,
     pub peak_memory_mb: BTreeMap<u32, f64>,
     pub baseline: Option<Baseline>,
 }
@@ -341,6 +344,8 @@ pub async fn drive(
         lost_codes: observed.missing.into_iter().take(20).collect(),
         final_states: observed.states,
         status_poll_ms: observe::POLL_EVERY.as_millis() as u64,
+        stages_unread: observed.stages_unread,
+        stages_unread_why: observed.stages_unread_why,
         peak_memory_mb: BTreeMap::new(),
         baseline: None,
     })
@@ -462,6 +467,12 @@ fn describe_platform(report: &BenchReport) -> String {
         report.status_poll_ms,
         observe::POLL_SHARE_OF_AGE
     ));
+    if let Some(why) = &report.stages_unread_why {
+        text.push_str(&format!(
+            "  stages 2-3 not read for {} followed reports: {why}\n",
+            report.stages_unread
+        ));
+    }
     let states: Vec<String> = report
         .final_states
         .iter()

@@ -56,6 +56,10 @@ pub struct Observed {
     /// Accepted but never settled before the drain deadline.
     pub missing: Vec<String>,
     pub last_settled: Option<Instant>,
+    /// Followed reports whose routing or work-order time could not be read, and why
+    /// the first could not.
+    pub stages_unread: u64,
+    pub stages_unread_why: Option<String>,
     /// Why following stopped early, when it did.
     pub failure: Option<String>,
 }
@@ -310,9 +314,12 @@ async fn stage_times(
                 name: format!("reports/{tracking_code}/decision"),
             })
             .await
-            .ok()
-            .and_then(|r| since_due(r.into_inner().decision?.decide_time)),
-        None => None,
+            .map(|r| {
+                r.into_inner()
+                    .decision
+                    .and_then(|d| since_due(d.decide_time))
+            }),
+        None => Ok(None),
     };
     let work_order = match clients.tracking.clone() {
         Some(mut tracking) => tracking
@@ -322,11 +329,25 @@ async fn stage_times(
                 ..Default::default()
             })
             .await
-            .ok()
-            .and_then(|r| since_due(r.into_inner().work_orders.first()?.create_time)),
-        None => None,
+            .map(|r| {
+                r.into_inner()
+                    .work_orders
+                    .first()
+                    .and_then(|o| since_due(o.create_time))
+            }),
+        None => Ok(None),
     };
     let mut state = observed.lock().await;
+    let (routed, work_order) = match (routed, work_order) {
+        (Ok(routed), Ok(work_order)) => (routed, work_order),
+        (Err(status), _) | (_, Err(status)) => {
+            state.stages_unread += 1;
+            state
+                .stages_unread_why
+                .get_or_insert_with(|| format!("{:?}: {}", status.code(), status.message()));
+            return;
+        }
+    };
     if let Some(routed) = routed {
         state.routed.record(routed);
     }
