@@ -36,6 +36,21 @@ pub struct RoutedReport<'a> {
     pub at: DateTime<Utc>,
 }
 
+impl<'a> RoutedReport<'a> {
+    /// The report `received` as `decision` routed it.
+    pub fn of(decision: &'a StoredDecision, received: &ReportReceived) -> Self {
+        Self {
+            tracking_code: &decision.tracking_code,
+            department: &decision.department,
+            category: &decision.category,
+            priority: decision.priority,
+            location: received.location.map(|l| (l.latitude, l.longitude)),
+            zone: &decision.zone,
+            at: decision.decided_at,
+        }
+    }
+}
+
 /// Where a routed report went.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Placement {
@@ -138,18 +153,7 @@ impl Incidents {
         decision: &mut StoredDecision,
     ) -> Result<Envelope, DbErr> {
         let placement = self
-            .place(
-                txn,
-                RoutedReport {
-                    tracking_code: &decision.tracking_code,
-                    department: &decision.department,
-                    category: &decision.category,
-                    priority: decision.priority,
-                    location: received.location.map(|l| (l.latitude, l.longitude)),
-                    zone: &decision.zone,
-                    at: decision.decided_at,
-                },
-            )
+            .place(txn, RoutedReport::of(decision, received))
             .await?;
         Ok(match placement {
             Placement::Opened => {

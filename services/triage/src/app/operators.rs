@@ -249,18 +249,7 @@ impl Operators {
         decision.decided_at = Utc::now();
         decision.version += 1;
         self.incidents
-            .open(
-                &txn,
-                RoutedReport {
-                    tracking_code: code.as_str(),
-                    department: &decision.department,
-                    category: &decision.category,
-                    priority: decision.priority,
-                    location: received.location.map(|l| (l.latitude, l.longitude)),
-                    zone: &decision.zone,
-                    at: decision.decided_at,
-                },
-            )
+            .open(&txn, RoutedReport::of(&decision, &received))
             .await?;
         self.decisions.update(&txn, &decision).await?;
         self.outbox
