@@ -34,7 +34,7 @@ use crate::support::{
     eventually,
     tracking::{
         TrackingReplica, claim, crew_client, hold, next_event, operator_client, order_of, publish,
-        resolve, routed, start, tap_of,
+        publish_envelopes, resolve, routed, start, tap_of,
     },
 };
 
@@ -759,6 +759,125 @@ async fn a_reroute_moves_the_order_and_operators_assign_watch_and_count() {
         ]
     );
     service.stop().await;
+}
+
+/// Events that piled up while tracking was down arrive together and are handled a
+/// batch at a time. Within a batch a report joins an order opened earlier in it, a
+/// report routed again reroutes its new order, and a report moved to another incident
+/// leaves its order, which is cancelled as a duplicate. A redelivered message and a
+/// late copy change nothing: the end is what one event at a time would leave.
+#[tokio::test]
+async fn a_backlog_handled_in_batches_ends_as_one_event_at_a_time_would() {
+    let env = TestEnv::new().await;
+    let settings = settings(&env, 0);
+    // Tracking declares its queue, then stops; the events wait in the queue.
+    drop(RunningPlatform::start(&settings, &[ServiceKind::Tracking]).await);
+    let mut changes = tap_of::<WorkOrderChanged>(&env).await;
+
+    let lamp = routed("PILE-0001", "street_lighting", Priority::Normal);
+    let second_of_lamp = ReportMerged {
+        report: "reports/PILE-0002".into(),
+        tracking_code: "PILE-0002".into(),
+        incident: "incidents/PILE-0001".into(),
+        duplicate_of: "reports/PILE-0001".into(),
+        department: "street_lighting".into(),
+        report_count: 2,
+        priority: Priority::High as i32,
+        version: 1,
+        ..ReportMerged::default()
+    };
+    let pothole = routed("PILE-0003", "street_lighting", Priority::Normal);
+    let mut pothole_rerouted = routed("PILE-0003", "roads", Priority::High);
+    pothole_rerouted.version = 2;
+    let apart = routed("PILE-0004", "street_lighting", Priority::Low);
+    let mut joins_lamp = apart.clone();
+    joins_lamp.version = 2;
+    joins_lamp.incident = "incidents/PILE-0001".into();
+    let merge = Envelope::new(&second_of_lamp);
+    publish_envelopes(
+        &env,
+        &[
+            Envelope::new(&lamp),
+            merge.clone(),
+            Envelope::new(&pothole),
+            Envelope::new(&pothole_rerouted),
+            Envelope::new(&apart),
+            Envelope::new(&joins_lamp),
+            merge,
+            Envelope::new(&lamp),
+        ],
+    )
+    .await;
+
+    let platform = RunningPlatform::start(&settings, &[ServiceKind::Tracking]).await;
+    let tracking = operator_client(&platform.url(ServiceKind::Tracking)).await;
+    let lamp_order = order_of(
+        &tracking,
+        "reports/PILE-0001",
+        "three reports of the lamp in one order",
+        |o| o.reports.len() == 3,
+    )
+    .await;
+    assert_eq!(
+        lamp_order.reports,
+        [
+            "reports/PILE-0001",
+            "reports/PILE-0002",
+            "reports/PILE-0004"
+        ]
+    );
+    assert_eq!(lamp_order.priority, Priority::High as i32);
+    assert_eq!(lamp_order.state, WorkOrderState::Queued as i32);
+    let pothole_order = order_of(&tracking, "reports/PILE-0003", "the pothole", |_| true).await;
+    assert_eq!(pothole_order.department, "roads");
+    assert_eq!(pothole_order.priority, Priority::High as i32);
+    assert_eq!(pothole_order.reports, ["reports/PILE-0003"]);
+
+    let mut all = tracking
+        .clone()
+        .list_work_orders(ListWorkOrdersRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .work_orders;
+    assert_eq!(all.len(), 3, "{all:?}");
+    all.retain(|o| o.name != lamp_order.name && o.name != pothole_order.name);
+    let left = &all[0];
+    assert_eq!(left.state, WorkOrderState::Cancelled as i32);
+    assert_eq!(left.cancel_reason, CancelReason::Duplicate as i32);
+    assert!(left.reports.is_empty(), "{:?}", left.reports);
+
+    // Opened, then two reports attached; opened, then rerouted; opened, its report
+    // taken away, then cancelled.
+    let audit = tracking
+        .clone()
+        .verify_audit_log(VerifyAuditLogRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(audit.intact, "{:?}", audit.first_break);
+    assert_eq!(audit.entries_checked, 8);
+
+    // Each order's changes are told once each, in order, ending in its final state.
+    let mut told: Vec<WorkOrderChanged> = Vec::new();
+    while let Some(event) = changes.next_within(Duration::from_secs(1)).await {
+        told.push(event.decode().expect("a WorkOrderChanged"));
+    }
+    for order in [&lamp_order, &pothole_order, left] {
+        let versions: Vec<i64> = told
+            .iter()
+            .filter(|e| e.work_order == order.name)
+            .map(|e| e.version)
+            .collect();
+        assert!(
+            versions.windows(2).all(|w| w[0] < w[1]),
+            "{}: {versions:?}",
+            order.name
+        );
+        assert_eq!(versions.last(), Some(&order.version), "{}", order.name);
+    }
+    drop(platform);
+    env.cleanup().await;
 }
 
 /// Waits until the tracking service at `url` holds `orders` work orders.

@@ -9,26 +9,30 @@
 
 use std::{
     collections::HashSet,
+    sync::Arc,
     time::{Duration, Instant},
 };
 
 use chrono::Utc;
 use hdrhistogram::Histogram;
 use sea_orm::{ConnectionTrait, Database, TransactionTrait};
-use segnala_proto::tracking::v1::{
-    ClaimNextRequest, work_queue_service_client::WorkQueueServiceClient,
+use segnala_proto::{
+    common::v1::{LatLng, Priority},
+    tracking::v1::{ClaimNextRequest, work_queue_service_client::WorkQueueServiceClient},
+    triage::v1::ReportRouted,
 };
 use segnala_shared::{
     config::SecretString,
     db::{self, DatabaseTarget},
     grpc::{ApiKeySettings, Authenticator, Role, client::ClientInterceptor},
-    messaging::{EmbeddedBus, Outbox},
+    messaging::{BatchHandler, EmbeddedBus, EventContext, Outbox},
     service::ServiceContext,
+    time::to_timestamp,
 };
 use segnala_tracking::{
     TrackingSettings,
-    app::Ledger,
-    domain::{Location, NewWorkOrder, Priority, WorkOrder},
+    app::{Ledger, TrackingConsumer},
+    domain::{ResolveWithin, SystemClock},
     store::Migrator,
 };
 use tonic::service::interceptor::InterceptedService;
@@ -169,32 +173,48 @@ async fn main() {
     assert_eq!(distinct.len(), orders, "every order was claimed");
 }
 
-/// Queues `count` orders as routing would, in large transactions.
+/// Queues `count` orders as routing does, a thousand routed reports to a batch.
 async fn seed(target: &DatabaseTarget, count: usize) {
     let db = db::connect_and_migrate::<Migrator>(target).await.unwrap();
-    let ledger = Ledger::new(Outbox::new());
+    let consumer = TrackingConsumer::new(
+        Ledger::new(Outbox::new()),
+        Arc::new(SystemClock),
+        ResolveWithin::default(),
+    );
     let now = Utc::now();
     for chunk in (0..count).collect::<Vec<_>>().chunks(1000) {
+        let events = chunk
+            .iter()
+            .map(|i| {
+                let routed = ReportRouted {
+                    report: format!("reports/BENCH-{i:06}"),
+                    incident: format!("incidents/bench-{i}"),
+                    department: "street_lighting".into(),
+                    category: "lamp_out".into(),
+                    priority: [Priority::Low, Priority::Normal, Priority::High][i % 3] as i32,
+                    description: "Lampione spento".into(),
+                    location: Some(LatLng {
+                        latitude: 45.46,
+                        longitude: 9.19,
+                    }),
+                    route_time: Some(to_timestamp(now)),
+                    resolve_within: Some(prost_types::Duration {
+                        seconds: 3600 * (1 + (i % 72) as i64),
+                        nanos: 0,
+                    }),
+                    version: 1,
+                    ..ReportRouted::default()
+                };
+                let context = EventContext {
+                    message_id: Uuid::now_v7(),
+                    occurred_at: now,
+                    span: tracing::Span::none(),
+                };
+                (routed.into(), context)
+            })
+            .collect();
         let txn = db.begin().await.unwrap();
-        for i in chunk {
-            let new = NewWorkOrder {
-                incident: format!("incidents/bench-{i}"),
-                report: format!("reports/BENCH-{i:06}"),
-                department: "street_lighting".into(),
-                category: "lamp_out".into(),
-                zone: String::new(),
-                priority: [Priority::Low, Priority::Normal, Priority::High][i % 3],
-                description: "Lampione spento".into(),
-                location: Some(Location {
-                    latitude: 45.46,
-                    longitude: 9.19,
-                }),
-                address: String::new(),
-                due_at: now + chrono::Duration::hours((i % 72) as i64),
-            };
-            let mut order = WorkOrder::queued(new, now);
-            ledger.open(&txn, &mut order, "bench", 1).await.unwrap();
-        }
+        consumer.handle_batch(&txn, events).await.unwrap();
         txn.commit().await.unwrap();
     }
     // The seeding's events are not what is measured.

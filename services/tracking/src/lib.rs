@@ -46,22 +46,12 @@ pub async fn build_with_clock(
     let ledger = app::Ledger::new(outbox.clone());
     let watch = app::QueueWatch::default();
     let resolve_within = settings.resolve_within;
-    let handlers = EventHandlers::new()
-        .on::<ReportRouted, _>(app::OpenWorkOrder::new(
-            ledger.clone(),
-            clock.clone(),
-            resolve_within,
-        ))
-        .on::<ReportMerged, _>(app::AttachMergedReport::new(
-            ledger.clone(),
-            clock.clone(),
-            resolve_within,
-        ))
-        .on::<ReporterFeedback, _>(app::ReopenWhenNotFixed::new(
-            ledger.clone(),
-            clock.clone(),
-            resolve_within,
-        ));
+    let consumer = app::TrackingConsumer::new(ledger.clone(), clock.clone(), resolve_within);
+    let handlers = EventHandlers::batched(consumer)
+        .on::<ReportRouted>()
+        .on::<ReportMerged>()
+        .on::<ReporterFeedback>()
+        .build();
     let changes = app::OrderChanges::new(db.clone(), ledger, clock.clone(), watch);
     let queue = app::WorkQueue::new(changes.clone(), settings.clone());
     let operations = app::Operations::new(changes.clone(), settings.lease(), resolve_within);

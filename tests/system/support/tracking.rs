@@ -98,8 +98,13 @@ async fn transport(env: &TestEnv) -> Arc<RabbitMqTransport> {
 
 /// Publishes `event` on the test's exchange, as the service that owns it would.
 pub async fn publish<E: prost::Message + prost::Name>(env: &TestEnv, event: &E) {
+    publish_envelopes(env, &[Envelope::new(event)]).await;
+}
+
+/// Publishes messages as they are, in order: the same envelope twice is a redelivery.
+pub async fn publish_envelopes(env: &TestEnv, envelopes: &[Envelope]) {
     let transport = transport(env).await;
-    let outcome = transport.publish(&[Envelope::new(event)]).await;
+    let outcome = transport.publish(envelopes).await;
     assert!(outcome.iter().all(Result::is_ok), "published: {outcome:?}");
 }
 

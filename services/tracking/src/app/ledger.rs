@@ -3,7 +3,8 @@ use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode,
     TransactionOptions, TransactionTrait,
 };
-use segnala_shared::messaging::Outbox;
+use segnala_shared::messaging::{Envelope, Outbox};
+use uuid::Uuid;
 
 use crate::{
     domain::{Applied, AuditEntry, GENESIS_HASH, Note, WorkOrder, WorkOrderState},
@@ -20,6 +21,16 @@ pub struct Ledger {
     orders: WorkOrderStore,
     audit: AuditStore,
     attachments: AttachmentStore,
+}
+
+/// What changes wrote besides their orders' rows, in the order they made them: audit
+/// entries, notes and the events they announce. Kept apart so that many changes can be
+/// written with one statement of each kind.
+#[derive(Debug, Default)]
+pub struct Entries {
+    audit: Vec<AuditEntry>,
+    notes: Vec<(Uuid, Note)>,
+    events: Vec<Envelope>,
 }
 
 /// A change lost a race it should not have been able to enter; the caller may retry.
@@ -39,23 +50,6 @@ impl Ledger {
         &self.outbox
     }
 
-    /// Records a new order and its first audit entry.
-    pub async fn open<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        order: &mut WorkOrder,
-        actor: &str,
-        route_version: i64,
-    ) -> Result<(), DbErr> {
-        let detail = format!("queued for {}", order.department);
-        self.append_audit(db, order, actor, "open", None, &detail, order.created_at)
-            .await?;
-        self.orders.insert(db, order, route_version).await?;
-        self.outbox
-            .record(db, &events::work_order_changed(order, None))
-            .await
-    }
-
     /// Records `order` after `applied` changed it from version `read_version`.
     pub async fn record<C: ConnectionTrait>(
         &self,
@@ -66,19 +60,44 @@ impl Ledger {
         applied: &Applied,
         now: DateTime<Utc>,
     ) -> Result<(), DbErr> {
-        self.append_audit(
-            db,
-            order,
-            actor,
-            applied.action,
-            Some(applied.previous_state),
-            &applied.detail,
-            now,
-        )
-        .await?;
+        let mut entries = Entries::default();
+        self.changed(order, actor, applied, now, &mut entries);
         if !self.orders.update(db, order, read_version).await? {
             return Err(DbErr::Custom(CONCURRENT_CHANGE.into()));
         }
+        self.write(db, entries).await
+    }
+
+    /// Adds a new order's first audit entry and its announcement to `entries`; the
+    /// caller inserts the order.
+    pub fn opened(&self, order: &mut WorkOrder, actor: &str, entries: &mut Entries) {
+        let detail = format!("queued for {}", order.department);
+        let at = order.created_at;
+        seal_audit(order, actor, "open", None, &detail, at, entries);
+        entries
+            .events
+            .push(Envelope::new(&events::work_order_changed(order, None)));
+    }
+
+    /// Adds what `applied` did to `order` to `entries`; the caller writes the order.
+    pub fn changed(
+        &self,
+        order: &mut WorkOrder,
+        actor: &str,
+        applied: &Applied,
+        now: DateTime<Utc>,
+        entries: &mut Entries,
+    ) {
+        let from = Some(applied.previous_state);
+        seal_audit(
+            order,
+            actor,
+            applied.action,
+            from,
+            &applied.detail,
+            now,
+            entries,
+        );
         if let Some((visibility, text)) = &applied.note {
             let note = Note {
                 author: actor.to_owned(),
@@ -86,56 +105,60 @@ impl Ledger {
                 text: text.clone(),
                 created_at: now,
             };
-            self.attachments.add_note(db, order.id, &note).await?;
+            entries.notes.push((order.id, note));
         }
         if applied.announce {
-            self.outbox
-                .record(db, &events::work_order_changed(order, Some(applied)))
-                .await?;
+            let event = events::work_order_changed(order, Some(applied));
+            entries.events.push(Envelope::new(&event));
         }
         if applied.action == "escalate" {
-            self.outbox
-                .record(db, &events::work_order_escalated(order, now))
-                .await?;
+            let event = events::work_order_escalated(order, now);
+            entries.events.push(Envelope::new(&event));
         }
-        Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn append_audit<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        order: &mut WorkOrder,
-        actor: &str,
-        action: &str,
-        from: Option<WorkOrderState>,
-        detail: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(), DbErr> {
-        let previous_hash = if order.audit_count == 0 {
-            GENESIS_HASH.to_owned()
-        } else {
-            order.audit_head.clone()
-        };
-        let entry = AuditEntry {
-            sequence: 0,
-            work_order_id: order.id,
-            order_sequence: order.audit_count + 1,
-            actor: actor.to_owned(),
-            action: action.to_owned(),
-            from_state: from.map(|s| s.as_str()).unwrap_or_default().to_owned(),
-            to_state: order.state.as_str().to_owned(),
-            detail: detail.to_owned(),
-            at_micros: at.timestamp_micros(),
-            previous_hash,
-            hash: String::new(),
+    /// Writes `entries`: one statement for the audit log, one for the outbox.
+    pub async fn write<C: ConnectionTrait>(&self, db: &C, entries: Entries) -> Result<(), DbErr> {
+        self.audit.append_all(db, &entries.audit).await?;
+        for (order, note) in &entries.notes {
+            self.attachments.add_note(db, *order, note).await?;
         }
-        .sealed();
-        self.audit.append(db, &entry).await?;
-        order.audit_count = entry.order_sequence;
-        order.audit_head = entry.hash;
-        Ok(())
+        self.outbox.record_envelopes(db, entries.events).await
     }
+}
+
+/// Adds the next entry of `order`'s audit chain to `entries` and makes it the head.
+fn seal_audit(
+    order: &mut WorkOrder,
+    actor: &str,
+    action: &str,
+    from: Option<WorkOrderState>,
+    detail: &str,
+    at: DateTime<Utc>,
+    entries: &mut Entries,
+) {
+    let previous_hash = if order.audit_count == 0 {
+        GENESIS_HASH.to_owned()
+    } else {
+        order.audit_head.clone()
+    };
+    let entry = AuditEntry {
+        sequence: 0,
+        work_order_id: order.id,
+        order_sequence: order.audit_count + 1,
+        actor: actor.to_owned(),
+        action: action.to_owned(),
+        from_state: from.map(|s| s.as_str()).unwrap_or_default().to_owned(),
+        to_state: order.state.as_str().to_owned(),
+        detail: detail.to_owned(),
+        at_micros: at.timestamp_micros(),
+        previous_hash,
+        hash: String::new(),
+    }
+    .sealed();
+    order.audit_count = entry.order_sequence;
+    order.audit_head = entry.hash.clone();
+    entries.audit.push(entry);
 }
 
 /// A transaction for a change. On SQLite it takes the write lock at once, so two

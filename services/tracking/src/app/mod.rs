@@ -2,10 +2,10 @@
 
 mod actor;
 mod changes;
-mod feedback;
+mod consumer;
+mod held_orders;
 mod ledger;
 mod operations;
-mod routing;
 mod sweeper;
 mod watch;
 mod work_orders;
@@ -13,10 +13,9 @@ mod work_queue;
 
 pub use actor::Actor;
 pub use changes::OrderChanges;
-pub use feedback::ReopenWhenNotFixed;
+pub use consumer::{TrackingConsumer, TrackingEvent};
 pub use ledger::Ledger;
 pub use operations::{DepartmentStats, Operations};
-pub use routing::{AttachMergedReport, OpenWorkOrder};
 pub use segnala_shared::request_id::RequestId;
 pub use sweeper::Sweeper;
 pub use watch::QueueWatch;

@@ -36,12 +36,16 @@ mod entry {
 pub struct AuditStore;
 
 impl AuditStore {
-    pub async fn append<C: ConnectionTrait>(
+    /// Appends `entries`, in order, with one statement.
+    pub async fn append_all<C: ConnectionTrait>(
         &self,
         db: &C,
-        entry: &AuditEntry,
+        entries: &[AuditEntry],
     ) -> Result<(), DbErr> {
-        entry::Entity::insert(entry::ActiveModel {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let rows = entries.iter().map(|entry| entry::ActiveModel {
             work_order_id: Set(entry.work_order_id),
             order_seq: Set(entry.order_sequence),
             actor: Set(entry.actor.clone()),
@@ -53,9 +57,10 @@ impl AuditStore {
             previous_hash: Set(entry.previous_hash.clone()),
             hash: Set(entry.hash.clone()),
             ..Default::default()
-        })
-        .exec_without_returning(db)
-        .await?;
+        });
+        entry::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
         Ok(())
     }
 

@@ -11,4 +11,4 @@ pub use attachments::{AttachmentStore, StoredPhoto};
 pub use audit::AuditStore;
 pub use migrations::Migrator;
 pub use requests::{RequestStore, StoredRequest};
-pub use work_orders::{ListFilter, StatsRow, WorkOrderStore, count_work_orders};
+pub use work_orders::{ListFilter, ReportLink, StatsRow, WorkOrderStore, count_work_orders};

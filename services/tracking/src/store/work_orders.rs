@@ -69,6 +69,15 @@ mod order_report {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// A report's place: its order and the routing version that put it there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportLink {
+    pub report: String,
+    pub work_order_id: Uuid,
+    /// The report's routing version last applied; older routing events are ignored.
+    pub route_version: i64,
+}
+
 /// Which orders to list.
 #[derive(Clone, Debug, Default)]
 pub struct ListFilter {
@@ -106,27 +115,29 @@ pub struct StatsRow {
 pub struct WorkOrderStore;
 
 impl WorkOrderStore {
-    pub async fn insert<C: ConnectionTrait>(
+    /// Inserts new orders with one statement; their reports are linked apart.
+    pub async fn insert_all<C: ConnectionTrait>(
         &self,
         db: &C,
-        order: &WorkOrder,
-        route_version: i64,
+        orders: &[&WorkOrder],
     ) -> Result<(), DbErr> {
-        let mut row = active(order);
-        row.id = Set(order.id);
-        row.description = Set(order.description.clone());
-        row.latitude = Set(order.location.map(|l| l.latitude));
-        row.longitude = Set(order.location.map(|l| l.longitude));
-        row.address = Set(order.address.clone());
-        row.created_at = Set(order.created_at);
-        row.incident = Set(order.incident.clone());
-        order::Entity::insert(row)
+        if orders.is_empty() {
+            return Ok(());
+        }
+        let rows = orders.iter().map(|order| {
+            let mut row = active(order);
+            row.id = Set(order.id);
+            row.description = Set(order.description.clone());
+            row.latitude = Set(order.location.map(|l| l.latitude));
+            row.longitude = Set(order.location.map(|l| l.longitude));
+            row.address = Set(order.address.clone());
+            row.created_at = Set(order.created_at);
+            row.incident = Set(order.incident.clone());
+            row
+        });
+        order::Entity::insert_many(rows)
             .exec_without_returning(db)
             .await?;
-        for report in &order.reports {
-            self.link_report(db, report, order.id, route_version)
-                .await?;
-        }
         Ok(())
     }
 
@@ -147,30 +158,33 @@ impl WorkOrderStore {
         Ok(result.rows_affected == 1)
     }
 
-    /// Makes `report` part of order `work_order_id` (moving it from another order).
-    pub async fn link_report<C: ConnectionTrait>(
+    /// Makes each report part of its order (moving it from another order) at its
+    /// routing version, with one statement. A report appears at most once.
+    pub async fn link_all<C: ConnectionTrait>(
         &self,
         db: &C,
-        report: &str,
-        work_order_id: Uuid,
-        route_version: i64,
+        links: &[ReportLink],
     ) -> Result<(), DbErr> {
         use sea_orm::sea_query::OnConflict;
-        order_report::Entity::insert(order_report::ActiveModel {
-            report: Set(report.to_owned()),
-            work_order_id: Set(work_order_id),
-            route_version: Set(route_version),
-        })
-        .on_conflict(
-            OnConflict::column(order_report::Column::Report)
-                .update_columns([
-                    order_report::Column::WorkOrderId,
-                    order_report::Column::RouteVersion,
-                ])
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
+        if links.is_empty() {
+            return Ok(());
+        }
+        let rows = links.iter().map(|link| order_report::ActiveModel {
+            report: Set(link.report.clone()),
+            work_order_id: Set(link.work_order_id),
+            route_version: Set(link.route_version),
+        });
+        order_report::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::column(order_report::Column::Report)
+                    .update_columns([
+                        order_report::Column::WorkOrderId,
+                        order_report::Column::RouteVersion,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
         Ok(())
     }
 
@@ -179,28 +193,51 @@ impl WorkOrderStore {
         &self,
         db: &C,
         report: &str,
-    ) -> Result<Option<(Uuid, i64)>, DbErr> {
-        Ok(order_report::Entity::find_by_id(report.to_owned())
-            .one(db)
-            .await?
-            .map(|row| (row.work_order_id, row.route_version)))
+    ) -> Result<Option<ReportLink>, DbErr> {
+        Ok(self.of_reports(db, vec![report.to_owned()]).await?.pop())
     }
 
-    /// The order of `incident`; none for an empty name.
-    pub async fn of_incident<C: ConnectionTrait>(
+    /// The links of those of `reports` that belong to an order.
+    pub async fn of_reports<C: ConnectionTrait>(
         &self,
         db: &C,
-        incident: &str,
-    ) -> Result<Option<Uuid>, DbErr> {
+        reports: Vec<String>,
+    ) -> Result<Vec<ReportLink>, DbErr> {
+        if reports.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(order_report::Entity::find()
+            .filter(order_report::Column::Report.is_in(reports))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|row| ReportLink {
+                report: row.report,
+                work_order_id: row.work_order_id,
+                route_version: row.route_version,
+            })
+            .collect())
+    }
+
+    /// The orders of those of `incidents` that have one, as (incident, order) pairs.
+    pub async fn of_incidents<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        incidents: Vec<String>,
+    ) -> Result<Vec<(String, Uuid)>, DbErr> {
+        if incidents.is_empty() {
+            return Ok(Vec::new());
+        }
         order::Entity::find()
             .select_only()
+            .column(order::Column::Incident)
             .column(order::Column::Id)
-            .filter(order::Column::Incident.eq(incident))
+            .filter(order::Column::Incident.is_in(incidents))
             // Repeats the partial index's condition: a prepared statement's generic plan
             // may use the index only when the query itself rules out ''.
             .filter(Expr::cust("incident <> ''"))
-            .into_tuple::<Uuid>()
-            .one(db)
+            .into_tuple()
+            .all(db)
             .await
     }
 
@@ -218,8 +255,26 @@ impl WorkOrderStore {
         db: &C,
         id: Uuid,
     ) -> Result<Option<WorkOrder>, DbErr> {
-        let query = order::Entity::find_by_id(id).lock(LockType::Update);
-        self.first(db, query).await
+        Ok(self.get_all_for_update(db, vec![id]).await?.pop())
+    }
+
+    /// Reads orders and locks their rows until the transaction ends; missing ones are
+    /// left out. Locked in id order, so two callers cannot each hold what the other waits for.
+    pub async fn get_all_for_update<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        ids: Vec<Uuid>,
+    ) -> Result<Vec<WorkOrder>, DbErr> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = order::Entity::find()
+            .filter(order::Column::Id.is_in(ids))
+            .order_by_asc(order::Column::Id)
+            .lock(LockType::Update)
+            .all(db)
+            .await?;
+        self.with_reports(db, rows).await
     }
 
     /// The most urgent queued order a crew may take from `departments` (`None`: any),
@@ -296,7 +351,7 @@ impl WorkOrderStore {
         let mut query = in_departments(order::Entity::find(), filter.departments.as_deref());
         if let Some(report) = &filter.report {
             match self.of_report(db, report).await? {
-                Some((id, _)) => query = query.filter(order::Column::Id.eq(id)),
+                Some(link) => query = query.filter(order::Column::Id.eq(link.work_order_id)),
                 None => return Ok(Vec::new()),
             }
         }

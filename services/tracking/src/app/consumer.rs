@@ -1,0 +1,321 @@
+//! The events tracking consumes, a delivered batch at a time. Triage's decisions become
+//! work orders, one per incident, in its department's queue; reporters' feedback closes
+//! or reopens them. The orders the batch touches are read with a few statements before
+//! it and written with a few after it.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::DatabaseTransaction;
+use segnala_proto::{
+    intake::v1::ReporterFeedback,
+    triage::v1::{ReportMerged, ReportRouted},
+};
+use segnala_shared::{
+    messaging::{BatchHandler, EventContext, HandlerError},
+    time::from_timestamp,
+};
+use uuid::Uuid;
+
+use super::{Ledger, held_orders::HeldOrders, operations::reopen};
+use crate::{
+    domain::{
+        CancelReason, Clock, Command, Location, NewWorkOrder, Priority, ResolveWithin, WorkOrder,
+        WorkOrderState,
+    },
+    events::priority_from,
+};
+
+/// Who the audit log names for changes triage asked for.
+const TRIAGE: &str = "triage";
+
+/// An event tracking consumes.
+pub enum TrackingEvent {
+    Routed(ReportRouted),
+    Merged(ReportMerged),
+    Feedback(ReporterFeedback),
+}
+
+impl From<ReportRouted> for TrackingEvent {
+    fn from(event: ReportRouted) -> Self {
+        Self::Routed(event)
+    }
+}
+
+impl From<ReportMerged> for TrackingEvent {
+    fn from(event: ReportMerged) -> Self {
+        Self::Merged(event)
+    }
+}
+
+impl From<ReporterFeedback> for TrackingEvent {
+    fn from(event: ReporterFeedback) -> Self {
+        Self::Feedback(event)
+    }
+}
+
+impl TrackingEvent {
+    fn report(&self) -> &str {
+        match self {
+            Self::Routed(event) => &event.report,
+            Self::Merged(event) => &event.report,
+            Self::Feedback(event) => &event.report,
+        }
+    }
+
+    fn incident(&self) -> Option<&str> {
+        match self {
+            Self::Routed(event) => Some(event.incident.as_str()),
+            Self::Merged(event) => Some(event.incident.as_str()),
+            Self::Feedback(_) => None,
+        }
+        .filter(|incident| !incident.is_empty())
+    }
+}
+
+/// Puts routed reports' incidents in their departments' queues and applies reporters'
+/// feedback.
+pub struct TrackingConsumer {
+    ledger: Ledger,
+    clock: Arc<dyn Clock>,
+    resolve_within: ResolveWithin,
+}
+
+impl TrackingConsumer {
+    pub fn new(ledger: Ledger, clock: Arc<dyn Clock>, resolve_within: ResolveWithin) -> Self {
+        Self {
+            ledger,
+            clock,
+            resolve_within,
+        }
+    }
+}
+
+#[async_trait]
+impl BatchHandler for TrackingConsumer {
+    type Event = TrackingEvent;
+
+    async fn handle_batch(
+        &self,
+        txn: &DatabaseTransaction,
+        events: Vec<(TrackingEvent, EventContext)>,
+    ) -> Result<(), HandlerError> {
+        let reports = events.iter().map(|(e, _)| e.report().to_owned()).collect();
+        let incidents = events
+            .iter()
+            .filter_map(|(e, _)| e.incident().map(str::to_owned))
+            .collect();
+        let mut orders = HeldOrders::read(txn, self.ledger.clone(), reports, incidents).await?;
+        for (event, context) in events {
+            // In the message's own span: what it announces continues its trace.
+            context.span.in_scope(|| match event {
+                TrackingEvent::Routed(event) => self.routed(&mut orders, event),
+                TrackingEvent::Merged(event) => self.merged(&mut orders, event),
+                TrackingEvent::Feedback(event) => self.feedback(&mut orders, event),
+            })?;
+        }
+        orders.write(txn).await
+    }
+}
+
+impl TrackingConsumer {
+    /// A new incident gets a new order, a report that joins one follows its order, and
+    /// a report routed again moves its order to the new department.
+    fn routed(&self, orders: &mut HeldOrders, event: ReportRouted) -> Result<(), HandlerError> {
+        if event.report.is_empty() || event.department.is_empty() {
+            return Err(HandlerError::Permanent(
+                "ReportRouted without report or department".into(),
+            ));
+        }
+        let now = self.clock.now();
+        let priority = priority_from(event.priority).unwrap_or(Priority::Normal);
+        let due_at = self.due(&event, priority, now);
+        match orders.of_report(&event.report) {
+            Some((_, seen)) if event.version <= seen => {
+                tracing::debug!(report = %event.report, version = event.version, "older routing ignored");
+                Ok(())
+            }
+            Some((id, _)) => {
+                let order = orders.get(id)?;
+                let moved_incident = !event.incident.is_empty() && event.incident != order.incident;
+                let rerouted = order.department != event.department
+                    || order.category != event.category
+                    || order.priority != priority;
+                if moved_incident {
+                    // Taken out of its incident: it follows the new incident's order.
+                    detach(orders, id, &event.report, now)?;
+                    return place(orders, &event, priority, due_at, now);
+                }
+                orders.link(&event.report, id, event.version);
+                if rerouted {
+                    let reroute = Command::Reroute {
+                        department: event.department.clone(),
+                        category: event.category.clone(),
+                        priority,
+                        due_at,
+                    };
+                    orders.apply(id, reroute, TRIAGE, now)?;
+                    tracing::info!(work_order = %id, department = %event.department, "work order rerouted");
+                }
+                Ok(())
+            }
+            None => place(orders, &event, priority, due_at, now),
+        }
+    }
+
+    /// A report merged into an incident follows the incident's order.
+    fn merged(&self, orders: &mut HeldOrders, event: ReportMerged) -> Result<(), HandlerError> {
+        if event.report.is_empty() || event.incident.is_empty() {
+            return Err(HandlerError::Permanent(
+                "ReportMerged without report or incident".into(),
+            ));
+        }
+        let now = self.clock.now();
+        let Some(target) = orders.of_incident(&event.incident) else {
+            // The incident's own routing has not arrived yet; it will.
+            return Err(HandlerError::Transient(format!(
+                "no work order for {} yet",
+                event.incident
+            )));
+        };
+        match orders.of_report(&event.report) {
+            Some((_, seen)) if event.version < seen => return Ok(()),
+            Some((current, _)) if current == target => return Ok(()),
+            Some((current, _)) => detach(orders, current, &event.report, now)?,
+            None => {}
+        }
+        let priority = priority_from(event.priority);
+        attach(orders, target, &event.report, event.version, priority, now)?;
+        tracing::info!(work_order = %target, report = %event.report, "report merged into work order");
+        Ok(())
+    }
+
+    /// After resolution the reporters are asked whether it is really fixed: "not fixed"
+    /// reopens the order, "fixed" closes it.
+    fn feedback(
+        &self,
+        orders: &mut HeldOrders,
+        event: ReporterFeedback,
+    ) -> Result<(), HandlerError> {
+        let Some(order) = orders
+            .of_report(&event.report)
+            .and_then(|(id, _)| orders.get(id).ok())
+        else {
+            tracing::info!(report = %event.report, "feedback on a report without a work order; nothing to do");
+            return Ok(());
+        };
+        let now = self.clock.now();
+        let command = match (event.fixed, order.state) {
+            (false, WorkOrderState::Resolved | WorkOrderState::Closed) => reopen(
+                order,
+                "a reporter says it is not fixed",
+                now,
+                &self.resolve_within,
+            ),
+            (true, WorkOrderState::Resolved) => Command::Close,
+            (fixed, state) => {
+                tracing::info!(work_order = %order.id, fixed, state = state.as_str(), "feedback does not change the order");
+                return Ok(());
+            }
+        };
+        let id = order.id;
+        let action = command.action();
+        orders.apply(id, command, "reporter", now)?;
+        tracing::info!(work_order = %id, action, "reporter feedback applied");
+        Ok(())
+    }
+
+    fn due(&self, routed: &ReportRouted, priority: Priority, now: DateTime<Utc>) -> DateTime<Utc> {
+        let route_time = from_timestamp(routed.route_time.as_ref()).unwrap_or(now);
+        let within = routed
+            .resolve_within
+            .as_ref()
+            .filter(|d| d.seconds > 0 || d.nanos > 0)
+            .map(|d| Duration::seconds(d.seconds) + Duration::nanoseconds(i64::from(d.nanos)))
+            .unwrap_or_else(|| self.resolve_within.for_priority(priority));
+        route_time + within
+    }
+}
+
+/// Joins the routed report to its incident's order, or opens one.
+fn place(
+    orders: &mut HeldOrders,
+    event: &ReportRouted,
+    priority: Priority,
+    due_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), HandlerError> {
+    if !event.incident.is_empty()
+        && let Some(id) = orders.of_incident(&event.incident)
+    {
+        return attach(
+            orders,
+            id,
+            &event.report,
+            event.version,
+            Some(priority),
+            now,
+        );
+    }
+    let new = NewWorkOrder {
+        incident: event.incident.clone(),
+        report: event.report.clone(),
+        department: event.department.clone(),
+        category: event.category.clone(),
+        zone: event.zone.clone(),
+        priority,
+        description: event.description.clone(),
+        location: event.location.map(|l| Location {
+            latitude: l.latitude,
+            longitude: l.longitude,
+        }),
+        address: event.address.clone(),
+        due_at,
+    };
+    let order = WorkOrder::queued(new, now);
+    tracing::info!(work_order = %order.id, department = %order.department, report = %event.report, "work order queued");
+    orders.open(order, TRIAGE, event.version);
+    Ok(())
+}
+
+/// Adds `report` to order `id`.
+fn attach(
+    orders: &mut HeldOrders,
+    id: Uuid,
+    report: &str,
+    version: i64,
+    priority: Option<Priority>,
+    now: DateTime<Utc>,
+) -> Result<(), HandlerError> {
+    orders.get(id)?;
+    orders.link(report, id, version);
+    let attach = Command::AttachReport {
+        report: report.to_owned(),
+        priority,
+    };
+    orders.apply(id, attach, TRIAGE, now)
+}
+
+/// Takes `report` out of order `id`; an order left without reports that nobody has
+/// worked on yet is cancelled as a duplicate.
+fn detach(
+    orders: &mut HeldOrders,
+    id: Uuid,
+    report: &str,
+    now: DateTime<Utc>,
+) -> Result<(), HandlerError> {
+    let detach = Command::DetachReport {
+        report: report.to_owned(),
+    };
+    orders.apply(id, detach, TRIAGE, now)?;
+    let order = orders.get(id)?;
+    if order.reports.is_empty() && order.state.is_open() {
+        let cancel = Command::Cancel {
+            reason: CancelReason::Duplicate,
+            public_note: None,
+        };
+        orders.apply(id, cancel, TRIAGE, now)?;
+    }
+    Ok(())
+}
