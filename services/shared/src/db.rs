@@ -9,6 +9,9 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 use secrecy::{ExposeSecret, SecretString};
 
+#[cfg(target_os = "linux")]
+mod nodelay;
+
 /// Where a service keeps its data.
 #[derive(Clone, Debug)]
 pub enum DatabaseTarget {
@@ -79,6 +82,7 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbEr
             bootstrap.close().await?;
             let mut opts = options(url.expose_secret(), *max_connections);
             opts.set_schema_search_path(schema.clone());
+            on_each_connection(&mut opts, url.expose_secret(), schema)?;
             Database::connect(opts).await
         }
         DatabaseTarget::Sqlite { path } => {
@@ -98,6 +102,31 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbEr
             Database::connect(opts).await
         }
     }
+}
+
+/// Prepares each new PostgreSQL connection: Nagle's algorithm off on its socket, and its
+/// search path set to the service's schema. sqlx takes one such hook, so this one also
+/// does what `set_schema_search_path` would have done in its own.
+fn on_each_connection(opts: &mut ConnectOptions, url: &str, schema: &str) -> Result<(), DbErr> {
+    use sea_orm::sqlx::{self, Executor, postgres::PgConnectOptions};
+
+    let port = url
+        .parse::<PgConnectOptions>()
+        .map_err(|e| DbErr::Custom(format!("database url: {e}")))?
+        .get_port();
+    let set_search_path = format!("SET search_path TO \"{schema}\"");
+    opts.map_sqlx_postgres_pool_opts(move |pool| {
+        let set_search_path = set_search_path.clone();
+        pool.after_connect(move |connection, _| {
+            #[cfg(target_os = "linux")]
+            nodelay::on_sockets_to(port);
+            #[cfg(not(target_os = "linux"))]
+            let _ = port;
+            let sql = sqlx::AssertSqlSafe(set_search_path.clone());
+            Box::pin(async move { connection.execute(sql).await.map(drop) })
+        })
+    });
+    Ok(())
 }
 
 fn options(url: &str, max_connections: u32) -> ConnectOptions {
