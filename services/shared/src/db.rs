@@ -4,7 +4,8 @@
 use std::{path::PathBuf, time::Duration};
 
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, TransactionTrait,
+    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
+    DbBackend, DbErr, IsolationLevel, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use secrecy::{ExposeSecret, SecretString};
@@ -54,6 +55,22 @@ pub async fn connect_and_migrate<M: MigratorTrait>(
     }
     tracing::debug!(target = %target.describe(), "database ready");
     Ok(db)
+}
+
+/// A read-only transaction that sees one moment, so that a read of several statements
+/// (an order, then its reports) never mixes the states before and after a commit. On
+/// SQLite every transaction already reads one snapshot.
+pub async fn begin_snapshot(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            db.begin_with_config(
+                Some(IsolationLevel::RepeatableRead),
+                Some(AccessMode::ReadOnly),
+            )
+            .await
+        }
+        _ => db.begin().await,
+    }
 }
 
 pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbErr> {

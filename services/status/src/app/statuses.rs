@@ -1,6 +1,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
-use segnala_shared::{AppError, error::FieldViolation, tracking_code::TrackingCode};
+use segnala_shared::{
+    AppError, db::begin_snapshot, error::FieldViolation, tracking_code::TrackingCode,
+};
 
 use crate::{
     domain::ReportStatus,
@@ -37,7 +39,7 @@ impl Statuses {
 
     pub async fn get(&self, code: &TrackingCode) -> Result<ReportStatus, AppError> {
         self.store
-            .status(&self.db, code.as_str())
+            .status(&begin_snapshot(&self.db).await?, code.as_str())
             .await?
             .ok_or_else(|| AppError::NotFound {
                 resource: "report",
@@ -69,7 +71,8 @@ impl Statuses {
         if !violations.is_empty() {
             return Err(AppError::InvalidArgument(violations));
         }
-        Ok(self.store.statuses(&self.db, &parsed).await?)
+        let snapshot = begin_snapshot(&self.db).await?;
+        Ok(self.store.statuses(&snapshot, &parsed).await?)
     }
 
     /// Statuses matching `filter`, most recently updated first.
@@ -87,7 +90,12 @@ impl Statuses {
         };
         let mut items = self
             .store
-            .list(&self.db, filter, cursor.as_ref(), limit + 1)
+            .list(
+                &begin_snapshot(&self.db).await?,
+                filter,
+                cursor.as_ref(),
+                limit + 1,
+            )
             .await?;
         let next_page_token = if items.len() as u64 > limit {
             items.truncate(limit as usize);
@@ -147,7 +155,8 @@ impl Statuses {
                 codes.push(update.tracking_code.clone());
             }
         }
-        Ok(self.store.statuses(&self.db, &codes).await?)
+        let snapshot = begin_snapshot(&self.db).await?;
+        Ok(self.store.statuses(&snapshot, &codes).await?)
     }
 }
 

@@ -1,5 +1,5 @@
 use sea_orm::DatabaseConnection;
-use segnala_shared::AppError;
+use segnala_shared::{AppError, db::begin_snapshot};
 use uuid::Uuid;
 
 use super::{Actor, changes::not_found};
@@ -47,15 +47,16 @@ impl WorkOrders {
 
     /// The order with its notes (internal ones included: callers are staff) and photos.
     pub async fn get(&self, actor: &Actor, id: Uuid) -> Result<WorkOrderView, AppError> {
+        let snapshot = begin_snapshot(&self.db).await?;
         let order = self
             .orders
-            .get(&self.db, id)
+            .get(&snapshot, id)
             .await?
             .filter(|o| actor.may_see(&o.department))
             .ok_or_else(|| not_found(id))?;
         Ok(WorkOrderView {
-            notes: self.attachments.notes(&self.db, id).await?,
-            photos: self.attachments.photos(&self.db, id).await?,
+            notes: self.attachments.notes(&snapshot, id).await?,
+            photos: self.attachments.photos(&snapshot, id).await?,
             order,
         })
     }
@@ -79,7 +80,10 @@ impl WorkOrders {
         }
         let page_size = filter.limit.min(MAX_PAGE_SIZE);
         filter.limit = page_size + 1;
-        let mut orders = self.orders.list(&self.db, &filter).await?;
+        let mut orders = self
+            .orders
+            .list(&begin_snapshot(&self.db).await?, &filter)
+            .await?;
         let more = orders.len() as u64 > page_size;
         orders.truncate(page_size as usize);
         Ok((orders, more))
@@ -88,10 +92,13 @@ impl WorkOrders {
     /// Walks the whole log in order and names the first entry that breaks its chain.
     pub async fn verify_audit(&self) -> Result<AuditCheck, AppError> {
         const PAGE: u64 = 1000;
+        // The heads are read in the same moment as the log, or a change committed between
+        // the two would look like a broken chain.
+        let snapshot = begin_snapshot(&self.db).await?;
         let mut verifier = AuditVerifier::default();
         let mut after = 0;
         loop {
-            let entries = self.audit.page(&self.db, after, PAGE).await?;
+            let entries = self.audit.page(&snapshot, after, PAGE).await?;
             for entry in &entries {
                 if let Some(first_break) = verifier.check(entry) {
                     return Ok(AuditCheck {
@@ -105,7 +112,7 @@ impl WorkOrders {
                 _ => break,
             }
         }
-        for (id, count, head) in self.orders.audit_heads(&self.db).await? {
+        for (id, count, head) in self.orders.audit_heads(&snapshot).await? {
             if let Some(first_break) = verifier.check_head(id, count, &head) {
                 return Ok(AuditCheck {
                     entries_checked: verifier.checked(),
