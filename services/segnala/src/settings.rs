@@ -53,6 +53,8 @@ pub struct BusSettings {
     pub url: Option<SecretString>,
     /// Prepended to exchange and queue names, to share a broker.
     pub prefix: String,
+    /// Deliveries a consumer may hold unacknowledged. It handles up to half of them in
+    /// one transaction while the rest arrive.
     pub prefetch: u16,
     /// Deliveries of one message before it is dead-lettered.
     pub delivery_limit: u32,
@@ -114,7 +116,7 @@ impl Default for BusSettings {
         Self {
             url: None,
             prefix: String::new(),
-            prefetch: 64,
+            prefetch: 512,
             delivery_limit: 20,
         }
     }

@@ -233,7 +233,8 @@ impl Broker {
             .map_err(unreachable)?;
         *connected = true;
         tracing::info!(consumer = %subscription.consumer, "consuming");
-        let most = usize::from(self.settings.prefetch).max(1);
+        // Half of what may be held: the next batch arrives while this one is handled.
+        let most = usize::from(self.settings.prefetch / 2).max(1);
         while let Some(delivery) = deliveries.next().await {
             // Whatever else has already arrived is handled with it, in one transaction.
             let mut batch = vec![delivery.map_err(unreachable)?];
