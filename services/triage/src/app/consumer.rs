@@ -1,6 +1,6 @@
-//! The events triage consumes, a delivered batch at a time: the received reports' earlier
-//! decisions are read with one query, and their new decisions and announcements written
-//! with one statement each.
+//! The events triage consumes, a delivered batch at a time: the work orders' changes are
+//! applied with one statement, the received reports' earlier decisions read with one
+//! query, and their new decisions and announcements written with one statement each.
 
 use async_trait::async_trait;
 use sea_orm::DatabaseTransaction;
@@ -49,30 +49,29 @@ impl BatchHandler for TriageConsumer {
         txn: &DatabaseTransaction,
         events: Vec<(TriageEvent, EventContext)>,
     ) -> Result<(), HandlerError> {
-        let received = events
-            .iter()
-            .filter_map(|(event, _)| match event {
-                TriageEvent::Received(report) => Some(report.tracking_code.clone()),
-                TriageEvent::WorkOrderChanged(_) => None,
-            })
-            .collect();
-        let mut decided = self.route.begin(txn, received).await?;
+        // Reports come from intake and order changes from tracking: nothing orders one
+        // kind against the other, so the batch's order changes are applied first, all
+        // together, and its reports then meet incidents as they now are.
+        let mut received = Vec::new();
+        let mut orders = Vec::new();
         for (event, context) in events {
-            // In the message's own span: what it announces continues its trace.
             match event {
-                TriageEvent::Received(report) => {
-                    self.route
-                        .route(txn, report, &mut decided)
-                        .instrument(context.span)
-                        .await?
-                }
-                TriageEvent::WorkOrderChanged(order) => {
-                    self.follow
-                        .follow(txn, order)
-                        .instrument(context.span)
-                        .await?
-                }
+                TriageEvent::Received(report) => received.push((report, context)),
+                TriageEvent::WorkOrderChanged(order) => orders.push(order),
             }
+        }
+        self.follow.follow(txn, orders).await?;
+        let codes = received
+            .iter()
+            .map(|(report, _)| report.tracking_code.clone())
+            .collect();
+        let mut decided = self.route.begin(txn, codes).await?;
+        for (report, context) in received {
+            // In the message's own span: what it announces continues its trace.
+            self.route
+                .route(txn, report, &mut decided)
+                .instrument(context.span)
+                .await?;
         }
         self.route.finish(txn, decided).await
     }

@@ -9,7 +9,7 @@ use tokio::sync::Mutex;
 use crate::{
     domain::{IncidentIndex, Priority, Taxonomy, raised_priority},
     events,
-    store::{IncidentStore, StoredDecision, StoredIncident},
+    store::{IncidentStore, OrderChange, StoredDecision, StoredIncident},
 };
 
 /// How far back a replica looks for incidents others opened since it last looked: a
@@ -300,25 +300,22 @@ impl Incidents {
         Ok(())
     }
 
-    /// Follows the incident's work order: resolved, closed or cancelled, it takes no
-    /// more reports; reopened, it does again.
-    pub async fn order_changed<C: ConnectionTrait>(
+    /// Follows incidents' work orders: resolved, closed or cancelled, an incident takes
+    /// no more reports; reopened, it does again.
+    pub async fn orders_changed<C: ConnectionTrait>(
         &self,
         txn: &C,
-        id: &str,
-        open: bool,
-        order_version: i64,
+        changes: &[OrderChange],
     ) -> Result<(), DbErr> {
         let mut synced = self.synced.lock().await;
-        if !self.store.set_open(txn, id, open, order_version).await? {
-            return Ok(());
-        }
-        if !open {
-            synced.index.remove(id);
-        } else if !synced.index.contains(id) {
-            // Reopened: it takes reports again.
-            if let Some(incident) = self.store.get_for_update(txn, id).await? {
-                synced.index.insert(incident.as_open());
+        for (id, open) in self.store.set_open_all(txn, changes).await? {
+            if !open {
+                synced.index.remove(&id);
+            } else if !synced.index.contains(&id) {
+                // Reopened: it takes reports again.
+                if let Some(incident) = self.store.get_for_update(txn, &id).await? {
+                    synced.index.insert(incident.as_open());
+                }
             }
         }
         Ok(())

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    sea_query::LockType,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QuerySelect, Statement, Value, sea_query::LockType,
 };
 
 use super::decisions::{priority_from_text, priority_text};
@@ -36,6 +36,15 @@ mod incident {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A change of an incident's work order: whether the incident takes reports now, as of
+/// which version of the order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderChange {
+    pub incident: String,
+    pub open: bool,
+    pub order_version: i64,
 }
 
 /// An incident as stored: where it is, how many reports it holds, how urgent it is.
@@ -173,27 +182,50 @@ impl IncidentStore {
         Ok(())
     }
 
-    /// Opens or closes the incident as its work order moves, unless a later change of
-    /// the order was applied already or the incident was merged into another. Whether anything changed.
-    pub async fn set_open<C: ConnectionTrait>(
+    /// Opens or closes incidents as their work orders move, each unless a later change
+    /// of its order was applied already or it was merged into another; one statement for
+    /// them all. Returns the incidents that changed, with whether they are open now.
+    /// An incident appears at most once in `changes`.
+    pub async fn set_open_all<C: ConnectionTrait>(
         &self,
         db: &C,
-        id: &str,
-        open: bool,
-        order_version: i64,
-    ) -> Result<bool, DbErr> {
-        let result = incident::Entity::update_many()
-            .filter(incident::Column::Id.eq(id))
-            .filter(incident::Column::OrderVersion.lt(order_version))
-            .filter(incident::Column::MergedInto.eq(""))
-            .set(incident::ActiveModel {
-                open: Set(open),
-                order_version: Set(order_version),
-                ..Default::default()
-            })
-            .exec(db)
-            .await?;
-        Ok(result.rows_affected > 0)
+        changes: &[OrderChange],
+    ) -> Result<Vec<(String, bool)>, DbErr> {
+        if changes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let backend = db.get_database_backend();
+        let mut values: Vec<Value> = Vec::with_capacity(changes.len() * 3);
+        let mut rows = Vec::with_capacity(changes.len());
+        for change in changes {
+            let mut placeholder = |value: Value| {
+                values.push(value);
+                match backend {
+                    DbBackend::Postgres => format!("${}", values.len()),
+                    _ => "?".to_owned(),
+                }
+            };
+            rows.push(format!(
+                "({}, {}, {})",
+                placeholder(change.incident.clone().into()),
+                placeholder(change.open.into()),
+                placeholder(change.order_version.into()),
+            ));
+        }
+        // A VALUES list names its columns column1, column2 … in PostgreSQL and SQLite alike.
+        let sql = format!(
+            "UPDATE incidents SET \"open\" = v.column2, order_version = v.column3 \
+             FROM (VALUES {}) AS v \
+             WHERE incidents.id = v.column1 AND incidents.order_version < v.column3 \
+             AND incidents.merged_into = '' \
+             RETURNING id, \"open\"",
+            rows.join(", ")
+        );
+        db.query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get("", "id")?, row.try_get("", "open")?)))
+            .collect()
     }
 
     /// Open incidents opened at `since` or later (all of them when `None`).

@@ -7,5 +7,5 @@ mod migrations;
 
 pub use corrections::{Correction, CorrectionStore};
 pub use decisions::{DecisionStore, Outcome, StoredDecision};
-pub use incidents::{IncidentStore, StoredIncident};
+pub use incidents::{IncidentStore, OrderChange, StoredIncident};
 pub use migrations::Migrator;
