@@ -121,9 +121,13 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbEr
     }
 }
 
-/// Prepares each new PostgreSQL connection: Nagle's algorithm off on its socket, and its
-/// search path set to the service's schema. sqlx takes one such hook, so this one also
-/// does what `set_schema_search_path` would have done in its own.
+/// Prepares each new PostgreSQL connection: Nagle's algorithm off on its socket, its
+/// search path set to the service's schema (sqlx takes one such hook, so this one also
+/// does what `set_schema_search_path` would have done in its own), and every statement
+/// planned for its own parameters. A prepared statement's generic plan is otherwise made
+/// once for the connection's life, from the table's size at the time: planned in the
+/// first seconds of a fresh database, a lookup of 200 codes by primary key stayed a
+/// sequential scan, 113 ms a call on 50,000 rows, through a whole surge.
 fn on_each_connection(opts: &mut ConnectOptions, url: &str, schema: &str) -> Result<(), DbErr> {
     use sea_orm::sqlx::{self, Executor, postgres::PgConnectOptions};
 
@@ -131,15 +135,18 @@ fn on_each_connection(opts: &mut ConnectOptions, url: &str, schema: &str) -> Res
         .parse::<PgConnectOptions>()
         .map_err(|e| DbErr::Custom(format!("database url: {e}")))?
         .get_port();
-    let set_search_path = format!("SET search_path TO \"{schema}\"");
+    let settings = format!(
+        "SELECT set_config('search_path', '\"{schema}\"', false), \
+         set_config('plan_cache_mode', 'force_custom_plan', false)"
+    );
     opts.map_sqlx_postgres_pool_opts(move |pool| {
-        let set_search_path = set_search_path.clone();
+        let settings = settings.clone();
         pool.after_connect(move |connection, _| {
             #[cfg(target_os = "linux")]
             nodelay::on_sockets_to(port);
             #[cfg(not(target_os = "linux"))]
             let _ = port;
-            let sql = sqlx::AssertSqlSafe(set_search_path.clone());
+            let sql = sqlx::AssertSqlSafe(settings.clone());
             Box::pin(async move { connection.execute(sql).await.map(drop) })
         })
     });

@@ -16,7 +16,9 @@ use axum::{
     http::{HeaderMap, StatusCode},
     routing::post,
 };
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{
+    ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement, TransactionTrait,
+};
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 use segnala_shared::{
     config::SecretString,
@@ -146,6 +148,42 @@ impl SignRequest for FixedSigner {
                 .map_err(|e| e.to_string())?,
         )])
     }
+}
+
+/// Every pooled connection, not only the first, works in the service's schema and plans
+/// each statement for its own parameters (a generic plan made on a nearly empty table
+/// would otherwise stay for the connection's life).
+#[tokio::test]
+async fn every_pooled_connection_uses_the_schema_and_plans_for_its_parameters() {
+    let (db, admin_url, name) = database().await;
+    let first = db.begin().await.unwrap();
+    let second = db.begin().await.unwrap();
+    for connection in [&first, &second] {
+        let row = connection
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT current_setting('search_path') AS search_path, \
+                 current_setting('plan_cache_mode') AS plan_cache_mode, \
+                 pg_backend_pid() AS pid",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let search_path: String = row.try_get("", "search_path").unwrap();
+        let plan_cache_mode: String = row.try_get("", "plan_cache_mode").unwrap();
+        assert_eq!(search_path, "\"delivery_test\"");
+        assert_eq!(plan_cache_mode, "force_custom_plan");
+    }
+    let pid =
+        |row: Option<sea_orm::QueryResult>| -> i32 { row.unwrap().try_get("", "pid").unwrap() };
+    let backend = Statement::from_string(DbBackend::Postgres, "SELECT pg_backend_pid() AS pid");
+    assert_ne!(
+        pid(first.query_one_raw(backend.clone()).await.unwrap()),
+        pid(second.query_one_raw(backend).await.unwrap()),
+        "two connections"
+    );
+    drop((first, second));
+    drop_database(db, &admin_url, &name).await;
 }
 
 #[tokio::test]
