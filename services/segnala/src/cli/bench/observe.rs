@@ -56,10 +56,16 @@ pub struct Observed {
     /// Accepted but never settled before the drain deadline.
     pub missing: Vec<String>,
     pub last_settled: Option<Instant>,
+    /// The latest public change among the settled reports, by the status service's clock:
+    /// when the last of them really settled, however long the harness took to look.
+    pub last_change: Option<SystemTime>,
     /// Followed reports whose routing or work-order time could not be read, and why
     /// the first could not.
     pub stages_unread: u64,
     pub stages_unread_why: Option<String>,
+    /// Followed reports that joined a work order opened before they were sent: their
+    /// incident's, so there is no creation of theirs to time.
+    pub joined_earlier_order: u64,
     /// Why following stopped early, when it did.
     pub failure: Option<String>,
 }
@@ -195,6 +201,10 @@ pub async fn observe(
                 };
                 state.settled += 1;
                 state.last_settled = Some(seen);
+                let changed = status
+                    .update_time
+                    .and_then(|t| SystemTime::try_from(t).ok());
+                state.last_change = state.last_change.max(changed);
                 *state.states.entry(state_name(&status)).or_default() += 1;
                 if report.followed {
                     state.visible.record(seen.duration_since(report.due));
@@ -330,10 +340,11 @@ async fn stage_times(
             })
             .await
             .map(|r| {
+                // Some(None): the report joined an order opened before it was sent.
                 r.into_inner()
                     .work_orders
                     .first()
-                    .and_then(|o| since_due(o.create_time))
+                    .map(|o| since_due(o.create_time))
             }),
         None => Ok(None),
     };
@@ -351,7 +362,9 @@ async fn stage_times(
     if let Some(routed) = routed {
         state.routed.record(routed);
     }
-    if let Some(work_order) = work_order {
-        state.work_order.record(work_order);
+    match work_order {
+        Some(Some(created)) => state.work_order.record(created),
+        Some(None) => state.joined_earlier_order += 1,
+        None => {}
     }
 }
