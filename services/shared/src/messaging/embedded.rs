@@ -6,6 +6,7 @@
 use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
+use futures_util::future::join_all;
 
 use super::{Envelope, HandlerError, Subscription, TaskGuard, Transport, TransportError};
 
@@ -30,17 +31,19 @@ impl EmbeddedBus {
 #[async_trait]
 impl Transport for EmbeddedBus {
     async fn publish(&self, batch: &[Envelope]) -> Vec<Result<(), TransportError>> {
-        let mut outcomes: Vec<Result<(), TransportError>> = vec![Ok(()); batch.len()];
-        for subscription in self.subscriptions() {
-            // Each subscriber takes its share of the batch at once: one transaction.
+        let subscriptions = self.subscriptions();
+        // Each subscriber takes its share of the batch at once, in one transaction, and the
+        // subscribers (each with a database of its own) all at the same time.
+        let deliveries = subscriptions.iter().map(|subscription| async move {
             let (positions, wanted): (Vec<usize>, Vec<Envelope>) = batch
                 .iter()
                 .enumerate()
                 .filter(|(_, e)| subscription.event_types.contains(&e.event_type))
                 .map(|(i, e)| (i, e.clone()))
                 .unzip();
+            let mut failed = Vec::new();
             if wanted.is_empty() {
-                continue;
+                return failed;
             }
             let results = subscription.handler.deliver_batch(&wanted).await;
             for ((position, envelope), result) in positions.into_iter().zip(&wanted).zip(results) {
@@ -51,12 +54,17 @@ impl Transport for EmbeddedBus {
                     other => other,
                 };
                 if let Err(error) = delivered {
-                    outcomes[position] = Err(TransportError::Delivery(format!(
-                        "{}: {error}",
-                        subscription.consumer
-                    )));
+                    failed.push((
+                        position,
+                        TransportError::Delivery(format!("{}: {error}", subscription.consumer)),
+                    ));
                 }
             }
+            failed
+        });
+        let mut outcomes: Vec<Result<(), TransportError>> = vec![Ok(()); batch.len()];
+        for (position, error) in join_all(deliveries).await.into_iter().flatten() {
+            outcomes[position] = Err(error);
         }
         outcomes
     }
