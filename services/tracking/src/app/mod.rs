@@ -13,7 +13,7 @@ mod work_queue;
 
 pub use actor::Actor;
 pub use changes::OrderChanges;
-pub use consumer::{TrackingConsumer, TrackingEvent};
+pub use consumer::TrackingConsumer;
 pub use ledger::Ledger;
 pub use operations::{DepartmentStats, Operations};
 pub use segnala_shared::request_id::RequestId;
