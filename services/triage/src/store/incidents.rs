@@ -262,3 +262,70 @@ fn from_row(row: incident::Model) -> StoredIncident {
         open: row.open,
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use chrono::Utc;
+    use segnala_shared::db::{self, DatabaseTarget};
+
+    use super::{IncidentStore, OrderChange, StoredIncident};
+    use crate::{domain::Priority, store::Migrator};
+
+    fn lamp(id: &str) -> StoredIncident {
+        StoredIncident {
+            id: id.to_owned(),
+            department: "street_lighting".into(),
+            category: "lamp_out".into(),
+            latitude: 45.4642,
+            longitude: 9.19,
+            zone: String::new(),
+            report_count: 1,
+            initial_priority: Priority::Normal,
+            priority: Priority::Normal,
+            opened_at: Utc::now(),
+            last_report_at: Utc::now(),
+            open: true,
+        }
+    }
+
+    fn change(incident: &str, open: bool, order_version: i64) -> OrderChange {
+        OrderChange {
+            incident: incident.to_owned(),
+            open,
+            order_version,
+        }
+    }
+
+    /// The one statement for many incidents, on SQLite as embedded mode runs it (the
+    /// system tests run it on PostgreSQL).
+    #[tokio::test]
+    async fn order_changes_apply_unless_a_later_one_was_applied_or_the_incident_was_merged() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = DatabaseTarget::Sqlite {
+            path: dir.path().join("triage.db"),
+        };
+        let db = db::connect_and_migrate::<Migrator>(&target).await.unwrap();
+        let store = IncidentStore;
+        for id in ["A", "B", "C"] {
+            store.insert(&db, &lamp(id)).await.unwrap();
+        }
+        store.merged(&db, "C", "A").await.unwrap();
+
+        let changes = [
+            change("A", false, 3),
+            change("B", false, 2),
+            change("C", true, 4),
+        ];
+        let mut changed = store.set_open_all(&db, &changes).await.unwrap();
+        changed.sort();
+        assert_eq!(changed, [("A".to_owned(), false), ("B".to_owned(), false)]);
+
+        // A late copy of A's earlier change does nothing; B's order reopened.
+        let changes = [change("A", true, 2), change("B", true, 5)];
+        let changed = store.set_open_all(&db, &changes).await.unwrap();
+        assert_eq!(changed, [("B".to_owned(), true)]);
+        let a = store.get_for_update(&db, "A").await.unwrap().unwrap();
+        assert!(!a.open);
+    }
+}
