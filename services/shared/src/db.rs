@@ -98,7 +98,6 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbEr
             }
             bootstrap.close().await?;
             let mut opts = options(url.expose_secret(), *max_connections);
-            opts.set_schema_search_path(schema.clone());
             on_each_connection(&mut opts, url.expose_secret(), schema)?;
             Database::connect(opts).await
         }
@@ -122,8 +121,7 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbEr
 }
 
 /// Prepares each new PostgreSQL connection: Nagle's algorithm off on its socket, its
-/// search path set to the service's schema (sqlx takes one such hook, so this one also
-/// does what `set_schema_search_path` would have done in its own), and every statement
+/// search path set to the service's schema, and every statement
 /// planned for its own parameters. A prepared statement's generic plan is otherwise made
 /// once for the connection's life, from the table's size at the time: planned in the
 /// first seconds of a fresh database, a lookup of 200 codes by primary key stayed a

@@ -288,7 +288,6 @@ fn attach(
     priority: Option<Priority>,
     now: DateTime<Utc>,
 ) -> Result<(), HandlerError> {
-    orders.get(id)?;
     orders.link(report, id, version);
     let attach = Command::AttachReport {
         report: report.to_owned(),

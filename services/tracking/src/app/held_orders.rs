@@ -105,7 +105,7 @@ impl HeldOrders {
         self.orders
             .get(&id)
             .map(|held| &held.order)
-            .ok_or_else(|| HandlerError::Permanent(format!("work order {id} vanished")))
+            .ok_or_else(|| vanished(id))
     }
 
     /// Applies `command` to order `id` on behalf of `actor`.
@@ -116,10 +116,7 @@ impl HeldOrders {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<(), HandlerError> {
-        let held = self
-            .orders
-            .get_mut(&id)
-            .ok_or_else(|| HandlerError::Permanent(format!("work order {id} vanished")))?;
+        let held = self.orders.get_mut(&id).ok_or_else(|| vanished(id))?;
         let applied = held
             .order
             .apply(command, now)
@@ -187,4 +184,9 @@ impl HeldOrders {
         self.ledger.write(db, self.entries).await?;
         Ok(())
     }
+}
+
+/// A link names an order that is not there.
+fn vanished(id: Uuid) -> HandlerError {
+    HandlerError::Permanent(format!("work order {id} vanished"))
 }
