@@ -492,8 +492,8 @@ async fn places_outside_the_city_are_turned_away_and_zones_steer_routing() {
 }
 
 /// Reports that piled up while triage was down arrive in one batch: a report announced
-/// twice (two messages) is still decided once, and two reports of one lamp in the batch
-/// become one incident.
+/// twice (two messages) is still decided once, and three reports of one lamp in the batch
+/// become one incident, which counts them all when a later report joins it.
 #[tokio::test]
 async fn a_batch_decides_a_report_announced_twice_once_and_merges_reports_of_one_lamp() {
     let env = TestEnv::new().await;
@@ -504,9 +504,14 @@ async fn a_batch_decides_a_report_announced_twice_once_and_merges_reports_of_one
     let twice = TrackingCode::generate().to_string();
     let first = TrackingCode::generate().to_string();
     let second = TrackingCode::generate().to_string();
-    for code in [&twice, &first, &twice, &second] {
+    let third = TrackingCode::generate().to_string();
+    let lamp = |code: &str| {
         let mut report = received(code, 45.4642, 9.19);
         report.description = "Il lampione è spento da tre notti".into();
+        report
+    };
+    for code in [&twice, &first, &twice, &second, &third] {
+        let mut report = lamp(code);
         if code == &twice {
             report.location = Some(LatLng {
                 latitude: 45.47,
@@ -519,23 +524,39 @@ async fn a_batch_decides_a_report_announced_twice_once_and_merges_reports_of_one
     let platform = RunningPlatform::start(&settings, &[ServiceKind::Triage]).await;
     let mut routed = Vec::new();
     let mut merged = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..4 {
         let event = tap.next("a triage event", TIMEOUT).await;
         if let Some(event) = event.decode::<ReportRouted>() {
             routed.push(event.tracking_code);
         } else if let Some(event) = event.decode::<ReportMerged>() {
-            merged.push((event.tracking_code, event.incident));
+            merged.push((event.tracking_code, event.incident, event.report_count));
         }
     }
     routed.sort();
     let mut want = vec![twice.clone(), first.clone()];
     want.sort();
     assert_eq!(routed, want, "each report routed once");
-    assert_eq!(merged, [(second.clone(), format!("incidents/{first}"))]);
+    let incident = format!("incidents/{first}");
+    assert_eq!(
+        merged,
+        [
+            (second.clone(), incident.clone(), 2),
+            (third.clone(), incident.clone(), 3)
+        ]
+    );
     assert!(
         tap.next_within(Duration::from_secs(1)).await.is_none(),
         "nothing announced twice"
     );
+
+    // The incident the batch opened was stored with every report it took.
+    let fourth = TrackingCode::generate().to_string();
+    publish(&env, &lamp(&fourth)).await;
+    let event = tap.next("the fourth report's event", TIMEOUT).await;
+    let joined = event
+        .decode::<ReportMerged>()
+        .expect("the fourth report joins the incident");
+    assert_eq!((joined.incident, joined.report_count), (incident, 4));
     drop(platform);
     env.cleanup().await;
 }

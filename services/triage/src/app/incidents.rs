@@ -1,4 +1,7 @@
-use std::sync::Arc;
+use std::{
+    collections::{HashMap, hash_map::Entry},
+    sync::Arc,
+};
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
@@ -60,6 +63,19 @@ pub enum Placement {
     Joined(StoredIncident),
 }
 
+/// The incidents a batch of reports opened or joined, as they are now; written together
+/// when the batch's reports are decided (`Incidents::write`).
+#[derive(Default)]
+pub struct Placed {
+    incidents: HashMap<String, Held>,
+}
+
+/// An incident a batch holds: opened by it, or stored before and locked.
+struct Held {
+    incident: StoredIncident,
+    new: bool,
+}
+
 /// One incident for many reports of the same problem: the open incidents in a spatial
 /// index, rebuilt from the database at start and kept up to date; the database decides.
 #[derive(Clone)]
@@ -84,7 +100,7 @@ impl Incidents {
     ) -> Result<Self, DbErr> {
         let looked_at = Utc::now();
         let store = IncidentStore;
-        let open = store.open_since(db, None).await?;
+        let open = store.all_open(db).await?;
         let index = IncidentIndex::new(middle_latitude, open.iter().map(StoredIncident::as_open));
         tracing::info!(open_incidents = index.len(), "incident index built");
         Ok(Self {
@@ -94,11 +110,13 @@ impl Incidents {
         })
     }
 
-    /// Joins the report to the nearest open incident it duplicates, or opens one.
+    /// Joins the report to the nearest open incident it duplicates, or opens one, in
+    /// `placed` until it is written.
     pub async fn place<C: ConnectionTrait>(
         &self,
         txn: &C,
         report: RoutedReport<'_>,
+        placed: &mut Placed,
     ) -> Result<Placement, DbErr> {
         // One report at a time per replica: two reports of one lamp arriving together
         // still meet.
@@ -128,19 +146,49 @@ impl Incidents {
             None => Vec::new(),
         };
         for id in candidates {
-            match self.store.get_for_update(txn, &id).await? {
-                Some(mut incident) if incident.open => {
-                    self.grow(txn, &mut incident, 1, report.priority, report.at)
-                        .await?;
-                    return Ok(Placement::Joined(incident));
+            let held = match placed.incidents.entry(id) {
+                Entry::Occupied(held) => held.into_mut(),
+                Entry::Vacant(vacant) => {
+                    match self.store.get_for_update(txn, vacant.key()).await? {
+                        Some(incident) if incident.open => vacant.insert(Held {
+                            incident,
+                            new: false,
+                        }),
+                        Some(_) => {
+                            synced.index.remove(vacant.key());
+                            continue;
+                        }
+                        // Not committed, or rolled back: never a place to merge into.
+                        None => continue,
+                    }
                 }
-                Some(_) => synced.index.remove(&id),
-                // Not committed, or rolled back: never a place to merge into.
-                None => {}
-            }
+            };
+            self.grown(&mut held.incident, 1, report.priority, report.at);
+            return Ok(Placement::Joined(held.incident.clone()));
         }
-        self.open_locked(txn, &mut synced, report).await?;
+        if let Some(incident) = opened_by(report) {
+            synced.index.insert(incident.as_open());
+            placed.incidents.insert(
+                incident.id.clone(),
+                Held {
+                    incident,
+                    new: true,
+                },
+            );
+        }
         Ok(Placement::Opened)
+    }
+
+    /// Writes the incidents `placed` opened and the counts of those it joined.
+    pub async fn write<C: ConnectionTrait>(&self, txn: &C, placed: Placed) -> Result<(), DbErr> {
+        let (new, joined): (Vec<Held>, Vec<Held>) =
+            placed.incidents.into_values().partition(|held| held.new);
+        let new: Vec<StoredIncident> = new.into_iter().map(|held| held.incident).collect();
+        self.store.insert_all(txn, &new).await?;
+        for held in joined {
+            self.store.joined(txn, &held.incident).await?;
+        }
+        Ok(())
     }
 
     /// Places a report routed to `decision`'s department and category, names the
@@ -151,9 +199,10 @@ impl Incidents {
         txn: &C,
         received: &ReportReceived,
         decision: &mut StoredDecision,
+        placed: &mut Placed,
     ) -> Result<Envelope, DbErr> {
         let placement = self
-            .place(txn, RoutedReport::of(decision, received))
+            .place(txn, RoutedReport::of(decision, received), placed)
             .await?;
         Ok(match placement {
             Placement::Opened => {
@@ -174,35 +223,13 @@ impl Incidents {
         txn: &C,
         report: RoutedReport<'_>,
     ) -> Result<(), DbErr> {
-        let mut synced = self.synced.lock().await;
-        self.open_locked(txn, &mut synced, report).await
-    }
-
-    async fn open_locked<C: ConnectionTrait>(
-        &self,
-        txn: &C,
-        synced: &mut Synced,
-        report: RoutedReport<'_>,
-    ) -> Result<(), DbErr> {
-        // Without a place there is nothing to find it by: the incident is the report.
-        let Some((latitude, longitude)) = report.location else {
+        let Some(incident) = opened_by(report) else {
             return Ok(());
         };
-        let incident = StoredIncident {
-            id: report.tracking_code.to_owned(),
-            department: report.department.to_owned(),
-            category: report.category.to_owned(),
-            latitude,
-            longitude,
-            zone: report.zone.to_owned(),
-            report_count: 1,
-            initial_priority: report.priority,
-            priority: report.priority,
-            opened_at: report.at,
-            last_report_at: report.at,
-            open: true,
-        };
-        self.store.insert(txn, &incident).await?;
+        let mut synced = self.synced.lock().await;
+        self.store
+            .insert_all(txn, std::slice::from_ref(&incident))
+            .await?;
         synced.index.insert(incident.as_open());
         Ok(())
     }
@@ -226,6 +253,17 @@ impl Incidents {
         priority: Priority,
         at: DateTime<Utc>,
     ) -> Result<(), DbErr> {
+        self.grown(incident, reports, priority, at);
+        self.store.joined(txn, incident).await
+    }
+
+    fn grown(
+        &self,
+        incident: &mut StoredIncident,
+        reports: u32,
+        priority: Priority,
+        at: DateTime<Utc>,
+    ) {
         incident.report_count += reports;
         incident.priority = raised_priority(
             incident.initial_priority,
@@ -235,7 +273,6 @@ impl Incidents {
         .max(incident.priority)
         .max(priority);
         incident.last_report_at = at;
-        self.store.joined(txn, incident).await
     }
 
     /// A report left the incident.
@@ -261,7 +298,9 @@ impl Incidents {
         Ok(())
     }
 
-    /// Adds the incidents other replicas opened since this one last looked.
+    /// Adds the incidents other replicas opened since this one last looked. The ids come
+    /// first: most of them are this replica's own, already indexed, and reading every
+    /// incident of the last `LOOK_BACK` whole each time would cost more than the reports.
     async fn catch_up<C: ConnectionTrait>(
         &self,
         txn: &C,
@@ -272,10 +311,15 @@ impl Incidents {
             return Ok(());
         }
         let since = synced.looked_at - LOOK_BACK;
-        for incident in self.store.open_since(txn, Some(since)).await? {
-            if !synced.index.contains(&incident.id) {
-                synced.index.insert(incident.as_open());
-            }
+        let unknown: Vec<String> = self
+            .store
+            .open_ids_since(txn, since)
+            .await?
+            .into_iter()
+            .filter(|id| !synced.index.contains(id))
+            .collect();
+        for incident in self.store.get_open(txn, unknown).await? {
+            synced.index.insert(incident.as_open());
         }
         synced.looked_at = now;
         Ok(())
@@ -320,4 +364,24 @@ impl Incidents {
         }
         Ok(())
     }
+}
+
+/// The incident a report opens: named after it, where it is; none without a place, as
+/// there is nothing to find it by and the incident is the report.
+fn opened_by(report: RoutedReport<'_>) -> Option<StoredIncident> {
+    let (latitude, longitude) = report.location?;
+    Some(StoredIncident {
+        id: report.tracking_code.to_owned(),
+        department: report.department.to_owned(),
+        category: report.category.to_owned(),
+        latitude,
+        longitude,
+        zone: report.zone.to_owned(),
+        report_count: 1,
+        initial_priority: report.priority,
+        priority: report.priority,
+        opened_at: report.at,
+        last_report_at: report.at,
+        open: true,
+    })
 }

@@ -10,6 +10,6 @@ mod route_report;
 pub use consumer::TriageConsumer;
 pub use decisions::Decisions;
 pub use follow_orders::FollowWorkOrders;
-pub use incidents::{Incidents, RoutedReport};
+pub use incidents::{Incidents, Placed, RoutedReport};
 pub use operators::{Destination, Operators};
 pub use route_report::RouteReport;

@@ -6,7 +6,7 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use segnala_proto::intake::v1::ReportReceived;
 use segnala_shared::{AppError, messaging::Outbox, tracking_code::TrackingCode};
 
-use super::{Incidents, RoutedReport};
+use super::{Incidents, Placed, RoutedReport};
 use crate::{
     domain::{Priority, Taxonomy, classifier_method},
     events,
@@ -94,10 +94,12 @@ impl Operators {
             operator,
             "",
         );
+        let mut placed = Placed::default();
         let announcement = self
             .incidents
-            .place_and_announce(&txn, &received, &mut decision)
+            .place_and_announce(&txn, &received, &mut decision, &mut placed)
             .await?;
+        self.incidents.write(&txn, placed).await?;
         self.outbox
             .record_envelopes(&txn, vec![announcement])
             .await?;

@@ -10,7 +10,7 @@ use segnala_shared::{
     tracking_code::TrackingCode,
 };
 
-use super::Incidents;
+use super::{Incidents, Placed};
 use crate::{
     domain::{Classification, Classifier, Explanation, Priority, Taxonomy, Verdict, text},
     events::{self, Language},
@@ -127,12 +127,13 @@ impl RouteReport {
 }
 
 /// What routing a batch of reports will write once every report is decided: their
-/// decisions and the events announcing them.
+/// decisions, the incidents they opened or joined, and the events announcing them.
 #[derive(Default)]
 pub struct Decided {
     /// Codes decided before the batch or in it: a report announced twice is decided once.
     codes: HashSet<String>,
     decisions: Vec<StoredDecision>,
+    placed: Placed,
     events: Vec<Envelope>,
 }
 
@@ -149,12 +150,13 @@ impl RouteReport {
         })
     }
 
-    /// Writes the batch's decisions and events.
+    /// Writes the batch's decisions, incidents and events.
     pub async fn finish(
         &self,
         txn: &DatabaseTransaction,
         decided: Decided,
     ) -> Result<(), HandlerError> {
+        self.incidents.write(txn, decided.placed).await?;
         self.store.insert_all(txn, &decided.decisions).await?;
         self.outbox.record_envelopes(txn, decided.events).await?;
         Ok(())
@@ -221,7 +223,7 @@ impl RouteReport {
                 stored.emergency = emergency;
                 let placed = self
                     .incidents
-                    .place_and_announce(txn, &event, &mut stored)
+                    .place_and_announce(txn, &event, &mut stored, &mut decided.placed)
                     .await?;
                 if emergency {
                     let alert =

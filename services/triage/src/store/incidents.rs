@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QuerySelect, Statement, Value, sea_query::LockType,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
+    QueryFilter, QuerySelect, Statement, Value, sea_query::LockType,
 };
 
 use super::decisions::{priority_from_text, priority_text};
@@ -83,29 +83,17 @@ impl StoredIncident {
 pub struct IncidentStore;
 
 impl IncidentStore {
-    pub async fn insert<C: ConnectionTrait>(
+    /// Stores new incidents, with one statement per thousand.
+    pub async fn insert_all<C: ConnectionTrait>(
         &self,
         db: &C,
-        incident: &StoredIncident,
+        incidents: &[StoredIncident],
     ) -> Result<(), DbErr> {
-        incident::Entity::insert(incident::ActiveModel {
-            id: Set(incident.id.clone()),
-            department: Set(incident.department.clone()),
-            category: Set(incident.category.clone()),
-            latitude: Set(incident.latitude),
-            longitude: Set(incident.longitude),
-            zone: Set(incident.zone.clone()),
-            report_count: Set(count(incident.report_count)),
-            initial_priority: Set(priority_text(incident.initial_priority).to_owned()),
-            priority: Set(priority_text(incident.priority).to_owned()),
-            opened_at: Set(incident.opened_at),
-            last_report_at: Set(incident.last_report_at),
-            open: Set(incident.open),
-            order_version: Set(0),
-            merged_into: Set(String::new()),
-        })
-        .exec_without_returning(db)
-        .await?;
+        for chunk in incidents.chunks(1_000) {
+            incident::Entity::insert_many(chunk.iter().map(row))
+                .exec_without_returning(db)
+                .await?;
+        }
         Ok(())
     }
 
@@ -228,17 +216,73 @@ impl IncidentStore {
             .collect()
     }
 
-    /// Open incidents opened at `since` or later (all of them when `None`).
-    pub async fn open_since<C: ConnectionTrait>(
+    /// Every open incident.
+    pub async fn all_open<C: ConnectionTrait>(&self, db: &C) -> Result<Vec<StoredIncident>, DbErr> {
+        self.open_where(db, Condition::all()).await
+    }
+
+    /// The ids of open incidents opened at `since` or later.
+    pub async fn open_ids_since<C: ConnectionTrait>(
         &self,
         db: &C,
-        since: Option<DateTime<Utc>>,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<String>, DbErr> {
+        incident::Entity::find()
+            .select_only()
+            .column(incident::Column::Id)
+            .filter(incident::Column::Open.eq(true))
+            .filter(incident::Column::OpenedAt.gte(since))
+            .into_tuple()
+            .all(db)
+            .await
+    }
+
+    /// The open incidents among `ids`.
+    pub async fn get_open<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        ids: Vec<String>,
     ) -> Result<Vec<StoredIncident>, DbErr> {
-        let mut query = incident::Entity::find().filter(incident::Column::Open.eq(true));
-        if let Some(since) = since {
-            query = query.filter(incident::Column::OpenedAt.gte(since));
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(query.all(db).await?.into_iter().map(from_row).collect())
+        self.open_where(db, Condition::all().add(incident::Column::Id.is_in(ids)))
+            .await
+    }
+
+    /// The open incidents that also meet `condition`.
+    async fn open_where<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        condition: Condition,
+    ) -> Result<Vec<StoredIncident>, DbErr> {
+        Ok(incident::Entity::find()
+            .filter(incident::Column::Open.eq(true))
+            .filter(condition)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(from_row)
+            .collect())
+    }
+}
+
+fn row(incident: &StoredIncident) -> incident::ActiveModel {
+    incident::ActiveModel {
+        id: Set(incident.id.clone()),
+        department: Set(incident.department.clone()),
+        category: Set(incident.category.clone()),
+        latitude: Set(incident.latitude),
+        longitude: Set(incident.longitude),
+        zone: Set(incident.zone.clone()),
+        report_count: Set(count(incident.report_count)),
+        initial_priority: Set(priority_text(incident.initial_priority).to_owned()),
+        priority: Set(priority_text(incident.priority).to_owned()),
+        opened_at: Set(incident.opened_at),
+        last_report_at: Set(incident.last_report_at),
+        open: Set(incident.open),
+        order_version: Set(0),
+        merged_into: Set(String::new()),
     }
 }
 
@@ -307,9 +351,8 @@ mod tests {
         };
         let db = db::connect_and_migrate::<Migrator>(&target).await.unwrap();
         let store = IncidentStore;
-        for id in ["A", "B", "C"] {
-            store.insert(&db, &lamp(id)).await.unwrap();
-        }
+        let incidents = ["A", "B", "C"].map(lamp);
+        store.insert_all(&db, &incidents).await.unwrap();
         store.merged(&db, "C", "A").await.unwrap();
 
         let changes = [
