@@ -72,6 +72,7 @@ async fn platform_with_one_assigned_report(env: &TestEnv) -> RunningPlatform {
             let status = client
                 .get_report_status(GetReportStatusRequest {
                     tracking_code: CODE.into(),
+                    ..Default::default()
                 })
                 .await
                 .ok()?

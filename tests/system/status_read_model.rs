@@ -10,8 +10,9 @@ use segnala_proto::{
     common::v1::{Channel, LatLng},
     intake::v1::ReportReceived,
     status::v1::{
-        BatchGetReportStatusesRequest, ListReportStatusesRequest, Openness, PublicState,
-        ReportStatus, ReportStatusChanged, status_service_client::StatusServiceClient,
+        BatchGetReportStatusesRequest, GetReportStatusRequest, ListReportStatusesRequest, Openness,
+        PublicState, ReportStatus, ReportStatusChanged, ReportStatusView,
+        status_service_client::StatusServiceClient,
     },
     tracking::v1::{WorkOrderChanged, WorkOrderState},
     triage::v1::{ReportMerged, ReportRouted},
@@ -104,6 +105,7 @@ pub async fn statuses_of(
 ) -> Option<Vec<ReportStatus>> {
     let request = BatchGetReportStatusesRequest {
         tracking_codes: codes,
+        ..Default::default()
     };
     let response = client.clone().batch_get_report_statuses(request).await;
     Some(response.ok()?.into_inner().statuses)
@@ -176,6 +178,7 @@ async fn status_batch_reads_and_lists_reports_with_filters_and_pages() {
     let batch = client
         .batch_get_report_statuses(BatchGetReportStatusesRequest {
             tracking_codes: vec![C.into(), UNKNOWN.into(), "aaaa 0000 0001".into()],
+            ..Default::default()
         })
         .await
         .expect("BatchGetReportStatuses")
@@ -203,10 +206,61 @@ async fn status_batch_reads_and_lists_reports_with_filters_and_pages() {
         ]
     );
 
+    // The basic view: the same statuses without their timelines, in a batch, alone and
+    // in a list; a view the service does not know is refused.
+    let basic = client
+        .batch_get_report_statuses(BatchGetReportStatusesRequest {
+            tracking_codes: vec![C.into(), A.into()],
+            view: ReportStatusView::Basic as i32,
+        })
+        .await
+        .expect("BatchGetReportStatuses, basic view")
+        .into_inner()
+        .statuses;
+    let without_timeline = |status: &ReportStatus| ReportStatus {
+        timeline: Vec::new(),
+        ..status.clone()
+    };
+    assert_eq!(
+        basic,
+        [without_timeline(&batch[0]), without_timeline(&batch[1])]
+    );
+    let alone = client
+        .get_report_status(GetReportStatusRequest {
+            tracking_code: A.into(),
+            view: ReportStatusView::Basic as i32,
+        })
+        .await
+        .expect("GetReportStatus, basic view")
+        .into_inner()
+        .status;
+    assert_eq!(alone, Some(without_timeline(&batch[1])));
+    let listed = client
+        .list_report_statuses(ListReportStatusesRequest {
+            department: "roads".into(),
+            view: ReportStatusView::Basic as i32,
+            ..Default::default()
+        })
+        .await
+        .expect("ListReportStatuses, basic view")
+        .into_inner()
+        .statuses;
+    assert_eq!(listed, [without_timeline(&batch[0])]);
+    let unknown_view = client
+        .get_report_status(GetReportStatusRequest {
+            tracking_code: A.into(),
+            view: 9,
+        })
+        .await
+        .expect_err("an unknown view is refused");
+    assert_eq!(unknown_view.code(), Code::InvalidArgument);
+    assert!(unknown_view.message().contains("view"), "{unknown_view:?}");
+
     // A malformed code refuses the whole batch, naming it.
     let refused = client
         .batch_get_report_statuses(BatchGetReportStatusesRequest {
             tracking_codes: vec![A.into(), "not-a-code".into()],
+            ..Default::default()
         })
         .await
         .expect_err("a malformed code is refused");

@@ -262,6 +262,7 @@ async fn a_watcher_receives_each_change_made_while_it_watches_until_the_report_c
             let status = client
                 .get_report_status(segnala_proto::status::v1::GetReportStatusRequest {
                     tracking_code: CODE.into(),
+                    ..Default::default()
                 })
                 .await
                 .ok()?

@@ -19,7 +19,7 @@ use tonic::{Request, Response, Status};
 use crate::{
     app::{Alerts, StatusWatch, Statuses, Subscriptions},
     convert,
-    domain::PublicState,
+    domain::{PublicState, StatusView},
     store::StatusFilter,
 };
 
@@ -84,11 +84,12 @@ impl StatusService for StatusApi {
         &self,
         request: Request<pb::GetReportStatusRequest>,
     ) -> Result<Response<pb::GetReportStatusResponse>, Status> {
-        let tracking_code = request.into_inner().tracking_code;
+        let request = request.into_inner();
         reply(
             async {
-                let code = parse_code(&tracking_code)?;
-                let status = self.statuses.get(&code).await?;
+                let code = parse_code(&request.tracking_code)?;
+                let view = status_view(request.view)?;
+                let status = self.statuses.get_as(&code, view).await?;
                 Ok(pb::GetReportStatusResponse {
                     status: Some(convert::status(status)),
                 })
@@ -101,12 +102,20 @@ impl StatusService for StatusApi {
         &self,
         request: Request<pb::BatchGetReportStatusesRequest>,
     ) -> Result<Response<pb::BatchGetReportStatusesResponse>, Status> {
-        let codes = request.into_inner().tracking_codes;
-        reply(self.statuses.batch_get(&codes).await.map(|statuses| {
-            pb::BatchGetReportStatusesResponse {
-                statuses: statuses.into_iter().map(convert::status).collect(),
+        let request = request.into_inner();
+        reply(
+            async {
+                let view = status_view(request.view)?;
+                let statuses = self
+                    .statuses
+                    .batch_get(&request.tracking_codes, view)
+                    .await?;
+                Ok(pb::BatchGetReportStatusesResponse {
+                    statuses: statuses.into_iter().map(convert::status).collect(),
+                })
             }
-        }))
+            .await,
+        )
     }
 
     async fn list_report_statuses(
@@ -118,9 +127,10 @@ impl StatusService for StatusApi {
             async {
                 let filter = list_filter(&request)?;
                 let page_size = page_size(request.page_size)?;
+                let view = status_view(request.view)?;
                 let page = self
                     .statuses
-                    .list(&filter, page_size, &request.page_token)
+                    .list(&filter, page_size, &request.page_token, view)
                     .await?;
                 Ok(pb::ListReportStatusesResponse {
                     statuses: page.items.into_iter().map(convert::status).collect(),
@@ -317,6 +327,15 @@ pub fn states_filter(states: &[i32], openness: pb::Openness) -> Result<Vec<Publi
         ));
     }
     Ok(wanted)
+}
+
+/// The view asked for; the full one when unspecified.
+fn status_view(view: i32) -> Result<StatusView, AppError> {
+    match pb::ReportStatusView::try_from(view) {
+        Ok(pb::ReportStatusView::Basic) => Ok(StatusView::Basic),
+        Ok(pb::ReportStatusView::Full | pb::ReportStatusView::Unspecified) => Ok(StatusView::Full),
+        Err(_) => Err(AppError::invalid("view", "is not a known view")),
+    }
 }
 
 fn list_filter(request: &pb::ListReportStatusesRequest) -> Result<StatusFilter, AppError> {

@@ -160,6 +160,7 @@ async fn fetch_status(
 ) -> Option<ReportStatus> {
     let request = GetReportStatusRequest {
         tracking_code: code.to_owned(),
+        ..Default::default()
     };
     match client.get_report_status(request).await {
         Ok(response) => response.into_inner().status,

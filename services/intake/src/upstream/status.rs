@@ -90,6 +90,8 @@ impl StatusClient {
                 .client()?
                 .batch_get_report_statuses(pb::BatchGetReportStatusesRequest {
                     tracking_codes: chunk.iter().map(ToString::to_string).collect(),
+                    // The timeline is the request's notes.
+                    view: pb::ReportStatusView::Full as i32,
                 })
                 .await
                 .map_err(|s| call_failed("status", s))?;

@@ -155,6 +155,7 @@ async fn status(args: StatusArgs) -> Result<(), CommandError> {
     let status = client
         .get_report_status(GetReportStatusRequest {
             tracking_code: args.code.clone(),
+            ..Default::default()
         })
         .await
         .map_err(|status| CommandError::from_status(&status, &args.status_url))?

@@ -5,7 +5,7 @@ use segnala_shared::{
 };
 
 use crate::{
-    domain::ReportStatus,
+    domain::{ReportStatus, StatusView},
     store::{StatusCursor, StatusFilter, StatusStore, Update},
 };
 
@@ -38,9 +38,19 @@ impl Statuses {
     }
 
     pub async fn get(&self, code: &TrackingCode) -> Result<ReportStatus, AppError> {
+        self.get_as(code, StatusView::Full).await
+    }
+
+    pub async fn get_as(
+        &self,
+        code: &TrackingCode,
+        view: StatusView,
+    ) -> Result<ReportStatus, AppError> {
+        let snapshot = begin_snapshot(&self.db).await?;
         self.store
-            .status(&begin_snapshot(&self.db).await?, code.as_str())
+            .statuses(&snapshot, &[code.to_string()], view)
             .await?
+            .pop()
             .ok_or_else(|| AppError::NotFound {
                 resource: "report",
                 name: code.to_string(),
@@ -49,7 +59,11 @@ impl Statuses {
 
     /// The known reports among `codes`, in the order asked; unknown ones are left out,
     /// malformed ones refused all together.
-    pub async fn batch_get(&self, codes: &[String]) -> Result<Vec<ReportStatus>, AppError> {
+    pub async fn batch_get(
+        &self,
+        codes: &[String],
+        view: StatusView,
+    ) -> Result<Vec<ReportStatus>, AppError> {
         if codes.len() > MAX_BATCH {
             return Err(AppError::invalid(
                 "tracking_codes",
@@ -72,7 +86,7 @@ impl Statuses {
             return Err(AppError::InvalidArgument(violations));
         }
         let snapshot = begin_snapshot(&self.db).await?;
-        Ok(self.store.statuses(&snapshot, &parsed).await?)
+        Ok(self.store.statuses(&snapshot, &parsed, view).await?)
     }
 
     /// Statuses matching `filter`, most recently updated first.
@@ -81,6 +95,7 @@ impl Statuses {
         filter: &StatusFilter,
         page_size: u64,
         page_token: &str,
+        view: StatusView,
     ) -> Result<Page<ReportStatus>, AppError> {
         let limit = page_limit(page_size);
         let cursor = if page_token.is_empty() {
@@ -95,6 +110,7 @@ impl Statuses {
                 filter,
                 cursor.as_ref(),
                 limit + 1,
+                view,
             )
             .await?;
         let next_page_token = if items.len() as u64 > limit {
@@ -156,7 +172,10 @@ impl Statuses {
             }
         }
         let snapshot = begin_snapshot(&self.db).await?;
-        Ok(self.store.statuses(&snapshot, &codes).await?)
+        Ok(self
+            .store
+            .statuses(&snapshot, &codes, StatusView::Full)
+            .await?)
     }
 }
 

@@ -8,7 +8,8 @@ pub use projection::{
     Change, Merged, Received, Routed, StatusRecord, TriageHold, TriageOutcome, WorkOrderUpdate,
 };
 pub use public_state::{
-    ApproximateLocation, ChannelName, PublicState, ReportStatus, StepKind, TimelineEntry,
+    ApproximateLocation, ChannelName, PublicState, ReportStatus, StatusView, StepKind,
+    TimelineEntry,
 };
 
 mod alert;

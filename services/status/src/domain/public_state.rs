@@ -163,6 +163,14 @@ impl ApproximateLocation {
 /// The channel a report came in on, by its public name ("telegram").
 pub type ChannelName = String;
 
+/// How much of a status a read returns: all of it, or all but the timeline, which
+/// costs more to read than the rest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusView {
+    Basic,
+    Full,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReportStatus {
     pub tracking_code: String,

@@ -9,8 +9,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::domain::{
-    ApproximateLocation, PublicState, ReportStatus, StatusRecord, StepKind, TimelineEntry,
-    TriageOutcome,
+    ApproximateLocation, PublicState, ReportStatus, StatusRecord, StatusView, StepKind,
+    TimelineEntry, TriageOutcome,
 };
 
 mod status {
@@ -155,23 +155,12 @@ impl StatusStore {
         Ok(())
     }
 
-    pub async fn status<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        tracking_code: &str,
-    ) -> Result<Option<ReportStatus>, DbErr> {
-        Ok(self
-            .statuses(db, &[tracking_code.to_owned()])
-            .await?
-            .into_iter()
-            .next())
-    }
-
     /// The statuses of the known codes among `codes`, in the order asked.
     pub async fn statuses<C: ConnectionTrait>(
         &self,
         db: &C,
         codes: &[String],
+        view: StatusView,
     ) -> Result<Vec<ReportStatus>, DbErr> {
         let rows = status::Entity::find()
             .filter(status::Column::TrackingCode.is_in(codes.iter().cloned()))
@@ -186,7 +175,7 @@ impl StatusStore {
             .iter()
             .filter_map(|code| by_code.remove(code))
             .collect();
-        self.attach_timelines(db, &mut statuses).await?;
+        self.attach_timelines(db, &mut statuses, view).await?;
         Ok(statuses)
     }
 
@@ -198,6 +187,7 @@ impl StatusStore {
         filter: &StatusFilter,
         cursor: Option<&StatusCursor>,
         limit: u64,
+        view: StatusView,
     ) -> Result<Vec<ReportStatus>, DbErr> {
         use status::Column;
         let mut query = status::Entity::find().filter(status_condition(filter));
@@ -222,7 +212,7 @@ impl StatusStore {
             .into_iter()
             .map(|row| to_record(row).map(|r| r.status))
             .collect::<Result<Vec<_>, _>>()?;
-        self.attach_timelines(db, &mut statuses).await?;
+        self.attach_timelines(db, &mut statuses, view).await?;
         Ok(statuses)
     }
 
@@ -291,12 +281,14 @@ impl StatusStore {
             .collect()
     }
 
+    /// Reads the statuses' timelines, in the full view.
     async fn attach_timelines<C: ConnectionTrait>(
         &self,
         db: &C,
         statuses: &mut [ReportStatus],
+        view: StatusView,
     ) -> Result<(), DbErr> {
-        if statuses.is_empty() {
+        if statuses.is_empty() || view == StatusView::Basic {
             return Ok(());
         }
         let codes: Vec<String> = statuses.iter().map(|s| s.tracking_code.clone()).collect();

@@ -9,7 +9,7 @@ use std::{
 
 use segnala_proto::{
     intake::v1::ListReportsRequest,
-    status::v1::{BatchGetReportStatusesRequest, PublicState, ReportStatus},
+    status::v1::{BatchGetReportStatusesRequest, PublicState, ReportStatus, ReportStatusView},
     tracking::v1::ListWorkOrdersRequest,
     triage::v1::GetDecisionRequest,
 };
@@ -168,6 +168,9 @@ pub async fn observe(
                 .clone()
                 .batch_get_report_statuses(BatchGetReportStatusesRequest {
                     tracking_codes: chunk.to_vec(),
+                    // Whether a report has settled is in the status itself: reading
+                    // the timelines too would load the service for nothing.
+                    view: ReportStatusView::Basic as i32,
                 })
                 .await
             {
