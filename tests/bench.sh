@@ -90,6 +90,17 @@ bench() {
     (cd "$work" && "$segnala" bench "${watched[@]}" "$@" 2>"$work/bench.err") || { grep -v "^ *[0-9]*: \\|^ *at " "$work/bench.err" | tail -8 >&2; return 1; }
 }
 
+# PostgreSQL plans the platform's queries from statistics of its tables, which
+# autovacuum gathers within a minute or so on a default server. A fresh database has
+# none, and a server may run without autovacuum (this machine's CI settings do): without
+# statistics, a lookup of a few hundred reports by incident reads the whole table, a
+# cost that grows with every report. Once the first run has put rows in the tables,
+# gather the statistics as autovacuum would, so that the runs after it measure the
+# platform as it runs in a city rather than in its first minute.
+gather_statistics() {
+    psql -w -X -q "$database_url" -c "ANALYZE" >/dev/null
+}
+
 # Runs one service in its own process (`segnala serve`) on the platform's database and
 # broker prefix, with the admin key `segnala up` made.
 serve() {
@@ -118,11 +129,13 @@ case $mode in
 broker)
     bench --duration "$seconds" --rate 50 --concurrency 16 \
         --baseline --database-url "$database_url" --amqp-url "$amqp"
+    gather_statistics
     bench --duration "$seconds" --rate 1000 --concurrency 64
     bench --duration "$seconds" --concurrency 64
     ;;
 open311)
     bench --via open311 --duration "$seconds" --rate 200 --concurrency 32
+    gather_statistics
     bench --via open311 --duration "$seconds" --concurrency 64
     ;;
 intake)
