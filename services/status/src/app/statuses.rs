@@ -46,9 +46,7 @@ impl Statuses {
         code: &TrackingCode,
         view: StatusView,
     ) -> Result<ReportStatus, AppError> {
-        let snapshot = begin_snapshot(&self.db).await?;
-        self.store
-            .statuses(&snapshot, &[code.to_string()], view)
+        self.read(&[code.to_string()], view)
             .await?
             .pop()
             .ok_or_else(|| AppError::NotFound {
@@ -85,8 +83,23 @@ impl Statuses {
         if !violations.is_empty() {
             return Err(AppError::InvalidArgument(violations));
         }
-        let snapshot = begin_snapshot(&self.db).await?;
-        Ok(self.store.statuses(&snapshot, &parsed, view).await?)
+        self.read(&parsed, view).await
+    }
+
+    /// The statuses of `codes`: in the full view, statuses and timelines as of one
+    /// moment; the basic view is one statement, which sees one moment by itself.
+    async fn read(
+        &self,
+        codes: &[String],
+        view: StatusView,
+    ) -> Result<Vec<ReportStatus>, AppError> {
+        Ok(match view {
+            StatusView::Basic => self.store.statuses(&self.db, codes, view).await?,
+            StatusView::Full => {
+                let snapshot = begin_snapshot(&self.db).await?;
+                self.store.statuses(&snapshot, codes, view).await?
+            }
+        })
     }
 
     /// Statuses matching `filter`, most recently updated first.
@@ -171,11 +184,7 @@ impl Statuses {
                 codes.push(update.tracking_code.clone());
             }
         }
-        let snapshot = begin_snapshot(&self.db).await?;
-        Ok(self
-            .store
-            .statuses(&snapshot, &codes, StatusView::Full)
-            .await?)
+        self.read(&codes, StatusView::Full).await
     }
 }
 
