@@ -26,17 +26,21 @@ pub const POLL_EVERY: Duration = Duration::from_millis(10);
 /// while the measured latency stays within this share of the true one.
 pub const POLL_SHARE_OF_AGE: u32 = 50;
 
-/// Reports not followed are only checked for having settled, not timed: this often at
-/// most.
+/// Reports not followed are only checked for having settled, not timed: every this share
+/// of their age, within `CHECK_EVERY..=CHECK_AT_LEAST`. After a surge tens of thousands
+/// wait, and checking each once a second would load the platform that drains them; the
+/// end-to-end figure does not depend on it, as it takes the status service's own time of
+/// the last change.
+const CHECK_SHARE_OF_AGE: u32 = 10;
 const CHECK_EVERY: Duration = Duration::from_secs(1);
+const CHECK_AT_LEAST: Duration = Duration::from_secs(5);
 
 /// When a report of age `age` is polled again.
 fn poll_interval(age: Duration, followed: bool) -> Duration {
-    let interval = (age / POLL_SHARE_OF_AGE).max(POLL_EVERY);
     if followed {
-        interval
+        (age / POLL_SHARE_OF_AGE).max(POLL_EVERY)
     } else {
-        interval.max(CHECK_EVERY)
+        (age / CHECK_SHARE_OF_AGE).clamp(CHECK_EVERY, CHECK_AT_LEAST)
     }
 }
 
@@ -104,6 +108,7 @@ pub async fn observe(
     let mut next_sample = Instant::now();
     let mut stage_tasks = tokio::task::JoinSet::new();
     let mut channel_open = true;
+    let mut final_look = false;
     let follow_every = follow_every.max(1);
     let mut take = |pending: &mut HashMap<String, Pending>, report: Accepted| {
         pending.insert(
@@ -139,10 +144,18 @@ pub async fn observe(
             observed.lock().await.backlog.push(estimate);
             next_sample += Duration::from_secs(1);
         }
-        if let Some(stopped) = stopped_at
-            && (pending.is_empty() || stopped.elapsed() >= drain)
-        {
-            break;
+        if let Some(stopped) = stopped_at {
+            if pending.is_empty() || (final_look && stopped.elapsed() >= drain) {
+                break;
+            }
+            if stopped.elapsed() >= drain {
+                // One last look at every report still waiting before calling it lost.
+                final_look = true;
+                let now = Instant::now();
+                pending
+                    .values_mut()
+                    .for_each(|report| report.next_poll = now);
+            }
         }
 
         // The followed first, so that their latency stays precise while the rest is
