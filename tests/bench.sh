@@ -162,7 +162,7 @@ intake)
     ;;
 embedded)
     bench --duration "$seconds" --rate 50 --concurrency 16 --baseline
-    bench --duration "$seconds" --concurrency 64
+    bench --duration "$seconds" --concurrency 64 --seed 2
     ;;
 *)
     echo "usage: tests/bench.sh broker|embedded|open311|intake" >&2
