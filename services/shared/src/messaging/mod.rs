@@ -2,6 +2,26 @@
 //! the transactional [`outbox`] every event leaves through, and the [`inbox`] every event
 //! arrives through.
 
+/// Declares the events one consumer takes as an enum, a variant per event type, with a
+/// `From` for each: the handlers registered by event type all feed its one
+/// [`BatchHandler`].
+#[macro_export]
+macro_rules! consumed_events {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($variant:ident($event:ty)),* $(,)? }) => {
+        $(#[$meta])*
+        $vis enum $name {
+            $($variant($event)),*
+        }
+        $(
+            impl From<$event> for $name {
+                fn from(event: $event) -> Self {
+                    Self::$variant(event)
+                }
+            }
+        )*
+    };
+}
+
 mod backoff;
 pub mod embedded;
 mod envelope;

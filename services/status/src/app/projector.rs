@@ -32,34 +32,17 @@ use crate::{
     store::StatusStore,
 };
 
-/// An event status consumes.
-pub enum StatusEvent {
-    Received(ReportReceived),
-    Routed(ReportRouted),
-    Merged(ReportMerged),
-    NeedsReview(ReportNeedsReview),
-    Rejected(ReportRejected),
-    WorkOrderChanged(WorkOrderChanged),
+segnala_shared::consumed_events! {
+    /// An event status consumes.
+    pub enum StatusEvent {
+        Received(ReportReceived),
+        Routed(ReportRouted),
+        Merged(ReportMerged),
+        NeedsReview(ReportNeedsReview),
+        Rejected(ReportRejected),
+        WorkOrderChanged(WorkOrderChanged),
+    }
 }
-
-macro_rules! status_events {
-    ($($variant:ident: $event:ty),* $(,)?) => {$(
-        impl From<$event> for StatusEvent {
-            fn from(event: $event) -> Self {
-                Self::$variant(event)
-            }
-        }
-    )*};
-}
-
-status_events!(
-    Received: ReportReceived,
-    Routed: ReportRouted,
-    Merged: ReportMerged,
-    NeedsReview: ReportNeedsReview,
-    Rejected: ReportRejected,
-    WorkOrderChanged: WorkOrderChanged,
-);
 
 /// What one event says about reports, checked.
 enum Fact {

@@ -30,28 +30,12 @@ use crate::{
 /// Who the audit log names for changes triage asked for.
 const TRIAGE: &str = "triage";
 
-/// An event tracking consumes.
-pub enum TrackingEvent {
-    Routed(ReportRouted),
-    Merged(ReportMerged),
-    Feedback(ReporterFeedback),
-}
-
-impl From<ReportRouted> for TrackingEvent {
-    fn from(event: ReportRouted) -> Self {
-        Self::Routed(event)
-    }
-}
-
-impl From<ReportMerged> for TrackingEvent {
-    fn from(event: ReportMerged) -> Self {
-        Self::Merged(event)
-    }
-}
-
-impl From<ReporterFeedback> for TrackingEvent {
-    fn from(event: ReporterFeedback) -> Self {
-        Self::Feedback(event)
+segnala_shared::consumed_events! {
+    /// An event tracking consumes.
+    pub enum TrackingEvent {
+        Routed(ReportRouted),
+        Merged(ReportMerged),
+        Feedback(ReporterFeedback),
     }
 }
 

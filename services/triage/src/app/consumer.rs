@@ -10,21 +10,11 @@ use tracing::Instrument;
 
 use super::{FollowWorkOrders, RouteReport};
 
-/// An event triage consumes.
-pub enum TriageEvent {
-    Received(ReportReceived),
-    WorkOrderChanged(WorkOrderChanged),
-}
-
-impl From<ReportReceived> for TriageEvent {
-    fn from(event: ReportReceived) -> Self {
-        Self::Received(event)
-    }
-}
-
-impl From<WorkOrderChanged> for TriageEvent {
-    fn from(event: WorkOrderChanged) -> Self {
-        Self::WorkOrderChanged(event)
+segnala_shared::consumed_events! {
+    /// An event triage consumes.
+    pub enum TriageEvent {
+        Received(ReportReceived),
+        WorkOrderChanged(WorkOrderChanged),
     }
 }
 
