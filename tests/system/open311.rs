@@ -380,15 +380,17 @@ async fn open311_service_questions_come_from_the_taxonomy_and_answers_are_checke
         assert_eq!(status, 200, "{created}");
     }
     assert_eq!(open311.reports().await, 2);
-    let (_, listed) = json(open311.get("requests.json?extensions=true").await).await;
-    let answers: Vec<Value> = listed
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .map(|r| r["extended_attributes"]["attributes"].clone())
-                .collect()
-        })
-        .unwrap_or_default();
+    // The list comes from the public statuses, which follow intake by an event.
+    let answers: Vec<Value> = eventually("both requests are listed", TIMEOUT, || async {
+        let (_, listed) = json(open311.get("requests.json?extensions=true").await).await;
+        let answers: Vec<Value> = listed
+            .as_array()?
+            .iter()
+            .map(|r| r["extended_attributes"]["attributes"].clone())
+            .collect();
+        (answers.len() == 2).then_some(answers)
+    })
+    .await;
     assert!(
         answers.contains(&serde_json::json!([
             {"code": "lane", "value": "corsia di destra"},
