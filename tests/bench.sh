@@ -7,6 +7,9 @@
 #   tests/bench.sh broker      # PostgreSQL + RabbitMQ: sustained, 50/s latency, flat out
 #   tests/bench.sh embedded    # SQLite + in-process bus, flat out
 #   tests/bench.sh open311     # PostgreSQL + RabbitMQ, submitting over Open311
+#   tests/bench.sh services    # PostgreSQL + RabbitMQ, each service its own process
+#                              # (`segnala serve`), as docker-compose runs them: the
+#                              # memory of each at the sustained rate
 #   tests/bench.sh intake      # intake alone (`segnala serve intake`): how many reports
 #                              # a second it accepts and stores, over gRPC and Open311
 #
@@ -135,6 +138,15 @@ broker)
     bench --duration "$seconds" --rate 1000 --concurrency 64 --seed 2
     bench --duration "$seconds" --concurrency 64 --seed 3
     ;;
+services)
+    stop_platform
+    for service in intake triage tracking status; do
+        serve "$service"
+    done
+    bench --duration "$seconds" --rate 50 --concurrency 16
+    gather_statistics
+    bench --duration "$seconds" --rate 1000 --concurrency 64 --seed 2
+    ;;
 open311)
     bench --via open311 --duration "$seconds" --rate 200 --concurrency 32
     gather_statistics
@@ -165,7 +177,7 @@ embedded)
     bench --duration "$seconds" --concurrency 64 --seed 2
     ;;
 *)
-    echo "usage: tests/bench.sh broker|embedded|open311|intake" >&2
+    echo "usage: tests/bench.sh broker|embedded|services|open311|intake" >&2
     exit 2
     ;;
 esac
