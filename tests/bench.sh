@@ -130,7 +130,7 @@ TOML
 start_platform
 case $mode in
 broker)
-    bench --duration "$seconds" --rate 50 --concurrency 16 \
+    bench --duration "$seconds" --rate 50 --concurrency 16 --warmup 5 \
         --baseline --database-url "$database_url" --amqp-url "$amqp"
     gather_statistics
     # Each run its own reports: with the same seed, a run's reports would land on the
@@ -143,7 +143,7 @@ services)
     for service in intake triage tracking status; do
         serve "$service"
     done
-    bench --duration "$seconds" --rate 50 --concurrency 16
+    bench --duration "$seconds" --rate 50 --concurrency 16 --warmup 5
     gather_statistics
     bench --duration "$seconds" --rate 1000 --concurrency 64 --seed 2
     ;;
@@ -173,7 +173,7 @@ intake)
     bench --intake-only --duration "$seconds" --concurrency 64
     ;;
 embedded)
-    bench --duration "$seconds" --rate 50 --concurrency 16 --baseline
+    bench --duration "$seconds" --rate 50 --concurrency 16 --warmup 5 --baseline
     bench --duration "$seconds" --concurrency 64 --seed 2
     ;;
 *)

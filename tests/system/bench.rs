@@ -37,6 +37,12 @@ async fn a_short_bench_run_follows_every_report_to_its_public_status() {
         seed: 42,
         intake_only: false,
     };
+    // A warm-up first: its reports settle before the measured run and are not counted
+    // in it.
+    let warmed = bench::warm_up(&target, &plan, Duration::from_millis(300), false)
+        .await
+        .unwrap_or_else(|e| panic!("the warm-up ran: {e}"));
+    assert!(warmed > 0, "the warm-up sent reports");
     let report = bench::drive(&target, &plan, false)
         .await
         .unwrap_or_else(|e| panic!("the bench ran: {e}"));

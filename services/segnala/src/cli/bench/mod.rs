@@ -64,6 +64,12 @@ pub struct BenchArgs {
     /// Seed of the generated reports.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// First send at the same rate for this many seconds, unmeasured, and wait until
+    /// those reports have settled: the figures are then of a platform that has run for
+    /// a while, whose connections are open and whose caches are filled, not of its
+    /// first seconds.
+    #[arg(long, default_value_t = 0.0)]
+    warmup: f64,
     /// Also measure the machine without Segnala: RabbitMQ round trips and single-row
     /// commits (PostgreSQL with --database-url, else SQLite).
     #[arg(long)]
@@ -242,6 +248,9 @@ pub async fn run(args: BenchArgs) -> Result<(), CommandError> {
         message_size: 400,
     });
     let progress = !args.json;
+    if args.warmup > 0.0 {
+        warm_up(&target, &plan, Duration::from_secs_f64(args.warmup), progress).await?;
+    }
     let mut report = drive(&target, &plan, progress).await?;
     report.peak_memory_mb = args
         .watch_pids
@@ -263,6 +272,38 @@ pub async fn run(args: BenchArgs) -> Result<(), CommandError> {
         )));
     }
     Ok(())
+}
+
+/// Drives `plan` for `length`, with reports of their own, and waits until they have
+/// all settled; returns how many were accepted, or fails if any is lost.
+pub async fn warm_up(
+    target: &Target,
+    plan: &Plan,
+    length: Duration,
+    progress: bool,
+) -> Result<u64, CommandError> {
+    // Other reports than the measured run's: with the same ones, the measured reports
+    // would join the incidents the warm-up opened.
+    const OTHER_REPORTS: u64 = 0x5741_524d;
+    let warmup = Plan {
+        stop: Stop::Within(length),
+        seed: plan.seed ^ OTHER_REPORTS,
+        ..plan.clone()
+    };
+    let warmed = drive(target, &warmup, false).await?;
+    if warmed.lost > 0 {
+        return Err(CommandError::new(format!(
+            "warming up: {} accepted report(s) never showed in public",
+            warmed.lost
+        )));
+    }
+    if progress {
+        eprintln!(
+            "  warmed up: {} reports in {:.0} s, all settled",
+            warmed.accepted, warmed.sending_seconds
+        );
+    }
+    Ok(warmed.accepted)
 }
 
 /// Drives `plan` into the platform at `target` and measures it.
