@@ -101,7 +101,10 @@ impl Outbox {
             db,
             transport,
             wake: self.wake.clone(),
-            batch_size: 200,
+            // Embedded, a batch is handled by each subscriber in one transaction while
+            // the relay waits: at 2,000 reports/s for a minute, batches of 500 settled
+            // 1,840/s where batches of 200 settled 1,636/s.
+            batch_size: 500,
             idle_poll: Duration::from_secs(1),
         }
     }
