@@ -249,7 +249,13 @@ pub async fn run(args: BenchArgs) -> Result<(), CommandError> {
     });
     let progress = !args.json;
     if args.warmup > 0.0 {
-        warm_up(&target, &plan, Duration::from_secs_f64(args.warmup), progress).await?;
+        warm_up(
+            &target,
+            &plan,
+            Duration::from_secs_f64(args.warmup),
+            progress,
+        )
+        .await?;
     }
     let mut report = drive(&target, &plan, progress).await?;
     report.peak_memory_mb = args
