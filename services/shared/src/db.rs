@@ -119,6 +119,10 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbEr
                 o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(10))
+                    // A checkpoint every 10,000 pages (40 MB of log) rather than 1,000: a
+                    // page changed often is copied back to the file once per checkpoint.
+                    // At 2,000 reports/s for a minute: 1,952-1,962/s against 1,920-1,928/s.
+                    .pragma("wal_autocheckpoint", "10000")
             });
             Database::connect(opts).await
         }
