@@ -109,8 +109,8 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbEr
             let url = format!("sqlite://{}?mode=rwc", path.display());
             // One connection: SQLite has one writer anyway, and a connection's page cache
             // is thrown away whenever another connection has written. With four, at 2,000
-            // reports/s for a minute, transactions kept reading their pages again from the file
-            // (1,697-1,840/s settled, 638 MB); with one, 1,920/s and 306 MB.
+            // reports/s for a minute, transactions kept reading their pages again from
+            // the file (1,697-1,840/s settled, 638 MB); with one, 1,920/s and 306 MB.
             let mut opts = options(&url, 1);
             opts.map_sqlx_sqlite_opts(|o| {
                 // WAL makes a commit one append, and lets other processes read meanwhile;
