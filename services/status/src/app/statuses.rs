@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DatabaseExecutor, DbErr};
 use segnala_shared::{
     AppError, db::begin_snapshot, error::FieldViolation, tracking_code::TrackingCode,
 };
@@ -86,19 +86,23 @@ impl Statuses {
         self.read(&parsed, view).await
     }
 
-    /// The statuses of `codes`: in the full view, statuses and timelines as of one
-    /// moment; the basic view is one statement, which sees one moment by itself.
+    /// The statuses of `codes`, in the order asked.
     async fn read(
         &self,
         codes: &[String],
         view: StatusView,
     ) -> Result<Vec<ReportStatus>, AppError> {
+        let reader = self.reader(view).await?;
+        Ok(self.store.statuses(&reader, codes, view).await?)
+    }
+
+    /// Where a read in `view` runs: the full view reads statuses, then their timelines,
+    /// so in one snapshot; the basic view is one statement, which sees one moment by
+    /// itself and needs no transaction.
+    async fn reader(&self, view: StatusView) -> Result<DatabaseExecutor<'_>, DbErr> {
         Ok(match view {
-            StatusView::Basic => self.store.statuses(&self.db, codes, view).await?,
-            StatusView::Full => {
-                let snapshot = begin_snapshot(&self.db).await?;
-                self.store.statuses(&snapshot, codes, view).await?
-            }
+            StatusView::Basic => DatabaseExecutor::Connection(&self.db),
+            StatusView::Full => DatabaseExecutor::OwnedTransaction(begin_snapshot(&self.db).await?),
         })
     }
 
@@ -119,7 +123,7 @@ impl Statuses {
         let mut items = self
             .store
             .list(
-                &begin_snapshot(&self.db).await?,
+                &self.reader(view).await?,
                 filter,
                 cursor.as_ref(),
                 limit + 1,
