@@ -63,6 +63,7 @@ async fn a_poison_message_in_a_batch_costs_the_others_nothing() {
     let database = db::connect_and_migrate::<MessagingTables>(&DatabaseTarget::Postgres {
         url: SecretString::from(env.database_url.clone()),
         schema: "batches".into(),
+        min_connections: 1,
         max_connections: 4,
     })
     .await
@@ -197,6 +198,7 @@ async fn a_batch_skips_the_messages_already_handled() {
     let database = db::connect_and_migrate::<MessagingTables>(&DatabaseTarget::Postgres {
         url: SecretString::from(env.database_url.clone()),
         schema: "batch_skips".into(),
+        min_connections: 1,
         max_connections: 4,
     })
     .await

@@ -144,3 +144,29 @@ async fn serving(url: &str) -> bool {
         .await
         .is_ok_and(|r| r.into_inner().status() == ServingStatus::Serving)
 }
+
+/// The first reports after a start must not wait while connections open: each service's
+/// pool holds all its connections (`database.max_connections`, 5 here) once it starts.
+#[tokio::test]
+async fn each_service_opens_its_database_connections_at_start() {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+
+    let env = TestEnv::new().await;
+    let platform = RunningPlatform::start(&env.settings(), &ServiceKind::ALL).await;
+    let observer = Database::connect(&env.database_url).await.unwrap();
+    let open = observer
+        .query_one_raw(Statement::from_sql_and_values(
+            observer.get_database_backend(),
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            [env.database_name.clone().into()],
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap();
+    assert_eq!(open, 4 * 5, "four services, five connections each");
+    observer.close().await.ok();
+    drop(platform);
+    env.cleanup().await;
+}

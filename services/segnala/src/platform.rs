@@ -282,6 +282,10 @@ fn database_target(settings: &Settings, kind: ServiceKind) -> DatabaseTarget {
         Some(url) => DatabaseTarget::Postgres {
             url: url.clone(),
             schema: kind.name().to_owned(),
+            min_connections: settings
+                .database
+                .min_connections
+                .unwrap_or(settings.database.max_connections),
             max_connections: settings.database.max_connections,
         },
         None => DatabaseTarget::Sqlite {

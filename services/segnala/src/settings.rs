@@ -44,6 +44,10 @@ pub struct DatabaseSettings {
     /// tables in a schema named after it.
     pub url: Option<SecretString>,
     pub max_connections: u32,
+    /// Connections each service's pool opens at start and keeps, so that the first
+    /// reports after a start do not wait while new connections open and load their
+    /// catalogs. Absent: `max_connections`.
+    pub min_connections: Option<u32>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -107,6 +111,7 @@ impl Default for DatabaseSettings {
         Self {
             url: None,
             max_connections: 10,
+            min_connections: None,
         }
     }
 }
@@ -159,6 +164,16 @@ impl Validate for Settings {
             return Err(ConfigError::invalid(
                 "database.max_connections",
                 "must be at least 1",
+            ));
+        }
+        if self
+            .database
+            .min_connections
+            .is_some_and(|min| min > self.database.max_connections)
+        {
+            return Err(ConfigError::invalid(
+                "database.min_connections",
+                "must not exceed database.max_connections",
             ));
         }
         if let Some(url) = &self.bus.url {
@@ -228,5 +243,20 @@ mod tests {
         );
         assert!(!format!("{settings:?}").contains("s3cret"));
         assert!(Settings::default().validate().is_ok());
+    }
+
+    #[test]
+    fn a_pool_cannot_keep_more_connections_than_it_may_open() {
+        let mut settings = Settings::default();
+        settings.database.min_connections = Some(settings.database.max_connections + 1);
+        let error = settings.validate().err().map(|e| e.to_string());
+        assert_eq!(
+            error.as_deref(),
+            Some(
+                "configuration key `database.min_connections`: must not exceed database.max_connections"
+            )
+        );
+        settings.database.min_connections = Some(settings.database.max_connections);
+        assert!(settings.validate().is_ok());
     }
 }

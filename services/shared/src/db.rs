@@ -19,6 +19,8 @@ pub enum DatabaseTarget {
     Postgres {
         url: SecretString,
         schema: String,
+        /// Opened at start and kept open.
+        min_connections: u32,
         max_connections: u32,
     },
     Sqlite {
@@ -78,6 +80,7 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbEr
         DatabaseTarget::Postgres {
             url,
             schema,
+            min_connections,
             max_connections,
         } => {
             if !is_identifier(schema) {
@@ -85,7 +88,7 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbEr
                     "`{schema}` is not a valid schema name"
                 )));
             }
-            let bootstrap = Database::connect(options(url.expose_secret(), 1)).await?;
+            let bootstrap = Database::connect(options(url.expose_secret(), 1, 1)).await?;
             let created = bootstrap
                 .execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
                 .await;
@@ -97,7 +100,7 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbEr
                 return Err(error);
             }
             bootstrap.close().await?;
-            let mut opts = options(url.expose_secret(), *max_connections);
+            let mut opts = options(url.expose_secret(), *min_connections, *max_connections);
             on_each_connection(&mut opts, url.expose_secret(), schema)?;
             Database::connect(opts).await
         }
@@ -111,7 +114,7 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbEr
             // is thrown away whenever another connection has written. With four, at 2,000
             // reports/s for a minute, transactions kept reading their pages again from
             // the file (1,697-1,840/s settled, 638 MB); with one, 1,920/s and 306 MB.
-            let mut opts = options(&url, 1);
+            let mut opts = options(&url, 1, 1);
             opts.map_sqlx_sqlite_opts(|o| {
                 // WAL makes a commit one append, and lets other processes read meanwhile;
                 // NORMAL sync is still safe against a crashed process, which is what the
@@ -164,10 +167,11 @@ fn on_each_connection(opts: &mut ConnectOptions, url: &str, schema: &str) -> Res
     Ok(())
 }
 
-fn options(url: &str, max_connections: u32) -> ConnectOptions {
+fn options(url: &str, min_connections: u32, max_connections: u32) -> ConnectOptions {
+    let max_connections = max_connections.max(1);
     let mut opts = ConnectOptions::new(url.to_owned());
-    opts.max_connections(max_connections.max(1))
-        .min_connections(1)
+    opts.max_connections(max_connections)
+        .min_connections(min_connections.clamp(1, max_connections))
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);

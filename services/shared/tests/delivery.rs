@@ -98,6 +98,7 @@ async fn database() -> (DatabaseConnection, String, String) {
     let db = db::connect_and_migrate::<Migrator>(&DatabaseTarget::Postgres {
         url: SecretString::from(format!("{base}/{name}")),
         schema: "delivery_test".into(),
+        min_connections: 1,
         max_connections: 2,
     })
     .await

@@ -68,6 +68,7 @@ async fn main() {
     let target = DatabaseTarget::Postgres {
         url: SecretString::from(format!("{base}/{database}")),
         schema: "tracking".into(),
+        min_connections: 20,
         max_connections: 20,
     };
 

@@ -116,6 +116,7 @@ impl TestEnv {
         db::connect(&DatabaseTarget::Postgres {
             url: SecretString::from(self.database_url.clone()),
             schema: kind.name().to_owned(),
+            min_connections: 1,
             max_connections: 2,
         })
         .await

@@ -41,6 +41,7 @@ impl TrackingReplica {
         let database = DatabaseTarget::Postgres {
             url: env.database_url.clone().into(),
             schema: "tracking".into(),
+            min_connections: 1,
             max_connections: settings.database.max_connections,
         };
         Self::start_on(database, transport(env).await, settings, clock).await
