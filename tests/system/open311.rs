@@ -214,7 +214,11 @@ async fn open311_discovery_services_create_token_and_read_back() {
                     .await,
             )
             .await;
-            (status == 200 && !body[0]["agency_responsible"].is_null()).then_some(body)
+            // Routed (a department) and queued (a note): the two steps come in separate
+            // events, so wait for both.
+            let settled = !body[0]["agency_responsible"].is_null()
+                && body[0]["notes"].as_array().is_some_and(|n| !n.is_empty());
+            (status == 200 && settled).then_some(body)
         }
     })
     .await;
