@@ -35,6 +35,9 @@ async fn a_short_bench_run_follows_every_report_to_its_public_status() {
         drain: Duration::from_secs(60),
         follow_every: 5,
         seed: 42,
+        // Some citizens report what another just did: they must join its incident,
+        // and still count as settled.
+        duplicates: 0.3,
         intake_only: false,
     };
     // A warm-up first: its reports settle before the measured run and are not counted
@@ -66,6 +69,11 @@ async fn a_short_bench_run_follows_every_report_to_its_public_status() {
         report.final_states
     );
     assert_eq!(report.settled, REPORTS);
+    assert!(
+        report.merged >= REPORTS / 5,
+        "repeated problems joined incidents: {} of {REPORTS}",
+        report.merged
+    );
     let stage = |name: &str| report.stages[name].count;
     assert_eq!(stage("1 intake accepted"), REPORTS);
     assert_eq!(
@@ -104,6 +112,7 @@ async fn an_intake_only_run_finds_every_accepted_report_stored() {
         drain: Duration::from_secs(60),
         follow_every: 1,
         seed: 7,
+        duplicates: 0.0,
         intake_only: true,
     };
     let report = bench::drive(&target, &plan, false)

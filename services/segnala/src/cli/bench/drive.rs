@@ -60,7 +60,7 @@ pub struct Drive {
 }
 
 impl Drive {
-    pub fn new(submitter: Submitter, rate: Option<f64>, stop: Stop, seed: u64) -> Self {
+    pub fn new(submitter: Submitter, rate: Option<f64>, stop: Stop, workload: Workload) -> Self {
         Self {
             submitter,
             rate,
@@ -71,7 +71,7 @@ impl Drive {
             refused: AtomicU64::new(0),
             accept_latency: Mutex::new(Latencies::default()),
             first_error: Mutex::new(None),
-            workload: Mutex::new(Workload::new(seed)),
+            workload: Mutex::new(workload),
         }
     }
 

@@ -30,6 +30,7 @@ pub use baseline::{Baseline, BaselineTargets};
 pub use drive::Stop;
 pub use open311::Open311Client;
 pub use stats::Summary;
+use workload::Workload;
 
 use super::{
     CommandError,
@@ -64,6 +65,11 @@ pub struct BenchArgs {
     /// Seed of the generated reports.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// The share of reports (0 to 1) that repeat a problem reported a moment before, a
+    /// few metres away, as when many citizens see the same fallen tree: triage merges
+    /// them into its incident.
+    #[arg(long, default_value_t = 0.0, value_parser = share)]
+    duplicates: f64,
     /// First send at the same rate for this many seconds, unmeasured, and wait until
     /// those reports have settled: the figures are then of a platform that has run for
     /// a while, whose connections are open and whose caches are filled, not of its
@@ -170,6 +176,8 @@ pub struct Plan {
     pub drain: Duration,
     pub follow_every: u64,
     pub seed: u64,
+    /// The share of reports that repeat a recent problem.
+    pub duplicates: f64,
     /// Stop at intake: check that it stored every accepted report, follow none further.
     pub intake_only: bool,
 }
@@ -192,6 +200,8 @@ pub struct BenchReport {
     /// Reports seen settled in public (routed and given a work order, merged, put in
     /// review or rejected).
     pub settled: u64,
+    /// Settled reports that joined another report's incident.
+    pub merged: u64,
     /// Latencies are of one report in this many.
     pub followed_one_in: u64,
     pub stages: BTreeMap<&'static str, Summary>,
@@ -239,6 +249,7 @@ pub async fn run(args: BenchArgs) -> Result<(), CommandError> {
                 .map_or(10, |rate| (rate / 100.0).ceil().max(1.0) as u64)
         }),
         seed: args.seed,
+        duplicates: args.duplicates,
         intake_only: args.intake_only,
     };
     let baseline_targets = args.baseline.then(|| BaselineTargets {
@@ -330,7 +341,10 @@ pub async fn drive(
         }
     };
     let drive = Arc::new(drive::Drive::new(
-        submitter, plan.rate, plan.stop, plan.seed,
+        submitter,
+        plan.rate,
+        plan.stop,
+        Workload::new(plan.seed, plan.duplicates),
     ));
     let (accepted_tx, accepted_rx) = mpsc::unbounded_channel();
     let (stopped_tx, stopped_rx) = watch::channel(false);
@@ -407,6 +421,7 @@ pub async fn drive(
         lost: observed.missing.len(),
         lost_codes: observed.missing.into_iter().take(20).collect(),
         final_states: observed.states,
+        merged: observed.merged,
         status_poll_ms: observe::POLL_EVERY.as_millis() as u64,
         stages_unread: observed.stages_unread,
         stages_unread_why: observed.stages_unread_why,
@@ -550,7 +565,20 @@ fn describe_platform(report: &BenchReport) -> String {
         .map(|(state, count)| format!("{state} {count}"))
         .collect();
     text.push_str(&format!("  final states: {}\n", states.join(", ")));
+    if report.merged > 0 {
+        text.push_str(&format!(
+            "  merged into another report's incident: {}\n",
+            report.merged
+        ));
+    }
     let backlog: Vec<String> = report.backlog.iter().map(u64::to_string).collect();
     text.push_str(&format!("  backlog each second: {}\n", backlog.join(" ")));
     text
+}
+
+fn share(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(share) if (0.0..=1.0).contains(&share) => Ok(share),
+        _ => Err(format!("`{text}` is not a share between 0 and 1")),
+    }
 }

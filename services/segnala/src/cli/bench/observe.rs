@@ -54,6 +54,8 @@ pub struct Observed {
     /// Final public state of every report seen settled.
     pub states: BTreeMap<String, u64>,
     pub settled: u64,
+    /// Settled reports that joined another report's incident.
+    pub merged: u64,
     /// Accepted reports not yet settled, estimated from the followed ones once a second.
     pub backlog: Vec<u64>,
     pub backlog_when_sending_stopped: u64,
@@ -222,6 +224,9 @@ pub async fn observe(
                     .and_then(|t| SystemTime::try_from(t).ok());
                 state.last_change = state.last_change.max(changed);
                 *state.states.entry(state_name(&status)).or_default() += 1;
+                if !status.duplicate_of.is_empty() {
+                    state.merged += 1;
+                }
                 if report.followed {
                     state.visible.record(seen.duration_since(report.due));
                     stage_tasks.spawn(stage_times(
