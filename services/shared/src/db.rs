@@ -5,7 +5,7 @@ use std::{path::PathBuf, time::Duration};
 
 use sea_orm::{
     AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, IsolationLevel, TransactionTrait,
+    DbBackend, DbErr, IsolationLevel, TransactionTrait, Value,
 };
 use sea_orm_migration::MigratorTrait;
 use secrecy::{ExposeSecret, SecretString};
@@ -176,6 +176,29 @@ fn options(url: &str, min_connections: u32, max_connections: u32) -> ConnectOpti
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
     opts
+}
+
+/// `rows` as one `VALUES` list, with the backend's placeholders, and the values to bind
+/// to them: many rows changed by one statement instead of one statement each. The
+/// list's columns are named column1, column2 … in PostgreSQL and SQLite alike.
+pub fn values_list(
+    backend: DbBackend,
+    rows: impl IntoIterator<Item = Vec<Value>>,
+) -> (String, Vec<Value>) {
+    let mut values = Vec::new();
+    let mut list = Vec::new();
+    for row in rows {
+        let mut cells = Vec::with_capacity(row.len());
+        for value in row {
+            values.push(value);
+            cells.push(match backend {
+                DbBackend::Postgres => format!("${}", values.len()),
+                _ => "?".to_owned(),
+            });
+        }
+        list.push(format!("({})", cells.join(", ")));
+    }
+    (list.join(", "), values)
 }
 
 fn is_identifier(name: &str) -> bool {

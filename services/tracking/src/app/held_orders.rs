@@ -163,16 +163,16 @@ impl HeldOrders {
     /// notes and events.
     pub async fn write<C: ConnectionTrait>(mut self, db: &C) -> Result<(), HandlerError> {
         let mut opened = Vec::new();
+        let mut changed = Vec::new();
         for id in &self.touched {
             let held = &self.orders[id];
             match held.read_version {
                 None => opened.push(&held.order),
-                Some(read_version) => {
-                    if !self.store.update(db, &held.order, read_version).await? {
-                        return Err(DbErr::Custom(CONCURRENT_CHANGE.into()).into());
-                    }
-                }
+                Some(read_version) => changed.push((&held.order, read_version)),
             }
+        }
+        if !self.store.update_all(db, &changed).await? {
+            return Err(DbErr::Custom(CONCURRENT_CHANGE.into()).into());
         }
         self.store.insert_all(db, &opened).await?;
         let links: Vec<ReportLink> = self

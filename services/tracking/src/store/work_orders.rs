@@ -2,11 +2,13 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
+    ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IdenStatic, Iterable, QueryFilter,
+    QueryOrder, QuerySelect, Select, Statement, Value,
     sea_query::{Expr, ExprTrait, LockBehavior, LockType},
 };
+use segnala_shared::db::values_list;
 use uuid::Uuid;
 
 use crate::domain::{CancelReason, Location, Priority, WorkOrder, WorkOrderState};
@@ -149,13 +151,59 @@ impl WorkOrderStore {
         order: &WorkOrder,
         read_version: i64,
     ) -> Result<bool, DbErr> {
-        let result = order::Entity::update_many()
-            .set(active(order))
-            .filter(order::Column::Id.eq(order.id))
-            .filter(order::Column::Version.eq(read_version))
-            .exec(db)
-            .await?;
-        Ok(result.rows_affected == 1)
+        self.update_all(db, &[(order, read_version)]).await
+    }
+
+    /// Writes changed orders, each with the version it was read at, in one statement
+    /// per 500: a surge of duplicates changes an order per report joining it. Returns
+    /// whether every one was written; if another change came first, some were not, and
+    /// the caller must roll back. An order appears at most once.
+    pub async fn update_all<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        changes: &[(&WorkOrder, i64)],
+    ) -> Result<bool, DbErr> {
+        let backend = db.get_database_backend();
+        let mut written = 0;
+        for chunk in changes.chunks(500) {
+            let changed: Vec<(order::ActiveModel, Value, i64)> = chunk
+                .iter()
+                .map(|(order, read_version)| (active(order), order.id.into(), *read_version))
+                .collect();
+            let Some((first, _, _)) = changed.first() else {
+                continue;
+            };
+            let columns: Vec<order::Column> = order::Column::iter()
+                .filter(|column| first.get(*column).is_set())
+                .collect();
+            let (list, values) = values_list(
+                backend,
+                changed.into_iter().map(|(active, id, read_version)| {
+                    let mut row = vec![id, read_version.into()];
+                    row.extend(
+                        columns
+                            .iter()
+                            .filter_map(|column| active.get(*column).into_value()),
+                    );
+                    row
+                }),
+            );
+            let assignments: Vec<String> = columns
+                .iter()
+                .enumerate()
+                .map(|(i, column)| format!("\"{}\" = v.column{}", column.as_str(), i + 3))
+                .collect();
+            let sql = format!(
+                "UPDATE work_orders SET {} FROM (VALUES {list}) AS v \
+                 WHERE work_orders.id = v.column1 AND work_orders.version = v.column2",
+                assignments.join(", ")
+            );
+            written += db
+                .execute_raw(Statement::from_sql_and_values(backend, sql, values))
+                .await?
+                .rows_affected();
+        }
+        Ok(written == changes.len() as u64)
     }
 
     /// Makes each report part of its order (moving it from another order) at its

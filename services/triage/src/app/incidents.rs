@@ -185,10 +185,8 @@ impl Incidents {
             placed.incidents.into_values().partition(|held| held.new);
         let new: Vec<StoredIncident> = new.into_iter().map(|held| held.incident).collect();
         self.store.insert_all(txn, &new).await?;
-        for held in joined {
-            self.store.joined(txn, &held.incident).await?;
-        }
-        Ok(())
+        let joined: Vec<&StoredIncident> = joined.iter().map(|held| &held.incident).collect();
+        self.store.joined_all(txn, &joined).await
     }
 
     /// Places a report routed to `decision`'s department and category, names the
@@ -254,7 +252,7 @@ impl Incidents {
         at: DateTime<Utc>,
     ) -> Result<(), DbErr> {
         self.grown(incident, reports, priority, at);
-        self.store.joined(txn, incident).await
+        self.store.joined_all(txn, &[incident]).await
     }
 
     fn grown(
@@ -282,7 +280,7 @@ impl Incidents {
         incident: &mut StoredIncident,
     ) -> Result<(), DbErr> {
         incident.report_count = incident.report_count.saturating_sub(1).max(1);
-        self.store.joined(txn, incident).await
+        self.store.joined_all(txn, &[incident]).await
     }
 
     /// The incident takes no more reports, ever: its reports joined `into`.

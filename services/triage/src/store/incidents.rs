@@ -1,8 +1,10 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
-    QueryFilter, QuerySelect, Statement, Value, sea_query::LockType,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    QuerySelect, Statement, sea_query::LockType,
 };
+
+use segnala_shared::db::values_list;
 
 use super::decisions::{priority_from_text, priority_text};
 use crate::domain::{OpenIncident, Priority};
@@ -111,22 +113,34 @@ impl IncidentStore {
             .map(from_row))
     }
 
-    /// Records another report of the incident.
-    pub async fn joined<C: ConnectionTrait>(
+    /// Records the reports that joined each incident: its count, priority and latest
+    /// report, one statement for them all. An incident appears at most once.
+    pub async fn joined_all<C: ConnectionTrait>(
         &self,
         db: &C,
-        incident: &StoredIncident,
+        incidents: &[&StoredIncident],
     ) -> Result<(), DbErr> {
-        incident::Entity::update_many()
-            .filter(incident::Column::Id.eq(incident.id.as_str()))
-            .set(incident::ActiveModel {
-                report_count: Set(count(incident.report_count)),
-                priority: Set(priority_text(incident.priority).to_owned()),
-                last_report_at: Set(incident.last_report_at),
-                ..Default::default()
-            })
-            .exec(db)
-            .await?;
+        let backend = db.get_database_backend();
+        for chunk in incidents.chunks(1_000) {
+            let (list, values) = values_list(
+                backend,
+                chunk.iter().map(|incident| {
+                    vec![
+                        incident.id.clone().into(),
+                        count(incident.report_count).into(),
+                        priority_text(incident.priority).into(),
+                        incident.last_report_at.into(),
+                    ]
+                }),
+            );
+            let sql = format!(
+                "UPDATE incidents SET report_count = v.column2, priority = v.column3, \
+                 last_report_at = v.column4 FROM (VALUES {list}) AS v \
+                 WHERE incidents.id = v.column1"
+            );
+            db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+                .await?;
+        }
         Ok(())
     }
 
@@ -183,31 +197,22 @@ impl IncidentStore {
             return Ok(Vec::new());
         }
         let backend = db.get_database_backend();
-        let mut values: Vec<Value> = Vec::with_capacity(changes.len() * 3);
-        let mut rows = Vec::with_capacity(changes.len());
-        for change in changes {
-            let mut placeholder = |value: Value| {
-                values.push(value);
-                match backend {
-                    DbBackend::Postgres => format!("${}", values.len()),
-                    _ => "?".to_owned(),
-                }
-            };
-            rows.push(format!(
-                "({}, {}, {})",
-                placeholder(change.incident.clone().into()),
-                placeholder(change.open.into()),
-                placeholder(change.order_version.into()),
-            ));
-        }
-        // A VALUES list names its columns column1, column2 … in PostgreSQL and SQLite alike.
+        let (list, values) = values_list(
+            backend,
+            changes.iter().map(|change| {
+                vec![
+                    change.incident.clone().into(),
+                    change.open.into(),
+                    change.order_version.into(),
+                ]
+            }),
+        );
         let sql = format!(
             "UPDATE incidents SET \"open\" = v.column2, order_version = v.column3 \
-             FROM (VALUES {}) AS v \
+             FROM (VALUES {list}) AS v \
              WHERE incidents.id = v.column1 AND incidents.order_version < v.column3 \
              AND incidents.merged_into = '' \
-             RETURNING id, \"open\"",
-            rows.join(", ")
+             RETURNING id, \"open\""
         );
         db.query_all_raw(Statement::from_sql_and_values(backend, sql, values))
             .await?
