@@ -4,7 +4,8 @@
 # embedded), runs `segnala bench` and prints its figures. Needs what tests/run.sh
 # needs (it does not install anything).
 #
-#   tests/bench.sh broker      # PostgreSQL + RabbitMQ: sustained, 50/s latency, flat out
+#   tests/bench.sh broker      # PostgreSQL + RabbitMQ: sustained, 50/s latency, flat out,
+#                              # sustained with 30% duplicates
 #   tests/bench.sh embedded    # SQLite + in-process bus, flat out
 #   tests/bench.sh open311     # PostgreSQL + RabbitMQ, submitting over Open311
 #   tests/bench.sh services    # PostgreSQL + RabbitMQ, each service its own process
@@ -137,6 +138,8 @@ broker)
     # incidents the one before opened and nearly a third join them (see the figures).
     bench --duration "$seconds" --rate 1000 --concurrency 64 --seed 2
     bench --duration "$seconds" --concurrency 64 --seed 3
+    # A storm: three reports in ten repeat a problem someone has just reported.
+    bench --duration "$seconds" --rate 1000 --concurrency 64 --seed 4 --duplicates 0.3
     ;;
 services)
     stop_platform
