@@ -163,40 +163,41 @@ impl WorkOrderStore {
         db: &C,
         changes: &[(&WorkOrder, i64)],
     ) -> Result<bool, DbErr> {
+        let Some((first, _)) = changes.first() else {
+            return Ok(true);
+        };
+        // The columns `active` sets, the same for every order.
+        let columns: Vec<order::Column> = {
+            let sample = active(first);
+            order::Column::iter()
+                .filter(|column| sample.get(*column).is_set())
+                .collect()
+        };
+        let assignments: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, column)| format!("\"{}\" = v.column{}", column.as_str(), i + 3))
+            .collect();
+        let assignments = assignments.join(", ");
         let backend = db.get_database_backend();
         let mut written = 0;
         for chunk in changes.chunks(500) {
-            let changed: Vec<(order::ActiveModel, Value, i64)> = chunk
-                .iter()
-                .map(|(order, read_version)| (active(order), order.id.into(), *read_version))
-                .collect();
-            let Some((first, _, _)) = changed.first() else {
-                continue;
-            };
-            let columns: Vec<order::Column> = order::Column::iter()
-                .filter(|column| first.get(*column).is_set())
-                .collect();
             let (list, values) = values_list(
                 backend,
-                changed.into_iter().map(|(active, id, read_version)| {
-                    let mut row = vec![id, read_version.into()];
+                chunk.iter().map(|(order, read_version)| {
+                    let changed = active(order);
+                    let mut row: Vec<Value> = vec![order.id.into(), (*read_version).into()];
                     row.extend(
                         columns
                             .iter()
-                            .filter_map(|column| active.get(*column).into_value()),
+                            .filter_map(|column| changed.get(*column).into_value()),
                     );
                     row
                 }),
             );
-            let assignments: Vec<String> = columns
-                .iter()
-                .enumerate()
-                .map(|(i, column)| format!("\"{}\" = v.column{}", column.as_str(), i + 3))
-                .collect();
             let sql = format!(
-                "UPDATE work_orders SET {} FROM (VALUES {list}) AS v \
-                 WHERE work_orders.id = v.column1 AND work_orders.version = v.column2",
-                assignments.join(", ")
+                "UPDATE work_orders SET {assignments} FROM (VALUES {list}) AS v \
+                 WHERE work_orders.id = v.column1 AND work_orders.version = v.column2"
             );
             written += db
                 .execute_raw(Statement::from_sql_and_values(backend, sql, values))
