@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(WorkOrderLife),
             Box::new(ClaimableIndex),
             Box::new(ReportsByOrderIndex),
+            Box::new(DropQueueIndex),
         ])
     }
 }
@@ -138,19 +139,7 @@ impl MigrationTrait for CreateWorkOrders {
                     .to_owned(),
             )
             .await?;
-        // A department's queue: most urgent first, then oldest.
-        manager
-            .create_index(index_on(
-                "work_orders_queue",
-                WorkOrders::Table,
-                [
-                    WorkOrders::Department,
-                    WorkOrders::State,
-                    WorkOrders::PriorityRank,
-                    WorkOrders::CreatedAt,
-                ],
-            ))
-            .await?;
+        manager.create_index(queue_index()).await?;
         // A report belongs to one work order at a time.
         manager
             .create_table(
@@ -409,4 +398,43 @@ impl MigrationTrait for ReportsByOrderIndex {
             )
             .await
     }
+}
+
+/// Queues are listed and claimed soonest-due first (`work_orders_claim`): the index in
+/// the older order, oldest first, serves no query and costs a write with every order.
+struct DropQueueIndex;
+
+impl MigrationName for DropQueueIndex {
+    fn name(&self) -> &str {
+        "m20261124_000304_tracking_drop_queue_index"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for DropQueueIndex {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .get_connection()
+            .execute_unprepared("DROP INDEX IF EXISTS work_orders_queue")
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.create_index(queue_index()).await
+    }
+}
+
+/// A department's queue: most urgent first, then oldest (the order before due times).
+fn queue_index() -> IndexCreateStatement {
+    index_on(
+        "work_orders_queue",
+        WorkOrders::Table,
+        [
+            WorkOrders::Department,
+            WorkOrders::State,
+            WorkOrders::PriorityRank,
+            WorkOrders::CreatedAt,
+        ],
+    )
 }
