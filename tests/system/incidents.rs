@@ -220,6 +220,56 @@ async fn order_of(
 }
 
 #[tokio::test]
+async fn reports_of_one_lamp_arriving_together_all_join_its_incident_each_counted_once() {
+    let env = TestEnv::new().await;
+    let platform =
+        RunningPlatform::start(&env.settings(), &[ServiceKind::Intake, ServiceKind::Triage]).await;
+    let mut tap = EventTap::bind(&env, "segnala.triage.v1.#").await;
+    let intake = IntakeClient::connect(&platform).await;
+    let first = intake.clone().submit_request(lamp_at(45.4642, 9.19)).await;
+    let routed: ReportRouted = tap
+        .next_of(&first, |e: &ReportRouted| &e.tracking_code, TIMEOUT)
+        .await;
+
+    // Twelve more reports of the lamp at once, a metre apart: triage takes them in one
+    // or a few batches, each of which locks the stored incident and counts its reports.
+    const MORE: usize = 12;
+    let codes: Vec<String> = futures_util::future::join_all((0..MORE).map(|i| {
+        let mut intake = intake.clone();
+        async move {
+            intake
+                .submit_request(lamp_at(45.4642 + i as f64 * 0.00001, 9.19))
+                .await
+        }
+    }))
+    .await;
+    let mut counts = Vec::new();
+    while counts.len() < MORE {
+        let event = tap.next("the reports' merges", TIMEOUT).await;
+        if let Some(merged) = event.decode::<ReportMerged>()
+            && codes.contains(&merged.tracking_code)
+        {
+            assert_eq!(merged.incident, routed.incident, "{}", merged.tracking_code);
+            counts.push(merged.report_count);
+        } else if let Some(other) = event.decode::<ReportRouted>() {
+            assert!(
+                !codes.contains(&other.tracking_code),
+                "{} opened an incident of its own",
+                other.tracking_code
+            );
+        }
+    }
+    counts.sort_unstable();
+    assert_eq!(
+        counts,
+        (2..=MORE as i32 + 1).collect::<Vec<_>>(),
+        "each report raises the incident's count by one"
+    );
+    drop(platform);
+    env.cleanup().await;
+}
+
+#[tokio::test]
 async fn operators_unmerge_a_report_and_merge_incidents_and_the_work_orders_follow() {
     let env = TestEnv::new().await;
     let platform = RunningPlatform::start(&env.settings(), &ServiceKind::ALL).await;

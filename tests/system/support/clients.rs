@@ -170,6 +170,7 @@ async fn fetch_status(
 }
 
 /// Intake alone, for tests that run it without status.
+#[derive(Clone)]
 pub struct IntakeClient(IntakeServiceClient<Intercepted>);
 
 impl IntakeClient {

@@ -6,7 +6,6 @@ use async_trait::async_trait;
 use sea_orm::DatabaseTransaction;
 use segnala_proto::{intake::v1::ReportReceived, tracking::v1::WorkOrderChanged};
 use segnala_shared::messaging::{BatchHandler, EventContext, HandlerError};
-use tracing::Instrument;
 
 use super::{FollowWorkOrders, RouteReport};
 
@@ -58,10 +57,9 @@ impl BatchHandler for TriageConsumer {
         let mut decided = self.route.begin(txn, codes).await?;
         for (report, context) in received {
             // In the message's own span: what it announces continues its trace.
-            self.route
-                .route(txn, report, &mut decided)
-                .instrument(context.span)
-                .await?;
+            context
+                .span
+                .in_scope(|| self.route.route(report, &mut decided))?;
         }
         self.route.finish(txn, decided).await
     }

@@ -1,5 +1,5 @@
 use std::{
-    collections::{HashMap, hash_map::Entry},
+    collections::{BTreeSet, HashMap, HashSet, hash_map::Entry},
     sync::Arc,
 };
 
@@ -68,12 +68,17 @@ pub enum Placement {
 #[derive(Default)]
 pub struct Placed {
     incidents: HashMap<String, Held>,
+    /// Indexed incidents the batch looked for and did not find stored: not committed, or
+    /// rolled back.
+    absent: HashSet<String>,
 }
 
 /// An incident a batch holds: opened by it, or stored before and locked.
 struct Held {
     incident: StoredIncident,
     new: bool,
+    /// Reports of the batch joined it: it is written with the batch.
+    grew: bool,
 }
 
 /// One incident for many reports of the same problem: the open incidents in a spatial
@@ -122,37 +127,19 @@ impl Incidents {
         // still meet.
         let mut synced = self.synced.lock().await;
         self.catch_up(txn, &mut synced).await?;
-        let Some((latitude, longitude)) = report.location else {
-            return Ok(Placement::Opened);
-        };
-        let rule = self
-            .taxonomy
-            .department(report.department)
-            .and_then(|d| d.category(report.category))
-            .map(|c| self.taxonomy.duplicate_rule(c));
-        let candidates: Vec<String> = match rule {
-            Some(rule) => synced
-                .index
-                .duplicates_of(
-                    report.department,
-                    report.category,
-                    (latitude, longitude),
-                    rule,
-                    report.at,
-                )
-                .into_iter()
-                .map(|i| i.id.clone())
-                .collect(),
-            None => Vec::new(),
-        };
-        for id in candidates {
+        for id in self.candidates(&synced, report) {
+            if placed.absent.contains(&id) {
+                continue;
+            }
             let held = match placed.incidents.entry(id) {
                 Entry::Occupied(held) => held.into_mut(),
+                // Indexed since the batch locked what its reports may join.
                 Entry::Vacant(vacant) => {
                     match self.store.get_for_update(txn, vacant.key()).await? {
                         Some(incident) if incident.open => vacant.insert(Held {
                             incident,
                             new: false,
+                            grew: false,
                         }),
                         Some(_) => {
                             synced.index.remove(vacant.key());
@@ -163,7 +150,11 @@ impl Incidents {
                     }
                 }
             };
+            if !held.incident.open {
+                continue;
+            }
             self.grown(&mut held.incident, 1, report.priority, report.at);
+            held.grew = true;
             return Ok(Placement::Joined(held.incident.clone()));
         }
         if let Some(incident) = opened_by(report) {
@@ -173,19 +164,100 @@ impl Incidents {
                 Held {
                     incident,
                     new: true,
+                    grew: false,
                 },
             );
         }
         Ok(Placement::Opened)
     }
 
+    /// Locks, with one statement, the stored incidents that `reports` may join, so that
+    /// placing them one by one (`place`) reads none of them again. Locked in the order of
+    /// their ids, as other batches lock them, so that two batches never wait on each other.
+    pub async fn lock_joinable<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        reports: &[RoutedReport<'_>],
+        placed: &mut Placed,
+    ) -> Result<(), DbErr> {
+        let mut synced = self.synced.lock().await;
+        self.catch_up(txn, &mut synced).await?;
+        let wanted: BTreeSet<String> = reports
+            .iter()
+            .flat_map(|report| self.candidates(&synced, *report))
+            .filter(|id| !placed.incidents.contains_key(id) && !placed.absent.contains(id))
+            .collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let mut stored: HashMap<String, StoredIncident> = self
+            .store
+            .get_all_for_update(txn, wanted.iter().cloned().collect())
+            .await?
+            .into_iter()
+            .map(|incident| (incident.id.clone(), incident))
+            .collect();
+        for id in wanted {
+            match stored.remove(&id) {
+                Some(incident) => {
+                    if !incident.open {
+                        synced.index.remove(&id);
+                    }
+                    placed.incidents.insert(
+                        id,
+                        Held {
+                            incident,
+                            new: false,
+                            grew: false,
+                        },
+                    );
+                }
+                None => {
+                    placed.absent.insert(id);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The ids of the open incidents `report` duplicates, nearest first.
+    fn candidates(&self, synced: &Synced, report: RoutedReport<'_>) -> Vec<String> {
+        let Some(position) = report.location else {
+            return Vec::new();
+        };
+        let Some(rule) = self
+            .taxonomy
+            .department(report.department)
+            .and_then(|d| d.category(report.category))
+            .map(|c| self.taxonomy.duplicate_rule(c))
+        else {
+            return Vec::new();
+        };
+        synced
+            .index
+            .duplicates_of(
+                report.department,
+                report.category,
+                position,
+                rule,
+                report.at,
+            )
+            .into_iter()
+            .map(|i| i.id.clone())
+            .collect()
+    }
+
     /// Writes the incidents `placed` opened and the counts of those it joined.
     pub async fn write<C: ConnectionTrait>(&self, txn: &C, placed: Placed) -> Result<(), DbErr> {
-        let (new, joined): (Vec<Held>, Vec<Held>) =
+        let (new, stored): (Vec<Held>, Vec<Held>) =
             placed.incidents.into_values().partition(|held| held.new);
         let new: Vec<StoredIncident> = new.into_iter().map(|held| held.incident).collect();
         self.store.insert_all(txn, &new).await?;
-        let joined: Vec<&StoredIncident> = joined.iter().map(|held| &held.incident).collect();
+        let joined: Vec<&StoredIncident> = stored
+            .iter()
+            .filter(|held| held.grew)
+            .map(|held| &held.incident)
+            .collect();
         self.store.joined_all(txn, &joined).await
     }
 

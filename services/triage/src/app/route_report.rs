@@ -9,8 +9,9 @@ use segnala_shared::{
     place::{Jurisdiction, Place},
     tracking_code::TrackingCode,
 };
+use tracing::{Instrument, Span};
 
-use super::{Incidents, Placed};
+use super::{Incidents, Placed, RoutedReport};
 use crate::{
     domain::{Classification, Classifier, Explanation, Priority, Taxonomy, Verdict, text},
     events::{self, Language},
@@ -133,8 +134,19 @@ pub struct Decided {
     /// Codes decided before the batch or in it: a report announced twice is decided once.
     codes: HashSet<String>,
     decisions: Vec<StoredDecision>,
+    /// Reports routed to a department, to place in incidents all together.
+    routed: Vec<Routed>,
     placed: Placed,
     events: Vec<Envelope>,
+}
+
+/// A report routed to a department, not yet placed in an incident.
+struct Routed {
+    event: ReportReceived,
+    decision: StoredDecision,
+    language: Language,
+    /// The report's own span: what placing it announces continues its trace.
+    span: Span,
 }
 
 impl RouteReport {
@@ -150,25 +162,37 @@ impl RouteReport {
         })
     }
 
-    /// Writes the batch's decisions, incidents and events.
+    /// Places the batch's routed reports in incidents, then writes its decisions,
+    /// incidents and events.
     pub async fn finish(
         &self,
         txn: &DatabaseTransaction,
-        decided: Decided,
+        mut decided: Decided,
     ) -> Result<(), HandlerError> {
+        let routed = std::mem::take(&mut decided.routed);
+        let reports: Vec<RoutedReport<'_>> = routed
+            .iter()
+            .map(|r| RoutedReport::of(&r.decision, &r.event))
+            .collect();
+        self.incidents
+            .lock_joinable(txn, &reports, &mut decided.placed)
+            .await?;
+        drop(reports);
+        for report in routed {
+            let span = report.span.clone();
+            self.place_in_incident(txn, report, &mut decided)
+                .instrument(span)
+                .await?;
+        }
         self.incidents.write(txn, decided.placed).await?;
         self.store.insert_all(txn, &decided.decisions).await?;
         self.outbox.record_envelopes(txn, decided.events).await?;
         Ok(())
     }
 
-    /// Decides what one received report is, inside the current span (the report's).
-    pub async fn route(
-        &self,
-        txn: &DatabaseTransaction,
-        event: ReportReceived,
-        decided: &mut Decided,
-    ) -> Result<(), HandlerError> {
+    /// Decides what one received report is, inside the current span (the report's). A
+    /// report routed to a department is placed in an incident when the batch finishes.
+    pub fn route(&self, event: ReportReceived, decided: &mut Decided) -> Result<(), HandlerError> {
         let code = TrackingCode::parse(&event.tracking_code).map_err(|e| {
             HandlerError::Permanent(format!("tracking_code `{}`: {e}", event.tracking_code))
         })?;
@@ -210,7 +234,7 @@ impl RouteReport {
             decided_at: Utc::now(),
             version: 1,
         };
-        let announcements = match verdict {
+        let announcement = match verdict {
             Verdict::Route {
                 department,
                 category,
@@ -221,49 +245,84 @@ impl RouteReport {
                 stored.category = category;
                 stored.priority = priority;
                 stored.emergency = emergency;
-                let placed = self
-                    .incidents
-                    .place_and_announce(txn, &event, &mut stored, &mut decided.placed)
-                    .await?;
-                if emergency {
-                    let alert =
-                        events::emergency_detected(&event, &stored, &self.taxonomy, language);
-                    vec![placed, Envelope::new(&alert)]
-                } else {
-                    vec![placed]
-                }
+                decided.routed.push(Routed {
+                    event,
+                    decision: stored,
+                    language,
+                    span: Span::current(),
+                });
+                return Ok(());
             }
             Verdict::Review { reason } => {
                 stored.outcome = Outcome::NeedsReview;
                 stored.review_reason = reason.clone();
-                vec![Envelope::new(&events::needs_review(
-                    &event, &stored, &reason,
-                ))]
+                Envelope::new(&events::needs_review(&event, &stored, &reason))
             }
             verdict
             @ (Verdict::NotAReport | Verdict::OutOfRemit | Verdict::OutsideJurisdiction) => {
                 stored.outcome = Outcome::Rejected;
-                vec![Envelope::new(&events::rejected(
+                Envelope::new(&events::rejected(
                     &event,
                     &stored,
                     &verdict,
                     &self.taxonomy,
                     &self.jurisdiction,
                     language,
-                ))]
+                ))
             }
         };
+        decided.settle(stored, [announcement]);
+        Ok(())
+    }
+
+    /// Places a routed report in an incident and announces where it went, inside the
+    /// report's span.
+    async fn place_in_incident(
+        &self,
+        txn: &DatabaseTransaction,
+        report: Routed,
+        decided: &mut Decided,
+    ) -> Result<(), HandlerError> {
+        let Routed {
+            event,
+            decision: mut stored,
+            language,
+            ..
+        } = report;
+        let placed = self
+            .incidents
+            .place_and_announce(txn, &event, &mut stored, &mut decided.placed)
+            .await?;
+        let alert = stored.emergency.then(|| {
+            Envelope::new(&events::emergency_detected(
+                &event,
+                &stored,
+                &self.taxonomy,
+                language,
+            ))
+        });
+        decided.settle(stored, std::iter::once(placed).chain(alert));
+        Ok(())
+    }
+}
+
+impl Decided {
+    /// Keeps a report's decision and what announces it.
+    fn settle(
+        &mut self,
+        decision: StoredDecision,
+        announcements: impl IntoIterator<Item = Envelope>,
+    ) {
         tracing::info!(
-            tracking_code = %code,
-            department = %stored.department,
-            zone = %stored.zone,
-            incident = %stored.incident,
-            method = %stored.explanation.method,
-            outcome = ?stored.outcome,
+            tracking_code = %decision.tracking_code,
+            department = %decision.department,
+            zone = %decision.zone,
+            incident = %decision.incident,
+            method = %decision.explanation.method,
+            outcome = ?decision.outcome,
             "report triaged"
         );
-        decided.decisions.push(stored);
-        decided.events.extend(announcements);
-        Ok(())
+        self.decisions.push(decision);
+        self.events.extend(announcements);
     }
 }

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QuerySelect, Statement, sea_query::LockType,
+    QueryOrder, QuerySelect, Statement, sea_query::LockType,
 };
 
 use segnala_shared::db::values_list;
@@ -106,11 +106,28 @@ impl IncidentStore {
         db: &C,
         id: &str,
     ) -> Result<Option<StoredIncident>, DbErr> {
-        Ok(incident::Entity::find_by_id(id.to_owned())
-            .lock(LockType::Update)
-            .one(db)
+        Ok(self
+            .get_all_for_update(db, vec![id.to_owned()])
             .await?
-            .map(from_row))
+            .pop())
+    }
+
+    /// Reads the incidents there are of `ids` and locks their rows until the transaction
+    /// ends, in the order of their ids.
+    pub async fn get_all_for_update<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        ids: Vec<String>,
+    ) -> Result<Vec<StoredIncident>, DbErr> {
+        Ok(incident::Entity::find()
+            .filter(incident::Column::Id.is_in(ids))
+            .order_by_asc(incident::Column::Id)
+            .lock(LockType::Update)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(from_row)
+            .collect())
     }
 
     /// Records the reports that joined each incident: its count, priority and latest
