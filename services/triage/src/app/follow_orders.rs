@@ -7,6 +7,9 @@ use segnala_shared::messaging::HandlerError;
 use super::Incidents;
 use crate::store::OrderChange;
 
+/// The version of a new work order.
+const FIRST_VERSION: i64 = 1;
+
 /// Closes an incident to new reports when its work order is resolved, closed or
 /// cancelled, and opens it again when the order is reopened.
 pub struct FollowWorkOrders {
@@ -39,7 +42,13 @@ impl FollowWorkOrders {
                 }
             }
         }
-        let changes: Vec<OrderChange> = latest.into_values().collect();
+        // An order's first version, the order made for a new incident, leaves the
+        // incident open as it was: writing it would order no later change (all have
+        // higher versions) and cost a row update for every incident.
+        let changes: Vec<OrderChange> = latest
+            .into_values()
+            .filter(|change| !(change.open && change.order_version <= FIRST_VERSION))
+            .collect();
         self.incidents.orders_changed(txn, &changes).await?;
         Ok(())
     }
