@@ -75,24 +75,27 @@ async fn transport(env: &TestEnv, delivery_limit: u32) -> Arc<RabbitMqTransport>
     .expect("connect")
 }
 
-async fn subscribe_and_publish(
+async fn subscribe(
     transport: &RabbitMqTransport,
     consumer: &str,
     handler: Arc<Scripted>,
 ) -> segnala_shared::messaging::TaskGuard {
-    let guard = transport
+    transport
         .subscribe(Subscription {
             consumer: consumer.into(),
             event_types: vec!["segnala.intake.v1.ReportReceived".into()],
             handler,
         })
         .await
-        .expect("subscribed");
+        .expect("subscribed")
+}
+
+/// Publishes one report, which every subscribed consumer's queue receives.
+async fn publish_one(transport: &RabbitMqTransport) {
     let outcomes = transport
         .publish(&[Envelope::new(&ReportReceived::default())])
         .await;
     assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
-    guard
 }
 
 #[tokio::test]
@@ -102,7 +105,8 @@ async fn a_transient_failure_is_retried_until_the_handler_succeeds() {
     // More failures than one delivery's local attempts: the message goes back to the
     // queue once and is handled on its second delivery.
     let handler = Scripted::new(7, false);
-    let _consuming = subscribe_and_publish(&transport, "triage", handler.clone()).await;
+    let _consuming = subscribe(&transport, "triage", handler.clone()).await;
+    publish_one(&transport).await;
     eventually("the handler succeeds", Duration::from_secs(30), || {
         let handler = handler.clone();
         async move { (handler.handled.load(Ordering::SeqCst) == 1).then_some(()) }
@@ -124,9 +128,12 @@ async fn a_message_that_keeps_failing_is_dead_lettered_not_dropped() {
     let env = TestEnv::new().await;
     let transport = transport(&env, 2).await;
     let always_failing = Scripted::new(usize::MAX, false);
-    let _one = subscribe_and_publish(&transport, "triage", always_failing.clone()).await;
+    let _one = subscribe(&transport, "triage", always_failing.clone()).await;
     let poison = Scripted::new(0, true);
-    let _two = subscribe_and_publish(&transport, "tracking", poison.clone()).await;
+    let _two = subscribe(&transport, "tracking", poison.clone()).await;
+    // Both queues are bound before the one message is published, so each gets it once
+    // and each dead-letter queue ends with exactly one.
+    publish_one(&transport).await;
 
     let topology = env.topology();
     for consumer in ["triage", "tracking"] {
