@@ -1,6 +1,7 @@
 //! The events triage consumes, a delivered batch at a time: the work orders' changes are
 //! applied with one statement, the received reports' earlier decisions read with one
-//! query, and their new decisions and announcements written with one statement each.
+//! query, the incidents they may join locked with one, and their new decisions and
+//! announcements written with one statement each.
 
 use async_trait::async_trait;
 use sea_orm::DatabaseTransaction;

@@ -177,7 +177,6 @@ impl RouteReport {
         self.incidents
             .lock_joinable(txn, &reports, &mut decided.placed)
             .await?;
-        drop(reports);
         for report in routed {
             let span = report.span.clone();
             self.place_in_incident(txn, report, &mut decided)
