@@ -51,6 +51,12 @@ cleanup() {
         for queue in $(rabbitmqctl list_queues -q --no-table-headers name 2>/dev/null | grep "^$prefix"); do
             rabbitmqctl delete_queue -q "$queue" >/dev/null 2>&1 || true
         done
+        # Its exchanges too; rabbitmqctl has no delete_exchange, the broker's API does it.
+        local exchanges
+        exchanges=$(rabbitmqctl list_exchanges -q --no-table-headers name 2>/dev/null | grep "^$prefix" | sed 's/.*/<<"&">>/' | paste -sd, -)
+        if [[ -n $exchanges ]]; then
+            rabbitmqctl eval "[rabbit_exchange:delete(rabbit_misc:r(<<\"/\">>, exchange, N), false, <<\"tests/bench.sh\">>) || N <- [$exchanges]]." >/dev/null 2>&1 || true
+        fi
     fi
     [[ -n ${SEGNALA_BENCH_KEEP:-} ]] || rm -rf "$work"; echo "work: $work" >&2
 }
