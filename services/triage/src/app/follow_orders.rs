@@ -7,7 +7,7 @@ use segnala_shared::messaging::HandlerError;
 use super::Incidents;
 use crate::store::OrderChange;
 
-/// The version of a new work order.
+/// The version of a new work order's first event (the `WorkOrderChanged` contract).
 const FIRST_VERSION: i64 = 1;
 
 /// Closes an incident to new reports when its work order is resolved, closed or

@@ -173,7 +173,8 @@ impl Incidents {
 
     /// Locks, with one statement, the stored incidents that `reports` may join, so that
     /// placing them one by one (`place`) reads none of them again. Locked in the order of
-    /// their ids, as other batches lock them, so that two batches never wait on each other.
+    /// their ids, as other batches lock them, so that two batches wanting the same
+    /// incidents queue rather than deadlock.
     pub async fn lock_joinable<C: ConnectionTrait>(
         &self,
         txn: &C,
