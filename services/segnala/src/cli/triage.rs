@@ -1,7 +1,11 @@
 //! `segnala triage train|eval`: teach the classifier a city's own history and measure
 //! it, offline, from a CSV file of past reports.
 
-use std::{collections::HashMap, path::PathBuf, time::Instant};
+use std::{
+    collections::{BTreeMap, HashMap},
+    path::{Path, PathBuf},
+    time::Instant,
+};
 
 use clap::{Args, Subcommand};
 use segnala_triage::domain::{
@@ -32,10 +36,15 @@ pub struct DataArgs {
     /// The column holding each report's department.
     #[arg(long, default_value = "dept")]
     label_column: String,
-    /// A CSV file of `label,department` lines translating the data's labels into the
-    /// taxonomy's department ids.
+    /// A file of `label,department` lines translating the data's labels into the
+    /// taxonomy's department ids (the department follows the line's last comma);
+    /// reports whose label it translates to nothing are left out.
     #[arg(long)]
     label_map: Option<PathBuf>,
+    /// Leave out the reports whose label the map does not name: for a map that labels
+    /// a sample of the reports, keyed by their id (`--label-column report_id`).
+    #[arg(long, requires = "label_map")]
+    only_mapped: bool,
     /// The taxonomy (TOML); the built-in one when absent.
     #[arg(long)]
     taxonomy: Option<PathBuf>,
@@ -82,6 +91,10 @@ pub struct EvalArgs {
     /// Cross-validate: train on all folds but one, measure on that one, K times.
     #[arg(long)]
     folds: Option<usize>,
+    /// Also write every misrouted report to this CSV file (label, predicted, text),
+    /// to see what the taxonomy's keywords and examples miss.
+    #[arg(long)]
+    mistakes: Option<PathBuf>,
 }
 
 pub fn run(command: TriageCommand) -> Result<(), CommandError> {
@@ -114,7 +127,7 @@ fn train(args: TrainArgs) -> Result<(), CommandError> {
             version,
         )
     } else {
-        let examples = read_examples(&args.data)?;
+        let examples = read_examples(&args.data, &taxonomy)?;
         let version = args.version.unwrap_or_else(|| {
             format!(
                 "tfidf-logreg/{}-{}",
@@ -141,7 +154,7 @@ fn train(args: TrainArgs) -> Result<(), CommandError> {
 
 fn eval(args: EvalArgs) -> Result<(), CommandError> {
     let taxonomy = taxonomy(args.data.taxonomy.as_ref())?;
-    let examples = read_examples(&args.data)?;
+    let examples = read_examples(&args.data, &taxonomy)?;
     let predictions: Vec<String> = match args.folds {
         Some(folds) => cross_validate(&taxonomy, &examples, folds, args.data.training_options())?,
         None => {
@@ -169,6 +182,9 @@ fn eval(args: EvalArgs) -> Result<(), CommandError> {
             predictions
         }
     };
+    if let Some(path) = &args.mistakes {
+        write_mistakes(path, &examples, &predictions)?;
+    }
     let evaluation = Evaluation::from_pairs(
         examples
             .iter()
@@ -229,6 +245,30 @@ fn cross_validate(
     Ok(predictions)
 }
 
+fn write_mistakes(
+    path: &Path,
+    examples: &[Example],
+    predictions: &[String],
+) -> Result<(), CommandError> {
+    let failed = |e: csv::Error| CommandError::new(format!("{}: {e}", path.display()));
+    let mut writer = csv::Writer::from_path(path).map_err(failed)?;
+    writer
+        .write_record(["label", "predicted", "text"])
+        .map_err(failed)?;
+    let mut written = 0;
+    for (example, predicted) in examples.iter().zip(predictions) {
+        if &example.label != predicted {
+            writer
+                .write_record([example.label.as_str(), predicted, &example.text])
+                .map_err(failed)?;
+            written += 1;
+        }
+    }
+    writer.flush()?;
+    println!("wrote {written} misrouted reports to {}", path.display());
+    Ok(())
+}
+
 /// How often the emergency rules fire, with the first texts they fire on.
 fn report_emergencies(classifier: &Classifier, examples: &[Example]) {
     let flagged: Vec<(&Example, Vec<String>)> = examples
@@ -253,7 +293,7 @@ fn report_emergencies(classifier: &Classifier, examples: &[Example]) {
     }
 }
 
-fn read_examples(data: &DataArgs) -> Result<Vec<Example>, CommandError> {
+fn read_examples(data: &DataArgs, taxonomy: &Taxonomy) -> Result<Vec<Example>, CommandError> {
     let path = data
         .csv
         .as_ref()
@@ -285,13 +325,16 @@ fn read_examples(data: &DataArgs) -> Result<Vec<Example>, CommandError> {
     for (row, record) in reader.records().enumerate() {
         let record = record.map_err(|e| CommandError::new(format!("{}: {e}", path.display())))?;
         let label = record.get(label_column).unwrap_or_default().trim();
+        let label = match label_map.get(label) {
+            Some(department) => department.as_str(),
+            None if data.only_mapped => continue,
+            None => label,
+        };
+        // No label, or one the map translates to nothing: nothing to learn or score.
         if label.is_empty() {
             continue;
         }
-        let label = label_map
-            .get(label)
-            .map_or(label, String::as_str)
-            .to_owned();
+        let label = label.to_owned();
         let text = text_columns
             .iter()
             .filter_map(|&c| record.get(c))
@@ -316,7 +359,35 @@ fn read_examples(data: &DataArgs) -> Result<Vec<Example>, CommandError> {
             position,
         });
     }
+    check_labels(&examples, taxonomy, path)?;
     Ok(examples)
+}
+
+/// Every label must be one of the taxonomy's departments: a label the model can never
+/// give would otherwise be trained on, or scored as a miss, without a word.
+fn check_labels(
+    examples: &[Example],
+    taxonomy: &Taxonomy,
+    path: &Path,
+) -> Result<(), CommandError> {
+    let mut unknown: BTreeMap<&str, usize> = BTreeMap::new();
+    for example in examples {
+        if taxonomy.department(&example.label).is_none() {
+            *unknown.entry(&example.label).or_default() += 1;
+        }
+    }
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let listed: Vec<String> = unknown
+        .iter()
+        .map(|(label, count)| format!("`{label}` ({count})"))
+        .collect();
+    Err(CommandError::new(format!(
+        "{}: labels that are not departments of the taxonomy: {}; translate them with --label-map",
+        path.display(),
+        listed.join(", ")
+    )))
 }
 
 /// `latitude longitude` (or `latitude,longitude`) in degrees; nothing when empty.
@@ -346,7 +417,8 @@ fn read_label_map(path: &PathBuf) -> Result<HashMap<String, String>, CommandErro
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (from, to) = line.split_once(',').ok_or_else(|| {
+        // Labels may hold commas; department ids never do.
+        let (from, to) = line.rsplit_once(',').ok_or_else(|| {
             CommandError::new(format!(
                 "{} line {}: expected `label,department`",
                 path.display(),
@@ -362,4 +434,106 @@ fn file_stem(path: Option<&PathBuf>) -> String {
     path.and_then(|p| p.file_stem())
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "data".into())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn data_args(dir: &Path, csv: &str, label_map: Option<&str>) -> DataArgs {
+        let csv_path = dir.join("reports.csv");
+        std::fs::write(&csv_path, csv).unwrap();
+        let label_map = label_map.map(|text| {
+            let path = dir.join("labels.csv");
+            std::fs::write(&path, text).unwrap();
+            path
+        });
+        DataArgs {
+            csv: Some(csv_path),
+            text_columns: vec!["title".into(), "detail".into()],
+            label_column: "category".into(),
+            label_map,
+            only_mapped: false,
+            taxonomy: None,
+            position_column: None,
+            cell_km: 3.0,
+        }
+    }
+
+    const REPORTS: &str = "title,detail,category\n\
+        Lamp out,Dark all night,\"Street lights, lamps\"\n\
+        Sofa dumped,On the pavement,Fly-tipping\n\
+        Something wrong,Please look,Other\n\
+        Bus late,Again,Bus service\n";
+
+    #[test]
+    fn a_label_map_translates_labels_that_hold_commas_and_drops_those_it_maps_to_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let map = "# the borough's names\nStreet lights, lamps,street_lighting\n\
+                   Fly-tipping,waste\nBus service,public_transport\nOther,\n";
+        let examples = read_examples(
+            &data_args(dir.path(), REPORTS, Some(map)),
+            &Taxonomy::default_italian().unwrap(),
+        )
+        .unwrap();
+        let labels: Vec<&str> = examples.iter().map(|e| e.label.as_str()).collect();
+        assert_eq!(labels, ["street_lighting", "waste", "public_transport"]);
+        assert_eq!(examples[0].text, "Lamp out. Dark all night");
+    }
+
+    #[test]
+    fn labels_that_are_not_departments_are_refused_by_name_and_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let map = "Fly-tipping,waste\nOther,\n";
+        let error = read_examples(
+            &data_args(dir.path(), REPORTS, Some(map)),
+            &Taxonomy::default_italian().unwrap(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("`Bus service` (1), `Street lights, lamps` (1)")
+                && error.contains("--label-map"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_map_of_a_sample_keyed_by_id_scores_only_that_sample() {
+        let dir = tempfile::tempdir().unwrap();
+        let reports = "report_id,title,detail\n\
+            11,Sofa dumped,On the pavement\n\
+            12,Lamp out,Dark all night\n\
+            13,See photo,As before\n\
+            14,Pothole,Deep one\n";
+        let read = "11,waste\n12,street_lighting\n13,\n";
+        let mut data = data_args(dir.path(), reports, Some(read));
+        data.label_column = "report_id".into();
+        data.only_mapped = true;
+        let examples = read_examples(&data, &Taxonomy::default_italian().unwrap()).unwrap();
+        let labels: Vec<&str> = examples.iter().map(|e| e.label.as_str()).collect();
+        assert_eq!(labels, ["waste", "street_lighting"]);
+    }
+
+    #[test]
+    fn mistakes_are_written_with_their_label_prediction_and_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let example = |text: &str, label: &str| Example {
+            text: text.into(),
+            label: label.into(),
+            position: None,
+        };
+        let examples = [
+            example("Lamp out, dark all night", "street_lighting"),
+            example("Sofa dumped on the pavement", "roads"),
+        ];
+        let predictions = ["street_lighting".to_owned(), "waste".to_owned()];
+        let path = dir.path().join("mistakes.csv");
+        write_mistakes(&path, &examples, &predictions).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "label,predicted,text\nroads,waste,Sofa dumped on the pavement\n"
+        );
+    }
 }

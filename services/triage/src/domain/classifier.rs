@@ -239,30 +239,19 @@ impl Classifier {
         let confidence = department_scores[best];
         let has_department_keyword = !explanation.matched_keywords.is_empty();
 
-        let answered = |keywords: &KeywordSet, kind: &str, explanation: &mut Explanation| {
-            let found = keywords.found(&text_words);
-            explanation.rules.extend(
-                found
-                    .iter()
-                    .map(|&k| format!("{kind}:{}", keywords.keywords[k].text)),
-            );
-            !found.is_empty()
-        };
-        if answered(&self.out_of_remit, "out_of_remit", &mut explanation) && !has_department_keyword
-        {
-            explanation.method = method::OUT_OF_REMIT.into();
+        if let Some(verdict) = self.answered(
+            &text_words,
+            has_department_keyword,
+            confidence,
+            &mut explanation,
+        ) {
+            explanation.method = match verdict {
+                Verdict::OutOfRemit => method::OUT_OF_REMIT,
+                _ => method::NOT_A_REPORT,
+            }
+            .into();
             return Classification {
-                verdict: Verdict::OutOfRemit,
-                explanation,
-            };
-        }
-        if answered(&self.not_a_report, "not_a_report", &mut explanation)
-            && !has_department_keyword
-            && confidence < 0.8
-        {
-            explanation.method = method::NOT_A_REPORT.into();
-            return Classification {
-                verdict: Verdict::NotAReport,
+                verdict,
                 explanation,
             };
         }
@@ -292,14 +281,58 @@ impl Classifier {
         }
     }
 
-    /// The department the classifier prefers, without the emergency and answer rules:
-    /// what `triage eval` measures.
+    /// Whether the message gets an answer instead of a department: outside the city's
+    /// remit, or not a report at all. A department's keyword, or (for not a report) a
+    /// confident score, outweighs the answer's words. Records the rules that fired.
+    fn answered(
+        &self,
+        text_words: &[String],
+        has_department_keyword: bool,
+        confidence: f32,
+        explanation: &mut Explanation,
+    ) -> Option<Verdict> {
+        let mut found = |keywords: &KeywordSet, kind: &str| {
+            let found = keywords.found(text_words);
+            explanation.rules.extend(
+                found
+                    .iter()
+                    .map(|&k| format!("{kind}:{}", keywords.keywords[k].text)),
+            );
+            !found.is_empty()
+        };
+        if found(&self.out_of_remit, "out_of_remit") && !has_department_keyword {
+            return Some(Verdict::OutOfRemit);
+        }
+        if found(&self.not_a_report, "not_a_report") && !has_department_keyword && confidence < 0.8
+        {
+            return Some(Verdict::NotAReport);
+        }
+        None
+    }
+
+    /// The department a report ends with, by `classify`'s rules but never sent to
+    /// review: the emergency department for an emergency, the fallback one (which
+    /// answers) for a message outside the remit or not a report, else the best score.
+    /// What `triage eval` measures.
     pub fn department_of(&self, text: &str, position: Option<Position>) -> &str {
-        let mut explanation = Explanation::default();
         let text_words = words(text);
-        let ordinary = self.emergency.find(&text_words).ordinary;
-        let (scores, _) = self.scores(&text_words, position, &ordinary, &mut explanation);
-        &self.departments[argmax(&scores)]
+        let findings = self.emergency.find(&text_words);
+        if !findings.live.is_empty() {
+            return &self.departments[self.emergency_department.0];
+        }
+        let mut explanation = Explanation::default();
+        let (scores, _) = self.scores(&text_words, position, &findings.ordinary, &mut explanation);
+        let best = argmax(&scores);
+        let has_department_keyword = !explanation.matched_keywords.is_empty();
+        match self.answered(
+            &text_words,
+            has_department_keyword,
+            scores[best],
+            &mut explanation,
+        ) {
+            Some(_) => &self.departments[self.fallback],
+            None => &self.departments[best],
+        }
     }
 
     /// Combined department scores (model probabilities blended with the share of
@@ -736,6 +769,28 @@ mod tests {
             .verdict,
             Verdict::Review { .. }
         ));
+    }
+
+    #[test]
+    fn the_measured_department_is_where_the_service_sends_the_report() {
+        let c = classifier();
+        for (text, department) in [
+            (
+                "C'è una fuga di gas in via Roma, si sente l'odore",
+                "civil_protection",
+            ),
+            ("House fire on Mill Lane, people inside", "civil_protection"),
+            ("Grazie mille, complimenti!", "general"),
+            ("My national rail train was cancelled again", "general"),
+            (
+                "Thanks! Also the street light outside 4 is out",
+                "street_lighting",
+            ),
+            ("The bin fire is out, please collect the burnt bin", "waste"),
+            ("Buca enorme in via Garibaldi", "roads"),
+        ] {
+            assert_eq!(c.department_of(text, None), department, "{text}");
+        }
     }
 
     #[test]
