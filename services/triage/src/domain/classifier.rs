@@ -5,6 +5,7 @@
 use super::{
     Priority, Taxonomy,
     model::{Featurizer, Model, Position, argmax},
+    taxonomy::Answered,
     text::{KeywordSet, words},
 };
 
@@ -59,6 +60,22 @@ pub struct Classification {
     pub explanation: Explanation,
 }
 
+/// Words that make a message one the service answers itself, in messages of at most
+/// `max_words` words.
+struct AnswerRule {
+    keywords: KeywordSet,
+    max_words: usize,
+}
+
+impl AnswerRule {
+    fn new(answered: &Answered) -> Self {
+        Self {
+            keywords: KeywordSet::new(answered.keywords.iter().map(String::as_str)),
+            max_words: answered.max_words.unwrap_or(usize::MAX),
+        }
+    }
+}
+
 struct CategoryRules {
     department: usize,
     category: String,
@@ -77,8 +94,8 @@ pub struct Classifier {
     model: Model,
     featurizer: Featurizer,
     emergency: EmergencyRules,
-    not_a_report: KeywordSet,
-    out_of_remit: KeywordSet,
+    not_a_report: AnswerRule,
+    out_of_remit: AnswerRule,
     review_below: f32,
     fallback: usize,
     /// The emergency department (index) and its category: reached only through the
@@ -185,8 +202,8 @@ impl Classifier {
                 cancelled_by: taxonomy.emergency.cancelled_by.clone(),
                 ordinary,
             },
-            not_a_report: compile(&taxonomy.not_a_report.keywords),
-            out_of_remit: compile(&taxonomy.out_of_remit.keywords),
+            not_a_report: AnswerRule::new(&taxonomy.not_a_report),
+            out_of_remit: AnswerRule::new(&taxonomy.out_of_remit),
             review_below,
             emergency_department: (
                 emergency_index,
@@ -291,7 +308,11 @@ impl Classifier {
         confidence: f32,
         explanation: &mut Explanation,
     ) -> Option<Verdict> {
-        let mut found = |keywords: &KeywordSet, kind: &str| {
+        let mut found = |rule: &AnswerRule, kind: &str| {
+            if text_words.len() > rule.max_words {
+                return false;
+            }
+            let keywords = &rule.keywords;
             let found = keywords.found(text_words);
             explanation.rules.extend(
                 found
@@ -605,6 +626,22 @@ mod tests {
                 "abandoned_vehicle",
             ),
             ("Topo morto sul marciapiede", "animals", "dead_animal"),
+            (
+                "Luce pubblica guasta in largo Cavour",
+                "street_lighting",
+                "lamp_out",
+            ),
+            (
+                "Belisha beacon out at the zebra crossing",
+                "traffic",
+                "signs",
+            ),
+            (
+                "The lift in our block is out of service again",
+                "general",
+                "other",
+            ),
+            ("Come faccio a cambiare la residenza?", "general", "other"),
         ];
         for (text, department, category) in cases {
             let classification = c.classify(text, None);
@@ -670,6 +707,23 @@ mod tests {
                 "Crollo di un muro sul marciapiede, ci sono feriti",
                 "feriti",
             ),
+            ("Un ragazzo a terra che perde sangue", "sangue"),
+            ("Signore anziano svenuto in piazza, non risponde", "svenut"),
+            (
+                "Smottamento sotto la strada, la casa si crepa",
+                "smottament",
+            ),
+            ("Il fiume sta uscendo dagli argini", "dagli argini"),
+            (
+                "Odore fortissimo di gas vicino all'asilo",
+                "odore fortissimo di gas",
+            ),
+            ("Sottopasso allagato, c'è un'auto dentro", "allagat"),
+            ("A man is lying unconscious at the bus stop", "unconscious"),
+            (
+                "The river has burst its banks by the school",
+                "burst its banks",
+            ),
         ] {
             let classification = c.classify(text, None);
             assert_eq!(
@@ -715,6 +769,16 @@ mod tests {
                 "ordinary:flooding+blocked→water_sewer/drains",
             ),
             (
+                "Surface water flooding on the road outside number 10",
+                "water_sewer",
+                "ordinary:flooding+surface water→water_sewer/drains",
+            ),
+            (
+                "La strada si è allagata di nuovo per il tombino intasato",
+                "water_sewer",
+                "ordinary:allagat+strada→water_sewer/drains",
+            ),
+            (
                 "Injured fox in the garden",
                 "animals",
                 "ordinary:injured+fox→animals/stray_animals",
@@ -758,9 +822,28 @@ mod tests {
                 .verdict,
             Verdict::OutOfRemit
         );
+        // A question about a service, not a problem: answered, with no work order.
+        assert_eq!(
+            c.classify("Come faccio a iscrivere mio figlio all'asilo nido?", None)
+                .verdict,
+            Verdict::NotAReport
+        );
         // A thank-you that also reports a problem is a report.
         let both = c.classify("Thanks! Also the street light outside 4 is out", None);
         assert_eq!(routed(&both).0, "street_lighting");
+        // So is a longer description that closes with thanks, even without a
+        // department's keyword.
+        let polite = c.classify(
+            "Next to 42 Charlotte Street the light has stopped working. \
+             Can it be fixed please? Thank you.",
+            None,
+        );
+        assert_ne!(
+            polite.verdict,
+            Verdict::NotAReport,
+            "{:?}",
+            polite.explanation
+        );
         assert!(matches!(
             c.classify(
                 "Qualcuno deve venire a vedere, è una situazione assurda",

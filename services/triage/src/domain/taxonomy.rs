@@ -147,6 +147,10 @@ pub struct Choice {
 #[serde(deny_unknown_fields)]
 pub struct Answered {
     pub keywords: Vec<String>,
+    /// Longer messages are never answered this way: a "thank you" closing a long
+    /// description is politeness, not the message.
+    #[serde(default)]
+    pub max_words: Option<usize>,
     pub message_it: String,
     pub message_en: String,
 }
