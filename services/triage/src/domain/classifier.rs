@@ -256,17 +256,13 @@ impl Classifier {
         let confidence = department_scores[best];
         let has_department_keyword = !explanation.matched_keywords.is_empty();
 
-        if let Some(verdict) = self.answered(
+        if let Some((verdict, answered_by)) = self.answered(
             &text_words,
             has_department_keyword,
             confidence,
             &mut explanation,
         ) {
-            explanation.method = match verdict {
-                Verdict::OutOfRemit => method::OUT_OF_REMIT,
-                _ => method::NOT_A_REPORT,
-            }
-            .into();
+            explanation.method = answered_by.into();
             return Classification {
                 verdict,
                 explanation,
@@ -300,14 +296,15 @@ impl Classifier {
 
     /// Whether the message gets an answer instead of a department: outside the city's
     /// remit, or not a report at all. A department's keyword, or (for not a report) a
-    /// confident score, outweighs the answer's words. Records the rules that fired.
+    /// confident score, outweighs the answer's words. Records the rules that fired;
+    /// gives the verdict and its method.
     fn answered(
         &self,
         text_words: &[String],
         has_department_keyword: bool,
         confidence: f32,
         explanation: &mut Explanation,
-    ) -> Option<Verdict> {
+    ) -> Option<(Verdict, &'static str)> {
         let mut found = |rule: &AnswerRule, kind: &str| {
             if text_words.len() > rule.max_words {
                 return false;
@@ -322,11 +319,11 @@ impl Classifier {
             !found.is_empty()
         };
         if found(&self.out_of_remit, "out_of_remit") && !has_department_keyword {
-            return Some(Verdict::OutOfRemit);
+            return Some((Verdict::OutOfRemit, method::OUT_OF_REMIT));
         }
         if found(&self.not_a_report, "not_a_report") && !has_department_keyword && confidence < 0.8
         {
-            return Some(Verdict::NotAReport);
+            return Some((Verdict::NotAReport, method::NOT_A_REPORT));
         }
         None
     }
