@@ -55,6 +55,10 @@ pub struct DataArgs {
     /// With `--position-column`: the side of the map cells the model learns from (km).
     #[arg(long, default_value_t = 3.0)]
     cell_km: f64,
+    /// Learn from the taxonomy's keywords and examples as well as from the reports: a
+    /// short history then starts from what the default model knows.
+    #[arg(long)]
+    with_taxonomy: bool,
 }
 
 impl DataArgs {
@@ -63,6 +67,15 @@ impl DataArgs {
             cell_km: self.position_column.is_some().then_some(self.cell_km),
             ..TrainingOptions::default()
         }
+    }
+
+    /// The reports to learn from, with the taxonomy's own examples when asked.
+    fn training_set(&self, taxonomy: &Taxonomy, reports: Vec<Example>) -> Vec<Example> {
+        let mut examples = reports;
+        if self.with_taxonomy {
+            examples.extend(taxonomy.training_examples());
+        }
+        examples
     }
 }
 
@@ -127,7 +140,9 @@ fn train(args: TrainArgs) -> Result<(), CommandError> {
             version,
         )
     } else {
-        let examples = read_examples(&args.data, &taxonomy)?;
+        let examples = args
+            .data
+            .training_set(&taxonomy, read_examples(&args.data, &taxonomy)?);
         let version = args.version.unwrap_or_else(|| {
             format!(
                 "tfidf-logreg/{}-{}",
@@ -156,7 +171,7 @@ fn eval(args: EvalArgs) -> Result<(), CommandError> {
     let taxonomy = taxonomy(args.data.taxonomy.as_ref())?;
     let examples = read_examples(&args.data, &taxonomy)?;
     let predictions: Vec<String> = match args.folds {
-        Some(folds) => cross_validate(&taxonomy, &examples, folds, args.data.training_options())?,
+        Some(folds) => cross_validate(&taxonomy, &examples, folds, &args.data)?,
         None => {
             let model = match &args.model {
                 None => default_model()?,
@@ -201,7 +216,7 @@ fn cross_validate(
     taxonomy: &Taxonomy,
     examples: &[Example],
     folds: usize,
-    options: TrainingOptions,
+    data: &DataArgs,
 ) -> Result<Vec<String>, CommandError> {
     if folds < 2 || folds > examples.len() {
         return Err(CommandError::new(format!(
@@ -212,14 +227,22 @@ fn cross_validate(
     let featurizer = Featurizer::default();
     let mut predictions = vec![String::new(); examples.len()];
     for fold in 0..folds {
-        let training: Vec<Example> = examples
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| i % folds != fold)
-            .map(|(_, e)| e.clone())
-            .collect();
+        let training = data.training_set(
+            taxonomy,
+            examples
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % folds != fold)
+                .map(|(_, e)| e.clone())
+                .collect(),
+        );
         let started = Instant::now();
-        let model = Model::train(&training, &format!("fold-{fold}"), &featurizer, options)?;
+        let model = Model::train(
+            &training,
+            &format!("fold-{fold}"),
+            &featurizer,
+            data.training_options(),
+        )?;
         let trained_in = started.elapsed().as_secs_f64();
         let classifier = Classifier::new(taxonomy, model, 0.0)?;
         let started = Instant::now();
@@ -236,7 +259,7 @@ fn cross_validate(
         }
         let took = started.elapsed().as_secs_f64();
         println!(
-            "fold {}/{folds}: trained on {} reports in {trained_in:.2} s; classified {held_out} in {took:.3} s ({:.0} reports/s, one thread)",
+            "fold {}/{folds}: trained on {} examples in {trained_in:.2} s; classified {held_out} in {took:.3} s ({:.0} reports/s, one thread)",
             fold + 1,
             training.len(),
             f64::from(held_out) / took
@@ -458,6 +481,7 @@ mod tests {
             taxonomy: None,
             position_column: None,
             cell_km: 3.0,
+            with_taxonomy: false,
         }
     }
 
@@ -535,5 +559,39 @@ mod tests {
             std::fs::read_to_string(&path).unwrap(),
             "label,predicted,text\nroads,waste,Sofa dumped on the pavement\n"
         );
+    }
+
+    #[test]
+    fn a_short_history_learns_the_taxonomy_too_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let history = "title,detail,category\n\
+            Sofa dumped,On the pavement,waste\n\
+            Mattress dumped,By the bins,waste\n\
+            Lamp out,Dark all night,street_lighting\n\
+            Street light off,Whole road dark,street_lighting\n";
+        let taxonomy = Taxonomy::default_italian().unwrap();
+        let mut data = data_args(dir.path(), history, None);
+        let pothole = "Buca profonda in mezzo alla carreggiata";
+        let department = |data: &DataArgs| {
+            let examples = data.training_set(&taxonomy, read_examples(data, &taxonomy).unwrap());
+            let options = TrainingOptions {
+                // Four reports: every word is rare.
+                min_document_frequency: 1,
+                ..data.training_options()
+            };
+            let model = Model::train(&examples, "t", &Featurizer::default(), options).unwrap();
+            let classifier = Classifier::new(&taxonomy, model, 0.0).unwrap();
+            (
+                examples.len(),
+                classifier.department_of(pothole, None).to_owned(),
+            )
+        };
+        let (alone, routed_alone) = department(&data);
+        assert_eq!(alone, 4);
+        assert_ne!(routed_alone, "roads", "four reports know no roads");
+        data.with_taxonomy = true;
+        let (with_taxonomy, routed) = department(&data);
+        assert_eq!(with_taxonomy, 4 + taxonomy.training_examples().len());
+        assert_eq!(routed, "roads");
     }
 }
