@@ -287,7 +287,9 @@ fn write_mistakes(
             written += 1;
         }
     }
-    writer.flush()?;
+    writer
+        .flush()
+        .map_err(|e| CommandError::new(format!("{}: {e}", path.display())))?;
     println!("wrote {written} misrouted reports to {}", path.display());
     Ok(())
 }

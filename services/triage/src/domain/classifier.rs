@@ -76,6 +76,19 @@ impl AnswerRule {
     }
 }
 
+/// What the rules made of a message, before the review threshold.
+enum Decision {
+    Emergency,
+    /// Answered instead of routed: not a report, or outside the city's remit.
+    Answered(Verdict),
+    /// The best-scoring department (index), its score and its best keyword category.
+    Scored {
+        best: usize,
+        confidence: f32,
+        category: Option<String>,
+    },
+}
+
 struct CategoryRules {
     department: usize,
     category: String,
@@ -223,11 +236,68 @@ impl Classifier {
 
     /// `position`: where the report is, for a model that learned who handles what where.
     pub fn classify(&self, text: &str, position: Option<Position>) -> Classification {
-        let text_words = words(text);
         let mut explanation = Explanation {
             model_version: self.model.version.clone(),
             ..Explanation::default()
         };
+        let verdict = match self.decide(text, position, &mut explanation) {
+            Decision::Emergency => Verdict::Route {
+                department: self.departments[self.emergency_department.0].clone(),
+                category: self.emergency_department.1.clone(),
+                priority: Priority::Critical,
+                emergency: true,
+            },
+            Decision::Answered(verdict) => verdict,
+            Decision::Scored {
+                best,
+                confidence,
+                category,
+            } => {
+                if confidence < self.review_below {
+                    Verdict::Review {
+                        reason: format!(
+                            "the best department, {}, scores {confidence:.2}, under {:.2}",
+                            self.departments[best], self.review_below
+                        ),
+                    }
+                } else {
+                    Verdict::Route {
+                        department: self.departments[best].clone(),
+                        category: category.unwrap_or_else(|| self.first_category(best)),
+                        priority: Priority::Normal,
+                        emergency: false,
+                    }
+                }
+            }
+        };
+        Classification {
+            verdict,
+            explanation,
+        }
+    }
+
+    /// The department a report ends with, by `classify`'s rules but never sent to
+    /// review: the emergency department for an emergency, the fallback one (which
+    /// answers) for a message outside the remit or not a report, else the best score.
+    /// What `triage eval` measures.
+    pub fn department_of(&self, text: &str, position: Option<Position>) -> &str {
+        let index = match self.decide(text, position, &mut Explanation::default()) {
+            Decision::Emergency => self.emergency_department.0,
+            Decision::Answered(_) => self.fallback,
+            Decision::Scored { best, .. } => best,
+        };
+        &self.departments[index]
+    }
+
+    /// The rules in their order: emergency language first, then the scores, then the
+    /// answers that outweigh them. Fills the explanation, method included.
+    fn decide(
+        &self,
+        text: &str,
+        position: Option<Position>,
+        explanation: &mut Explanation,
+    ) -> Decision {
+        let text_words = words(text);
         let EmergencyFindings {
             live: emergency_terms,
             ordinary,
@@ -239,58 +309,24 @@ impl Classifier {
                 .map(|t| format!("emergency:{t}"))
                 .collect();
             explanation.matched_keywords = emergency_terms;
-            return Classification {
-                verdict: Verdict::Route {
-                    department: self.departments[self.emergency_department.0].clone(),
-                    category: self.emergency_department.1.clone(),
-                    priority: Priority::Critical,
-                    emergency: true,
-                },
-                explanation,
-            };
+            return Decision::Emergency;
         }
-
-        let (department_scores, best_category) =
-            self.scores(&text_words, position, &ordinary, &mut explanation);
+        let (department_scores, mut best_category) =
+            self.scores(&text_words, position, &ordinary, explanation);
         let best = argmax(&department_scores);
         let confidence = department_scores[best];
         let has_department_keyword = !explanation.matched_keywords.is_empty();
-
-        if let Some((verdict, answered_by)) = self.answered(
-            &text_words,
-            has_department_keyword,
-            confidence,
-            &mut explanation,
-        ) {
+        if let Some((verdict, answered_by)) =
+            self.answered(&text_words, has_department_keyword, confidence, explanation)
+        {
             explanation.method = answered_by.into();
-            return Classification {
-                verdict,
-                explanation,
-            };
+            return Decision::Answered(verdict);
         }
-
         explanation.method = method::CLASSIFIER.into();
-        let verdict = if confidence < self.review_below {
-            Verdict::Review {
-                reason: format!(
-                    "the best department, {}, scores {confidence:.2}, under {:.2}",
-                    self.departments[best], self.review_below
-                ),
-            }
-        } else {
-            let category = best_category[best]
-                .clone()
-                .unwrap_or_else(|| self.first_category(best));
-            Verdict::Route {
-                department: self.departments[best].clone(),
-                category,
-                priority: Priority::Normal,
-                emergency: false,
-            }
-        };
-        Classification {
-            verdict,
-            explanation,
+        Decision::Scored {
+            best,
+            confidence,
+            category: best_category.swap_remove(best),
         }
     }
 
@@ -326,31 +362,6 @@ impl Classifier {
             return Some((Verdict::NotAReport, method::NOT_A_REPORT));
         }
         None
-    }
-
-    /// The department a report ends with, by `classify`'s rules but never sent to
-    /// review: the emergency department for an emergency, the fallback one (which
-    /// answers) for a message outside the remit or not a report, else the best score.
-    /// What `triage eval` measures.
-    pub fn department_of(&self, text: &str, position: Option<Position>) -> &str {
-        let text_words = words(text);
-        let findings = self.emergency.find(&text_words);
-        if !findings.live.is_empty() {
-            return &self.departments[self.emergency_department.0];
-        }
-        let mut explanation = Explanation::default();
-        let (scores, _) = self.scores(&text_words, position, &findings.ordinary, &mut explanation);
-        let best = argmax(&scores);
-        let has_department_keyword = !explanation.matched_keywords.is_empty();
-        match self.answered(
-            &text_words,
-            has_department_keyword,
-            scores[best],
-            &mut explanation,
-        ) {
-            Some(_) => &self.departments[self.fallback],
-            None => &self.departments[best],
-        }
     }
 
     /// Combined department scores (model probabilities blended with the share of
