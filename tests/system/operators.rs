@@ -158,7 +158,8 @@ async fn operators_resolve_the_review_queue_and_reroute_and_their_decisions_trai
     assert_eq!(unknown.code(), tonic::Code::InvalidArgument);
 
     // Reroute: the work order moves to the department the operator names.
-    let misrouted = "Il lampione del semaforo pedonale è spento";
+    // The default takes it for a street light; the operator knows it lights the crossing.
+    let misrouted = "Il lampione sopra le strisce pedonali è spento";
     let code = submit_at(&mut clients, misrouted, 1).await;
     let routed: ReportRouted = tap
         .next_of(&code, |e: &ReportRouted| &e.tracking_code, TIMEOUT)

@@ -407,9 +407,7 @@ impl Classifier {
                 }
             }
         }
-        let tokens = self
-            .featurizer
-            .tokens(text_words, position, self.model.cell_km());
+        let tokens = self.model.tokens(&self.featurizer, text_words, position);
         let prediction = self.model.predict(&tokens);
         explanation.features = prediction.evidence;
         let mut scores = vec![0.0f32; n];

@@ -1,5 +1,5 @@
 //! The statistical layer: TF-IDF over stems and stem pairs (and, for a model trained
-//! with positions, the report's map cell and each stem within that cell), and a
+//! with them, pieces of words, the report's map cell and each stem within that cell), and a
 //! multinomial logistic regression trained by stochastic gradient descent. Its
 //! parameters are a file (JSON): the default one ships embedded, a city trains its own
 //! with `segnala triage train`.
@@ -18,8 +18,9 @@ pub struct Model {
     pub version: String,
     /// The labels (department ids), in score order.
     pub classes: Vec<String>,
-    /// Features: a token (a stem, or a map cell such as `@cell:312_-57`) or two tokens
-    /// joined by a space (neighbouring stems, or a cell and a stem in it).
+    /// Features: a token (a stem, or a map cell such as `@cell:312_-57`), two tokens
+    /// joined by a space (neighbouring stems, or a cell and a stem in it), or a piece of
+    /// a word after [`PIECE_MARK`] (`#<lam`, `#one>`).
     vocabulary: Vec<String>,
     idf: Vec<f32>,
     /// Feature-major: the weight of feature `f` for class `c` is `weights[f * classes + c]`.
@@ -28,6 +29,9 @@ pub struct Model {
     /// The side of the map cells in km, when the model was trained with positions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     cell_km: Option<f64>,
+    /// Whether the model learned from pieces of words.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    word_pieces: bool,
     /// How much the taxonomy's keyword rules weigh against the model's probabilities.
     #[serde(default = "default_rules_weight")]
     pub rules_weight: f32,
@@ -35,23 +39,50 @@ pub struct Model {
     index: FeatureIndex,
 }
 
-/// Finds features without building their names: single tokens by text, pairs by the
-/// indices of their two tokens.
+/// Marks a piece of a word in the vocabulary (words hold only letters and digits).
+const PIECE_MARK: char = '#';
+
+/// The letters in a piece of a word, counting the `<` and `>` that mark its ends: few
+/// enough to be shared by a word's misspellings, compounds and inflections that its
+/// stem misses ("lampion", "streetlight", "overflowing"), enough to mean something.
+/// Pieces of 3 to 5 letters route no better and cost three times as much.
+const PIECE_LETTERS: usize = 4;
+
+/// A report has a token for each word and a few pieces for each letter: a fast hash
+/// keeps them cheap to find (the keys are a model's own, not an attacker's).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// Finds features without building their names: single tokens and pieces of words by
+/// text, pairs by the indices of their two tokens.
 #[derive(Clone, Debug, Default)]
 struct FeatureIndex {
-    tokens: HashMap<String, u32>,
-    pairs: HashMap<(u32, u32), u32>,
+    tokens: FastMap<String, u32>,
+    pairs: FastMap<(u32, u32), u32>,
+    pieces: FastMap<String, u32>,
+    /// Whether each feature is a piece of a word, without reading its name.
+    piece_flags: Vec<bool>,
 }
 
 impl FeatureIndex {
     fn new(vocabulary: &[String]) -> Result<Self, ModelError> {
-        let mut index = Self::default();
+        let mut index = Self {
+            piece_flags: vocabulary
+                .iter()
+                .map(|f| f.starts_with(PIECE_MARK))
+                .collect(),
+            ..Self::default()
+        };
         for (f, feature) in vocabulary.iter().enumerate() {
-            if !feature.contains(' ') {
+            if let Some(piece) = feature.strip_prefix(PIECE_MARK) {
+                index.pieces.insert(piece.to_owned(), f as u32);
+            } else if !feature.contains(' ') {
                 index.tokens.insert(feature.clone(), f as u32);
             }
         }
         for (f, feature) in vocabulary.iter().enumerate() {
+            if feature.starts_with(PIECE_MARK) {
+                continue;
+            }
             if let Some((first, second)) = feature.split_once(' ') {
                 let (Some(&a), Some(&b)) = (index.tokens.get(first), index.tokens.get(second))
                 else {
@@ -63,6 +94,10 @@ impl FeatureIndex {
             }
         }
         Ok(index)
+    }
+
+    fn is_piece(&self, feature: u32) -> bool {
+        self.piece_flags[feature as usize]
     }
 
     /// The known features of a report's tokens, sorted, repeated as often as they occur.
@@ -77,6 +112,7 @@ impl FeatureIndex {
             .filter_map(|feature| match feature {
                 Feature::One(t) => ids[t],
                 Feature::Two(a, b) => self.pairs.get(&(ids[a]?, ids[b]?)).copied(),
+                Feature::Piece(p) => self.pieces.get(tokens.piece(p)).copied(),
             })
             .collect();
         features.sort_unstable();
@@ -97,17 +133,23 @@ pub enum ModelError {
 /// Where a report is: latitude and longitude in degrees.
 pub type Position = (f64, f64);
 
-/// A report's tokens: its stems, then its map cell when the model uses positions.
+/// A report's tokens: its stems, then its map cell when the model uses positions; and
+/// the pieces of its words when the model uses them.
 #[derive(Clone, Debug)]
 pub struct Tokens {
     tokens: Vec<String>,
     stems: usize,
+    /// The words, each between `<` and `>`, one after the other: the pieces are byte
+    /// ranges of it, so that finding them builds no string.
+    marked_words: String,
+    pieces: Vec<(u32, u32)>,
 }
 
-/// A feature, by the index of its token(s) in [`Tokens`].
+/// A feature, by the index of its token(s) or piece in [`Tokens`].
 enum Feature {
     One(usize),
     Two(usize, usize),
+    Piece(usize),
 }
 
 impl Tokens {
@@ -119,7 +161,13 @@ impl Tokens {
         let pairs = (1..stems).map(|i| Feature::Two(i - 1, i));
         let in_cell = (stems..self.tokens.len())
             .flat_map(move |c| (0..stems).map(move |s| Feature::Two(c, s)));
-        singles.chain(pairs).chain(in_cell)
+        let pieces = (0..self.pieces.len()).map(Feature::Piece);
+        singles.chain(pairs).chain(in_cell).chain(pieces)
+    }
+
+    fn piece(&self, p: usize) -> &str {
+        let (start, end) = self.pieces[p];
+        &self.marked_words[start as usize..end as usize]
     }
 
     /// The features' names, as the vocabulary holds them.
@@ -128,6 +176,7 @@ impl Tokens {
             .map(|feature| match feature {
                 Feature::One(t) => self.tokens[t].clone(),
                 Feature::Two(a, b) => format!("{} {}", self.tokens[a], self.tokens[b]),
+                Feature::Piece(p) => format!("{PIECE_MARK}{}", self.piece(p)),
             })
             .collect()
     }
@@ -150,25 +199,58 @@ pub struct Featurizer {
 }
 
 impl Featurizer {
-    /// The stems of the text's words (`words`, from [`super::text::words`]) and, when
-    /// both a position and a cell size are given, the position's cell.
+    /// The stems of the text's words (`words`, from [`super::text::words`]); when
+    /// both a position and a cell size are given, the position's cell; and with
+    /// `word_pieces`, the pieces of the words.
     pub fn tokens(
         &self,
         words: &[String],
         position: Option<Position>,
         cell_km: Option<f64>,
+        word_pieces: bool,
     ) -> Tokens {
         let language = language(words);
-        let mut tokens: Vec<String> = words
-            .iter()
-            .filter(|w| w.chars().nth(1).is_some() && !w.bytes().all(|b| b.is_ascii_digit()))
+        let meaningful = || {
+            words
+                .iter()
+                .filter(|w| w.chars().nth(1).is_some() && !w.bytes().all(|b| b.is_ascii_digit()))
+        };
+        let mut tokens: Vec<String> = meaningful()
             .map(|w| self.stemmers.stem(language, w).into_owned())
             .collect();
         let stems = tokens.len();
         if let (Some(position), Some(km)) = (position, cell_km) {
             tokens.push(cell(position, km));
         }
-        Tokens { tokens, stems }
+        let mut marked_words = String::new();
+        let mut pieces = Vec::new();
+        if word_pieces {
+            let mut bounds = Vec::new();
+            for word in meaningful() {
+                let start = marked_words.len();
+                marked_words.push('<');
+                marked_words.push_str(word);
+                marked_words.push('>');
+                bounds.clear();
+                bounds.extend(
+                    marked_words[start..]
+                        .char_indices()
+                        .map(|(i, _)| start + i)
+                        .chain([marked_words.len()]),
+                );
+                pieces.extend(
+                    bounds
+                        .windows(PIECE_LETTERS + 1)
+                        .map(|w| (w[0] as u32, w[PIECE_LETTERS] as u32)),
+                );
+            }
+        }
+        Tokens {
+            tokens,
+            stems,
+            marked_words,
+            pieces,
+        }
     }
 }
 
@@ -182,6 +264,8 @@ pub struct TrainingOptions {
     pub seed: u64,
     /// Learn from the examples' positions too, in map cells of this side (km).
     pub cell_km: Option<f64>,
+    /// Learn from pieces of words too, not only from their stems.
+    pub word_pieces: bool,
     /// How much the taxonomy's keyword rules will weigh against the model's
     /// probabilities: less for a model that learned a city's own routing than for one
     /// that learned only the taxonomy.
@@ -200,6 +284,7 @@ impl Default for TrainingOptions {
             min_document_frequency: 2,
             seed: 7,
             cell_km: None,
+            word_pieces: true,
             rules_weight: 0.25,
         }
     }
@@ -235,9 +320,15 @@ impl Model {
         Ok(serde_json::to_vec(self)?)
     }
 
-    /// The side of the map cells the model learned from, if it uses positions.
-    pub fn cell_km(&self) -> Option<f64> {
-        self.cell_km
+    /// The tokens of a text (its words, from [`super::text::words`]) as this model
+    /// reads them.
+    pub fn tokens(
+        &self,
+        featurizer: &Featurizer,
+        words: &[String],
+        position: Option<Position>,
+    ) -> Tokens {
+        featurizer.tokens(words, position, self.cell_km, self.word_pieces)
     }
 
     pub fn train(
@@ -254,7 +345,14 @@ impl Model {
         }
         let documents: Vec<Tokens> = examples
             .iter()
-            .map(|e| featurizer.tokens(&words(&e.text), e.position, options.cell_km))
+            .map(|e| {
+                featurizer.tokens(
+                    &words(&e.text),
+                    e.position,
+                    options.cell_km,
+                    options.word_pieces,
+                )
+            })
             .collect();
         let mut document_frequency: HashMap<String, usize> = HashMap::new();
         for tokens in &documents {
@@ -279,6 +377,7 @@ impl Model {
             bias: vec![0.0; classes.len()],
             index: FeatureIndex::new(&vocabulary)?,
             cell_km: options.cell_km,
+            word_pieces: options.word_pieces,
             rules_weight: options.rules_weight,
             classes,
             vocabulary,
@@ -347,7 +446,9 @@ impl Model {
             }
         }
         for (f, x) in &mut vector {
-            *x = (1.0 + x.ln()) * self.idf[*f as usize];
+            // Most features occur once, and ln(1) is 0: skip the logarithm for them.
+            let tf = if *x > 1.0 { 1.0 + x.ln() } else { 1.0 };
+            *x = tf * self.idf[*f as usize];
         }
         let norm = vector.iter().map(|(_, x)| x * x).sum::<f32>().sqrt();
         if norm > 0.0 {
@@ -376,28 +477,39 @@ impl Model {
         softmax(&mut probabilities);
         let best = argmax(&probabilities);
         let k = self.classes.len();
-        let mut contributions: Vec<(u32, f32)> = vector
+        // Stems, pairs and cells say more to an operator than pieces of words, which
+        // only fill the places they leave.
+        let mut contributions: Vec<(bool, f32, u32)> = vector
             .iter()
             .map(|&(f, x)| (f, x * self.weights[f as usize * k + best]))
             .filter(|(_, c)| *c > 0.0)
+            .map(|(f, c)| (self.index.is_piece(f), c, f))
             .collect();
-        contributions.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let order =
+            |a: &(bool, f32, u32), b: &(bool, f32, u32)| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1));
+        if contributions.len() > EVIDENCE {
+            contributions.select_nth_unstable_by(EVIDENCE, order);
+            contributions.truncate(EVIDENCE);
+        }
+        contributions.sort_unstable_by(order);
         Prediction {
             probabilities,
             evidence: contributions
                 .into_iter()
-                .take(5)
-                .map(|(f, _)| self.vocabulary[f as usize].clone())
+                .map(|(_, _, f)| self.vocabulary[f as usize].clone())
                 .collect(),
         }
     }
 }
 
+/// How many features a prediction gives as its evidence.
+const EVIDENCE: usize = 5;
+
 /// What the model thinks of one text.
 #[derive(Clone, Debug)]
 pub struct Prediction {
     pub probabilities: Vec<f32>,
-    /// The features that weighed most for the most likely class.
+    /// The features that weighed most for the most likely class, pieces of words last.
     pub evidence: Vec<String>,
 }
 
@@ -432,8 +544,8 @@ mod tests {
         }
     }
 
-    fn tokens(featurizer: &Featurizer, text: &str) -> Tokens {
-        featurizer.tokens(&words(text), None, None)
+    fn predict(model: &Model, featurizer: &Featurizer, text: &str) -> Prediction {
+        model.predict(&model.tokens(featurizer, &words(text), None))
     }
 
     fn small_set() -> Vec<Example> {
@@ -457,19 +569,43 @@ mod tests {
             TrainingOptions::default(),
         )
         .unwrap();
-        let light = model.predict(&tokens(&featurizer, "i lampioni sono spenti"));
+        let light = predict(&model, &featurizer, "i lampioni sono spenti");
         assert_eq!(model.classes[argmax(&light.probabilities)], "light");
         assert!(
             light.evidence.iter().any(|f| f.starts_with("lampion")),
             "{:?}",
             light.evidence
         );
-        let road = model.predict(&tokens(&featurizer, "another pothole"));
+        let road = predict(&model, &featurizer, "another pothole");
         assert_eq!(model.classes[argmax(&road.probabilities)], "road");
 
         let reloaded = Model::from_json(&model.to_json().unwrap()).unwrap();
-        let again = reloaded.predict(&tokens(&featurizer, "another pothole"));
+        let again = predict(&reloaded, &featurizer, "another pothole");
         assert_eq!(again.probabilities, road.probabilities);
+    }
+
+    #[test]
+    fn pieces_of_words_route_a_joined_word_that_no_stem_matches() {
+        let featurizer = Featurizer::default();
+        let train = |word_pieces| {
+            let options = TrainingOptions {
+                word_pieces,
+                ..TrainingOptions::default()
+            };
+            Model::train(&small_set(), "test/pieces", &featurizer, options).unwrap()
+        };
+        let text = "streetlights";
+        let stems_only = predict(&train(false), &featurizer, text);
+        assert!(stems_only.evidence.is_empty(), "{:?}", stems_only.evidence);
+
+        let model = Model::from_json(&train(true).to_json().unwrap()).unwrap();
+        let pieces = predict(&model, &featurizer, text);
+        assert_eq!(model.classes[argmax(&pieces.probabilities)], "light");
+        assert!(
+            pieces.evidence.iter().any(|f| f.starts_with(PIECE_MARK)),
+            "{:?}",
+            pieces.evidence
+        );
     }
 
     #[test]
@@ -499,10 +635,8 @@ mod tests {
         let featurizer = Featurizer::default();
         let model = Model::train(&examples, "test/where", &featurizer, options).unwrap();
         let model = Model::from_json(&model.to_json().unwrap()).unwrap();
-        assert_eq!(model.cell_km(), Some(5.0));
         let label_at = |position| {
-            let tokens =
-                featurizer.tokens(&words("Fly-tipping again"), Some(position), model.cell_km());
+            let tokens = model.tokens(&featurizer, &words("Fly-tipping again"), Some(position));
             let prediction = model.predict(&tokens);
             (
                 model.classes[argmax(&prediction.probabilities)].clone(),
