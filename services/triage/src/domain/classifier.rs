@@ -648,6 +648,21 @@ mod tests {
                 "other",
             ),
             ("Come faccio a cambiare la residenza?", "general", "other"),
+            (
+                "Hallway lights broken on the third floor landing",
+                "general",
+                "other",
+            ),
+            (
+                "Someone sleeping rough in a tent by the library",
+                "general",
+                "other",
+            ),
+            (
+                "Electrical cabinet left open, wires showing",
+                "general",
+                "other",
+            ),
         ];
         for (text, department, category) in cases {
             let classification = c.classify(text, None);
