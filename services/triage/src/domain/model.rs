@@ -1,6 +1,6 @@
-//! The statistical layer: TF-IDF over stems and stem pairs (and, for a model trained
-//! with them, pieces of words, the report's map cell and each stem within that cell), and a
-//! multinomial logistic regression trained by stochastic gradient descent. Its
+//! The statistical layer: TF-IDF over stems, stem pairs and pieces of words (and, for a
+//! model trained with positions, the report's map cell and each stem within that cell),
+//! and a multinomial logistic regression trained by stochastic gradient descent. Its
 //! parameters are a file (JSON): the default one ships embedded, a city trains its own
 //! with `segnala triage train`.
 
@@ -45,10 +45,11 @@ const PIECE_MARK: char = '#';
 /// The letters in a piece of a word, counting the `<` and `>` that mark its ends: few
 /// enough to be shared by a word's misspellings, compounds and inflections that its
 /// stem misses ("lampion", "streetlight", "overflowing"), enough to mean something.
-/// Pieces of 3 to 5 letters route no better and cost three times as much.
+/// Pieces of 3 to 5 letters scored 0.004 higher in cross-validation, for three times
+/// the lookups.
 const PIECE_LETTERS: usize = 4;
 
-/// A report has a token for each word and a few pieces for each letter: a fast hash
+/// A report has a token for each word and a piece for each letter: a fast hash
 /// keeps them cheap to find (the keys are a model's own, not an attacker's).
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
