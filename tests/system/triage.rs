@@ -291,7 +291,7 @@ async fn thanks_and_other_operators_problems_get_an_answer_and_vague_reports_a_h
         .expect("a decision");
     assert_eq!(decision.outcome, DecisionOutcome::NeedsReview as i32);
     assert!(decision.department.is_empty());
-    assert_eq!(decision.model_version, "tfidf-logreg/default-taxonomy-1");
+    assert_eq!(decision.model_version, "tfidf-logreg/default-taxonomy-2");
     assert_eq!(decision.scores.len(), 3);
     drop(platform);
     env.cleanup().await;

@@ -30,7 +30,7 @@ pub enum Priority {
 const DEFAULT_MODEL: &[u8] = include_bytes!("../../default-model.json");
 
 /// Its version, recorded in every decision it makes.
-pub const DEFAULT_MODEL_VERSION: &str = "tfidf-logreg/default-taxonomy-1";
+pub const DEFAULT_MODEL_VERSION: &str = "tfidf-logreg/default-taxonomy-2";
 
 pub fn default_model() -> Result<Model, ModelError> {
     Model::from_json(DEFAULT_MODEL)
