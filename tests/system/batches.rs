@@ -135,13 +135,15 @@ async fn a_poison_message_in_a_batch_costs_the_others_nothing() {
         // The second round redelivers the very same messages.
         let outcomes = transport.publish(&envelopes).await;
         assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+        // At least: the previous round's consumer was stopped mid-batch, and messages it
+        // had handled but not yet acknowledged come back to the queue, to be skipped.
         eventually(
             &format!("round {round}: all {} messages wait in the queue", GOOD + 1),
             Duration::from_secs(30),
             || {
                 let env = &env;
                 let queue = queue.clone();
-                async move { (env.queue_depth(&queue).await as usize == GOOD + 1).then_some(()) }
+                async move { (env.queue_depth(&queue).await as usize >= GOOD + 1).then_some(()) }
             },
         )
         .await;
