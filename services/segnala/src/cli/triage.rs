@@ -287,9 +287,7 @@ fn write_mistakes(
             written += 1;
         }
     }
-    writer
-        .flush()
-        .map_err(|e| CommandError::new(format!("{}: {e}", path.display())))?;
+    writer.flush().map_err(|e| failed(e.into()))?;
     println!("wrote {written} misrouted reports to {}", path.display());
     Ok(())
 }

@@ -202,8 +202,9 @@ pub struct Featurizer {
 impl Featurizer {
     /// The stems of the text's words (`words`, from [`super::text::words`]); when
     /// both a position and a cell size are given, the position's cell; and with
-    /// `word_pieces`, the pieces of the words.
-    pub fn tokens(
+    /// `word_pieces`, the pieces of the words. Callers go through [`Model::tokens`],
+    /// which knows what the model learned from.
+    fn tokens(
         &self,
         words: &[String],
         position: Option<Position>,
