@@ -213,6 +213,7 @@ impl Classifier {
                 terms,
                 negations: taxonomy.emergency.negations.clone(),
                 cancelled_by: taxonomy.emergency.cancelled_by.clone(),
+                harmless: compile(&taxonomy.emergency.harmless),
                 ordinary,
             },
             not_a_report: AnswerRule::new(&taxonomy.not_a_report),
@@ -459,6 +460,7 @@ struct EmergencyRules {
     terms: KeywordSet,
     negations: Vec<String>,
     cancelled_by: Vec<String>,
+    harmless: KeywordSet,
     ordinary: Vec<OrdinaryRule>,
 }
 
@@ -492,11 +494,18 @@ impl EmergencyRules {
     fn find(&self, text: &[String]) -> EmergencyFindings {
         let mut findings = EmergencyFindings::default();
         let mut live = Vec::new();
+        let harmless: Vec<(usize, usize)> = self
+            .harmless
+            .occurrences(text)
+            .into_iter()
+            .map(|(h, start)| (start, start + self.harmless.keywords[h].word_count()))
+            .collect();
         for (k, start) in self.terms.occurrences(text) {
             let before = &text[start.saturating_sub(NEGATION_WINDOW)..start];
             let end = (start + self.terms.keywords[k].word_count()).min(text.len());
             let after = &text[end..(end + CANCEL_WINDOW).min(text.len())];
-            if before.iter().any(|w| self.negations.contains(w))
+            if harmless.iter().any(|&(from, to)| start < to && from < end)
+                || before.iter().any(|w| self.negations.contains(w))
                 || after.iter().any(|w| self.cancelled_by.contains(w))
             {
                 continue;
@@ -689,6 +698,10 @@ mod tests {
             "Dumped mattress is a fire hazard",
             "Fire hydrant cover missing",
             "Fireworks litter all over the park",
+            "Cars parked across the fire exit of the school",
+            "Risk of flooding in the underpass when it rains",
+            "Signs of collapse in the old garden wall",
+            "Remains of a fire dumped on the verge",
         ] {
             assert!(c.emergency_terms(harmless).is_empty(), "{harmless}");
             let classification = c.classify(harmless, None);
@@ -717,6 +730,7 @@ mod tests {
             ),
             ("Una famiglia è sotto le macerie", "sotto le macerie"),
             ("The flat above the shop is on fire", "on fire"),
+            ("House on fire, the fire brigade is on its way", "on fire"),
             ("Gas leak at the junction, strong smell", "gas leak"),
             (
                 "Flooding in the underpass, water up to the car doors",
@@ -808,6 +822,16 @@ mod tests {
                 "Chiusino crollato in mezzo alla carreggiata",
                 "roads",
                 "ordinary:crollat+chiusin→roads/manhole",
+            ),
+            (
+                "The railings along the canal path have collapsed",
+                "urban_decorum",
+                "ordinary:collapsed+railing→urban_decorum/vandalism",
+            ),
+            (
+                "Speed table collapsed, the road surface around it is breaking up",
+                "roads",
+                "ordinary:collapsed+speed table→roads/pothole",
             ),
         ] {
             let classification = c.classify(text, None);

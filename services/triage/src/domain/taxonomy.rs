@@ -164,6 +164,11 @@ pub struct EmergencyTerms {
     pub negations: Vec<String>,
     /// Words that, just after a term, make it harmless ("fire is out", "fire hazard").
     pub cancelled_by: Vec<String>,
+    /// Phrases that contain a term but name a thing, not a danger ("fire exit",
+    /// "fire engine"): a term inside one of them is not an emergency, while the same
+    /// term elsewhere in the text still is.
+    #[serde(default)]
+    pub harmless: Vec<String>,
     /// Terms that, next to certain words, name an everyday fault ("collapsed drain
     /// cover", "injured pigeon").
     #[serde(default)]
