@@ -493,6 +493,10 @@ const ORDINARY_WEIGHT: f32 = 2.0;
 impl EmergencyRules {
     fn find(&self, text: &[String]) -> EmergencyFindings {
         let mut findings = EmergencyFindings::default();
+        let occurrences = self.terms.occurrences(text);
+        if occurrences.is_empty() {
+            return findings;
+        }
         let mut live = Vec::new();
         let harmless: Vec<(usize, usize)> = self
             .harmless
@@ -500,7 +504,7 @@ impl EmergencyRules {
             .into_iter()
             .map(|(h, start)| (start, start + self.harmless.keywords[h].word_count()))
             .collect();
-        for (k, start) in self.terms.occurrences(text) {
+        for (k, start) in occurrences {
             let before = &text[start.saturating_sub(NEGATION_WINDOW)..start];
             let end = (start + self.terms.keywords[k].word_count()).min(text.len());
             let after = &text[end..(end + CANCEL_WINDOW).min(text.len())];

@@ -218,7 +218,7 @@ impl Featurizer {
                 .filter(|w| w.chars().nth(1).is_some() && !w.bytes().all(|b| b.is_ascii_digit()))
         };
         let mut tokens: Vec<String> = meaningful()
-            .map(|w| self.stemmers.stem(language, w).into_owned())
+            .map(|w| self.stemmers.stem(language, w))
             .collect();
         let stems = tokens.len();
         if let (Some(position), Some(km)) = (position, cell_km) {
