@@ -735,6 +735,9 @@ mod tests {
             ("Una famiglia è sotto le macerie", "sotto le macerie"),
             ("The flat above the shop is on fire", "on fire"),
             ("House on fire, the fire brigade is on its way", "on fire"),
+            ("Case crollate dopo il terremoto", "crollat"),
+            ("Case crollate dopo il terremoto", "terremoto"),
+            ("After the explosion the warehouse collapsed", "explosion"),
             ("Gas leak at the junction, strong smell", "gas leak"),
             (
                 "Flooding in the underpass, water up to the car doors",
