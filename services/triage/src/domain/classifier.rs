@@ -212,7 +212,7 @@ impl Classifier {
             emergency: EmergencyRules {
                 terms,
                 negations: taxonomy.emergency.negations.clone(),
-                cancelled_by: taxonomy.emergency.cancelled_by.clone(),
+                cancelled_by: compile(&taxonomy.emergency.cancelled_by),
                 harmless: compile(&taxonomy.emergency.harmless),
                 ordinary,
             },
@@ -459,7 +459,7 @@ impl Classifier {
 struct EmergencyRules {
     terms: KeywordSet,
     negations: Vec<String>,
-    cancelled_by: Vec<String>,
+    cancelled_by: KeywordSet,
     harmless: KeywordSet,
     ordinary: Vec<OrdinaryRule>,
 }
@@ -510,7 +510,7 @@ impl EmergencyRules {
             let after = &text[end..(end + CANCEL_WINDOW).min(text.len())];
             if harmless.iter().any(|&(from, to)| start < to && from < end)
                 || before.iter().any(|w| self.negations.contains(w))
-                || after.iter().any(|w| self.cancelled_by.contains(w))
+                || !self.cancelled_by.occurrences(after).is_empty()
             {
                 continue;
             }
@@ -705,7 +705,7 @@ mod tests {
             "Cars parked across the fire exit of the school",
             "Risk of flooding in the underpass when it rains",
             "Signs of collapse in the old garden wall",
-            "Remains of a fire dumped on the verge",
+            "The skip fire was put out last night, please take the skip away",
         ] {
             assert!(c.emergency_terms(harmless).is_empty(), "{harmless}");
             let classification = c.classify(harmless, None);
@@ -738,6 +738,12 @@ mod tests {
             ("Case crollate dopo il terremoto", "crollat"),
             ("Case crollate dopo il terremoto", "terremoto"),
             ("After the explosion the warehouse collapsed", "explosion"),
+            ("A man remains trapped under the car", "trapped"),
+            ("Flames coming out of the first floor window", "flames"),
+            (
+                "Fire out of control in the park, spreading to the houses",
+                "fire",
+            ),
             ("Gas leak at the junction, strong smell", "gas leak"),
             (
                 "Flooding in the underpass, water up to the car doors",

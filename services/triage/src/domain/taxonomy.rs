@@ -162,7 +162,9 @@ pub struct EmergencyTerms {
     pub terms: Vec<String>,
     /// Words that, just before a term, deny it ("no fire", "nessun ferito").
     pub negations: Vec<String>,
-    /// Words that, just after a term, make it harmless ("fire is out", "fire hazard").
+    /// Words or phrases that, just after a term, make it harmless ("fire is out",
+    /// "fire hazard"); phrases, since "out" alone would also hide "flames out of the
+    /// window".
     pub cancelled_by: Vec<String>,
     /// Phrases that contain a term but name a thing, not a danger ("fire exit",
     /// "fire engine"): a term inside one of them is not an emergency, while the same
