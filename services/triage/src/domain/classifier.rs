@@ -210,6 +210,14 @@ impl Classifier {
             model,
             featurizer: Featurizer::default(),
             emergency: EmergencyRules {
+                denial_proof: terms
+                    .keywords
+                    .iter()
+                    .map(|term| {
+                        let first = term.text.split_whitespace().next().unwrap_or_default();
+                        taxonomy.emergency.negations.iter().any(|n| n == first)
+                    })
+                    .collect(),
                 terms,
                 negations: taxonomy.emergency.negations.clone(),
                 cancelled_by: compile(&taxonomy.emergency.cancelled_by),
@@ -458,6 +466,10 @@ impl Classifier {
 /// Emergency terms with what makes them harmless or ordinary.
 struct EmergencyRules {
     terms: KeywordSet,
+    /// For each term, whether it starts with a negation ("non respira", "not
+    /// breathing"): another negation before it ("non risponde e non respira") is part
+    /// of the same alarm, not a denial of it.
+    denial_proof: Vec<bool>,
     negations: Vec<String>,
     cancelled_by: KeywordSet,
     harmless: KeywordSet,
@@ -509,7 +521,7 @@ impl EmergencyRules {
             let end = (start + self.terms.keywords[k].word_count()).min(text.len());
             let after = &text[end..(end + CANCEL_WINDOW).min(text.len())];
             if harmless.iter().any(|&(from, to)| start < to && from < end)
-                || before.iter().any(|w| self.negations.contains(w))
+                || (!self.denial_proof[k] && before.iter().any(|w| self.negations.contains(w)))
                 || !self.cancelled_by.occurrences(after).is_empty()
             {
                 continue;
@@ -739,6 +751,8 @@ mod tests {
             ("Case crollate dopo il terremoto", "terremoto"),
             ("After the explosion the warehouse collapsed", "explosion"),
             ("A man remains trapped under the car", "trapped"),
+            ("Il signore non risponde e non respira", "non respira"),
+            ("He is not moving and not breathing", "not breathing"),
             ("Flames coming out of the first floor window", "flames"),
             (
                 "Fire out of control in the park, spreading to the houses",
