@@ -169,6 +169,13 @@ impl Classifier {
             .collect();
         let compile = |keywords: &[String]| KeywordSet::new(keywords.iter().map(String::as_str));
         let terms = compile(&taxonomy.emergency.terms);
+        // Compared with the text's words, so folded the same way ("Più" → "piu").
+        let negations: Vec<String> = taxonomy
+            .emergency
+            .negations
+            .iter()
+            .map(|negation| words(negation).join(" "))
+            .collect();
         let ordinary = taxonomy
             .emergency
             .ordinary
@@ -214,12 +221,13 @@ impl Classifier {
                     .keywords
                     .iter()
                     .map(|term| {
-                        let first = term.text.split_whitespace().next().unwrap_or_default();
-                        taxonomy.emergency.negations.iter().any(|n| n == first)
+                        words(&term.text)
+                            .first()
+                            .is_some_and(|first| negations.contains(first))
                     })
                     .collect(),
                 terms,
-                negations: taxonomy.emergency.negations.clone(),
+                negations,
                 cancelled_by: compile(&taxonomy.emergency.cancelled_by),
                 harmless: compile(&taxonomy.emergency.harmless),
                 ordinary,
