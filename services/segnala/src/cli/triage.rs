@@ -8,9 +8,14 @@ use std::{
 };
 
 use clap::{Args, Subcommand};
-use segnala_triage::domain::{
-    Classifier, DEFAULT_MODEL_VERSION, Example, Featurizer, Model, Position, Taxonomy,
-    TrainingOptions, default_model, evaluation::Evaluation, taxonomy_training_options,
+use segnala_triage::{
+    TriageSettings,
+    domain::{
+        Classifier, DEFAULT_MODEL_VERSION, Example, Featurizer, Model, Position, Taxonomy,
+        TrainingOptions, default_model,
+        evaluation::{Evaluation, ReviewShare},
+        taxonomy_training_options,
+    },
 };
 
 use super::CommandError;
@@ -108,6 +113,10 @@ pub struct EvalArgs {
     /// to see what the taxonomy's keywords and examples miss.
     #[arg(long)]
     mistakes: Option<PathBuf>,
+    /// The service's `triage.review_threshold` to measure: how many reports score under
+    /// it and wait for an operator, and how many wrong routes reach a crew without one.
+    #[arg(long, default_value_t = TriageSettings::default().review_threshold)]
+    review_threshold: f32,
 }
 
 pub fn run(command: TriageCommand) -> Result<(), CommandError> {
@@ -168,10 +177,22 @@ fn train(args: TrainArgs) -> Result<(), CommandError> {
 }
 
 fn eval(args: EvalArgs) -> Result<(), CommandError> {
+    if !(0.0..=1.0).contains(&args.review_threshold) {
+        return Err(CommandError::new(format!(
+            "--review-threshold must be between 0 and 1, not {}",
+            args.review_threshold
+        )));
+    }
     let taxonomy = taxonomy(args.data.taxonomy.as_ref())?;
     let examples = read_examples(&args.data, &taxonomy)?;
-    let predictions: Vec<String> = match args.folds {
-        Some(folds) => cross_validate(&taxonomy, &examples, folds, &args.data)?,
+    let routings: Vec<(String, bool)> = match args.folds {
+        Some(folds) => cross_validate(
+            &taxonomy,
+            &examples,
+            folds,
+            &args.data,
+            args.review_threshold,
+        )?,
         None => {
             let model = match &args.model {
                 None => default_model()?,
@@ -180,12 +201,10 @@ fn eval(args: EvalArgs) -> Result<(), CommandError> {
                         .map_err(|e| CommandError::new(format!("{}: {e}", path.display())))?,
                 )?,
             };
-            let classifier = Classifier::new(&taxonomy, model, 0.0)?;
+            let classifier = Classifier::new(&taxonomy, model, args.review_threshold)?;
             let started = Instant::now();
-            let predictions: Vec<String> = examples
-                .iter()
-                .map(|e| classifier.department_of(&e.text, e.position).to_owned())
-                .collect();
+            let routings: Vec<(String, bool)> =
+                examples.iter().map(|e| routed(&classifier, e)).collect();
             let took = started.elapsed().as_secs_f64();
             println!(
                 "model {}: classified {} reports in {took:.3} s, {:.0} reports/s (one thread)",
@@ -194,9 +213,10 @@ fn eval(args: EvalArgs) -> Result<(), CommandError> {
                 examples.len() as f64 / took
             );
             report_emergencies(&classifier, &examples);
-            predictions
+            routings
         }
     };
+    let (predictions, to_review): (Vec<String>, Vec<bool>) = routings.into_iter().unzip();
     if let Some(path) = &args.mistakes {
         write_mistakes(path, &examples, &predictions)?;
     }
@@ -208,16 +228,33 @@ fn eval(args: EvalArgs) -> Result<(), CommandError> {
     );
     println!();
     print!("{evaluation}");
+    let outcomes = examples
+        .iter()
+        .zip(&predictions)
+        .zip(&to_review)
+        .map(|((e, predicted), &to_review)| (to_review, &e.label == predicted));
+    println!();
+    print!(
+        "{}",
+        ReviewShare::from_outcomes(args.review_threshold, outcomes)
+    );
     Ok(())
 }
 
-/// Pooled predictions of K models, each measured on the fold it did not see.
+/// The department a report goes to, and whether it waits for an operator first.
+fn routed(classifier: &Classifier, example: &Example) -> (String, bool) {
+    let routing = classifier.routing_of(&example.text, example.position);
+    (routing.department.to_owned(), routing.to_review)
+}
+
+/// Pooled routings of K models, each measured on the fold it did not see.
 fn cross_validate(
     taxonomy: &Taxonomy,
     examples: &[Example],
     folds: usize,
     data: &DataArgs,
-) -> Result<Vec<String>, CommandError> {
+    review_threshold: f32,
+) -> Result<Vec<(String, bool)>, CommandError> {
     if folds < 2 || folds > examples.len() {
         return Err(CommandError::new(format!(
             "--folds must be between 2 and the number of reports ({})",
@@ -225,7 +262,7 @@ fn cross_validate(
         )));
     }
     let featurizer = Featurizer::default();
-    let mut predictions = vec![String::new(); examples.len()];
+    let mut routings = vec![(String::new(), false); examples.len()];
     for fold in 0..folds {
         let training = data.training_set(
             taxonomy,
@@ -244,7 +281,7 @@ fn cross_validate(
             data.training_options(),
         )?;
         let trained_in = started.elapsed().as_secs_f64();
-        let classifier = Classifier::new(taxonomy, model, 0.0)?;
+        let classifier = Classifier::new(taxonomy, model, review_threshold)?;
         let started = Instant::now();
         let mut held_out = 0;
         for (i, example) in examples
@@ -252,9 +289,7 @@ fn cross_validate(
             .enumerate()
             .filter(|(i, _)| i % folds == fold)
         {
-            predictions[i] = classifier
-                .department_of(&example.text, example.position)
-                .to_owned();
+            routings[i] = routed(&classifier, example);
             held_out += 1;
         }
         let took = started.elapsed().as_secs_f64();
@@ -265,7 +300,7 @@ fn cross_validate(
             f64::from(held_out) / took
         );
     }
-    Ok(predictions)
+    Ok(routings)
 }
 
 fn write_mistakes(
@@ -583,7 +618,7 @@ mod tests {
             let classifier = Classifier::new(&taxonomy, model, 0.0).unwrap();
             (
                 examples.len(),
-                classifier.department_of(pothole, None).to_owned(),
+                classifier.routing_of(pothole, None).department.to_owned(),
             )
         };
         let (alone, routed_alone) = department(&data);

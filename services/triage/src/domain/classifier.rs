@@ -39,6 +39,15 @@ pub enum Verdict {
     OutsideJurisdiction,
 }
 
+/// Where a report goes, for measuring routing without building a whole verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Routing<'a> {
+    /// The department it ends with, or would end with if an operator agreed.
+    pub department: &'a str,
+    /// Whether it waits for an operator first (its best score is under the threshold).
+    pub to_review: bool,
+}
+
 /// Why: everything an operator needs to understand the verdict.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Explanation {
@@ -293,17 +302,22 @@ impl Classifier {
         }
     }
 
-    /// The department a report ends with, by `classify`'s rules but never sent to
-    /// review: the emergency department for an emergency, the fallback one (which
-    /// answers) for a message outside the remit or not a report, else the best score.
-    /// What `triage eval` measures.
-    pub fn department_of(&self, text: &str, position: Option<Position>) -> &str {
-        let index = match self.decide(text, position, &mut Explanation::default()) {
-            Decision::Emergency => self.emergency_department.0,
-            Decision::Answered(_) => self.fallback,
-            Decision::Scored { best, .. } => best,
+    /// Where a report goes by `classify`'s rules, as `triage eval` measures it: the
+    /// emergency department for an emergency, the fallback one (which answers) for a
+    /// message outside the remit or not a report, else the best score, and whether
+    /// that score is under the review threshold.
+    pub fn routing_of(&self, text: &str, position: Option<Position>) -> Routing<'_> {
+        let (index, to_review) = match self.decide(text, position, &mut Explanation::default()) {
+            Decision::Emergency => (self.emergency_department.0, false),
+            Decision::Answered(_) => (self.fallback, false),
+            Decision::Scored {
+                best, confidence, ..
+            } => (best, confidence < self.review_below),
         };
-        &self.departments[index]
+        Routing {
+            department: &self.departments[index],
+            to_review,
+        }
     }
 
     /// The rules in their order: emergency language first, then the scores, then the
@@ -935,7 +949,7 @@ mod tests {
     }
 
     #[test]
-    fn the_measured_department_is_where_the_service_sends_the_report() {
+    fn the_measured_routing_is_what_the_service_does() {
         let c = classifier();
         for (text, department) in [
             (
@@ -952,8 +966,21 @@ mod tests {
             ("The bin fire is out, please collect the burnt bin", "waste"),
             ("Buca enorme in via Garibaldi", "roads"),
         ] {
-            assert_eq!(c.department_of(text, None), department, "{text}");
+            let routing = c.routing_of(text, None);
+            assert_eq!(routing.department, department, "{text}");
+            assert!(!routing.to_review, "{text}");
         }
+        // A vague report is measured as waiting for an operator, as the service does.
+        let vague = "Qualcuno deve venire a vedere, è una situazione assurda";
+        assert!(matches!(
+            c.classify(vague, None).verdict,
+            Verdict::Review { .. }
+        ));
+        assert!(c.routing_of(vague, None).to_review);
+        // Under a threshold of zero nothing waits.
+        let taxonomy = Taxonomy::default_italian().unwrap();
+        let eager = Classifier::new(&taxonomy, default_model().unwrap(), 0.0).unwrap();
+        assert!(!eager.routing_of(vague, None).to_review);
     }
 
     #[test]

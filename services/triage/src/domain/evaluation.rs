@@ -1,5 +1,5 @@
 //! Measuring a classifier: per-label precision, recall and F1, macro-F1 and the
-//! confusion matrix.
+//! confusion matrix; and what its review threshold sends to an operator.
 
 use std::fmt;
 
@@ -136,9 +136,93 @@ impl fmt::Display for Evaluation {
     }
 }
 
+/// What a review threshold does to the reports measured: how many wait for an
+/// operator, and how many wrong routes it catches or lets through to a crew.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReviewShare {
+    pub threshold: f32,
+    pub reviewed: usize,
+    /// Reviewed reports whose best department was wrong: an operator puts them right.
+    pub reviewed_wrong: usize,
+    pub routed: usize,
+    /// Reports routed without review to the wrong department.
+    pub routed_wrong: usize,
+}
+
+impl ReviewShare {
+    /// From (sent to review, routed right) for each report.
+    pub fn from_outcomes(threshold: f32, outcomes: impl IntoIterator<Item = (bool, bool)>) -> Self {
+        let mut share = Self {
+            threshold,
+            reviewed: 0,
+            reviewed_wrong: 0,
+            routed: 0,
+            routed_wrong: 0,
+        };
+        for (to_review, right) in outcomes {
+            let (count, wrong) = if to_review {
+                (&mut share.reviewed, &mut share.reviewed_wrong)
+            } else {
+                (&mut share.routed, &mut share.routed_wrong)
+            };
+            *count += 1;
+            *wrong += usize::from(!right);
+        }
+        share
+    }
+}
+
+impl fmt::Display for ReviewShare {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let percent = |part: usize, whole: usize| 100.0 * part as f64 / whole.max(1) as f64;
+        writeln!(
+            f,
+            "review threshold {:.2}: {} of {} reports ({:.1}%) wait for an operator; {} of them would have been misrouted",
+            self.threshold,
+            self.reviewed,
+            self.reviewed + self.routed,
+            percent(self.reviewed, self.reviewed + self.routed),
+            self.reviewed_wrong,
+        )?;
+        writeln!(
+            f,
+            "routed without review: {}, of them {} ({:.1}%) to the wrong department",
+            self.routed,
+            self.routed_wrong,
+            percent(self.routed_wrong, self.routed),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_review_share_counts_what_the_threshold_catches_and_lets_through() {
+        let outcomes = [
+            (true, false),
+            (true, true),
+            (false, true),
+            (false, false),
+            (false, true),
+        ];
+        let share = ReviewShare::from_outcomes(0.3, outcomes);
+        assert_eq!(
+            (
+                share.reviewed,
+                share.reviewed_wrong,
+                share.routed,
+                share.routed_wrong
+            ),
+            (2, 1, 3, 1)
+        );
+        assert_eq!(
+            share.to_string(),
+            "review threshold 0.30: 2 of 5 reports (40.0%) wait for an operator; 1 of them would have been misrouted\n\
+             routed without review: 3, of them 1 (33.3%) to the wrong department\n"
+        );
+    }
 
     #[test]
     fn scores_follow_the_confusion_matrix() {

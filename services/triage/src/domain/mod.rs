@@ -8,7 +8,8 @@ mod taxonomy;
 pub mod text;
 
 pub use classifier::{
-    Classification, Classifier, Explanation, UnknownLabels, Verdict, method as classifier_method,
+    Classification, Classifier, Explanation, Routing, UnknownLabels, Verdict,
+    method as classifier_method,
 };
 pub use incidents::{IncidentIndex, OpenIncident, raised_priority};
 pub use model::{Example, Featurizer, Model, ModelError, Position, TrainingOptions};
