@@ -279,7 +279,7 @@ impl Classifier {
                 confidence,
                 category,
             } => {
-                if confidence < self.review_below {
+                if self.waits_for_review(confidence) {
                     Verdict::Review {
                         reason: format!(
                             "the best department, {}, scores {confidence:.2}, under {:.2}",
@@ -312,12 +312,17 @@ impl Classifier {
             Decision::Answered(_) => (self.fallback, false),
             Decision::Scored {
                 best, confidence, ..
-            } => (best, confidence < self.review_below),
+            } => (best, self.waits_for_review(confidence)),
         };
         Routing {
             department: &self.departments[index],
             to_review,
         }
+    }
+
+    /// Whether a best score is too low to route without an operator.
+    fn waits_for_review(&self, confidence: f32) -> bool {
+        confidence < self.review_below
     }
 
     /// The rules in their order: emergency language first, then the scores, then the
@@ -544,7 +549,7 @@ impl EmergencyRules {
             let after = &text[end..(end + CANCEL_WINDOW).min(text.len())];
             if harmless.iter().any(|&(from, to)| start < to && from < end)
                 || (!self.denial_proof[k] && before.iter().any(|w| self.negations.contains(w)))
-                || !self.cancelled_by.occurrences(after).is_empty()
+                || self.cancelled_by.matches(after).next().is_some()
             {
                 continue;
             }
@@ -554,11 +559,7 @@ impl EmergencyRules {
                 if !rule.terms.contains(&k) {
                     return None;
                 }
-                let (near, _) = rule
-                    .near
-                    .occurrences(&text[around.clone()])
-                    .into_iter()
-                    .next()?;
+                let (near, _) = rule.near.matches(&text[around.clone()]).next()?;
                 Some((rule.near.keywords[near].text.clone(), rule.category))
             });
             let term = self.terms.keywords[k].text.clone();

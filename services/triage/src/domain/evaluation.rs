@@ -138,7 +138,7 @@ impl fmt::Display for Evaluation {
 
 /// What a review threshold does to the reports measured: how many wait for an
 /// operator, and how many wrong routes it catches or lets through to a crew.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReviewShare {
     pub threshold: f32,
     pub reviewed: usize,
@@ -154,10 +154,7 @@ impl ReviewShare {
     pub fn from_outcomes(threshold: f32, outcomes: impl IntoIterator<Item = (bool, bool)>) -> Self {
         let mut share = Self {
             threshold,
-            reviewed: 0,
-            reviewed_wrong: 0,
-            routed: 0,
-            routed_wrong: 0,
+            ..Self::default()
         };
         for (to_review, right) in outcomes {
             let (count, wrong) = if to_review {

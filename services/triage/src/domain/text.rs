@@ -197,19 +197,24 @@ impl KeywordSet {
         set
     }
 
-    /// Every (keyword index, start) where a keyword occurs, in order of start.
-    pub fn occurrences(&self, text: &[String]) -> Vec<(usize, usize)> {
-        let mut found = Vec::new();
-        for (start, word) in text.iter().enumerate() {
+    /// Each (keyword index, start) where a keyword occurs, in order of start, found
+    /// as they are asked for: a caller that needs only the first stops there.
+    pub fn matches<'s>(&'s self, text: &'s [String]) -> impl Iterator<Item = (usize, usize)> + 's {
+        text.iter().enumerate().flat_map(move |(start, word)| {
             let whole = self.whole.get(word.as_str());
             let prefixed = self.prefixed.get(first_letters(word));
-            for &k in whole.into_iter().chain(prefixed).flatten() {
-                if self.keywords[k].matches_at(text, start) {
-                    found.push((k, start));
-                }
-            }
-        }
-        found
+            whole
+                .into_iter()
+                .chain(prefixed)
+                .flatten()
+                .filter(move |&&k| self.keywords[k].matches_at(text, start))
+                .map(move |&k| (k, start))
+        })
+    }
+
+    /// Every (keyword index, start) where a keyword occurs, in order of start.
+    pub fn occurrences(&self, text: &[String]) -> Vec<(usize, usize)> {
+        self.matches(text).collect()
     }
 
     /// The indices of the keywords that occur in the text, each once, in order.
