@@ -45,9 +45,20 @@ fn succeeded(output: Output, what: &str) -> String {
 }
 
 async fn submit_at(clients: &mut Clients, text: &str, place: usize) -> String {
+    submit_filed_at(clients, text, place, "").await
+}
+
+/// Submits a report filed under an Open311 service code (empty for none).
+async fn submit_filed_at(
+    clients: &mut Clients,
+    text: &str,
+    place: usize,
+    service_code: &str,
+) -> String {
     let mut request = report_request(text, &uuid::Uuid::new_v4().to_string());
     if let Some(report) = request.report.as_mut() {
         report.location = Some(distinct_place(place));
+        report.service_code = service_code.into();
     }
     clients
         .intake
@@ -158,9 +169,9 @@ async fn operators_resolve_the_review_queue_and_reroute_and_their_decisions_trai
     assert_eq!(unknown.code(), tonic::Code::InvalidArgument);
 
     // Reroute: the work order moves to the department the operator names.
-    // The default takes it for a street light; the operator knows it lights the crossing.
+    // The citizen filed it as a lamp out (101); the operator knows it lights the crossing.
     let misrouted = "Il lampione sopra le strisce pedonali è spento";
-    let code = submit_at(&mut clients, misrouted, 1).await;
+    let code = submit_filed_at(&mut clients, misrouted, 1, "101").await;
     let routed: ReportRouted = tap
         .next_of(&code, |e: &ReportRouted| &e.tracking_code, TIMEOUT)
         .await;
@@ -190,11 +201,12 @@ async fn operators_resolve_the_review_queue_and_reroute_and_their_decisions_trai
         .expect("ListCorrections")
         .into_inner()
         .corrections;
-    let labelled: Vec<(&str, &str, &str)> = corrections
+    let labelled: Vec<(&str, &str, &str, &str)> = corrections
         .iter()
         .map(|c| {
             (
                 c.text.as_str(),
+                c.service_code.as_str(),
                 c.department.as_str(),
                 c.previous_department.as_str(),
             )
@@ -203,8 +215,8 @@ async fn operators_resolve_the_review_queue_and_reroute_and_their_decisions_trai
     assert_eq!(
         labelled,
         [
-            (vague, "roads", ""),
-            (misrouted, "traffic", routed.department.as_str())
+            (vague, "", "roads", ""),
+            (misrouted, "101", "traffic", routed.department.as_str())
         ]
     );
     let dir = tempfile::tempdir().expect("temp dir");
@@ -218,11 +230,18 @@ async fn operators_resolve_the_review_queue_and_reroute_and_their_decisions_trai
         "corrections",
     );
     assert!(written.contains("2 correction(s)"), "{written}");
+    let rows = std::fs::read_to_string(&csv).expect("the corrections file");
+    assert!(
+        rows.starts_with("text,service_code,dept,category\n")
+            && rows.contains(&format!("{misrouted},101,traffic,traffic_lights\n")),
+        "{rows}"
+    );
     let model = dir.path().join("model.json");
     let trained = tokio::process::Command::new(env!("CARGO_BIN_EXE_segnala"))
         .args(["triage", "train", "--csv"])
         .arg(&csv)
-        .args(["--text-columns", "text", "--out"])
+        .args(["--text-columns", "text", "--service-column", "service_code"])
+        .arg("--out")
         .arg(&model)
         .output()
         .await

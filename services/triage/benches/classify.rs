@@ -205,6 +205,7 @@ fn reports(count: usize) -> Vec<Example> {
                 text,
                 label: label.to_owned(),
                 position: Some(position),
+                service: None,
             }
         })
         .collect()
@@ -215,7 +216,7 @@ fn classify_all(name: &str, classifier: &Classifier, reports: &[Example]) {
     let started = Instant::now();
     let mut correct = 0usize;
     for report in reports {
-        let classification = classifier.classify(&report.text, report.position);
+        let classification = classifier.classify(&report.text, report.context());
         correct += usize::from(
             classification
                 .explanation

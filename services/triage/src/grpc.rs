@@ -226,6 +226,7 @@ impl TriageService for TriageApi {
                 .map(|c| pb::Correction {
                     report: format!("reports/{}", c.tracking_code),
                     text: c.text,
+                    service_code: c.service_code,
                     department: c.department,
                     category: c.category,
                     previous_department: c.previous_department,

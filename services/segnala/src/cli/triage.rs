@@ -60,6 +60,11 @@ pub struct DataArgs {
     /// With `--position-column`: the side of the map cells the model learns from (km).
     #[arg(long, default_value_t = 3.0)]
     cell_km: f64,
+    /// The column holding the service each citizen chose (an Open311 service code, or
+    /// the category the report was filed under): the model then learns how far each
+    /// one can be taken at its word.
+    #[arg(long)]
+    service_column: Option<String>,
     /// Learn from the taxonomy's keywords and examples as well as from the reports: a
     /// short history then starts from what the default model knows.
     #[arg(long)]
@@ -243,7 +248,7 @@ fn eval(args: EvalArgs) -> Result<(), CommandError> {
 
 /// The department a report goes to, and whether it waits for an operator first.
 fn routed(classifier: &Classifier, example: &Example) -> (String, bool) {
-    let routing = classifier.routing_of(&example.text, example.position);
+    let routing = classifier.routing_of(&example.text, example.context());
     (routing.department.to_owned(), routing.to_review)
 }
 
@@ -379,6 +384,7 @@ fn read_examples(data: &DataArgs, taxonomy: &Taxonomy) -> Result<Vec<Example>, C
         .collect::<Result<Vec<_>, _>>()?;
     let label_column = column(&data.label_column)?;
     let position_column = data.position_column.as_deref().map(column).transpose()?;
+    let service_column = data.service_column.as_deref().map(column).transpose()?;
     let mut examples = Vec::new();
     for (row, record) in reader.records().enumerate() {
         let record = record.map_err(|e| CommandError::new(format!("{}: {e}", path.display())))?;
@@ -411,10 +417,16 @@ fn read_examples(data: &DataArgs, taxonomy: &Taxonomy) -> Result<Vec<Example>, C
                 CommandError::new(format!("{} row {}: {e}", path.display(), row + 2))
             })?,
         };
+        let service = service_column
+            .and_then(|c| record.get(c))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
         examples.push(Example {
             text,
             label,
             position,
+            service,
         });
     }
     check_labels(&examples, taxonomy, path)?;
@@ -497,6 +509,8 @@ fn file_stem(path: Option<&PathBuf>) -> String {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use segnala_triage::domain::ReportContext;
+
     use super::*;
 
     fn data_args(dir: &Path, csv: &str, label_map: Option<&str>) -> DataArgs {
@@ -516,6 +530,7 @@ mod tests {
             taxonomy: None,
             position_column: None,
             cell_km: 3.0,
+            service_column: None,
             with_taxonomy: false,
         }
     }
@@ -576,12 +591,32 @@ mod tests {
     }
 
     #[test]
+    fn a_named_service_column_gives_each_report_the_service_it_was_filed_under() {
+        let dir = tempfile::tempdir().unwrap();
+        let reports = "title,detail,service,dept\n\
+            Lamp out,Dark all night, 101 ,street_lighting\n\
+            Sofa dumped,On the pavement,,waste\n";
+        let mut data = data_args(dir.path(), reports, None);
+        data.label_column = "dept".into();
+        data.service_column = Some("service".into());
+        let taxonomy = Taxonomy::default_italian().unwrap();
+        let examples = read_examples(&data, &taxonomy).unwrap();
+        let services: Vec<Option<&str>> = examples.iter().map(|e| e.service.as_deref()).collect();
+        assert_eq!(services, [Some("101"), None]);
+
+        data.service_column = Some("code".into());
+        let error = read_examples(&data, &taxonomy).unwrap_err().to_string();
+        assert!(error.contains("no column `code`"), "{error}");
+    }
+
+    #[test]
     fn mistakes_are_written_with_their_label_prediction_and_text() {
         let dir = tempfile::tempdir().unwrap();
         let example = |text: &str, label: &str| Example {
             text: text.into(),
             label: label.into(),
             position: None,
+            service: None,
         };
         let examples = [
             example("Lamp out, dark all night", "street_lighting"),
@@ -618,7 +653,10 @@ mod tests {
             let classifier = Classifier::new(&taxonomy, model, 0.0).unwrap();
             (
                 examples.len(),
-                classifier.routing_of(pothole, None).department.to_owned(),
+                classifier
+                    .routing_of(pothole, ReportContext::default())
+                    .department
+                    .to_owned(),
             )
         };
         let (alone, routed_alone) = department(&data);

@@ -387,6 +387,7 @@ impl Operators {
                     id: 0,
                     tracking_code: decision.tracking_code.clone(),
                     text: received.description.clone(),
+                    service_code: received.service_code.clone(),
                     department: decision.department.clone(),
                     category: decision.category.clone(),
                     previous_department: previous_department.to_owned(),

@@ -13,7 +13,9 @@ use tracing::{Instrument, Span};
 
 use super::{Incidents, Placed, RoutedReport};
 use crate::{
-    domain::{Classification, Classifier, Explanation, Priority, Taxonomy, Verdict, text},
+    domain::{
+        Classification, Classifier, Explanation, Priority, ReportContext, Taxonomy, Verdict, text,
+    },
     events::{self, Language},
     store::{DecisionStore, Outcome, StoredDecision},
 };
@@ -100,30 +102,12 @@ impl RouteReport {
         }
     }
 
-    /// The citizen's chosen service code wins over the text, unless the text is an
-    /// emergency.
     fn classify(&self, event: &ReportReceived) -> Classification {
-        let position = event.location.map(|l| (l.latitude, l.longitude));
-        let classification = self.classifier.classify(&event.description, position);
-        if classification.explanation.method == crate::domain::classifier_method::EMERGENCY {
-            return classification;
-        }
-        match self.taxonomy.by_service_code(&event.service_code) {
-            Some((department, category)) => Classification {
-                verdict: Verdict::Route {
-                    department: department.id.clone(),
-                    category: category.id.clone(),
-                    priority: Priority::Normal,
-                    emergency: false,
-                },
-                explanation: Explanation {
-                    method: crate::domain::classifier_method::SERVICE_CODE.into(),
-                    rules: vec![format!("service_code:{}", event.service_code)],
-                    ..classification.explanation
-                },
-            },
-            None => classification,
-        }
+        let context = ReportContext {
+            position: event.location.map(|l| (l.latitude, l.longitude)),
+            service: Some(event.service_code.as_str()),
+        };
+        self.classifier.classify(&event.description, context)
     }
 }
 

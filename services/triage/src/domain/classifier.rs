@@ -2,9 +2,11 @@
 //! something a human should look at, or not the city's business. Rules (keywords,
 //! emergency terms) and the model each give evidence, and every decision says which.
 
+use std::collections::HashMap;
+
 use super::{
     Priority, Taxonomy,
-    model::{Featurizer, Model, Position, argmax},
+    model::{Featurizer, Model, ReportContext, argmax},
     taxonomy::Answered,
     text::{KeywordSet, words},
 };
@@ -90,6 +92,8 @@ enum Decision {
     Emergency,
     /// Answered instead of routed: not a report, or outside the city's remit.
     Answered(Verdict),
+    /// Routed to the category (index) of the service the citizen chose.
+    Filed(usize),
     /// The best-scoring department (index), its score and its best keyword category.
     Scored {
         best: usize,
@@ -111,6 +115,8 @@ pub struct Classifier {
     keywords: KeywordSet,
     /// For each keyword, its category.
     keyword_category: Vec<usize>,
+    /// Each category (index) by its Open311 service code.
+    service_codes: HashMap<String, usize>,
     /// For each model class, its department index.
     class_department: Vec<Option<usize>>,
     model: Model,
@@ -176,6 +182,13 @@ impl Classifier {
             .enumerate()
             .flat_map(|(c, (_, keywords))| std::iter::repeat_n(c, keywords.len()))
             .collect();
+        let service_codes = taxonomy
+            .departments
+            .iter()
+            .flat_map(|d| &d.categories)
+            .enumerate()
+            .map(|(c, category)| (category.service_code.clone(), c))
+            .collect();
         let compile = |keywords: &[String]| KeywordSet::new(keywords.iter().map(String::as_str));
         let terms = compile(&taxonomy.emergency.terms);
         // Compared with the text's words, so folded the same way ("Più" → "piu").
@@ -222,6 +235,7 @@ impl Classifier {
             categories: categories.into_iter().map(|(rules, _)| rules).collect(),
             keywords,
             keyword_category,
+            service_codes,
             class_department,
             model,
             featurizer: Featurizer::default(),
@@ -260,13 +274,16 @@ impl Classifier {
         self.emergency.find(&words(text)).live
     }
 
-    /// `position`: where the report is, for a model that learned who handles what where.
-    pub fn classify(&self, text: &str, position: Option<Position>) -> Classification {
+    /// `context`: where the report is, for a model that learned who handles what
+    /// where; and the service code the citizen chose. That choice wins over the text,
+    /// unless the text is an emergency or the model learned from the city's history
+    /// how far reports filed under that code can be taken at their word.
+    pub fn classify(&self, text: &str, context: ReportContext<'_>) -> Classification {
         let mut explanation = Explanation {
             model_version: self.model.version.clone(),
             ..Explanation::default()
         };
-        let verdict = match self.decide(text, position, &mut explanation) {
+        let verdict = match self.decide(text, context, &mut explanation) {
             Decision::Emergency => Verdict::Route {
                 department: self.departments[self.emergency_department.0].clone(),
                 category: self.emergency_department.1.clone(),
@@ -274,6 +291,15 @@ impl Classifier {
                 emergency: true,
             },
             Decision::Answered(verdict) => verdict,
+            Decision::Filed(category) => {
+                let rules = &self.categories[category];
+                Verdict::Route {
+                    department: self.departments[rules.department].clone(),
+                    category: rules.category.clone(),
+                    priority: Priority::Normal,
+                    emergency: false,
+                }
+            }
             Decision::Scored {
                 best,
                 confidence,
@@ -304,12 +330,14 @@ impl Classifier {
 
     /// Where a report goes by `classify`'s rules, as `triage eval` measures it: the
     /// emergency department for an emergency, the fallback one (which answers) for a
-    /// message outside the remit or not a report, else the best score, and whether
-    /// that score is under the review threshold.
-    pub fn routing_of(&self, text: &str, position: Option<Position>) -> Routing<'_> {
-        let (index, to_review) = match self.decide(text, position, &mut Explanation::default()) {
+    /// message outside the remit or not a report, the chosen service's department when
+    /// that wins, else the best score, and whether that score is under the review
+    /// threshold.
+    pub fn routing_of(&self, text: &str, context: ReportContext<'_>) -> Routing<'_> {
+        let (index, to_review) = match self.decide(text, context, &mut Explanation::default()) {
             Decision::Emergency => (self.emergency_department.0, false),
             Decision::Answered(_) => (self.fallback, false),
+            Decision::Filed(category) => (self.categories[category].department, false),
             Decision::Scored {
                 best, confidence, ..
             } => (best, self.waits_for_review(confidence)),
@@ -326,11 +354,12 @@ impl Classifier {
     }
 
     /// The rules in their order: emergency language first, then the scores, then the
-    /// answers that outweigh them. Fills the explanation, method included.
+    /// citizen's chosen service and the answers that outweigh them. Fills the
+    /// explanation, method included.
     fn decide(
         &self,
         text: &str,
-        position: Option<Position>,
+        context: ReportContext<'_>,
         explanation: &mut Explanation,
     ) -> Decision {
         let text_words = words(text);
@@ -348,9 +377,19 @@ impl Classifier {
             return Decision::Emergency;
         }
         let (department_scores, mut best_category) =
-            self.scores(&text_words, position, &ordinary, explanation);
+            self.scores(&text_words, context, &ordinary, explanation);
         let best = argmax(&department_scores);
         let confidence = department_scores[best];
+        let filed = context
+            .service
+            .and_then(|code| Some((code, *self.service_codes.get(code)?)));
+        if let Some((code, category)) = filed
+            && !self.model.knows_service(code)
+        {
+            explanation.method = method::SERVICE_CODE.into();
+            explanation.rules = vec![format!("service_code:{code}")];
+            return Decision::Filed(category);
+        }
         let has_department_keyword = !explanation.matched_keywords.is_empty();
         if let Some((verdict, answered_by)) =
             self.answered(&text_words, has_department_keyword, confidence, explanation)
@@ -359,10 +398,18 @@ impl Classifier {
             return Decision::Answered(verdict);
         }
         explanation.method = method::CLASSIFIER.into();
+        // The model weighed the service; where it agrees, the citizen named the category.
+        let category = match filed {
+            Some((code, category)) if self.categories[category].department == best => {
+                explanation.rules.push(format!("service_code:{code}"));
+                Some(self.categories[category].category.clone())
+            }
+            _ => best_category.swap_remove(best),
+        };
         Decision::Scored {
             best,
             confidence,
-            category: best_category.swap_remove(best),
+            category,
         }
     }
 
@@ -407,7 +454,7 @@ impl Classifier {
     fn scores(
         &self,
         text_words: &[String],
-        position: Option<Position>,
+        context: ReportContext<'_>,
         ordinary: &[(String, String, usize)],
         explanation: &mut Explanation,
     ) -> (Vec<f32>, Vec<Option<String>>) {
@@ -443,7 +490,7 @@ impl Classifier {
                 }
             }
         }
-        let tokens = self.model.tokens(&self.featurizer, text_words, position);
+        let tokens = self.model.tokens(&self.featurizer, text_words, context);
         let prediction = self.model.predict(&tokens);
         explanation.features = prediction.evidence;
         let mut scores = vec![0.0f32; n];
@@ -713,7 +760,7 @@ mod tests {
             ),
         ];
         for (text, department, category) in cases {
-            let classification = c.classify(text, None);
+            let classification = c.classify(text, ReportContext::default());
             let (d, cat, priority, emergency) = routed(&classification);
             assert_eq!((d, cat), (department, category), "{text}");
             assert_eq!(priority, Priority::Normal);
@@ -724,7 +771,10 @@ mod tests {
     #[test]
     fn emergencies_are_critical_and_denied_or_harmless_ones_are_not() {
         let c = classifier();
-        let crollo = c.classify("Crollo di un balcone, ci sono feriti", None);
+        let crollo = c.classify(
+            "Crollo di un balcone, ci sono feriti",
+            ReportContext::default(),
+        );
         assert_eq!(
             routed(&crollo),
             ("civil_protection", "emergency", Priority::Critical, true)
@@ -743,7 +793,7 @@ mod tests {
             "The skip fire was put out last night, please take the skip away",
         ] {
             assert!(c.emergency_terms(harmless).is_empty(), "{harmless}");
-            let classification = c.classify(harmless, None);
+            let classification = c.classify(harmless, ReportContext::default());
             assert_ne!(
                 classification.explanation.method,
                 method::EMERGENCY,
@@ -810,7 +860,7 @@ mod tests {
                 "burst its banks",
             ),
         ] {
-            let classification = c.classify(text, None);
+            let classification = c.classify(text, ReportContext::default());
             assert_eq!(
                 classification.explanation.method,
                 method::EMERGENCY,
@@ -884,7 +934,7 @@ mod tests {
                 "ordinary:collapsed+speed table→roads/pothole",
             ),
         ] {
-            let classification = c.classify(text, None);
+            let classification = c.classify(text, ReportContext::default());
             assert!(c.emergency_terms(text).is_empty(), "{text}");
             assert_eq!(routed(&classification).0, department, "{text}");
             assert!(
@@ -909,29 +959,39 @@ mod tests {
     fn thanks_and_other_operators_are_answered_and_vague_text_is_reviewed() {
         let c = classifier();
         assert_eq!(
-            c.classify("Grazie mille, complimenti!", None).verdict,
+            c.classify("Grazie mille, complimenti!", ReportContext::default())
+                .verdict,
             Verdict::NotAReport
         );
         assert_eq!(
-            c.classify("My national rail train was cancelled again", None)
-                .verdict,
+            c.classify(
+                "My national rail train was cancelled again",
+                ReportContext::default()
+            )
+            .verdict,
             Verdict::OutOfRemit
         );
         // A question about a service, not a problem: answered, with no work order.
         assert_eq!(
-            c.classify("Come faccio a iscrivere mio figlio all'asilo nido?", None)
-                .verdict,
+            c.classify(
+                "Come faccio a iscrivere mio figlio all'asilo nido?",
+                ReportContext::default()
+            )
+            .verdict,
             Verdict::NotAReport
         );
         // A thank-you that also reports a problem is a report.
-        let both = c.classify("Thanks! Also the street light outside 4 is out", None);
+        let both = c.classify(
+            "Thanks! Also the street light outside 4 is out",
+            ReportContext::default(),
+        );
         assert_eq!(routed(&both).0, "street_lighting");
         // So is a longer description that closes with thanks, even without a
         // department's keyword.
         let polite = c.classify(
             "Next to 42 Charlotte Street the light has stopped working. \
              Can it be fixed please? Thank you.",
-            None,
+            ReportContext::default(),
         );
         assert_ne!(
             polite.verdict,
@@ -942,7 +1002,7 @@ mod tests {
         assert!(matches!(
             c.classify(
                 "Qualcuno deve venire a vedere, è una situazione assurda",
-                None
+                ReportContext::default()
             )
             .verdict,
             Verdict::Review { .. }
@@ -967,21 +1027,118 @@ mod tests {
             ("The bin fire is out, please collect the burnt bin", "waste"),
             ("Buca enorme in via Garibaldi", "roads"),
         ] {
-            let routing = c.routing_of(text, None);
+            let routing = c.routing_of(text, ReportContext::default());
             assert_eq!(routing.department, department, "{text}");
             assert!(!routing.to_review, "{text}");
         }
         // A vague report is measured as waiting for an operator, as the service does.
         let vague = "Qualcuno deve venire a vedere, è una situazione assurda";
         assert!(matches!(
-            c.classify(vague, None).verdict,
+            c.classify(vague, ReportContext::default()).verdict,
             Verdict::Review { .. }
         ));
-        assert!(c.routing_of(vague, None).to_review);
+        assert!(c.routing_of(vague, ReportContext::default()).to_review);
         // Under a threshold of zero nothing waits.
         let taxonomy = Taxonomy::default_italian().unwrap();
         let eager = Classifier::new(&taxonomy, default_model().unwrap(), 0.0).unwrap();
-        assert!(!eager.routing_of(vague, None).to_review);
+        assert!(!eager.routing_of(vague, ReportContext::default()).to_review);
+    }
+
+    fn trained(examples: &[crate::domain::Example]) -> Result<Model, crate::domain::ModelError> {
+        Model::train(
+            examples,
+            "t",
+            &Featurizer::default(),
+            crate::domain::TrainingOptions::default(),
+        )
+    }
+
+    fn filed(service: &str) -> ReportContext<'_> {
+        ReportContext {
+            position: None,
+            service: Some(service),
+        }
+    }
+
+    #[test]
+    fn the_chosen_service_code_wins_over_the_text_unless_it_is_an_emergency() {
+        let c = classifier();
+        let pothole = c.classify("Deep pothole in front of number 4", filed("101"));
+        assert_eq!(
+            routed(&pothole),
+            ("street_lighting", "lamp_out", Priority::Normal, false)
+        );
+        assert_eq!(pothole.explanation.method, method::SERVICE_CODE);
+        assert_eq!(pothole.explanation.rules, ["service_code:101"]);
+        assert_eq!(
+            c.routing_of("Deep pothole in front of number 4", filed("101"))
+                .department,
+            "street_lighting"
+        );
+        let fire = c.classify("House fire on Mill Lane, people inside", filed("101"));
+        assert_eq!(routed(&fire).0, "civil_protection");
+        // A code the taxonomy does not have is no choice at all.
+        let unknown = c.classify("Deep pothole in front of number 4", filed("999"));
+        assert_eq!(routed(&unknown).0, "roads");
+        assert_eq!(unknown.explanation.method, method::CLASSIFIER);
+    }
+
+    #[test]
+    fn a_model_that_learned_a_service_code_weighs_it_against_the_text() {
+        // In this city's history, a vague report took its department from the
+        // service it was filed under; potholes filed as "lamp out" (101) went to roads.
+        let taxonomy = Taxonomy::default_italian().unwrap();
+        let mut examples = taxonomy.training_examples();
+        let history = (0..8).flat_map(|i| {
+            [
+                (
+                    format!("It is broken, please fix it {i}"),
+                    "101",
+                    "street_lighting",
+                ),
+                (format!("It is broken, please fix it {i}"), "201", "roads"),
+                (format!("Pothole outside the school {i}"), "101", "roads"),
+            ]
+        });
+        for (text, service, label) in history {
+            examples.push(crate::domain::Example {
+                text,
+                label: label.into(),
+                position: None,
+                service: Some(service.into()),
+            });
+        }
+        let c = Classifier::new(&taxonomy, trained(&examples).unwrap(), 0.0).unwrap();
+
+        let pothole = c.classify("Deep pothole in front of number 4", filed("101"));
+        assert_eq!(routed(&pothole).0, "roads", "{:?}", pothole.explanation);
+        assert_eq!(pothole.explanation.method, method::CLASSIFIER);
+        assert!(
+            !pothole
+                .explanation
+                .rules
+                .contains(&"service_code:101".into())
+        );
+        // Where the model agrees with the citizen, the citizen named the category.
+        let vague = c.classify("Broken again, please fix", filed("101"));
+        assert_eq!(
+            routed(&vague),
+            ("street_lighting", "lamp_out", Priority::Normal, false),
+            "{:?}",
+            vague.explanation
+        );
+        assert!(vague.explanation.rules.contains(&"service_code:101".into()));
+        assert!(
+            vague.explanation.features.contains(&"@service:101".into()),
+            "{:?}",
+            vague.explanation
+        );
+        let road = c.classify("Broken again, please fix", filed("201"));
+        assert_eq!(routed(&road).0, "roads", "{:?}", road.explanation);
+        // A code it never learned still wins, as with the default model.
+        let manhole = c.classify("Deep pothole in front of number 4", filed("203"));
+        assert_eq!(routed(&manhole).1, "manhole");
+        assert_eq!(manhole.explanation.method, method::SERVICE_CODE);
     }
 
     #[test]
@@ -992,16 +1149,12 @@ mod tests {
                 text: text.into(),
                 label: label.into(),
                 position: None,
+                service: None,
             }
         });
-        let model = Model::train(
-            &examples,
-            "t",
-            &Featurizer::default(),
-            crate::domain::TrainingOptions::default(),
-        )
-        .unwrap();
-        let error = Classifier::new(&taxonomy, model, 0.3).err().unwrap();
+        let error = Classifier::new(&taxonomy, trained(&examples).unwrap(), 0.3)
+            .err()
+            .unwrap();
         assert_eq!(
             error.to_string(),
             "the model knows labels that are not departments of the taxonomy: holes, lights"

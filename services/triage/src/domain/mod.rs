@@ -12,7 +12,7 @@ pub use classifier::{
     method as classifier_method,
 };
 pub use incidents::{IncidentIndex, OpenIncident, raised_priority};
-pub use model::{Example, Featurizer, Model, ModelError, Position, TrainingOptions};
+pub use model::{Example, Featurizer, Model, ModelError, Position, ReportContext, TrainingOptions};
 pub use taxonomy::{
     AnswerKind, Category, Department, DuplicateRule, Question, Taxonomy, TaxonomyError,
 };

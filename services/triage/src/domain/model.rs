@@ -1,6 +1,7 @@
 //! The statistical layer: TF-IDF over stems, stem pairs and pieces of words (and, for a
-//! model trained with positions, the report's map cell and each stem within that cell),
-//! and a multinomial logistic regression trained by stochastic gradient descent. Its
+//! model trained with positions, the report's map cell and each stem within that cell;
+//! for one trained with the services citizens chose, that service), and a multinomial
+//! logistic regression trained by stochastic gradient descent. Its
 //! parameters are a file (JSON): the default one ships embedded, a city trains its own
 //! with `segnala triage train`.
 
@@ -18,7 +19,8 @@ pub struct Model {
     pub version: String,
     /// The labels (department ids), in score order.
     pub classes: Vec<String>,
-    /// Features: a token (a stem, or a map cell such as `@cell:312_-57`), two tokens
+    /// Features: a token (a stem, a map cell such as `@cell:312_-57`, a service such as
+    /// `@service:101` or a piece of its name, `@service#<101`), two tokens
     /// joined by a space (neighbouring stems, or a cell and a stem in it), or a piece of
     /// a word after [`PIECE_MARK`] (`#<lam`, `#one>`).
     vocabulary: Vec<String>,
@@ -32,6 +34,9 @@ pub struct Model {
     /// Whether the model learned from pieces of words.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     word_pieces: bool,
+    /// Whether the model learned from the service each citizen chose.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    services: bool,
     /// How much the taxonomy's keyword rules weigh against the model's probabilities.
     #[serde(default = "default_rules_weight")]
     pub rules_weight: f32,
@@ -41,6 +46,10 @@ pub struct Model {
 
 /// Marks a piece of a word in the vocabulary (words hold only letters and digits).
 const PIECE_MARK: char = '#';
+
+/// Mark a service's token and the pieces of its name in the vocabulary.
+const SERVICE_MARK: &str = "@service:";
+const SERVICE_PIECE_MARK: &str = "@service#";
 
 /// The letters in a piece of a word, counting the `<` and `>` that mark its ends: few
 /// enough to be shared by a word's misspellings, compounds and inflections that its
@@ -60,7 +69,8 @@ struct FeatureIndex {
     tokens: FastMap<String, u32>,
     pairs: FastMap<(u32, u32), u32>,
     pieces: FastMap<String, u32>,
-    /// Whether each feature is a piece of a word, without reading its name.
+    /// Whether each feature is a piece of a word (or of a service's name), without
+    /// reading its name.
     piece_flags: Vec<bool>,
 }
 
@@ -69,7 +79,7 @@ impl FeatureIndex {
         let mut index = Self {
             piece_flags: vocabulary
                 .iter()
-                .map(|f| f.starts_with(PIECE_MARK))
+                .map(|f| f.starts_with(PIECE_MARK) || f.starts_with(SERVICE_PIECE_MARK))
                 .collect(),
             ..Self::default()
         };
@@ -134,12 +144,24 @@ pub enum ModelError {
 /// Where a report is: latitude and longitude in degrees.
 pub type Position = (f64, f64);
 
-/// A report's tokens: its stems, then its map cell when the model uses positions; and
-/// the pieces of its words when the model uses them.
+/// What a report carries besides its words, for a model that learned from it.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ReportContext<'a> {
+    pub position: Option<Position>,
+    /// The service the citizen chose: an Open311 service code, or in a city's history
+    /// the code or name of the category the report was filed under.
+    pub service: Option<&'a str>,
+}
+
+/// A report's tokens: its stems, then its map cell when the model uses positions, then
+/// its service when the model uses them; and the pieces of its words when the model
+/// uses them.
 #[derive(Clone, Debug)]
 pub struct Tokens {
     tokens: Vec<String>,
     stems: usize,
+    /// The end of the map cell among the tokens: `stems` when there is none.
+    cell_end: usize,
     /// The words, each between `<` and `>`, one after the other: the pieces are byte
     /// ranges of it, so that finding them builds no string.
     marked_words: String,
@@ -156,12 +178,14 @@ enum Feature {
 impl Tokens {
     /// Each token; each pair of neighbouring stems ("buca strada", "street light");
     /// and the cell with each stem ("@cell:312_-57 tree": who handles trees there).
+    /// The service and the pieces of its name stand alone: the reports filed under
+    /// one are too few to learn it word by word.
     fn features(&self) -> impl Iterator<Item = Feature> + '_ {
         let stems = self.stems;
         let singles = (0..self.tokens.len()).map(Feature::One);
         let pairs = (1..stems).map(|i| Feature::Two(i - 1, i));
-        let in_cell = (stems..self.tokens.len())
-            .flat_map(move |c| (0..stems).map(move |s| Feature::Two(c, s)));
+        let in_cell =
+            (stems..self.cell_end).flat_map(move |c| (0..stems).map(move |s| Feature::Two(c, s)));
         let pieces = (0..self.pieces.len()).map(Feature::Piece);
         singles.chain(pairs).chain(in_cell).chain(pieces)
     }
@@ -193,6 +217,32 @@ fn cell(position: Position, km: f64) -> String {
     format!("@cell:{y}_{x}")
 }
 
+/// The token of a service: its code or name, in lower case, its spaces joined (a
+/// space would make it a pair of tokens); nothing for a blank one.
+fn service_token(service: &str) -> Option<String> {
+    let words: Vec<String> = service.split_whitespace().map(str::to_lowercase).collect();
+    (!words.is_empty()).then(|| format!("{SERVICE_MARK}{}", words.join("_")))
+}
+
+/// The pieces of a service's name, letters and digits run together: a history names
+/// the same service in many ways ("Fly Tipping on Street", "Flytipping - General"),
+/// and most names are too rare to learn whole.
+fn service_pieces(service: &str) -> Vec<String> {
+    let letters: Vec<char> = std::iter::once('<')
+        .chain(
+            service
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase),
+        )
+        .chain(['>'])
+        .collect();
+    letters
+        .windows(PIECE_LETTERS)
+        .map(|w| format!("{SERVICE_PIECE_MARK}{}", w.iter().collect::<String>()))
+        .collect()
+}
+
 /// Turns text into tokens; holds the stemmers, which are costly to create.
 #[derive(Default)]
 pub struct Featurizer {
@@ -201,14 +251,16 @@ pub struct Featurizer {
 
 impl Featurizer {
     /// The stems of the text's words (`words`, from [`super::text::words`]); when
-    /// both a position and a cell size are given, the position's cell; and with
-    /// `word_pieces`, the pieces of the words. Callers go through [`Model::tokens`],
-    /// which knows what the model learned from.
+    /// both a position and a cell size are given, the position's cell; with
+    /// `services`, the context's service; and with `word_pieces`, the pieces of the
+    /// words. Callers go through [`Model::tokens`], which knows what the model learned
+    /// from.
     fn tokens(
         &self,
         words: &[String],
-        position: Option<Position>,
+        context: ReportContext<'_>,
         cell_km: Option<f64>,
+        services: bool,
         word_pieces: bool,
     ) -> Tokens {
         let language = language(words);
@@ -221,8 +273,16 @@ impl Featurizer {
             .map(|w| self.stemmers.stem(language, w))
             .collect();
         let stems = tokens.len();
-        if let (Some(position), Some(km)) = (position, cell_km) {
+        if let (Some(position), Some(km)) = (context.position, cell_km) {
             tokens.push(cell(position, km));
+        }
+        let cell_end = tokens.len();
+        if services
+            && let Some(service) = context.service
+            && let Some(token) = service_token(service)
+        {
+            tokens.push(token);
+            tokens.extend(service_pieces(service));
         }
         let mut marked_words = String::new();
         let mut pieces = Vec::new();
@@ -250,6 +310,7 @@ impl Featurizer {
         Tokens {
             tokens,
             stems,
+            cell_end,
             marked_words,
             pieces,
         }
@@ -292,12 +353,23 @@ impl Default for TrainingOptions {
     }
 }
 
-/// One labelled text, and where it was reported when known.
+/// One labelled text, with where it was reported and the service it was filed under
+/// when known.
 #[derive(Clone, Debug)]
 pub struct Example {
     pub text: String,
     pub label: String,
     pub position: Option<Position>,
+    pub service: Option<String>,
+}
+
+impl Example {
+    pub fn context(&self) -> ReportContext<'_> {
+        ReportContext {
+            position: self.position,
+            service: self.service.as_deref(),
+        }
+    }
 }
 
 type SparseVector = Vec<(u32, f32)>;
@@ -328,9 +400,22 @@ impl Model {
         &self,
         featurizer: &Featurizer,
         words: &[String],
-        position: Option<Position>,
+        context: ReportContext<'_>,
     ) -> Tokens {
-        featurizer.tokens(words, position, self.cell_km, self.word_pieces)
+        featurizer.tokens(
+            words,
+            context,
+            self.cell_km,
+            self.services,
+            self.word_pieces,
+        )
+    }
+
+    /// Whether the model learned from reports filed under this service, and so weighs
+    /// it against their words.
+    pub fn knows_service(&self, service: &str) -> bool {
+        self.services
+            && service_token(service).is_some_and(|token| self.index.tokens.contains_key(&token))
     }
 
     pub fn train(
@@ -345,13 +430,15 @@ impl Model {
         if classes.len() < 2 {
             return Err(ModelError::TooFewLabels);
         }
+        let services = examples.iter().any(|e| e.service.is_some());
         let documents: Vec<Tokens> = examples
             .iter()
             .map(|e| {
                 featurizer.tokens(
                     &words(&e.text),
-                    e.position,
+                    e.context(),
                     options.cell_km,
+                    services,
                     options.word_pieces,
                 )
             })
@@ -380,6 +467,7 @@ impl Model {
             index: FeatureIndex::new(&vocabulary)?,
             cell_km: options.cell_km,
             word_pieces: options.word_pieces,
+            services,
             rules_weight: options.rules_weight,
             classes,
             vocabulary,
@@ -543,11 +631,12 @@ mod tests {
             text: text.into(),
             label: label.into(),
             position: None,
+            service: None,
         }
     }
 
     fn predict(model: &Model, featurizer: &Featurizer, text: &str) -> Prediction {
-        model.predict(&model.tokens(featurizer, &words(text), None))
+        model.predict(&model.tokens(featurizer, &words(text), ReportContext::default()))
     }
 
     fn small_set() -> Vec<Example> {
@@ -638,7 +727,11 @@ mod tests {
         let model = Model::train(&examples, "test/where", &featurizer, options).unwrap();
         let model = Model::from_json(&model.to_json().unwrap()).unwrap();
         let label_at = |position| {
-            let tokens = model.tokens(&featurizer, &words("Fly-tipping again"), Some(position));
+            let context = ReportContext {
+                position: Some(position),
+                service: None,
+            };
+            let tokens = model.tokens(&featurizer, &words("Fly-tipping again"), context);
             let prediction = model.predict(&tokens);
             (
                 model.classes[argmax(&prediction.probabilities)].clone(),
@@ -652,6 +745,61 @@ mod tests {
             "{west_evidence:?}"
         );
         assert_eq!(label_at(east).0, "waste");
+    }
+
+    #[test]
+    fn a_model_trained_with_services_weighs_the_citizens_choice_against_the_words() {
+        // Citizens file dumped rubbish under "Parks" when it lies in a park, and the
+        // history routed those to the parks; elsewhere it went to waste.
+        let mut examples = Vec::new();
+        for i in 0..6 {
+            for (text, service, label) in [
+                ("rubbish dumped by the path", "Parks", "parks"),
+                ("rubbish dumped by the path", "Fly Tipping", "waste"),
+                ("overgrown hedge", "Parks", "parks"),
+                ("overflowing bin", "Fly Tipping", "waste"),
+            ] {
+                examples.push(Example {
+                    service: Some(service.into()),
+                    ..example(&format!("{text} {i}"), label)
+                });
+            }
+        }
+        let featurizer = Featurizer::default();
+        let options = TrainingOptions::default();
+        let model = Model::train(&examples, "test/services", &featurizer, options).unwrap();
+        let model = Model::from_json(&model.to_json().unwrap()).unwrap();
+        let label_under = |service| {
+            let context = ReportContext {
+                position: None,
+                service: Some(service),
+            };
+            let tokens = model.tokens(&featurizer, &words("Rubbish dumped again"), context);
+            let prediction = model.predict(&tokens);
+            (
+                model.classes[argmax(&prediction.probabilities)].clone(),
+                prediction.evidence,
+            )
+        };
+        let (in_parks, evidence) = label_under("parks ");
+        assert_eq!(in_parks, "parks");
+        assert!(
+            evidence.contains(&"@service:parks".to_owned()),
+            "{evidence:?}"
+        );
+        assert_eq!(label_under("Fly  tipping").0, "waste");
+        assert!(model.knows_service("PARKS") && model.knows_service("fly tipping"));
+        // A name never seen whole is read by its pieces.
+        assert_eq!(label_under("Flytipping - Street").0, "waste");
+        assert!(!model.knows_service("Flytipping - Street"));
+        assert!(!model.knows_service("Potholes") && !model.knows_service(" "));
+
+        let without: Vec<Example> = examples
+            .into_iter()
+            .map(|e| Example { service: None, ..e })
+            .collect();
+        let words_only = Model::train(&without, "test/words", &featurizer, options).unwrap();
+        assert!(!words_only.knows_service("Parks"));
     }
 
     #[test]

@@ -427,16 +427,6 @@ impl Taxonomy {
         self.departments.iter().find(|d| d.id == id)
     }
 
-    /// The department and category an Open311 service code names.
-    pub fn by_service_code(&self, code: &str) -> Option<(&Department, &Category)> {
-        self.departments.iter().find_map(|d| {
-            d.categories
-                .iter()
-                .find(|c| c.service_code == code)
-                .map(|c| (d, c))
-        })
-    }
-
     pub fn resolve_within(&self, department: &Department, priority: Priority) -> Duration {
         let targets = department
             .resolve_within_hours
@@ -474,6 +464,7 @@ impl Taxonomy {
                         text: text.clone(),
                         label: d.id.clone(),
                         position: None,
+                        service: None,
                     })
             })
             .collect()
@@ -584,13 +575,9 @@ mod tests {
     }
 
     #[test]
-    fn service_codes_find_their_category_and_targets_fall_back_to_the_defaults() {
+    fn targets_fall_back_to_the_defaults() {
         let taxonomy = default();
-        let (department, category) = taxonomy.by_service_code("201").unwrap();
-        assert_eq!(
-            (department.id.as_str(), category.id.as_str()),
-            ("roads", "pothole")
-        );
+        let department = taxonomy.department("roads").unwrap();
         assert_eq!(
             taxonomy.resolve_within(department, Priority::Normal),
             Duration::from_secs(168 * 3600)

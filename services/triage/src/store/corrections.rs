@@ -14,6 +14,7 @@ mod correction {
         pub id: i64,
         pub tracking_code: String,
         pub text: String,
+        pub service_code: String,
         pub department: String,
         pub category: String,
         pub previous_department: String,
@@ -34,6 +35,8 @@ pub struct Correction {
     pub id: i64,
     pub tracking_code: String,
     pub text: String,
+    /// The Open311 service code the citizen chose; empty when none.
+    pub service_code: String,
     pub department: String,
     pub category: String,
     /// Where triage had sent the report; empty when it waited for review.
@@ -55,6 +58,7 @@ impl CorrectionStore {
             id: NotSet,
             tracking_code: Set(correction.tracking_code.clone()),
             text: Set(correction.text.clone()),
+            service_code: Set(correction.service_code.clone()),
             department: Set(correction.department.clone()),
             category: Set(correction.category.clone()),
             previous_department: Set(correction.previous_department.clone()),
@@ -84,6 +88,7 @@ impl CorrectionStore {
                 id: row.id,
                 tracking_code: row.tracking_code,
                 text: row.text,
+                service_code: row.service_code,
                 department: row.department,
                 category: row.category,
                 previous_department: row.previous_department,

@@ -12,6 +12,7 @@ impl MigratorTrait for Migrator {
             Box::new(DecisionZones),
             Box::new(CreateIncidents),
             Box::new(CreateCorrections),
+            Box::new(CorrectionServiceCodes),
         ])
     }
 }
@@ -288,5 +289,40 @@ impl MigrationTrait for CreateCorrections {
         manager
             .drop_table(Table::drop().table(Corrections::Table).to_owned())
             .await
+    }
+}
+
+/// The service each corrected report was filed under: a model learns from it too.
+struct CorrectionServiceCodes;
+
+#[derive(DeriveIden)]
+enum CorrectionServiceCode {
+    ServiceCode,
+}
+
+impl MigrationName for CorrectionServiceCodes {
+    fn name(&self) -> &str {
+        "m20261125_000700_triage_correction_service_codes"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CorrectionServiceCodes {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        migration::add_column(
+            manager,
+            Corrections::Table,
+            string(CorrectionServiceCode::ServiceCode).default(""),
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        migration::drop_column(
+            manager,
+            Corrections::Table,
+            CorrectionServiceCode::ServiceCode,
+        )
+        .await
     }
 }
