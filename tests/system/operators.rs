@@ -6,6 +6,7 @@ use std::{process::Output, time::Duration};
 
 use segnala::ServiceKind;
 use segnala_proto::{
+    common::v1::LatLng,
     tracking::v1::WorkOrder,
     triage::v1::{
         DecisionOutcome, ListCorrectionsRequest, ListReviewItemsRequest, ReportNeedsReview,
@@ -201,12 +202,13 @@ async fn operators_resolve_the_review_queue_and_reroute_and_their_decisions_trai
         .expect("ListCorrections")
         .into_inner()
         .corrections;
-    let labelled: Vec<(&str, &str, &str, &str)> = corrections
+    let labelled: Vec<(&str, &str, Option<LatLng>, &str, &str)> = corrections
         .iter()
         .map(|c| {
             (
                 c.text.as_str(),
                 c.service_code.as_str(),
+                c.location,
                 c.department.as_str(),
                 c.previous_department.as_str(),
             )
@@ -215,8 +217,14 @@ async fn operators_resolve_the_review_queue_and_reroute_and_their_decisions_trai
     assert_eq!(
         labelled,
         [
-            (vague, "", "roads", ""),
-            (misrouted, "101", "traffic", routed.department.as_str())
+            (vague, "", Some(distinct_place(0)), "roads", ""),
+            (
+                misrouted,
+                "101",
+                Some(distinct_place(1)),
+                "traffic",
+                routed.department.as_str()
+            )
         ]
     );
     let dir = tempfile::tempdir().expect("temp dir");
@@ -232,8 +240,12 @@ async fn operators_resolve_the_review_queue_and_reroute_and_their_decisions_trai
     assert!(written.contains("2 correction(s)"), "{written}");
     let rows = std::fs::read_to_string(&csv).expect("the corrections file");
     assert!(
-        rows.starts_with("text,service_code,dept,category\n")
-            && rows.contains(&format!("{misrouted},101,traffic,traffic_lights\n")),
+        rows.starts_with("text,service_code,point,dept,category\n")
+            && rows.contains(&format!(
+                "{misrouted},101,{} {},traffic,traffic_lights\n",
+                distinct_place(1).latitude,
+                distinct_place(1).longitude
+            )),
         "{rows}"
     );
     let model = dir.path().join("model.json");
@@ -241,6 +253,7 @@ async fn operators_resolve_the_review_queue_and_reroute_and_their_decisions_trai
         .args(["triage", "train", "--csv"])
         .arg(&csv)
         .args(["--text-columns", "text", "--service-column", "service_code"])
+        .args(["--position-column", "point"])
         .arg("--out")
         .arg(&model)
         .output()

@@ -227,6 +227,12 @@ impl TriageService for TriageApi {
                     report: format!("reports/{}", c.tracking_code),
                     text: c.text,
                     service_code: c.service_code,
+                    location: c.position.map(|(latitude, longitude)| {
+                        segnala_proto::common::v1::LatLng {
+                            latitude,
+                            longitude,
+                        }
+                    }),
                     department: c.department,
                     category: c.category,
                     previous_department: c.previous_department,

@@ -46,8 +46,9 @@ enum OpsCommand {
         /// The report's tracking code.
         code: String,
     },
-    /// Write operators' decisions as a CSV of `text,service_code,dept,category` for
-    /// `segnala triage train --csv FILE --text-columns text --service-column service_code`.
+    /// Write operators' decisions as a CSV of `text,service_code,point,dept,category`
+    /// for `segnala triage train --csv FILE --text-columns text --service-column
+    /// service_code [--position-column point]`.
     Corrections {
         /// The CSV file to write.
         #[arg(long)]
@@ -180,7 +181,7 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
                 .map_err(|e| CommandError::new(format!("{}: {e}", out.display())))?;
             let written = |e: csv::Error| CommandError::new(format!("{}: {e}", out.display()));
             writer
-                .write_record(["text", "service_code", "dept", "category"])
+                .write_record(["text", "service_code", "point", "dept", "category"])
                 .map_err(written)?;
             let mut page_token = String::new();
             let mut count = 0;
@@ -195,8 +196,18 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
                     .into_inner();
                 for c in page.corrections {
                     count += 1;
+                    let point = c
+                        .location
+                        .map(|l| format!("{} {}", l.latitude, l.longitude))
+                        .unwrap_or_default();
                     writer
-                        .write_record([&c.text, &c.service_code, &c.department, &c.category])
+                        .write_record([
+                            &c.text,
+                            &c.service_code,
+                            &point,
+                            &c.department,
+                            &c.category,
+                        ])
                         .map_err(written)?;
                 }
                 if page.next_page_token.is_empty() {

@@ -388,6 +388,7 @@ impl Operators {
                     tracking_code: decision.tracking_code.clone(),
                     text: received.description.clone(),
                     service_code: received.service_code.clone(),
+                    position: received.location.map(|l| (l.latitude, l.longitude)),
                     department: decision.department.clone(),
                     category: decision.category.clone(),
                     previous_department: previous_department.to_owned(),

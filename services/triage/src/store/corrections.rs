@@ -15,6 +15,8 @@ mod correction {
         pub tracking_code: String,
         pub text: String,
         pub service_code: String,
+        pub latitude: Option<f64>,
+        pub longitude: Option<f64>,
         pub department: String,
         pub category: String,
         pub previous_department: String,
@@ -37,6 +39,8 @@ pub struct Correction {
     pub text: String,
     /// The Open311 service code the citizen chose; empty when none.
     pub service_code: String,
+    /// Where the report was (latitude, longitude), when it said.
+    pub position: Option<(f64, f64)>,
     pub department: String,
     pub category: String,
     /// Where triage had sent the report; empty when it waited for review.
@@ -59,6 +63,8 @@ impl CorrectionStore {
             tracking_code: Set(correction.tracking_code.clone()),
             text: Set(correction.text.clone()),
             service_code: Set(correction.service_code.clone()),
+            latitude: Set(correction.position.map(|(latitude, _)| latitude)),
+            longitude: Set(correction.position.map(|(_, longitude)| longitude)),
             department: Set(correction.department.clone()),
             category: Set(correction.category.clone()),
             previous_department: Set(correction.previous_department.clone()),
@@ -89,6 +95,7 @@ impl CorrectionStore {
                 tracking_code: row.tracking_code,
                 text: row.text,
                 service_code: row.service_code,
+                position: row.latitude.zip(row.longitude),
                 department: row.department,
                 category: row.category,
                 previous_department: row.previous_department,

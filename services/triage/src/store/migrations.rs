@@ -13,6 +13,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateIncidents),
             Box::new(CreateCorrections),
             Box::new(CorrectionServiceCodes),
+            Box::new(CorrectionPositions),
         ])
     }
 }
@@ -324,5 +325,43 @@ impl MigrationTrait for CorrectionServiceCodes {
             CorrectionServiceCode::ServiceCode,
         )
         .await
+    }
+}
+
+/// Where each corrected report was: a model with positions learns from it too.
+struct CorrectionPositions;
+
+#[derive(DeriveIden)]
+enum CorrectionPosition {
+    Latitude,
+    Longitude,
+}
+
+impl MigrationName for CorrectionPositions {
+    fn name(&self) -> &str {
+        "m20261125_000800_triage_correction_positions"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CorrectionPositions {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        migration::add_column(
+            manager,
+            Corrections::Table,
+            double_null(CorrectionPosition::Latitude),
+        )
+        .await?;
+        migration::add_column(
+            manager,
+            Corrections::Table,
+            double_null(CorrectionPosition::Longitude),
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        migration::drop_column(manager, Corrections::Table, CorrectionPosition::Longitude).await?;
+        migration::drop_column(manager, Corrections::Table, CorrectionPosition::Latitude).await
     }
 }
