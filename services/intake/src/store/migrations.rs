@@ -153,27 +153,30 @@ impl MigrationName for Open311AndMedia {
 #[async_trait::async_trait]
 impl MigrationTrait for Open311AndMedia {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in [
-            ColumnDef::new(ReportsV2::Token).string().null().to_owned(),
-            ColumnDef::new(ReportsV2::AddressId)
-                .string()
-                .null()
-                .to_owned(),
-            // JSON: {"code": "value"}.
-            ColumnDef::new(ReportsV2::Attributes)
-                .text()
-                .not_null()
-                .default("{}")
-                .to_owned(),
-            // JSON: ["https://…"].
-            ColumnDef::new(ReportsV2::MediaUrls)
-                .text()
-                .not_null()
-                .default("[]")
-                .to_owned(),
-        ] {
-            migration::add_column(manager, ReportsV2::Table, column).await?;
-        }
+        migration::add_columns(
+            manager,
+            ReportsV2::Table,
+            [
+                ColumnDef::new(ReportsV2::Token).string().null().to_owned(),
+                ColumnDef::new(ReportsV2::AddressId)
+                    .string()
+                    .null()
+                    .to_owned(),
+                // JSON: {"code": "value"}.
+                ColumnDef::new(ReportsV2::Attributes)
+                    .text()
+                    .not_null()
+                    .default("{}")
+                    .to_owned(),
+                // JSON: ["https://…"].
+                ColumnDef::new(ReportsV2::MediaUrls)
+                    .text()
+                    .not_null()
+                    .default("[]")
+                    .to_owned(),
+            ],
+        )
+        .await?;
         manager
             .create_index(
                 index_on("reports_token", ReportsV2::Table, [ReportsV2::Token])

@@ -17,9 +17,7 @@ pub async fn add_column(
     table: impl IntoTableRef,
     column: impl IntoColumnDef,
 ) -> Result<(), DbErr> {
-    manager
-        .alter_table(Table::alter().table(table).add_column(column).to_owned())
-        .await
+    add_columns(manager, table, [column]).await
 }
 
 /// Drops `column` from `table`: the `down` of `add_column`.
@@ -28,9 +26,48 @@ pub async fn drop_column(
     table: impl IntoTableRef,
     column: impl IntoIden,
 ) -> Result<(), DbErr> {
-    manager
-        .alter_table(Table::alter().table(table).drop_column(column).to_owned())
-        .await
+    drop_columns(manager, table, [column]).await
+}
+
+/// Adds `columns` to `table`.
+pub async fn add_columns<C: IntoColumnDef>(
+    manager: &SchemaManager<'_>,
+    table: impl IntoTableRef,
+    columns: impl IntoIterator<Item = C>,
+) -> Result<(), DbErr> {
+    alter_each(manager, table, columns, |alter, column| {
+        alter.add_column(column);
+    })
+    .await
+}
+
+/// Drops `columns` from `table`: the `down` of `add_columns`.
+pub async fn drop_columns<C: IntoIden>(
+    manager: &SchemaManager<'_>,
+    table: impl IntoTableRef,
+    columns: impl IntoIterator<Item = C>,
+) -> Result<(), DbErr> {
+    alter_each(manager, table, columns, |alter, column| {
+        alter.drop_column(column);
+    })
+    .await
+}
+
+/// Alters `table` once for each item, one statement each: SQLite alters one column at
+/// a time.
+async fn alter_each<T>(
+    manager: &SchemaManager<'_>,
+    table: impl IntoTableRef,
+    items: impl IntoIterator<Item = T>,
+    change: impl Fn(&mut TableAlterStatement, T),
+) -> Result<(), DbErr> {
+    let table = table.into_table_ref();
+    for item in items {
+        let mut alter = Table::alter().table(table.clone()).to_owned();
+        change(&mut alter, item);
+        manager.alter_table(alter).await?;
+    }
+    Ok(())
 }
 
 /// The index `name` on `table` over `columns`, created unless it exists already

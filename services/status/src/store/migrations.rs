@@ -138,7 +138,6 @@ impl MigrationName for PublicReadModel {
 #[async_trait::async_trait]
 impl MigrationTrait for PublicReadModel {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // One column per statement: SQLite alters one at a time.
         let columns = [
             string_null(ReportStatuses::ServiceCode),
             string_null(ReportStatuses::Zone),
@@ -157,15 +156,16 @@ impl MigrationTrait for PublicReadModel {
             string_null(ReportStatuses::WorkOrderState),
             big_integer(ReportStatuses::Version).default(0).to_owned(),
         ];
-        for column in columns {
-            migration::add_column(manager, ReportStatuses::Table, column).await?;
-        }
-        for column in [
-            string(TimelineEntries::Kind).default("").to_owned(),
-            text(TimelineEntries::Note).default("").to_owned(),
-        ] {
-            migration::add_column(manager, TimelineEntries::Table, column).await?;
-        }
+        migration::add_columns(manager, ReportStatuses::Table, columns).await?;
+        migration::add_columns(
+            manager,
+            TimelineEntries::Table,
+            [
+                string(TimelineEntries::Kind).default("").to_owned(),
+                text(TimelineEntries::Note).default("").to_owned(),
+            ],
+        )
+        .await?;
         for (name, column) in [
             ("report_statuses_updated", ReportStatuses::UpdatedAt),
             ("report_statuses_department", ReportStatuses::Department),
@@ -196,27 +196,33 @@ impl MigrationTrait for PublicReadModel {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in [
-            ReportStatuses::ServiceCode,
-            ReportStatuses::Zone,
-            ReportStatuses::Incident,
-            ReportStatuses::DuplicateOf,
-            ReportStatuses::Description,
-            ReportStatuses::Channel,
-            ReportStatuses::Latitude,
-            ReportStatuses::Longitude,
-            ReportStatuses::ExpectedAt,
-            ReportStatuses::Reason,
-            ReportStatuses::Triage,
-            ReportStatuses::ReceivedVersion,
-            ReportStatuses::WorkOrderState,
-            ReportStatuses::Version,
-        ] {
-            migration::drop_column(manager, ReportStatuses::Table, column).await?;
-        }
-        for column in [TimelineEntries::Kind, TimelineEntries::Note] {
-            migration::drop_column(manager, TimelineEntries::Table, column).await?;
-        }
+        migration::drop_columns(
+            manager,
+            ReportStatuses::Table,
+            [
+                ReportStatuses::ServiceCode,
+                ReportStatuses::Zone,
+                ReportStatuses::Incident,
+                ReportStatuses::DuplicateOf,
+                ReportStatuses::Description,
+                ReportStatuses::Channel,
+                ReportStatuses::Latitude,
+                ReportStatuses::Longitude,
+                ReportStatuses::ExpectedAt,
+                ReportStatuses::Reason,
+                ReportStatuses::Triage,
+                ReportStatuses::ReceivedVersion,
+                ReportStatuses::WorkOrderState,
+                ReportStatuses::Version,
+            ],
+        )
+        .await?;
+        migration::drop_columns(
+            manager,
+            TimelineEntries::Table,
+            [TimelineEntries::Kind, TimelineEntries::Note],
+        )
+        .await?;
         Ok(())
     }
 }

@@ -182,7 +182,6 @@ impl MigrationName for WorkOrderLife {
 #[async_trait::async_trait]
 impl MigrationTrait for WorkOrderLife {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // SQLite alters one column at a time.
         let columns = [
             string(WorkOrders::Incident).default("").to_owned(),
             string(WorkOrders::Zone).default("").to_owned(),
@@ -197,9 +196,7 @@ impl MigrationTrait for WorkOrderLife {
             string(WorkOrders::AuditHead).default("").to_owned(),
             big_integer(WorkOrders::AuditCount).default(0).to_owned(),
         ];
-        for column in columns {
-            migration::add_column(manager, WorkOrders::Table, column).await?;
-        }
+        migration::add_columns(manager, WorkOrders::Table, columns).await?;
         migration::add_column(
             manager,
             WorkOrderReports::Table,

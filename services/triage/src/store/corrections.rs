@@ -4,6 +4,8 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
+use crate::domain::Position;
+
 mod correction {
     use sea_orm::entity::prelude::*;
 
@@ -39,8 +41,8 @@ pub struct Correction {
     pub text: String,
     /// The Open311 service code the citizen chose; empty when none.
     pub service_code: String,
-    /// Where the report was (latitude, longitude), when it said.
-    pub position: Option<(f64, f64)>,
+    /// Where the report was, when it said.
+    pub position: Option<Position>,
     pub department: String,
     pub category: String,
     /// Where triage had sent the report; empty when it waited for review.

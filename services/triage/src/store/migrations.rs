@@ -12,8 +12,7 @@ impl MigratorTrait for Migrator {
             Box::new(DecisionZones),
             Box::new(CreateIncidents),
             Box::new(CreateCorrections),
-            Box::new(CorrectionServiceCodes),
-            Box::new(CorrectionPositions),
+            Box::new(CorrectionContexts),
         ])
     }
 }
@@ -86,7 +85,6 @@ impl MigrationName for DecisionOutcomes {
 #[async_trait::async_trait]
 impl MigrationTrait for DecisionOutcomes {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // One column per statement: SQLite alters one thing at a time.
         let columns = [
             string(DecisionOutcome::Outcome)
                 .default("routed")
@@ -96,20 +94,20 @@ impl MigrationTrait for DecisionOutcomes {
                 .to_owned(),
             json_null(DecisionOutcome::Explanation),
         ];
-        for column in columns {
-            migration::add_column(manager, Decisions::Table, column).await?;
-        }
-        Ok(())
+        migration::add_columns(manager, Decisions::Table, columns).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in [
-            DecisionOutcome::Outcome,
-            DecisionOutcome::Emergency,
-            DecisionOutcome::Explanation,
-        ] {
-            migration::drop_column(manager, Decisions::Table, column).await?;
-        }
+        migration::drop_columns(
+            manager,
+            Decisions::Table,
+            [
+                DecisionOutcome::Outcome,
+                DecisionOutcome::Emergency,
+                DecisionOutcome::Explanation,
+            ],
+        )
+        .await?;
         Ok(())
     }
 }
@@ -293,75 +291,47 @@ impl MigrationTrait for CreateCorrections {
     }
 }
 
-/// The service each corrected report was filed under: a model learns from it too.
-struct CorrectionServiceCodes;
+/// What each corrected report carried besides its text, the service it was filed under
+/// and where it was: a model learns from them too.
+struct CorrectionContexts;
 
 #[derive(DeriveIden)]
-enum CorrectionServiceCode {
+enum CorrectionContext {
     ServiceCode,
-}
-
-impl MigrationName for CorrectionServiceCodes {
-    fn name(&self) -> &str {
-        "m20261125_000700_triage_correction_service_codes"
-    }
-}
-
-#[async_trait::async_trait]
-impl MigrationTrait for CorrectionServiceCodes {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        migration::add_column(
-            manager,
-            Corrections::Table,
-            string(CorrectionServiceCode::ServiceCode).default(""),
-        )
-        .await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        migration::drop_column(
-            manager,
-            Corrections::Table,
-            CorrectionServiceCode::ServiceCode,
-        )
-        .await
-    }
-}
-
-/// Where each corrected report was: a model with positions learns from it too.
-struct CorrectionPositions;
-
-#[derive(DeriveIden)]
-enum CorrectionPosition {
     Latitude,
     Longitude,
 }
 
-impl MigrationName for CorrectionPositions {
+impl MigrationName for CorrectionContexts {
     fn name(&self) -> &str {
-        "m20261125_000800_triage_correction_positions"
+        "m20261125_000700_triage_correction_contexts"
     }
 }
 
 #[async_trait::async_trait]
-impl MigrationTrait for CorrectionPositions {
+impl MigrationTrait for CorrectionContexts {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        migration::add_column(
-            manager,
-            Corrections::Table,
-            double_null(CorrectionPosition::Latitude),
-        )
-        .await?;
-        migration::add_column(
-            manager,
-            Corrections::Table,
-            double_null(CorrectionPosition::Longitude),
-        )
-        .await
+        let columns = [
+            string(CorrectionContext::ServiceCode)
+                .default("")
+                .to_owned(),
+            double_null(CorrectionContext::Latitude),
+            double_null(CorrectionContext::Longitude),
+        ];
+        migration::add_columns(manager, Corrections::Table, columns).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        migration::drop_column(manager, Corrections::Table, CorrectionPosition::Longitude).await?;
-        migration::drop_column(manager, Corrections::Table, CorrectionPosition::Latitude).await
+        migration::drop_columns(
+            manager,
+            Corrections::Table,
+            [
+                CorrectionContext::ServiceCode,
+                CorrectionContext::Latitude,
+                CorrectionContext::Longitude,
+            ],
+        )
+        .await?;
+        Ok(())
     }
 }
