@@ -142,6 +142,7 @@ impl Platform {
                 listener,
                 http_listener,
                 public_url: public_url.clone(),
+                time_zone: settings.time_zone,
             };
             let tls = kind
                 .tls(settings)

@@ -9,6 +9,7 @@ use segnala_shared::{
     grpc::{ApiKeySettings, TlsSettings, auth::validate_keys},
     place::Jurisdiction,
     telemetry::TelemetrySettings,
+    time::{DEFAULT_TIME_ZONE, Tz},
 };
 use segnala_status::StatusSettings;
 use segnala_tracking::TrackingSettings;
@@ -31,6 +32,8 @@ pub struct Settings {
     /// The city's boundary and zones (GeoJSON, see docs/triage.md). Absent: the
     /// example city shipped with Segnala.
     pub jurisdiction_path: Option<PathBuf>,
+    /// The city's time zone (an IANA name): every time shown to people is in it.
+    pub time_zone: Tz,
     pub intake: IntakeSettings,
     pub triage: TriageSettings,
     pub tracking: TrackingSettings,
@@ -98,6 +101,7 @@ impl Default for Settings {
             telemetry: TelemetrySettings::default(),
             public_url: String::new(),
             jurisdiction_path: None,
+            time_zone: DEFAULT_TIME_ZONE,
             intake: IntakeSettings::default(),
             triage: TriageSettings::default(),
             tracking: TrackingSettings::default(),
@@ -243,6 +247,19 @@ mod tests {
         );
         assert!(!format!("{settings:?}").contains("s3cret"));
         assert!(Settings::default().validate().is_ok());
+    }
+
+    #[test]
+    fn the_time_zone_is_an_iana_name_and_rome_by_default() {
+        assert_eq!(Settings::default().time_zone.name(), "Europe/Rome");
+        let settings: Settings =
+            toml::from_str("time_zone = \"Europe/London\"").expect("a valid time zone");
+        assert_eq!(settings.time_zone.name(), "Europe/London");
+        let error = toml::from_str::<Settings>("time_zone = \"Mars/Olympus\"")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.contains("time_zone"), "{error}");
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub struct ServiceContext {
     pub http_listener: Option<TcpListener>,
     /// Where citizens reach the public status pages, such as "https://segnala.comune.it".
     pub public_url: String,
+    /// The city's time zone, in which every time shown to people is written.
+    pub time_zone: chrono_tz::Tz,
 }
 
 #[derive(Debug, thiserror::Error)]

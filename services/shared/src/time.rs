@@ -1,6 +1,10 @@
-//! Conversions between chrono times and protobuf timestamps.
+//! Conversions between chrono times and protobuf timestamps, and the city's clock face.
 
 use chrono::{DateTime, Utc};
+pub use chrono_tz::Tz;
+
+/// The time zone of a city that sets none: Segnala's first cities are Italian.
+pub const DEFAULT_TIME_ZONE: Tz = chrono_tz::Europe::Rome;
 
 pub fn to_timestamp(time: DateTime<Utc>) -> prost_types::Timestamp {
     prost_types::Timestamp {

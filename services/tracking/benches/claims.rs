@@ -91,6 +91,7 @@ async fn main() {
         listener,
         http_listener: None,
         public_url: String::new(),
+        time_zone: segnala_shared::time::DEFAULT_TIME_ZONE,
     };
     let application = segnala_tracking::build(context, TrackingSettings::default())
         .await

@@ -61,6 +61,7 @@ impl TrackingReplica {
             listener: TcpListener::bind("127.0.0.1:0").await.expect("a port"),
             http_listener: None,
             public_url: String::new(),
+            time_zone: settings.time_zone,
         };
         let application =
             segnala_tracking::build_with_clock(context, settings.tracking.clone(), clock)
