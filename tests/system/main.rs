@@ -23,6 +23,7 @@ mod one_trace;
 mod open311;
 mod open311_clients;
 mod operators;
+mod public_text;
 mod status_alerts;
 mod status_pages;
 mod status_read_model;

@@ -1,5 +1,7 @@
 //! The event edge of status: turns the events it consumes into facts about reports,
-//! keeps each report's public status, and announces every public change. A delivered
+//! keeps each report's public status, and announces every public change. This is
+//! where a report becomes public, so the words citizens and crews wrote are redacted
+//! here, once: nothing status keeps or serves carries their personal data. A delivered
 //! batch is projected whole: the statuses it touches are read with one query, changed in
 //! memory in delivery order, and written back with one statement per table.
 
@@ -16,7 +18,9 @@ use segnala_proto::{
     triage::v1::{ReportMerged, ReportNeedsReview, ReportRejected, ReportRouted},
 };
 use segnala_shared::{
+    lang::Lang,
     messaging::{BatchHandler, Envelope, EventContext, HandlerError, Outbox},
+    redaction::redact_text,
     time::{from_timestamp, to_timestamp},
     tracking_code::{TrackingCode, parse_report_name},
 };
@@ -68,7 +72,10 @@ impl Fact {
                         at,
                         version: event.version,
                         service_code: event.service_code,
-                        description: event.description,
+                        description: redact_text(
+                            &event.description,
+                            Lang::parse(&event.language_code),
+                        ),
                         channel,
                         location: event.location.map(|l| (l.latitude, l.longitude)),
                     },
@@ -117,7 +124,7 @@ impl Fact {
                     at: time_of(event.review_time.as_ref(), context),
                     version: event.version,
                     rejected: false,
-                    reason: event.reason,
+                    reason: redact_text(&event.reason, None),
                 },
             ),
             StatusEvent::Rejected(event) => Self::TriageHold(
@@ -126,7 +133,7 @@ impl Fact {
                     at: time_of(event.reject_time.as_ref(), context),
                     version: event.version,
                     rejected: true,
-                    reason: event.message,
+                    reason: redact_text(&event.message, None),
                 },
             ),
             StatusEvent::WorkOrderChanged(event) => {
@@ -160,8 +167,8 @@ impl Fact {
                         zone: event.zone,
                         incident: event.incident,
                         expected_at: from_timestamp(event.expected_time.as_ref()),
-                        public_note: event.public_note,
-                        reason: event.reason,
+                        public_note: redact_text(&event.public_note, None),
+                        reason: redact_text(&event.reason, None),
                         state_changed: event.state != event.previous_state,
                     },
                 )

@@ -1,5 +1,8 @@
 use sea_orm_migration::{prelude::*, schema::*};
-use segnala_shared::messaging::{self, migration};
+use segnala_shared::{
+    messaging::{self, migration},
+    redaction::redact_text,
+};
 
 pub struct Migrator;
 
@@ -13,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(EndableAlerts),
             Box::new(CreateWebhookSubscriptions),
             segnala_shared::delivery::migration(),
+            Box::new(RedactPublicText),
         ])
     }
 }
@@ -369,5 +373,103 @@ impl MigrationTrait for CreateWebhookSubscriptions {
         manager
             .drop_table(Table::drop().table(WebhookSubscriptions::Table).to_owned())
             .await
+    }
+}
+
+/// Statuses kept before status redacted what it projects: their descriptions, reasons
+/// and notes are redacted now, so that no public answer carries what was kept raw.
+struct RedactPublicText;
+
+/// Rows read and rewritten at a time.
+const REDACT_PAGE: u64 = 1000;
+
+impl MigrationName for RedactPublicText {
+    fn name(&self) -> &str {
+        "m20261207_000100_status_redact_public_text"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for RedactPublicText {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        let mut after = String::new();
+        loop {
+            let page = Query::select()
+                .columns([
+                    ReportStatuses::TrackingCode,
+                    ReportStatuses::Description,
+                    ReportStatuses::Reason,
+                ])
+                .from(ReportStatuses::Table)
+                .and_where(Expr::col(ReportStatuses::TrackingCode).gt(after.clone()))
+                .order_by(ReportStatuses::TrackingCode, Order::Asc)
+                .limit(REDACT_PAGE)
+                .to_owned();
+            let rows = db.query_all(&page).await?;
+            let Some(last) = rows.last() else {
+                break;
+            };
+            after = last.try_get("", "tracking_code")?;
+            for row in &rows {
+                let code: String = row.try_get("", "tracking_code")?;
+                let mut update = Query::update();
+                let mut changed = false;
+                for (column, name) in [
+                    (ReportStatuses::Description, "description"),
+                    (ReportStatuses::Reason, "reason"),
+                ] {
+                    let text: Option<String> = row.try_get("", name)?;
+                    if let Some(text) = text {
+                        let redacted = redact_text(&text, None);
+                        if redacted != text {
+                            update.value(column, redacted);
+                            changed = true;
+                        }
+                    }
+                }
+                if changed {
+                    update
+                        .table(ReportStatuses::Table)
+                        .and_where(Expr::col(ReportStatuses::TrackingCode).eq(code));
+                    db.execute(&update).await?;
+                }
+            }
+        }
+        let mut after = 0i64;
+        loop {
+            let page = Query::select()
+                .columns([TimelineEntries::Seq, TimelineEntries::Note])
+                .from(TimelineEntries::Table)
+                .and_where(Expr::col(TimelineEntries::Seq).gt(after))
+                .and_where(Expr::col(TimelineEntries::Note).ne(""))
+                .order_by(TimelineEntries::Seq, Order::Asc)
+                .limit(REDACT_PAGE)
+                .to_owned();
+            let rows = db.query_all(&page).await?;
+            let Some(last) = rows.last() else {
+                break;
+            };
+            after = last.try_get("", "seq")?;
+            for row in &rows {
+                let seq: i64 = row.try_get("", "seq")?;
+                let note: String = row.try_get("", "note")?;
+                let redacted = redact_text(&note, None);
+                if redacted != note {
+                    let update = Query::update()
+                        .table(TimelineEntries::Table)
+                        .value(TimelineEntries::Note, redacted)
+                        .and_where(Expr::col(TimelineEntries::Seq).eq(seq))
+                        .to_owned();
+                    db.execute(&update).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// What was redacted is gone: there is nothing to restore.
+    async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {
+        Ok(())
     }
 }

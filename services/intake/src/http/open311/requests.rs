@@ -9,7 +9,7 @@ use axum::{
 };
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use segnala_proto::status::v1::PublicState;
-use segnala_shared::tracking_code::TrackingCode;
+use segnala_shared::{lang::Lang, redaction::redact_text, tracking_code::TrackingCode};
 use uuid::Uuid;
 
 use super::{
@@ -368,9 +368,19 @@ fn request_node(
         })
         .map(|(lat, long)| (rounded(lat), rounded(long)));
     let open = status.is_none_or(PublicStatus::is_open);
-    let description = report
-        .map(|r| r.description.clone())
-        .or_else(|| status.map(|s| s.description.clone()));
+    // Public text is the redacted one status keeps; until status has the report,
+    // intake's own copy is redacted the same way.
+    let description = status
+        .map(|s| s.description.clone())
+        .filter(|d| !d.is_empty())
+        .or_else(|| {
+            report.map(|r| {
+                redact_text(
+                    &r.description,
+                    r.language_code.as_deref().and_then(Lang::parse),
+                )
+            })
+        });
     let mut node = Node::object([
         ("service_request_id", Node::text(code)),
         ("status", Node::text(if open { "open" } else { "closed" })),

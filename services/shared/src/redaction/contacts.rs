@@ -1,0 +1,182 @@
+//! The ways to reach a person: phone numbers, e-mail addresses and handles.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{Cues, Finding, PersonalData, ceil_char_boundary, pattern};
+
+/// `name@domain.tld`, also written `name [at] domain [dot] tld` to fool harvesters.
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    pattern(
+        r"(?i)[a-z0-9][a-z0-9._%+-]*(?:@|\s?[\[(]\s?at\s?[\])]\s?)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:(?:\.|\s?[\[(]\s?dot\s?[\])]\s?)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?:\.|\s?[\[(]\s?dot\s?[\])]\s?)[a-z]{2,}\b",
+    )
+});
+
+/// `@name` (X, Telegram, Instagram) or `@name@instance` (Mastodon).
+static HANDLE: LazyLock<Regex> = LazyLock::new(|| {
+    pattern(r"@[A-Za-z0-9_]{2,30}(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})?")
+});
+
+/// A country code after `+` or `00`, then the number in groups.
+static INTERNATIONAL: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r"\(?(?:\+|\b00)[1-9](?:[ ./-]?\(?\d\)?){7,14}"));
+
+/// Italian mobiles: ten digits (some nine) from 31x to 39x.
+static MOBILE: LazyLock<Regex> = LazyLock::new(|| pattern(r"\b3[1-9]\d(?:[ ./-]?\d){6,7}\b"));
+
+/// Landlines, Italian and British alike: a leading 0, six to eleven digits in all.
+static LANDLINE: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r"\b0[1-9]\d{0,3}(?:[ ./-]?\d){4,9}\b"));
+
+/// Any run of digits in groups: a phone number where the words before say so.
+static DIGITS: LazyLock<Regex> = LazyLock::new(|| pattern(r"\+?\(?\d(?:[ ./-]?\(?\d\)?){5,14}\b"));
+
+/// Shapes that are dates, times and periods, not numbers to call.
+static NOT_A_PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    pattern(
+        r"^(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{4}|\d{1,2}[.:]\d{2}\s?-\s?\d{1,2}[.:]\d{2})$",
+    )
+});
+
+static PHONE_CUES: Cues = Cues(LazyLock::new(|| {
+    pattern(
+        r"(?i)\b(?:tel|tel\.|telefono|telefonare|telefonatemi|cell|cell\.|cellulare|chiama\w*|contatta\w*|recapito|numero di telefono|whatsapp|sms|phone|call|ring|mobile|text me|contact me|reach me)\b",
+    )
+}));
+
+/// Words before a number that make it a lamp post's, a file's or a house's.
+static OTHER_NUMBER_CUES: Cues = Cues(LazyLock::new(|| {
+    pattern(
+        r"(?i)(?:\bn\.|\bnr\.?|\bnum\.|\bnumero\b|\bpalo\b|\blampione\b|\bmatricola\b|\bprot\w*|\bpratica\b|\bcodice\b|\bcod\.|\brif\w*|\bref\b|\bticket\b|#|\bpole\b|\bpost\b|\bno\.|\bnumber\b|\bcap\b|\bcivico\b)",
+    )
+}));
+
+/// How far before a number its cue may stand.
+const CUE_REACH: usize = 24;
+
+/// Fewer digits than this make no phone number.
+const PHONE_DIGITS: usize = 6;
+
+/// `digits`: how many the text holds.
+pub(super) fn find(text: &str, digits: usize, findings: &mut Vec<Finding>) {
+    let mut push = |kind, range| findings.push(Finding { kind, range });
+    let spelled_at = text
+        .as_bytes()
+        .windows(3)
+        .any(|w| w.eq_ignore_ascii_case(b"at]") || w.eq_ignore_ascii_case(b"at)"));
+    if text.contains('@') || spelled_at {
+        addresses(text, &mut push);
+    }
+    if digits >= PHONE_DIGITS {
+        phones(text, &mut push);
+    }
+}
+
+fn addresses(text: &str, push: &mut impl FnMut(PersonalData, std::ops::Range<usize>)) {
+    for m in HANDLE.find_iter(text) {
+        // After a letter, digit or dot the `@` belongs to an e-mail address.
+        let joined = text[..m.start()]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || "._%+-".contains(c));
+        if !joined {
+            push(PersonalData::Handle, m.range());
+        }
+    }
+    for m in EMAIL.find_iter(text) {
+        push(PersonalData::Email, m.range());
+    }
+}
+
+fn phones(text: &str, push: &mut impl FnMut(PersonalData, std::ops::Range<usize>)) {
+    for m in INTERNATIONAL.find_iter(text) {
+        push(PersonalData::Phone, m.range());
+    }
+    for m in MOBILE.find_iter(text) {
+        if !NOT_A_PHONE.is_match(m.as_str()) {
+            push(PersonalData::Phone, m.range());
+        }
+    }
+    for m in LANDLINE.find_iter(text) {
+        let cued = PHONE_CUES.just_before(text, m.start(), CUE_REACH);
+        let other = OTHER_NUMBER_CUES.just_before(text, m.start(), CUE_REACH);
+        if !NOT_A_PHONE.is_match(m.as_str()) && (cued || !other) {
+            push(PersonalData::Phone, m.range());
+        }
+    }
+    for m in DIGITS.find_iter(text) {
+        let digits = m.as_str().chars().filter(char::is_ascii_digit).count();
+        if (6..=15).contains(&digits)
+            && !NOT_A_PHONE.is_match(m.as_str())
+            && PHONE_CUES.just_before(text, m.start(), CUE_REACH)
+        {
+            let start = ceil_char_boundary(text, m.start());
+            push(PersonalData::Phone, start..m.end());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{PersonalData, find};
+
+    fn kinds(text: &str) -> Vec<(PersonalData, &str)> {
+        find(text)
+            .into_iter()
+            .map(|f| (f.kind, &text[f.range]))
+            .collect()
+    }
+
+    #[test]
+    fn phone_numbers_in_the_ways_people_write_them() {
+        for (text, number) in [
+            ("chiamatemi al 347 555 1234", "347 555 1234"),
+            ("cell. 3475551234", "3475551234"),
+            ("tel 02 1234 5678 grazie", "02 1234 5678"),
+            ("tel: 06-12345678", "06-12345678"),
+            ("+39 347 555 1234", "+39 347 555 1234"),
+            ("(+39) 340.123.45.67", "(+39) 340.123.45.67"),
+            ("0039 3331234567", "0039 3331234567"),
+            ("ring 07700 900123", "07700 900123"),
+            ("+44 20 7946 0958", "+44 20 7946 0958"),
+            ("whatsapp 45 67 89 12", "45 67 89 12"),
+        ] {
+            assert_eq!(kinds(text), vec![(PersonalData::Phone, number)], "{text}");
+        }
+    }
+
+    #[test]
+    fn numbers_that_are_not_phones_stay() {
+        for text in [
+            "dal 12/11/2026",
+            "lampione n. 0123456 spento",
+            "pratica 0234567/2026",
+            "orario 08.30-12.30",
+            "costo 1.250.000 euro",
+            "via Roma 15, 20121 Milano",
+            "palo 3",
+        ] {
+            assert_eq!(kinds(text), vec![], "{text}");
+        }
+    }
+
+    #[test]
+    fn addresses_and_handles() {
+        assert_eq!(
+            kinds("mario.rossi+comune@example.co.uk"),
+            vec![(PersonalData::Email, "mario.rossi+comune@example.co.uk")]
+        );
+        assert_eq!(
+            kinds("anna [at] example [dot] it"),
+            vec![(PersonalData::Email, "anna [at] example [dot] it")]
+        );
+        assert_eq!(
+            kinds("grazie @Anna_B e @luca@social.coop"),
+            vec![
+                (PersonalData::Handle, "@Anna_B"),
+                (PersonalData::Handle, "@luca@social.coop")
+            ]
+        );
+    }
+}

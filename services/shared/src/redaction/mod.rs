@@ -1,0 +1,230 @@
+//! Personal data in what citizens and crews write: phone numbers, e-mail addresses,
+//! handles, Italian tax codes, IBANs, number plates and people's names. A report's
+//! words are public once they leave intake (status pages, Open311, feeds, webhooks):
+//! each piece of personal data is replaced there by a visible marker ("[telefono]",
+//! "[phone]") so that neighbours still recognise the problem but nobody learns who
+//! reported it. Pure text work, no I/O; the original stays in intake's tables.
+
+mod codes;
+mod contacts;
+mod names;
+
+use std::{ops::Range, sync::LazyLock};
+
+use regex::Regex;
+
+use crate::lang::Lang;
+
+/// A kind of personal data the redactor recognises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PersonalData {
+    Phone,
+    Email,
+    /// A social-network account: `@name` or `@name@instance`.
+    Handle,
+    /// The Italian codice fiscale.
+    TaxCode,
+    Iban,
+    Plate,
+    /// A person's name, where the text introduces or signs with it.
+    Name,
+}
+
+impl PersonalData {
+    pub const ALL: [Self; 7] = [
+        Self::Phone,
+        Self::Email,
+        Self::Handle,
+        Self::TaxCode,
+        Self::Iban,
+        Self::Plate,
+        Self::Name,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Phone => "phone",
+            Self::Email => "email",
+            Self::Handle => "handle",
+            Self::TaxCode => "tax_code",
+            Self::Iban => "iban",
+            Self::Plate => "plate",
+            Self::Name => "name",
+        }
+    }
+
+    /// What stands in the text where the data was.
+    pub fn marker(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Self::Phone, Lang::It) => "[telefono]",
+            (Self::Phone, Lang::En) => "[phone]",
+            (Self::Email, _) => "[email]",
+            (Self::Handle, Lang::It) => "[utente]",
+            (Self::Handle, Lang::En) => "[user]",
+            (Self::TaxCode, Lang::It) => "[codice fiscale]",
+            (Self::TaxCode, Lang::En) => "[tax code]",
+            (Self::Iban, _) => "[IBAN]",
+            (Self::Plate, Lang::It) => "[targa]",
+            (Self::Plate, Lang::En) => "[plate]",
+            (Self::Name, Lang::It) => "[nome]",
+            (Self::Name, Lang::En) => "[name]",
+        }
+    }
+}
+
+/// Where one piece of personal data stands in a text (byte offsets).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub kind: PersonalData,
+    pub range: Range<usize>,
+}
+
+/// The personal data in `text`, in order of position, never overlapping: where two
+/// readings overlap, the one that starts first wins, then the longer.
+pub fn find(text: &str) -> Vec<Finding> {
+    let mut candidates = Vec::new();
+    // Most texts hold no number and no address: the patterns that need them are not
+    // run at all.
+    let digits = text.bytes().filter(u8::is_ascii_digit).count();
+    contacts::find(text, digits, &mut candidates);
+    if digits > 0 {
+        codes::find(text, &mut candidates);
+    }
+    names::find(text, &mut candidates);
+    candidates.sort_by_key(|f| (f.range.start, std::cmp::Reverse(f.range.end)));
+    let mut findings: Vec<Finding> = Vec::with_capacity(candidates.len());
+    for candidate in candidates {
+        if findings
+            .last()
+            .is_none_or(|last| candidate.range.start >= last.range.end)
+        {
+            findings.push(candidate);
+        }
+    }
+    findings
+}
+
+/// `text` with every piece of personal data replaced by its marker in `lang`.
+pub fn redact(text: &str, lang: Lang) -> String {
+    let findings = find(text);
+    if findings.is_empty() {
+        return text.to_owned();
+    }
+    let mut redacted = String::with_capacity(text.len());
+    let mut from = 0;
+    for finding in findings {
+        redacted.push_str(&text[from..finding.range.start]);
+        redacted.push_str(finding.kind.marker(lang));
+        from = finding.range.end;
+    }
+    redacted.push_str(&text[from..]);
+    redacted
+}
+
+/// `text` redacted with the markers of `language` when it is known (a report's
+/// declared language), else of the language the text reads as, else the city's.
+pub fn redact_text(text: &str, language: Option<Lang>) -> String {
+    if text.is_empty() {
+        return String::new();
+    }
+    let lang = language.or_else(|| Lang::detect(text)).unwrap_or_default();
+    redact(text, lang)
+}
+
+/// A built-in pattern; the unit tests compile every one of them.
+fn pattern(source: &str) -> Regex {
+    Regex::new(source).unwrap_or_else(|e| panic!("built-in pattern {source}: {e}"))
+}
+
+/// Words that, shortly before a number, say what it is.
+struct Cues(LazyLock<Regex>);
+
+impl Cues {
+    /// Whether a cue ends within `reach` bytes before `at`.
+    fn just_before(&self, text: &str, at: usize, reach: usize) -> bool {
+        let start = floor_char_boundary(text, at.saturating_sub(reach));
+        self.0.find_iter(&text[start..at]).next().is_some()
+    }
+}
+
+fn floor_char_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn ceil_char_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn it(text: &str) -> String {
+        redact(text, Lang::It)
+    }
+
+    fn en(text: &str) -> String {
+        redact(text, Lang::En)
+    }
+
+    #[test]
+    fn the_citizen_who_gives_name_phone_and_email_is_not_published() {
+        assert_eq!(
+            it(
+                "Sono Giuseppe Verdini, chiamatemi al 347 555 1234 o scrivete a \
+                giuseppe.verdini@example.com: il lampione è spento"
+            ),
+            "Sono [nome], chiamatemi al [telefono] o scrivete a [email]: il lampione è spento"
+        );
+        assert_eq!(
+            en("My name is John Smith, call me on +44 20 7946 0958. The lamp is out."),
+            "My name is [name], call me on [phone]. The lamp is out."
+        );
+    }
+
+    #[test]
+    fn handles_go_but_at_signs_of_emails_and_times_stay() {
+        assert_eq!(
+            it("@comune_milano @anna@mastodon.social buca enorme"),
+            "[utente] [utente] buca enorme"
+        );
+        assert_eq!(it("scrivete a a.b@comune.milano.it"), "scrivete a [email]");
+        assert_eq!(it("ci vediamo @ piazza Duomo"), "ci vediamo @ piazza Duomo");
+    }
+
+    #[test]
+    fn markers_speak_the_language_they_are_asked_in() {
+        for kind in PersonalData::ALL {
+            assert!(kind.marker(Lang::It).starts_with('['));
+            assert!(kind.marker(Lang::En).ends_with(']'));
+        }
+        assert_eq!(
+            redact_text("Cable replaced, call Mario on 333 1234567", None),
+            "Cable replaced, call Mario on [phone]"
+        );
+        assert_eq!(
+            redact_text("Cable replaced, call 333 1234567", Some(Lang::It)),
+            "Cable replaced, call [telefono]"
+        );
+    }
+
+    #[test]
+    fn text_without_personal_data_is_unchanged() {
+        for text in [
+            "Il lampione n. 1234 di via Roma 15 è spento dal 12/11/2026",
+            "Buca di 30 cm in corso Buenos Aires 45, costo stimato 1.250,00 €",
+            "Orari 08.30-12.30, palo 00123, CAP 20121",
+            "The lamp post 2481 at 14 Baker Street has been out since 03/11/2026",
+            "Sono passato ieri alle 18:30 e ci sono ancora rifiuti",
+        ] {
+            assert_eq!(it(text), text);
+        }
+    }
+}
