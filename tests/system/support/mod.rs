@@ -6,6 +6,7 @@ pub mod clients;
 pub mod env;
 pub mod events;
 pub mod fake_platform;
+pub mod python;
 pub mod tap;
 pub mod tracking;
 pub mod wait;
