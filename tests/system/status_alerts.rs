@@ -153,6 +153,20 @@ async fn an_operators_alert_reaches_every_channel_once_and_shows_until_it_ends()
         .alert
         .expect("an alert");
     assert_eq!(again.name, first.name);
+    // The same id with another text is refused: nothing is published or broadcast.
+    let mut changed = alert("");
+    changed
+        .body
+        .insert("en".into(), "Keep out of the park.".into());
+    let reused = operator
+        .publish_alert(PublishAlertRequest {
+            alert: Some(changed),
+            request_id: "0190b5a4-1111-7000-8000-000000000003".into(),
+        })
+        .await
+        .expect_err("another alert under the same request id");
+    assert_eq!(reused.code(), Code::AlreadyExists);
+    assert!(reused.message().contains("request_id"), "{reused:?}");
 
     // Every configured channel gets it: two Telegram channels, Mastodon, X.
     let expected = "⚠️ Allerta rossa: Non attraversate i sottopassi.\n\n⚠️ Red alert: Keep out of underpasses.";

@@ -23,21 +23,25 @@ impl Alerts {
     }
 
     /// Stores the alert and announces it, once per `request_id`: a retried call gets
-    /// the alert it published the first time.
+    /// the alert it published the first time; the same id with another alert is
+    /// refused.
     pub async fn publish(&self, request_id: &str, alert: Alert) -> Result<Alert, AppError> {
         let request_id = RequestId::parse(request_id)
             .map_err(|v| AppError::InvalidArgument(vec![v]))?
             .ok_or_else(|| AppError::invalid("request_id", "is required"))?;
-        let request_id = request_id.as_str();
         alert.validate(Utc::now())?;
         let txn = self.db.begin().await?;
-        if !self.store.insert(&txn, request_id, &alert).await? {
+        if !self.store.insert(&txn, request_id.as_str(), &alert).await? {
             drop(txn);
-            return self
+            let published = self
                 .store
-                .by_request(&self.db, request_id)
+                .by_request(&self.db, request_id.as_str())
                 .await?
-                .ok_or_else(|| AppError::Unavailable("the alert is being published".into()));
+                .ok_or_else(|| AppError::Unavailable("the alert is being published".into()))?;
+            if !published.same_request(&alert) {
+                return Err(request_id.reused("alert"));
+            }
+            return Ok(published);
         }
         self.outbox.record(&txn, &published(&alert)).await?;
         txn.commit().await?;
