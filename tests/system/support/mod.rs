@@ -3,6 +3,7 @@
 
 pub mod broker;
 pub mod clients;
+pub mod embedded;
 pub mod env;
 pub mod events;
 pub mod fake_platform;

@@ -12,11 +12,17 @@ use segnala_proto::{
     },
 };
 use serde::Serialize;
+use tonic::codegen::http::Uri;
 
 use super::{
     CommandError,
     client::{KeyArgs, TrustArgs, connect},
 };
+
+const DEFAULT_INTAKE_URL: &str = "http://127.0.0.1:50051";
+const DEFAULT_STATUS_URL: &str = "http://127.0.0.1:50054";
+/// How far status's port is from intake's in the default layout (50051, 50054).
+const STATUS_PORT_AFTER_INTAKE: u16 = 3;
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
@@ -50,12 +56,13 @@ pub struct SubmitArgs {
     /// A UUID that makes retries safe; a fresh one is made when omitted.
     #[arg(long)]
     request_id: Option<String>,
-    #[arg(
-        long,
-        env = "SEGNALA_INTAKE_URL",
-        default_value = "http://127.0.0.1:50051"
-    )]
+    #[arg(long, env = "SEGNALA_INTAKE_URL", default_value = DEFAULT_INTAKE_URL)]
     intake_url: String,
+    /// Where to follow the report, for the command printed at the end; default: the
+    /// status service beside the intake server (its host, its port + 3, as `segnala
+    /// up` lays the ports out).
+    #[arg(long, env = "SEGNALA_STATUS_URL")]
+    status_url: Option<String>,
     #[command(flatten)]
     client: KeyArgs,
     /// Print JSON instead of text.
@@ -67,11 +74,7 @@ pub struct SubmitArgs {
 pub struct StatusArgs {
     /// The tracking code, such as 7KQ2-M9XA-4BRT.
     code: String,
-    #[arg(
-        long,
-        env = "SEGNALA_STATUS_URL",
-        default_value = "http://127.0.0.1:50054"
-    )]
+    #[arg(long, env = "SEGNALA_STATUS_URL", default_value = DEFAULT_STATUS_URL)]
     status_url: String,
     #[command(flatten)]
     trust: TrustArgs,
@@ -129,13 +132,50 @@ async fn submit(args: SubmitArgs) -> Result<(), CommandError> {
         };
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
+        let status_url = args
+            .status_url
+            .unwrap_or_else(|| status_url_beside(&args.intake_url));
         println!("Report accepted. Tracking code: {}", report.tracking_code);
         println!(
-            "Follow it with: segnala report status {}",
-            report.tracking_code
+            "Follow it with: {}",
+            status_command(
+                &report.tracking_code,
+                &status_url,
+                args.client.trust.ca_cert.as_deref()
+            )
         );
     }
     Ok(())
+}
+
+/// The status service of the platform whose intake is at `intake_url`: the same host,
+/// the port as far from intake's as in the default layout.
+fn status_url_beside(intake_url: &str) -> String {
+    let Ok(uri) = intake_url.parse::<Uri>() else {
+        return DEFAULT_STATUS_URL.to_owned();
+    };
+    let (Some(scheme), Some(host)) = (uri.scheme_str(), uri.host()) else {
+        return DEFAULT_STATUS_URL.to_owned();
+    };
+    match uri.port_u16() {
+        Some(port) => format!(
+            "{scheme}://{host}:{}",
+            port.saturating_add(STATUS_PORT_AFTER_INTAKE)
+        ),
+        None => format!("{scheme}://{host}"),
+    }
+}
+
+/// The command that follows a report, naming the server when it is not the default.
+fn status_command(code: &str, status_url: &str, ca_cert: Option<&std::path::Path>) -> String {
+    let mut command = format!("segnala report status {code}");
+    if status_url != DEFAULT_STATUS_URL {
+        command.push_str(&format!(" --status-url {status_url}"));
+    }
+    if let Some(path) = ca_cert {
+        command.push_str(&format!(" --ca-cert {}", path.display()));
+    }
+    command
 }
 
 #[derive(Serialize)]
@@ -244,4 +284,35 @@ fn time_text(time: Option<&prost_types::Timestamp>) -> String {
     segnala_shared::time::from_timestamp(time)
         .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_command_names_the_server_it_was_not_given_by_default() {
+        assert_eq!(status_url_beside(DEFAULT_INTAKE_URL), DEFAULT_STATUS_URL);
+        assert_eq!(
+            status_url_beside("http://10.1.2.3:50051"),
+            "http://10.1.2.3:50054"
+        );
+        assert_eq!(
+            status_url_beside("https://segnala.comune.it:6001/"),
+            "https://segnala.comune.it:6004"
+        );
+        assert_eq!(
+            status_command("7KQ2-M9XA-4BRT", DEFAULT_STATUS_URL, None),
+            "segnala report status 7KQ2-M9XA-4BRT"
+        );
+        assert_eq!(
+            status_command(
+                "7KQ2-M9XA-4BRT",
+                "https://status.comune.it",
+                Some(std::path::Path::new("/etc/city-ca.pem"))
+            ),
+            "segnala report status 7KQ2-M9XA-4BRT --status-url https://status.comune.it \
+             --ca-cert /etc/city-ca.pem"
+        );
+    }
 }

@@ -58,12 +58,10 @@ pub async fn up(args: UpArgs) -> Result<(), CommandError> {
     let local_key = platform::ensure_local_key(&mut settings)?;
     let platform = Platform::build(&settings, &ServiceKind::ALL).await?;
     print!("{}", platform::describe(&platform, &settings));
-    if let Some(path) = local_key {
-        println!(
-            "  API key   {} (admin, for local use; `segnala report` reads it)",
-            path.display()
-        );
-    }
+    println!(
+        "  API key   {} (admin, for local use, beside any auth.api_keys; the local clients read it)",
+        local_key.display()
+    );
     println!("Press Ctrl-C to stop.");
     platform.run_until_stopped(os_shutdown_signal()).await?;
     Ok(())
