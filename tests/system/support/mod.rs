@@ -7,6 +7,7 @@ pub mod embedded;
 pub mod env;
 pub mod events;
 pub mod fake_platform;
+pub mod processes;
 pub mod python;
 pub mod tap;
 pub mod tracking;
