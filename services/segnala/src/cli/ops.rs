@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use segnala_proto::triage::v1::{
-    Decision, ListCorrectionsRequest, ListReviewItemsRequest, MergeIncidentsRequest,
-    RerouteReportRequest, ResolveReviewItemRequest, UnmergeReportRequest,
-    triage_service_client::TriageServiceClient,
+    Decision, DecisionOutcome, ListCorrectionsRequest, ListReviewItemsRequest,
+    MergeIncidentsRequest, RejectReviewItemRequest, RejectionReason, RerouteReportRequest,
+    ResolveReviewItemRequest, UnmergeReportRequest, triage_service_client::TriageServiceClient,
 };
 use segnala_shared::time::from_timestamp;
 
@@ -62,6 +62,16 @@ enum ReviewCommand {
     List,
     /// Route a report waiting for review: a work order opens.
     Resolve(Destination),
+    /// Reject a report waiting for review as not a report (a greeting, a question, a
+    /// test): no work order opens; the reporter gets a polite answer.
+    Reject {
+        /// The report's tracking code.
+        code: String,
+        /// The answer for the reporter and the public page; default: the taxonomy's
+        /// answer to messages that are not reports, in the report's language.
+        #[arg(long, default_value = "")]
+        message: String,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -133,6 +143,19 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
             print_decision(decision);
             Ok(())
         }
+        OpsCommand::Review(ReviewCommand::Reject { code, message }) => {
+            let decision = client
+                .reject_review_item(RejectReviewItemRequest {
+                    report: format!("reports/{code}"),
+                    message,
+                })
+                .await
+                .map_err(failed)?
+                .into_inner()
+                .decision;
+            print_decision(decision);
+            Ok(())
+        }
         OpsCommand::Reroute(to) => {
             let decision = client
                 .reroute_report(RerouteReportRequest {
@@ -184,7 +207,7 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
                 .write_record(["text", "service_code", "point", "dept", "category"])
                 .map_err(written)?;
             let mut page_token = String::new();
-            let mut count = 0;
+            let (mut count, mut rejections) = (0, 0);
             loop {
                 let page = client
                     .list_corrections(ListCorrectionsRequest {
@@ -195,6 +218,11 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
                     .map_err(failed)?
                     .into_inner();
                 for c in page.corrections {
+                    // Not a department to learn: the taxonomy's keywords decide those.
+                    if c.rejection_reason != RejectionReason::Unspecified as i32 {
+                        rejections += 1;
+                        continue;
+                    }
                     count += 1;
                     let point = c
                         .location
@@ -219,6 +247,11 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
                 .flush()
                 .map_err(|e| CommandError::new(format!("{}: {e}", out.display())))?;
             println!("{count} correction(s) written to {}.", out.display());
+            if rejections > 0 {
+                println!(
+                    "{rejections} rejection(s) as not a report left out: they name no department."
+                );
+            }
             Ok(())
         }
     }
@@ -226,6 +259,14 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
 
 fn print_decision(decision: Option<Decision>) {
     if let Some(d) = decision {
+        if d.outcome == DecisionOutcome::Rejected as i32 {
+            println!(
+                "{} rejected as not a report, version {}",
+                d.name.trim_end_matches("/decision"),
+                d.version
+            );
+            return;
+        }
         println!(
             "{} → {}/{} ({}), version {}",
             d.name.trim_end_matches("/decision"),
