@@ -2,6 +2,7 @@
 
 pub mod bench;
 mod client;
+mod clock;
 mod crew;
 mod health;
 mod ops;

@@ -61,6 +61,24 @@ impl Alerts {
             })
     }
 
+    /// A page of alerts, newest first, and whether more follow: the active ones, or
+    /// all of them.
+    pub async fn list(
+        &self,
+        include_inactive: bool,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Alert>, bool), AppError> {
+        let active_at = (!include_inactive).then(Utc::now);
+        let mut alerts = self
+            .store
+            .list(&self.db, active_at, offset, limit.saturating_add(1))
+            .await?;
+        let more = alerts.len() as u64 > limit;
+        alerts.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok((alerts, more))
+    }
+
     pub async fn active(&self) -> Result<Vec<Alert>, AppError> {
         Ok(self.store.active(&self.db, Utc::now()).await?)
     }

@@ -1,5 +1,8 @@
 //! `segnala ops`: operators' decisions on triage — the review queue, rerouting,
-//! merging and unmerging incidents, and the corrections that become training data.
+//! merging and unmerging incidents, and the corrections that become training data —
+//! and their public alerts on status.
+
+mod alerts;
 
 use std::path::PathBuf;
 
@@ -14,6 +17,7 @@ use segnala_shared::time::from_timestamp;
 use super::{
     CommandError,
     client::{KeyArgs, connect},
+    clock::{TimeZoneArgs, local_time},
 };
 
 #[derive(Debug, clap::Args)]
@@ -27,6 +31,8 @@ pub struct OpsArgs {
     server: String,
     #[command(flatten)]
     client: KeyArgs,
+    #[command(flatten)]
+    clock: TimeZoneArgs,
     #[command(subcommand)]
     command: OpsCommand,
 }
@@ -46,6 +52,8 @@ enum OpsCommand {
         /// The report's tracking code.
         code: String,
     },
+    /// Public alerts: publish, end and list them (on the status service).
+    Alerts(alerts::AlertsArgs),
     /// Write operators' decisions as a CSV of `text,service_code,point,dept,category`
     /// for `segnala triage train --csv FILE --text-columns text --service-column
     /// service_code [--position-column point]`.
@@ -87,6 +95,9 @@ struct Destination {
 }
 
 pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
+    if let OpsCommand::Alerts(alerts) = args.command {
+        return alerts::run(alerts, &args.client, args.clock.zone()).await;
+    }
     let mut client = connect(
         &args.server,
         &args.client.trust,
@@ -96,6 +107,7 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
     .await?;
     let failed = |status: tonic::Status| CommandError::from_status(&status, &args.server);
     match args.command {
+        OpsCommand::Alerts(_) => Ok(()),
         OpsCommand::Review(ReviewCommand::List) => {
             let mut page_token = String::new();
             let mut count = 0;
@@ -116,7 +128,7 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
                         .map(|c| format!("{} {:.2}", c.department, c.score))
                         .collect();
                     let since = from_timestamp(item.review_time.as_ref())
-                        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                        .map(|t| local_time(t, args.clock.zone()))
                         .unwrap_or_default();
                     println!("{}  {since}  {}", item.tracking_code, item.description);
                     println!("    {} (guesses: {})", item.reason, guesses.join(", "));
