@@ -274,3 +274,76 @@ async fn the_embedded_bus_keeps_an_event_until_every_subscriber_has_handled_it()
     assert_eq!(inbox::handled_count(steady_db).await.expect("count"), 1);
     assert_eq!(inbox::handled_count(flaky_db).await.expect("count"), 1);
 }
+
+/// `segnala … | head`: a reader that goes away ends a command quietly, without a panic
+/// and its backtrace. The pipe's reading end is closed before the command starts, so
+/// its first write meets a broken pipe.
+#[tokio::test]
+async fn commands_stop_quietly_when_their_reader_goes_away() {
+    let up = Embedded::start(&[]).await;
+    let code = up
+        .run_json(&[
+            "report",
+            "submit",
+            "--json",
+            "-d",
+            "Buca in via Torino",
+            "--lat",
+            "45.47",
+            "--lon",
+            "9.2",
+        ])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))["tracking_code"]
+        .as_str()
+        .expect("a code")
+        .to_owned();
+    eventually("status knows the report", Duration::from_secs(30), || {
+        let (code, up) = (code.clone(), &up);
+        async move { up.run(&["report", "status", &code]).await.ok() }
+    })
+    .await;
+    let history = up.dir().join("history.csv");
+    std::fs::write(
+        &history,
+        "title,detail,dept\nLampione spento,in via Roma,street_lighting\n\
+         Buca,in via Torino,roads\nCassonetto pieno,in piazza,waste\n",
+    )
+    .expect("a CSV");
+    let commands: [&[&str]; 7] = [
+        &[
+            "report",
+            "submit",
+            "-d",
+            "Lampione spento",
+            "--lat",
+            "45.47",
+            "--lon",
+            "9.2",
+        ],
+        &["report", "status", &code],
+        &["report", "status", &code, "--json"],
+        &["ops", "review", "list"],
+        &["ops", "alerts", "list", "--all"],
+        &["tracking", "stats"],
+        &["triage", "eval", "--csv", history.to_str().expect("a path")],
+    ];
+    for args in commands {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let output = up
+            .command()
+            .args(args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .await
+            .expect("segnala runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            output.status.success() && stderr.is_empty(),
+            "segnala {args:?} into a closed pipe: {:?}\n{stderr}",
+            output.status
+        );
+    }
+}

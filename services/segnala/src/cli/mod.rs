@@ -1,5 +1,8 @@
 //! The command line: running the platform and talking to it.
 
+#[macro_use]
+mod output;
+
 pub mod bench;
 mod client;
 mod clock;

@@ -130,13 +130,13 @@ async fn submit(args: SubmitArgs) -> Result<(), CommandError> {
             name: &report.name,
             tracking_code: &report.tracking_code,
         };
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         let status_url = args
             .status_url
             .unwrap_or_else(|| status_url_beside(&args.intake_url));
-        println!("Report accepted. Tracking code: {}", report.tracking_code);
-        println!(
+        outln!("Report accepted. Tracking code: {}", report.tracking_code);
+        outln!(
             "Follow it with: {}",
             status_command(
                 &report.tracking_code,
@@ -203,12 +203,12 @@ async fn status(args: StatusArgs) -> Result<(), CommandError> {
         .status
         .unwrap_or_default();
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&StatusOutput::from(&status))?
         );
     } else {
-        print!("{}", describe_status(&status));
+        out!("{}", describe_status(&status));
     }
     Ok(())
 }

@@ -57,12 +57,12 @@ pub async fn up(args: UpArgs) -> Result<(), CommandError> {
     let _telemetry = telemetry::init("segnala", &settings.telemetry)?;
     let local_key = platform::ensure_local_key(&mut settings)?;
     let platform = Platform::build(&settings, &ServiceKind::ALL).await?;
-    print!("{}", platform::describe(&platform, &settings));
-    println!(
+    out!("{}", platform::describe(&platform, &settings));
+    outln!(
         "  API key   {} (admin, for local use, beside any auth.api_keys; the local clients read it)",
         local_key.display()
     );
-    println!("Press Ctrl-C to stop.");
+    outln!("Press Ctrl-C to stop.");
     platform.run_until_stopped(os_shutdown_signal()).await?;
     Ok(())
 }
@@ -73,7 +73,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CommandError> {
     let kind = ServiceKind::from(args.service);
     let _telemetry = telemetry::init(&format!("segnala-{kind}"), &settings.telemetry)?;
     let platform = Platform::build(&settings, &[kind]).await?;
-    print!("{}", platform::describe(&platform, &settings));
+    out!("{}", platform::describe(&platform, &settings));
     platform.run_until_stopped(os_shutdown_signal()).await?;
     Ok(())
 }

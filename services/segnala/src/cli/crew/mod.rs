@@ -269,7 +269,7 @@ async fn login(
         .into_inner()
         .work_orders;
     config.save(path)?;
-    println!(
+    outln!(
         "Logged in to {} ({} orders held). Saved in {}.",
         config.server,
         held.len(),
@@ -303,12 +303,12 @@ impl Session {
 
     fn print_order(&self, order: &WorkOrder) -> Result<(), CommandError> {
         if self.json {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&show::OrderOutput::from(order))?
             );
         } else {
-            print!("{}", show::describe(order, chrono::Utc::now(), self.zone));
+            out!("{}", show::describe(order, chrono::Utc::now(), self.zone));
         }
         Ok(())
     }
@@ -325,20 +325,20 @@ impl Session {
                 work_orders: orders.iter().map(show::OrderOutput::from).collect(),
                 queue_size: total,
             };
-            println!("{}", serde_json::to_string_pretty(&list)?);
+            outln!("{}", serde_json::to_string_pretty(&list)?);
             return Ok(());
         }
         if orders.is_empty() {
-            println!("Nothing here.");
+            outln!("Nothing here.");
         }
         let now = chrono::Utc::now();
         for order in orders {
-            print!("{}", show::line(order, now));
+            out!("{}", show::line(order, now));
         }
         if let Some(total) = total
             && total as usize > orders.len()
         {
-            println!("… and {} more", total as usize - orders.len());
+            outln!("… and {} more", total as usize - orders.len());
         }
         Ok(())
     }
@@ -401,16 +401,16 @@ impl Session {
             .work_order;
         let Some(order) = claimed else {
             if self.json {
-                println!("null");
+                outln!("null");
             } else {
-                println!("The queue is empty: nothing to claim.");
+                outln!("The queue is empty: nothing to claim.");
             }
             return Ok(());
         };
         self.config.current = order.name.clone();
         self.config.save(&self.path)?;
         if !self.json {
-            println!("Claimed. Start it with `segnala crew start`.");
+            outln!("Claimed. Start it with `segnala crew start`.");
         }
         self.print_order(&order)
     }
@@ -497,7 +497,7 @@ impl Session {
             .photo
             .unwrap_or_default();
         if self.json {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&show::PhotoOutput {
                     name: photo.name,
@@ -508,9 +508,11 @@ impl Session {
                 })?
             );
         } else {
-            println!(
+            outln!(
                 "Photo attached: {} ({}, {} bytes).",
-                photo.name, photo.content_type, photo.size_bytes
+                photo.name,
+                photo.content_type,
+                photo.size_bytes
             );
         }
         Ok(())
@@ -555,7 +557,7 @@ impl Session {
             .send(change, |client, change: C| change.send(client))
             .await?;
         if !self.json {
-            println!("{}", C::DONE);
+            outln!("{}", C::DONE);
         }
         self.print_order(&order.unwrap_or_default())
     }
@@ -581,9 +583,9 @@ impl Session {
                         .map(show::OrderOutput::from)
                         .collect(),
                 };
-                println!("{}", serde_json::to_string(&update)?);
+                outln!("{}", serde_json::to_string(&update)?);
             } else {
-                println!(
+                outln!(
                     "── {} in the queue at {}",
                     update.queue_size,
                     local_clock(chrono::Utc::now(), self.zone)

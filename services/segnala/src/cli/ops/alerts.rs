@@ -114,13 +114,13 @@ pub async fn run(args: AlertsArgs, key: &KeyArgs, zone: Tz) -> Result<(), Comman
                 .alert
                 .unwrap_or_default();
             if args.json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&AlertOutput::from(&alert))?
                 );
             } else {
-                println!("Published. It shows on the public pages and goes out on every channel.");
-                print!("{}", describe(&alert, zone));
+                outln!("Published. It shows on the public pages and goes out on every channel.");
+                out!("{}", describe(&alert, zone));
             }
         }
         AlertsCommand::End { alert } => {
@@ -137,13 +137,13 @@ pub async fn run(args: AlertsArgs, key: &KeyArgs, zone: Tz) -> Result<(), Comman
                 .alert
                 .unwrap_or_default();
             if args.json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&AlertOutput::from(&alert))?
                 );
             } else {
-                println!("Ended: its banner is gone.");
-                print!("{}", describe(&alert, zone));
+                outln!("Ended: its banner is gone.");
+                out!("{}", describe(&alert, zone));
             }
         }
         AlertsCommand::List { all } => {
@@ -167,13 +167,13 @@ pub async fn run(args: AlertsArgs, key: &KeyArgs, zone: Tz) -> Result<(), Comman
             }
             if args.json {
                 let alerts: Vec<AlertOutput> = alerts.iter().map(AlertOutput::from).collect();
-                println!("{}", serde_json::to_string_pretty(&alerts)?);
+                outln!("{}", serde_json::to_string_pretty(&alerts)?);
             } else {
                 for alert in &alerts {
-                    print!("{}", describe(alert, zone));
+                    out!("{}", describe(alert, zone));
                 }
                 let which = if all { "" } else { "active " };
-                println!("{} {which}alert(s).", alerts.len());
+                outln!("{} {which}alert(s).", alerts.len());
             }
         }
     }

@@ -130,15 +130,15 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
                     let since = from_timestamp(item.review_time.as_ref())
                         .map(|t| local_time(t, args.clock.zone()))
                         .unwrap_or_default();
-                    println!("{}  {since}  {}", item.tracking_code, item.description);
-                    println!("    {} (guesses: {})", item.reason, guesses.join(", "));
+                    outln!("{}  {since}  {}", item.tracking_code, item.description);
+                    outln!("    {} (guesses: {})", item.reason, guesses.join(", "));
                 }
                 if page.next_page_token.is_empty() {
                     break;
                 }
                 page_token = page.next_page_token;
             }
-            println!("{count} report(s) waiting for review.");
+            outln!("{count} report(s) waiting for review.");
             Ok(())
         }
         OpsCommand::Review(ReviewCommand::Resolve(to)) => {
@@ -152,8 +152,7 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
                 .map_err(failed)?
                 .into_inner()
                 .decision;
-            print_decision(decision);
-            Ok(())
+            print_decision(decision)
         }
         OpsCommand::Review(ReviewCommand::Reject { code, message }) => {
             let decision = client
@@ -165,8 +164,7 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
                 .map_err(failed)?
                 .into_inner()
                 .decision;
-            print_decision(decision);
-            Ok(())
+            print_decision(decision)
         }
         OpsCommand::Reroute(to) => {
             let decision = client
@@ -179,8 +177,7 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
                 .map_err(failed)?
                 .into_inner()
                 .decision;
-            print_decision(decision);
-            Ok(())
+            print_decision(decision)
         }
         OpsCommand::Merge { incident, merged } => {
             let merged = client
@@ -191,7 +188,7 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
                 .await
                 .map_err(failed)?
                 .into_inner();
-            println!(
+            outln!(
                 "{} now holds {} report(s); joined: {}",
                 merged.incident,
                 merged.report_count,
@@ -208,8 +205,7 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
                 .map_err(failed)?
                 .into_inner()
                 .decision;
-            print_decision(decision);
-            Ok(())
+            print_decision(decision)
         }
         OpsCommand::Corrections { out } => {
             let mut writer = csv::Writer::from_path(&out)
@@ -258,9 +254,9 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
             writer
                 .flush()
                 .map_err(|e| CommandError::new(format!("{}: {e}", out.display())))?;
-            println!("{count} correction(s) written to {}.", out.display());
+            outln!("{count} correction(s) written to {}.", out.display());
             if rejections > 0 {
-                println!(
+                outln!(
                     "{rejections} rejection(s) as not a report left out: they name no department."
                 );
             }
@@ -269,17 +265,17 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
     }
 }
 
-fn print_decision(decision: Option<Decision>) {
+fn print_decision(decision: Option<Decision>) -> Result<(), CommandError> {
     if let Some(d) = decision {
         if d.outcome == DecisionOutcome::Rejected as i32 {
-            println!(
+            outln!(
                 "{} rejected as not a report, version {}",
                 d.name.trim_end_matches("/decision"),
                 d.version
             );
-            return;
+            return Ok(());
         }
-        println!(
+        outln!(
             "{} → {}/{} ({}), version {}",
             d.name.trim_end_matches("/decision"),
             d.department,
@@ -288,4 +284,5 @@ fn print_decision(decision: Option<Decision>) {
             d.version
         );
     }
+    Ok(())
 }
