@@ -14,9 +14,12 @@ use segnala_proto::{
 use serde::Serialize;
 use tonic::codegen::http::Uri;
 
+use segnala_shared::time::Tz;
+
 use super::{
     CommandError,
     client::{KeyArgs, TrustArgs, connect},
+    clock::{TimeZoneArgs, local_time},
 };
 
 const DEFAULT_INTAKE_URL: &str = "http://127.0.0.1:50051";
@@ -78,6 +81,8 @@ pub struct StatusArgs {
     status_url: String,
     #[command(flatten)]
     trust: TrustArgs,
+    #[command(flatten)]
+    clock: TimeZoneArgs,
     #[arg(long)]
     json: bool,
 }
@@ -208,7 +213,7 @@ async fn status(args: StatusArgs) -> Result<(), CommandError> {
             serde_json::to_string_pretty(&StatusOutput::from(&status))?
         );
     } else {
-        out!("{}", describe_status(&status));
+        out!("{}", describe_status(&status, args.clock.zone()));
     }
     Ok(())
 }
@@ -247,7 +252,8 @@ impl From<&ReportStatus> for StatusOutput {
     }
 }
 
-fn describe_status(status: &ReportStatus) -> String {
+/// The status for people, its times on the city's clock.
+fn describe_status(status: &ReportStatus, zone: Tz) -> String {
     let department = if status.department.is_empty() {
         "not yet assigned"
     } else {
@@ -260,11 +266,10 @@ fn describe_status(status: &ReportStatus) -> String {
         department
     );
     for entry in &status.timeline {
-        text.push_str(&format!(
-            "  {}  {}\n",
-            time_text(entry.time.as_ref()),
-            entry.message
-        ));
+        let time = segnala_shared::time::from_timestamp(entry.time.as_ref())
+            .map(|t| local_time(t, zone))
+            .unwrap_or_default();
+        text.push_str(&format!("  {time}  {}\n", entry.message));
     }
     text
 }

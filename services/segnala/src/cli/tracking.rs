@@ -10,6 +10,7 @@ use segnala_shared::time::from_timestamp;
 use super::{
     CommandError,
     client::{KeyArgs, connect},
+    clock::{TimeZoneArgs, local_time},
 };
 
 #[derive(Debug, clap::Args)]
@@ -23,6 +24,8 @@ pub struct TrackingArgs {
     server: String,
     #[command(flatten)]
     client: KeyArgs,
+    #[command(flatten)]
+    clock: TimeZoneArgs,
     #[command(subcommand)]
     command: TrackingCommand,
 }
@@ -99,7 +102,7 @@ pub async fn run(args: TrackingArgs) -> Result<(), CommandError> {
                 );
             }
             if let Some(at) = from_timestamp(stats.compute_time.as_ref()) {
-                outln!("(as of {})", at.format("%Y-%m-%d %H:%M UTC"));
+                outln!("(as of {})", local_time(at, args.clock.zone()));
             }
             Ok(())
         }
