@@ -30,7 +30,7 @@ const STATUS_PORT_AFTER_INTAKE: u16 = 3;
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
     /// Submit a report and print its tracking code.
-    Submit(SubmitArgs),
+    Submit(Box<SubmitArgs>),
     /// Show the public status of a report.
     Status(StatusArgs),
 }
@@ -89,7 +89,7 @@ pub struct StatusArgs {
 
 pub async fn run(command: ReportCommand) -> Result<(), CommandError> {
     match command {
-        ReportCommand::Submit(args) => submit(args).await,
+        ReportCommand::Submit(args) => submit(*args).await,
         ReportCommand::Status(args) => status(args).await,
     }
 }

@@ -226,7 +226,7 @@ fn credential(headers: &http::HeaderMap) -> Option<&str> {
 /// not matter (RFC 7235), or the whole value when it names no scheme.
 fn bearer_token(value: &str) -> &str {
     let value = value.trim();
-    match value.split_once(|c: char| c == ' ' || c == '\t') {
+    match value.split_once([' ', '\t']) {
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
         _ => value,
     }

@@ -133,13 +133,7 @@ impl TrackingConsumer {
                 }
                 orders.link(&event.report, id, event.version);
                 if rerouted {
-                    let reroute = Command::Reroute {
-                        department: event.department.clone(),
-                        category: event.category.clone(),
-                        priority,
-                        due_at,
-                    };
-                    orders.apply(id, reroute, TRIAGE, now)?;
+                    orders.apply(id, reroute(&event, priority, due_at), TRIAGE, now)?;
                     tracing::info!(work_order = %id, department = %event.department, "work order rerouted");
                 }
                 Ok(())
@@ -289,16 +283,20 @@ fn take_up_again(
     };
     orders.apply(id, reopen, TRIAGE, now)?;
     if moved {
-        let reroute = Command::Reroute {
-            department: event.department.clone(),
-            category: event.category.clone(),
-            priority,
-            due_at,
-        };
-        orders.apply(id, reroute, TRIAGE, now)?;
+        orders.apply(id, reroute(event, priority, due_at), TRIAGE, now)?;
     }
     tracing::info!(work_order = %id, incident = %event.incident, "work order taken up again");
     Ok(())
+}
+
+/// Moves an order to where `event` routes its report.
+fn reroute(event: &ReportRouted, priority: Priority, due_at: DateTime<Utc>) -> Command {
+    Command::Reroute {
+        department: event.department.clone(),
+        category: event.category.clone(),
+        priority,
+        due_at,
+    }
 }
 
 /// Adds `report` to order `id`.

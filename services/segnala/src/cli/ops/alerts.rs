@@ -113,15 +113,8 @@ pub async fn run(args: AlertsArgs, key: &KeyArgs, zone: Tz) -> Result<(), Comman
                 .into_inner()
                 .alert
                 .unwrap_or_default();
-            if args.json {
-                outln!(
-                    "{}",
-                    serde_json::to_string_pretty(&AlertOutput::from(&alert))?
-                );
-            } else {
-                outln!("Published. It shows on the public pages and goes out on every channel.");
-                out!("{}", describe(&alert, zone));
-            }
+            let done = "Published. It shows on the public pages and goes out on every channel.";
+            print_alert(&alert, args.json, done, zone)?;
         }
         AlertsCommand::End { alert } => {
             let name = if alert.starts_with("alerts/") {
@@ -136,15 +129,7 @@ pub async fn run(args: AlertsArgs, key: &KeyArgs, zone: Tz) -> Result<(), Comman
                 .into_inner()
                 .alert
                 .unwrap_or_default();
-            if args.json {
-                outln!(
-                    "{}",
-                    serde_json::to_string_pretty(&AlertOutput::from(&alert))?
-                );
-            } else {
-                outln!("Ended: its banner is gone.");
-                out!("{}", describe(&alert, zone));
-            }
+            print_alert(&alert, args.json, "Ended: its banner is gone.", zone)?;
         }
         AlertsCommand::List { all } => {
             let mut alerts = Vec::new();
@@ -176,6 +161,20 @@ pub async fn run(args: AlertsArgs, key: &KeyArgs, zone: Tz) -> Result<(), Comman
                 outln!("{} {which}alert(s).", alerts.len());
             }
         }
+    }
+    Ok(())
+}
+
+/// The alert a change left: as JSON, or what was done and the alert for people.
+fn print_alert(alert: &Alert, json: bool, done: &str, zone: Tz) -> Result<(), CommandError> {
+    if json {
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&AlertOutput::from(alert))?
+        );
+    } else {
+        outln!("{done}");
+        out!("{}", describe(alert, zone));
     }
     Ok(())
 }
