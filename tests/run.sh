@@ -13,7 +13,7 @@
 #   SEGNALA_TEST_DATABASE_URL  PostgreSQL URL of a role that may create databases
 #                              (default: the local postgres superuser; see below)
 #   SEGNALA_TEST_AMQP_URL      RabbitMQ URL (default amqp://guest:guest@127.0.0.1:5672/%2f)
-#   SEGNALA_OPEN311_VENV       where the Open311 Python clients are installed
+#   SEGNALA_OPEN311_VENV       where the Python clients (Open311, gRPC reflection) are installed
 #                              (default /var/tmp/segnala-open311-venv)
 #   SEGNALA_RUN_TESTS=0        prepare everything, then stop before running the tests
 #
@@ -310,21 +310,21 @@ ensure_chromium() {
 }
 
 # ---------------------------------------------------------------------------------------
-# Open311 clients written by others (PyPI `georeport` and `three`), which the system
-# tests drive against the server.
+# Clients written by others, which the system tests drive against the servers: PyPI's
+# Open311 clients `georeport` and `three`, and `grpcio-reflection`.
 
 readonly OPEN311_VENV=${SEGNALA_OPEN311_VENV:-/var/tmp/segnala-open311-venv}
 
 ensure_open311_clients() {
-    if "$OPEN311_VENV/bin/python" -c 'import georeport, relaxml, simplejson' 2>/dev/null; then
-        log "open311 clients: ready in $OPEN311_VENV"
+    if "$OPEN311_VENV/bin/python" -c 'import georeport, relaxml, simplejson, grpc_reflection' 2>/dev/null; then
+        log "python clients: ready in $OPEN311_VENV"
         return
     fi
     command -v python3 >/dev/null 2>&1 || apt_install python3
     python3 -m venv --help >/dev/null 2>&1 || apt_install python3-venv
-    log "open311 clients: installing georeport and three into $OPEN311_VENV"
+    log "python clients: installing georeport, three and grpcio-reflection into $OPEN311_VENV"
     python3 -m venv "$OPEN311_VENV" || { apt_install python3-venv && python3 -m venv "$OPEN311_VENV"; }
-    "$OPEN311_VENV/bin/pip" install --quiet georeport==0.3.1 three==0.8.0
+    "$OPEN311_VENV/bin/pip" install --quiet georeport==0.3.1 three==0.8.0 grpcio-reflection==1.85.1
 }
 
 # ---------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ use segnala_shared::grpc::TlsSettings;
 
 use crate::support::{
     RunningPlatform, TestEnv,
+    clients::{distinct_place, report_request},
     env::{CREW_KEY, OPERATOR_KEY},
 };
 
@@ -367,6 +368,155 @@ async fn a_crew_reaches_a_tracking_server_that_serves_tls() {
         "queue over TLS",
     ));
     assert_eq!(queue["queue_size"], 0);
+    drop(platform);
+    env.cleanup().await;
+}
+
+/// Whether `text` shows a time on the Rome clock (winter or summer time).
+fn on_rome_clock(text: &str) -> bool {
+    text.contains(" CET") || text.contains(" CEST")
+}
+
+#[tokio::test]
+async fn a_crew_sees_places_and_its_citys_clock_and_holds_one_order_at_a_time() {
+    let env = TestEnv::new().await;
+    let platform = RunningPlatform::start(&env.settings(), &ServiceKind::ALL).await;
+    let mut clients = platform.clients().await;
+    let mut codes = Vec::new();
+    for place in 0..2 {
+        let mut request = report_request(
+            "Il lampione è spento da tre notti",
+            &uuid::Uuid::new_v4().to_string(),
+        );
+        if let Some(report) = request.report.as_mut() {
+            report.location = Some(distinct_place(place));
+        }
+        let code = clients
+            .intake
+            .create_report(request)
+            .await
+            .expect("accepted")
+            .into_inner()
+            .report
+            .expect("a report")
+            .tracking_code;
+        clients
+            .wait_for_state(&code, PublicState::Assigned, Duration::from_secs(30))
+            .await;
+        codes.push(code);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("crew.toml");
+    let server = platform.url(ServiceKind::Tracking);
+    succeeded(
+        segnala(
+            &config,
+            &["login", "--server", &server, "--token", CREW_KEY],
+        )
+        .await,
+        "login",
+    );
+
+    // The queue says where each job is: these reports gave no address, so the zone
+    // and the coordinates.
+    let queue = json(&succeeded(
+        segnala(&config, &["queue", "--json"]).await,
+        "queue",
+    ));
+    let places: Vec<String> = queue["work_orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .map(|o| o["place"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(places.len(), 2, "{queue}");
+    let listed = stdout(&succeeded(segnala(&config, &["queue"]).await, "queue"));
+    for (place, order) in places.iter().zip(queue["work_orders"].as_array().unwrap()) {
+        let point = format!(
+            "{:.5}, {:.5}",
+            order["latitude"].as_f64().unwrap(),
+            order["longitude"].as_f64().unwrap()
+        );
+        assert!(place.contains(&point), "{place}");
+        assert!(listed.contains(place.as_str()), "{listed}");
+    }
+
+    // Times on the city's clock: Rome's by default.
+    let first = succeeded(segnala(&config, &["next"]).await, "next");
+    let shown = stdout(&first);
+    assert!(on_rome_clock(&shown) && !shown.contains("UTC"), "{shown}");
+    let held = json(&succeeded(
+        segnala(&config, &["show", "--json"]).await,
+        "show",
+    ))["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // A second `next` does not quietly claim another: it names the held order and the
+    // ways out, and claims nothing.
+    let refused = segnala(&config, &["next"]).await;
+    assert!(!refused.status.success());
+    let told = stderr(&refused);
+    assert!(
+        told.contains(&held)
+            && told.contains("segnala crew release")
+            && told.contains("segnala crew resolve")
+            && told.contains("--another"),
+        "{told}"
+    );
+    let mine = json(&succeeded(
+        segnala(&config, &["mine", "--json"]).await,
+        "mine",
+    ));
+    assert_eq!(mine["work_orders"].as_array().map(Vec::len), Some(1));
+    let again = json(&succeeded(
+        segnala(&config, &["next", "--another", "--json"]).await,
+        "next --another",
+    ));
+    assert_ne!(again["name"].as_str(), Some(held.as_str()));
+    let mine = json(&succeeded(
+        segnala(&config, &["mine", "--json"]).await,
+        "mine",
+    ));
+    assert_eq!(mine["work_orders"].as_array().map(Vec::len), Some(2));
+
+    // Another city's clock: for one command, or saved at login.
+    let new_york = stdout(&succeeded(
+        segnala(&config, &["show", "--time-zone", "America/New_York"]).await,
+        "show in New York time",
+    ));
+    assert!(
+        new_york.contains(" EST") || new_york.contains(" EDT"),
+        "{new_york}"
+    );
+    let wrong = segnala(&config, &["show", "--time-zone", "Mars/Olympus"]).await;
+    assert!(
+        !wrong.status.success() && stderr(&wrong).contains("IANA time zone"),
+        "{}",
+        stderr(&wrong)
+    );
+    succeeded(
+        segnala(
+            &config,
+            &[
+                "login",
+                "--server",
+                &server,
+                "--token",
+                CREW_KEY,
+                "--time-zone",
+                "Asia/Tokyo",
+            ],
+        )
+        .await,
+        "login in Tokyo",
+    );
+    let tokyo = stdout(&succeeded(
+        segnala(&config, &["show", "--order", &held]).await,
+        "show",
+    ));
+    assert!(tokyo.contains(" JST"), "{tokyo}");
     drop(platform);
     env.cleanup().await;
 }

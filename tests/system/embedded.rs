@@ -2,14 +2,14 @@
 //! embedded bus keeps an event in the outbox until every subscriber has handled it.
 
 use std::{
-    process::Stdio,
     sync::{
-        Arc, OnceLock,
+        Arc,
         atomic::{AtomicUsize, Ordering},
     },
     time::Duration,
 };
 
+use crate::support::{embedded::Embedded, eventually};
 use async_trait::async_trait;
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
@@ -21,111 +21,11 @@ use segnala_shared::{
         Outbox, Subscription, Transport, inbox, migration, outbox,
     },
 };
-use tokio::{
-    io::{AsyncBufReadExt, BufReader},
-    process::Command,
-};
-
-use crate::support::{env::within, eventually};
-
-/// Free ports for this process's `segnala up`, so that runs side by side do not meet
-/// on the default ports; the only configuration the test gives.
-fn ports() -> &'static [(&'static str, u16)] {
-    static PORTS: OnceLock<Vec<(&'static str, u16)>> = OnceLock::new();
-    PORTS.get_or_init(|| {
-        [
-            "INTAKE",
-            "TRIAGE",
-            "TRACKING",
-            "STATUS",
-            "INTAKE_HTTP",
-            "STATUS_HTTP",
-        ]
-        .into_iter()
-        .map(|name| {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .map(|a| a.port())
-                .expect("a free port");
-            (name, port)
-        })
-        .collect()
-    })
-}
-
-fn port(name: &str) -> u16 {
-    ports()
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, port)| *port)
-        .unwrap_or_default()
-}
-
-fn segnala(dir: &std::path::Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_segnala"));
-    command.current_dir(dir).env("RUST_LOG", "warn");
-    for (key, _) in std::env::vars() {
-        if key.starts_with("SEGNALA_") {
-            command.env_remove(key);
-        }
-    }
-    for (name, port) in ports() {
-        command.env(format!("SEGNALA__LISTEN__{name}_PORT"), port.to_string());
-    }
-    command
-        .env(
-            "SEGNALA_INTAKE_URL",
-            format!("http://127.0.0.1:{}", port("INTAKE")),
-        )
-        .env(
-            "SEGNALA_STATUS_URL",
-            format!("http://127.0.0.1:{}", port("STATUS")),
-        );
-    command
-}
-
-/// Runs a `segnala` client command and reads its JSON output.
-async fn run(dir: &std::path::Path, args: &[&str]) -> Result<serde_json::Value, String> {
-    let output = segnala(dir)
-        .args(args)
-        .output()
-        .await
-        .expect("segnala runs");
-    if !output.status.success() {
-        return Err(format!(
-            "segnala {args:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    serde_json::from_slice(&output.stdout).map_err(|e| format!("segnala {args:?}: not JSON: {e}"))
-}
 
 #[tokio::test]
 async fn segnala_up_with_no_configuration_serves_a_report_end_to_end() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut up = segnala(dir.path())
-        .arg("up")
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("segnala up starts");
-    let mut lines = BufReader::new(up.stdout.take().expect("stdout")).lines();
-    let mut banner = Vec::new();
-    within(
-        "segnala up prints where it listens",
-        Duration::from_secs(60),
-        async {
-            while let Some(line) = lines.next_line().await.expect("read stdout") {
-                let done = line.starts_with("Press Ctrl-C");
-                banner.push(line);
-                if done {
-                    break;
-                }
-            }
-        },
-    )
-    .await;
-    let banner = banner.join("\n");
+    let up = Embedded::start(&[]).await;
+    let banner = &up.banner;
     assert!(banner.contains("embedded"), "{banner}");
     for service in ["intake", "triage", "tracking", "status"] {
         assert!(
@@ -134,9 +34,8 @@ async fn segnala_up_with_no_configuration_serves_a_report_end_to_end() {
         );
     }
 
-    let submitted = run(
-        dir.path(),
-        &[
+    let submitted = up
+        .run_json(&[
             "report",
             "submit",
             "--json",
@@ -146,20 +45,19 @@ async fn segnala_up_with_no_configuration_serves_a_report_end_to_end() {
             "45.478",
             "--lon",
             "9.21",
-        ],
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
+        ])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let code = submitted["tracking_code"]
         .as_str()
         .expect("a tracking code")
         .to_owned();
     let status = eventually("the report is assigned", Duration::from_secs(30), || {
-        let code = code.clone();
-        let dir = dir.path().to_owned();
+        let (code, up) = (code.clone(), &up);
         async move {
             // "Not found" until status has heard of the report.
-            let status = run(&dir, &["report", "status", &code, "--json"])
+            let status = up
+                .run_json(&["report", "status", &code, "--json"])
                 .await
                 .ok()?;
             (status["state"] == "assigned").then_some(status)
@@ -167,8 +65,99 @@ async fn segnala_up_with_no_configuration_serves_a_report_end_to_end() {
     })
     .await;
     assert_eq!(status["department"], "street_lighting");
-    assert!(dir.path().join("segnala-data/intake.db").is_file());
-    let _ = up.kill().await;
+    assert!(up.dir().join("segnala-data/intake.db").is_file());
+}
+
+/// A newcomer who adds the city's keys keeps the local admin key `segnala up` made: the
+/// local clients read it, so it stays valid beside the configured ones. And the command
+/// `report submit` prints to follow a report names the server it was given.
+#[tokio::test]
+async fn the_local_admin_key_stays_valid_beside_configured_keys() {
+    const CITY_APP_KEY: &str = "city-app-key-0123456789";
+    let keys = format!("[{{name=\"city-app\",role=\"integrator\",key=\"{CITY_APP_KEY}\"}}]");
+    let up = Embedded::start(&[("SEGNALA__AUTH__API_KEYS", &keys)]).await;
+    assert!(up.banner.contains("segnala-data/api-key"), "{}", up.banner);
+
+    // The local clients, with the local key read from the data directory.
+    let report = [
+        "-d",
+        "Buca profonda in via Torino",
+        "--lat",
+        "45.47",
+        "--lon",
+        "9.2",
+    ];
+    let by_local_key = up
+        .run_json(&[&["report", "submit", "--json"], &report[..]].concat())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(by_local_key["tracking_code"].is_string(), "{by_local_key}");
+    up.run(&["ops", "review", "list"])
+        .await
+        .unwrap_or_else(|e| panic!("the local admin key is refused: {e}"));
+    // The configured key, of course.
+    up.run(
+        &[
+            &["report", "submit", "--api-key", CITY_APP_KEY],
+            &report[..],
+        ]
+        .concat(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    // A wrong key is still refused.
+    let refused = up
+        .run(
+            &[
+                &["report", "submit", "--api-key", "not-a-key-of-this-city"],
+                &report[..],
+            ]
+            .concat(),
+        )
+        .await
+        .expect_err("an unknown key");
+    assert!(refused.contains("not authenticated"), "{refused}");
+
+    // Given the servers on the command line only, the hint names them.
+    let (intake, status) = (up.url("INTAKE"), up.url("STATUS"));
+    let output = up
+        .command()
+        .env_remove("SEGNALA_INTAKE_URL")
+        .env_remove("SEGNALA_STATUS_URL")
+        .args([
+            "report",
+            "submit",
+            "--intake-url",
+            &intake,
+            "--status-url",
+            &status,
+        ])
+        .args(report)
+        .output()
+        .await
+        .expect("segnala runs");
+    let printed = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{printed}");
+    let hint = printed
+        .lines()
+        .find_map(|line| line.strip_prefix("Follow it with: segnala "))
+        .unwrap_or_else(|| panic!("no hint in {printed}"));
+    assert!(hint.contains(&format!("--status-url {status}")), "{hint}");
+    // The hint runs as printed, without the environment's server URLs.
+    let hinted: Vec<&str> = hint.split_whitespace().collect();
+    eventually(
+        "the hinted command finds the report",
+        Duration::from_secs(30),
+        || {
+            let mut command = up.command();
+            command
+                .env_remove("SEGNALA_INTAKE_URL")
+                .env_remove("SEGNALA_STATUS_URL")
+                .args(&hinted);
+            async move { command.output().await.ok()?.status.success().then_some(()) }
+        },
+    )
+    .await;
 }
 
 struct Counting {
@@ -284,4 +273,77 @@ async fn the_embedded_bus_keeps_an_event_until_every_subscriber_has_handled_it()
     );
     assert_eq!(inbox::handled_count(steady_db).await.expect("count"), 1);
     assert_eq!(inbox::handled_count(flaky_db).await.expect("count"), 1);
+}
+
+/// `segnala … | head`: a reader that goes away ends a command quietly, without a panic
+/// and its backtrace. The pipe's reading end is closed before the command starts, so
+/// its first write meets a broken pipe.
+#[tokio::test]
+async fn commands_stop_quietly_when_their_reader_goes_away() {
+    let up = Embedded::start(&[]).await;
+    let code = up
+        .run_json(&[
+            "report",
+            "submit",
+            "--json",
+            "-d",
+            "Buca in via Torino",
+            "--lat",
+            "45.47",
+            "--lon",
+            "9.2",
+        ])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))["tracking_code"]
+        .as_str()
+        .expect("a code")
+        .to_owned();
+    eventually("status knows the report", Duration::from_secs(30), || {
+        let (code, up) = (code.clone(), &up);
+        async move { up.run(&["report", "status", &code]).await.ok() }
+    })
+    .await;
+    let history = up.dir().join("history.csv");
+    std::fs::write(
+        &history,
+        "title,detail,dept\nLampione spento,in via Roma,street_lighting\n\
+         Buca,in via Torino,roads\nCassonetto pieno,in piazza,waste\n",
+    )
+    .expect("a CSV");
+    let commands: [&[&str]; 7] = [
+        &[
+            "report",
+            "submit",
+            "-d",
+            "Lampione spento",
+            "--lat",
+            "45.47",
+            "--lon",
+            "9.2",
+        ],
+        &["report", "status", &code],
+        &["report", "status", &code, "--json"],
+        &["ops", "review", "list"],
+        &["ops", "alerts", "list", "--all"],
+        &["tracking", "stats"],
+        &["triage", "eval", "--csv", history.to_str().expect("a path")],
+    ];
+    for args in commands {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let output = up
+            .command()
+            .args(args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .await
+            .expect("segnala runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            output.status.success() && stderr.is_empty(),
+            "segnala {args:?} into a closed pipe: {:?}\n{stderr}",
+            output.status
+        );
+    }
 }

@@ -12,6 +12,7 @@ use segnala_shared::{
     config::SecretString,
     messaging::{Envelope, RabbitMqSettings, RabbitMqTransport, Transport},
 };
+use tonic_types::StatusExt;
 
 use crate::support::{RunningPlatform, TestEnv, clients::report_request, wait::eventually};
 
@@ -53,6 +54,49 @@ async fn the_same_request_id_twice_makes_one_report() {
             .await
             .expect("count"),
         2
+    );
+    drop(platform);
+    env.cleanup().await;
+}
+
+/// AIP-155: a request id stands for one request. Sent again with another report, it is
+/// refused with ALREADY_EXISTS instead of answered with the first report, and nothing
+/// is stored; sent again with the same report, it still answers with the first.
+#[tokio::test]
+async fn the_same_request_id_with_another_report_is_refused() {
+    let env = TestEnv::new().await;
+    let platform =
+        RunningPlatform::start(&env.settings(), &[ServiceKind::Intake, ServiceKind::Status]).await;
+    let mut clients = platform.clients().await;
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let first = clients
+        .submit("Buca profonda in via Torino", &request_id)
+        .await;
+    let refused = clients
+        .intake
+        .create_report(report_request("Lampione spento in via Roma", &request_id))
+        .await
+        .expect_err("another report under the same request id");
+    assert_eq!(refused.code(), tonic::Code::AlreadyExists);
+    assert!(refused.message().contains(&request_id), "{refused:?}");
+    assert_eq!(
+        refused
+            .get_error_details()
+            .error_info()
+            .map(|i| i.reason.as_str()),
+        Some("REQUEST_ID_REUSED")
+    );
+    // Only what validation cleans away differs: the same request.
+    let again = clients
+        .submit("  Buca profonda in via Torino ", &request_id)
+        .await;
+    assert_eq!(again, first);
+    let intake_db = env.service_db(ServiceKind::Intake).await;
+    assert_eq!(
+        segnala_intake::store::count_reports(&intake_db)
+            .await
+            .expect("count"),
+        1
     );
     drop(platform);
     env.cleanup().await;

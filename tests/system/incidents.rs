@@ -1,7 +1,8 @@
 //! One incident, many reports, against the real broker and database: reports of the
 //! same lamp from the gRPC API and Open311 become one incident with one work order, and
 //! every reporter sees it; a lamp further away is an incident of its own. Operators
-//! unmerge and merge incidents, and the work orders follow.
+//! unmerge and merge incidents, and the work orders follow, on PostgreSQL (each service
+//! its own process, too) and embedded on SQLite.
 
 use std::time::Duration;
 
@@ -14,17 +15,19 @@ use segnala_proto::{
         tracking_service_client::TrackingServiceClient,
     },
     triage::v1::{
-        MergeIncidentsRequest, ReportMerged, ReportRouted, UnmergeReportRequest,
-        triage_service_client::TriageServiceClient,
+        GetDecisionRequest, MergeIncidentsRequest, ReportMerged, ReportRouted,
+        UnmergeReportRequest, triage_service_client::TriageServiceClient,
     },
 };
 use serde_json::Value;
 
 use crate::support::{
     RunningPlatform, TestEnv,
-    clients::{IntakeClient, Intercepted, channel, report_request},
+    clients::{IntakeClient, Intercepted, channel, distinct_place, report_request},
+    embedded::Embedded,
     env::{INTEGRATOR_KEY, OPERATOR_KEY},
     eventually,
+    processes::Processes,
     tap::EventTap,
 };
 
@@ -443,4 +446,173 @@ async fn a_resolved_incident_takes_no_more_reports_until_its_order_is_reopened()
     assert_eq!(merged.incident, incident, "the reopened incident takes it");
     drop(platform);
     env.cleanup().await;
+}
+
+/// An operator's clients of a platform's intake, triage and tracking.
+struct Operator {
+    intake: IntakeClient,
+    triage: TriageServiceClient<Intercepted>,
+    tracking: TrackingServiceClient<Intercepted>,
+}
+
+impl Operator {
+    async fn connect(intake: &str, triage: &str, tracking: &str, key: &str) -> Self {
+        Self {
+            intake: IntakeClient::with_key(intake, key).await,
+            triage: TriageServiceClient::new(channel(triage, Some(key)).await),
+            tracking: TrackingServiceClient::new(channel(tracking, Some(key)).await),
+        }
+    }
+
+    /// A report of a lamp at the `i`-th distinct place; waits until triage placed it.
+    async fn report_at(&mut self, i: usize) -> String {
+        let place = distinct_place(i);
+        let code = self
+            .intake
+            .submit_request(lamp_at(place.latitude, place.longitude))
+            .await;
+        self.incident_of(&code, |incident| !incident.is_empty())
+            .await;
+        code
+    }
+
+    /// The report's incident once `check` holds for it.
+    async fn incident_of(&self, code: &str, check: impl Fn(&str) -> bool) -> String {
+        let check = &check;
+        eventually(&format!("{code}'s incident"), TIMEOUT, || {
+            let mut triage = self.triage.clone();
+            let name = format!("reports/{code}/decision");
+            async move {
+                let decision = triage
+                    .get_decision(GetDecisionRequest { name })
+                    .await
+                    .ok()?
+                    .into_inner()
+                    .decision?;
+                check(&decision.incident).then_some(decision.incident)
+            }
+        })
+        .await
+    }
+
+    async fn merge(&mut self, kept: &str, merged: &str) {
+        self.triage
+            .merge_incidents(MergeIncidentsRequest {
+                incident: format!("incidents/{kept}"),
+                merged_incident: format!("incidents/{merged}"),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("merging {merged} into {kept}: {e:?}"));
+    }
+
+    /// Unmerges the report: it is in its own incident again.
+    async fn unmerge(&mut self, code: &str) {
+        let decision = self
+            .triage
+            .unmerge_report(UnmergeReportRequest {
+                report: format!("reports/{code}"),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("unmerging {code}: {e:?}"))
+            .into_inner()
+            .decision
+            .expect("a decision");
+        assert_eq!(decision.incident, format!("incidents/{code}"));
+    }
+}
+
+/// An operator takes a report out of an incident when the report's own incident exists
+/// already: after it was merged back into the incident it had joined, and after an
+/// operator merged its incident into another. Its own incident and work order take it
+/// back, and the other incident's order is left with its own reports.
+async fn unmerge_where_the_reports_own_incident_exists(operator: &mut Operator) {
+    let mine = |code: &str| format!("incidents/{code}");
+
+    // A natural duplicate, taken out, merged back, taken out again.
+    let first = operator.report_at(0).await;
+    let second = operator.report_at(0).await;
+    assert_eq!(
+        operator.incident_of(&second, |_| true).await,
+        mine(&first),
+        "a duplicate"
+    );
+    operator.unmerge(&second).await;
+    let own = order_of(&operator.tracking, &second, "its own order", |o| {
+        o.incident == mine(&second)
+    })
+    .await;
+    operator.merge(&first, &second).await;
+    order_of(
+        &operator.tracking,
+        &second,
+        "back on the first order",
+        |o| o.incident == mine(&first) && o.reports.len() == 2,
+    )
+    .await;
+    operator.unmerge(&second).await;
+    let again = order_of(&operator.tracking, &second, "its own order again", |o| {
+        o.incident == mine(&second) && o.state == WorkOrderState::Reopened as i32
+    })
+    .await;
+    assert_eq!(
+        again.name, own.name,
+        "the same order takes the work up again"
+    );
+    assert_eq!(again.reports, [format!("reports/{second}")]);
+    order_of(&operator.tracking, &first, "the first order alone", |o| {
+        o.reports == [format!("reports/{first}")]
+    })
+    .await;
+
+    // Two incidents an operator merged, then one report taken back out.
+    let kept = operator.report_at(1).await;
+    let merged = operator.report_at(2).await;
+    let merged_order = order_of(&operator.tracking, &merged, "its order", |o| {
+        o.incident == mine(&merged)
+    })
+    .await;
+    operator.merge(&kept, &merged).await;
+    order_of(&operator.tracking, &merged, "on the kept order", |o| {
+        o.incident == mine(&kept)
+    })
+    .await;
+    operator.unmerge(&merged).await;
+    let back = order_of(&operator.tracking, &merged, "its order back", |o| {
+        o.incident == mine(&merged) && o.state == WorkOrderState::Reopened as i32
+    })
+    .await;
+    assert_eq!(back.name, merged_order.name);
+    order_of(&operator.tracking, &kept, "the kept order alone", |o| {
+        o.reports == [format!("reports/{kept}")]
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unmerge_where_the_reports_own_incident_exists_on_postgresql_in_separate_processes() {
+    let env = TestEnv::new().await;
+    let processes = Processes::start(&env).await;
+    let mut operator = Operator::connect(
+        &processes.url(ServiceKind::Intake),
+        &processes.url(ServiceKind::Triage),
+        &processes.url(ServiceKind::Tracking),
+        OPERATOR_KEY,
+    )
+    .await;
+    unmerge_where_the_reports_own_incident_exists(&mut operator).await;
+    processes.stop().await;
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn unmerge_where_the_reports_own_incident_exists_embedded_on_sqlite() {
+    let up = Embedded::start(&[]).await;
+    let mut operator = Operator::connect(
+        &up.url("INTAKE"),
+        &up.url("TRIAGE"),
+        &up.url("TRACKING"),
+        &up.local_key(),
+    )
+    .await;
+    unmerge_where_the_reports_own_incident_exists(&mut operator).await;
 }

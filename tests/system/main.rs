@@ -19,6 +19,7 @@ mod flow;
 mod idempotency;
 mod incidents;
 mod intake_grpc;
+mod integrators;
 mod one_trace;
 mod open311;
 mod open311_clients;

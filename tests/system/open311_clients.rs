@@ -1,54 +1,13 @@
 //! Open311 as independently written clients use it: the PyPI packages `georeport` and
-//! `three` drive the running server (tests/run.sh installs them in a virtual
-//! environment; the test makes it itself when missing), and a client that speaks XML
+//! `three` drive the running server (see `support::python`), and a client that speaks XML
 //! only, the way FixMyStreet's Open311 client does.
-
-use std::{path::PathBuf, process::Command};
 
 use serde_json::Value;
 
 use crate::{
     open311::{LAMP_OUT, Open311Platform, PNG, xml_text},
-    support::env::INTEGRATOR_KEY,
+    support::{env::INTEGRATOR_KEY, python::python_with_clients},
 };
-
-/// Where the clients are installed: `SEGNALA_OPEN311_VENV`, else this default.
-fn venv() -> PathBuf {
-    std::env::var_os("SEGNALA_OPEN311_VENV").map_or_else(
-        || PathBuf::from("/var/tmp/segnala-open311-venv"),
-        PathBuf::from,
-    )
-}
-
-/// The virtual environment's Python with both clients, installed on first use.
-fn python_with_clients() -> PathBuf {
-    let venv = venv();
-    let python = venv.join("bin/python");
-    let has_clients = |python: &PathBuf| {
-        Command::new(python)
-            .args(["-c", "import georeport, relaxml, simplejson"])
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if !has_clients(&python) {
-        let created = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status()
-            .expect("python3 is installed (tests/run.sh installs it)");
-        assert!(created.success(), "python3 -m venv {venv:?} failed");
-        let installed = Command::new(venv.join("bin/pip"))
-            .args(["install", "--quiet", "georeport==0.3.1", "three==0.8.0"])
-            .status()
-            .expect("pip runs");
-        assert!(installed.success(), "pip install georeport three failed");
-    }
-    assert!(
-        has_clients(&python),
-        "the Open311 clients are not importable from {python:?}"
-    );
-    python
-}
 
 #[tokio::test]
 async fn open311_python_clients_georeport_and_three_work_against_the_server() {

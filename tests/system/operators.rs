@@ -1,17 +1,19 @@
 //! Humans in the loop, against the real broker and database: an operator resolves a
 //! report triage was unsure about and reroutes one it got wrong; the work orders
-//! follow, and both decisions become training data for `segnala triage train`.
+//! follow, and both decisions become training data for `segnala triage train`. Junk in
+//! the review queue is rejected with a polite answer.
 
 use std::{process::Output, time::Duration};
 
 use segnala::ServiceKind;
 use segnala_proto::{
     common::v1::LatLng,
+    status::v1::PublicState,
     tracking::v1::WorkOrder,
     triage::v1::{
-        DecisionOutcome, ListCorrectionsRequest, ListReviewItemsRequest, ReportNeedsReview,
-        ReportRouted, RerouteReportRequest, ResolveReviewItemRequest,
-        triage_service_client::TriageServiceClient,
+        DecisionOutcome, ListCorrectionsRequest, ListReviewItemsRequest, RejectReviewItemRequest,
+        RejectionReason, ReportNeedsReview, ReportRejected, ReportRouted, RerouteReportRequest,
+        ResolveReviewItemRequest, triage_service_client::TriageServiceClient,
     },
 };
 
@@ -262,6 +264,116 @@ async fn operators_resolve_the_review_queue_and_reroute_and_their_decisions_trai
     succeeded(trained, "triage train on the corrections");
     assert!(model.exists());
 
+    drop(platform);
+    env.cleanup().await;
+}
+
+#[tokio::test]
+async fn operators_reject_junk_from_the_review_queue_with_a_polite_answer() {
+    let env = TestEnv::new().await;
+    let platform = RunningPlatform::start(&env.settings(), &ServiceKind::ALL).await;
+    let mut tap = EventTap::bind(&env, "segnala.triage.v1.#").await;
+    let mut clients = platform.clients().await;
+    let server = platform.url(ServiceKind::Triage);
+    let mut triage = TriageServiceClient::new(channel(&server, Some(OPERATOR_KEY)).await);
+
+    let junk = "Qualcuno deve venire a vedere, è una situazione assurda";
+    let code = submit_at(&mut clients, junk, 0).await;
+    let _: ReportNeedsReview = tap
+        .next_of(&code, |e: &ReportNeedsReview| &e.tracking_code, TIMEOUT)
+        .await;
+    let rejected = succeeded(
+        ops(&server, &["review", "reject", &code]).await,
+        "review reject",
+    );
+    assert!(rejected.contains("rejected as not a report"), "{rejected}");
+    let event: ReportRejected = tap
+        .next_of(&code, |e: &ReportRejected| &e.tracking_code, TIMEOUT)
+        .await;
+    assert_eq!(event.reason, RejectionReason::NotAReport as i32);
+    assert_eq!(event.version, 2);
+    // The taxonomy's answer, in the report's language.
+    assert!(
+        event.message.starts_with("Grazie del messaggio"),
+        "{event:?}"
+    );
+    let status = clients
+        .wait_for_state(&code, PublicState::Rejected, TIMEOUT)
+        .await;
+    assert_eq!(status.reason, event.message);
+    assert!(clients.work_orders_of(&code).await.is_empty());
+    let queue = triage
+        .list_review_items(ListReviewItemsRequest::default())
+        .await
+        .expect("ListReviewItems")
+        .into_inner();
+    assert!(queue.review_items.is_empty(), "{queue:?}");
+    let again = triage
+        .reject_review_item(RejectReviewItemRequest {
+            report: format!("reports/{code}"),
+            message: String::new(),
+        })
+        .await
+        .expect_err("not in review any more");
+    assert_eq!(again.code(), tonic::Code::FailedPrecondition);
+
+    // An answer of the operator's own.
+    let test = submit_at(&mut clients, "Prova prova, è solo una prova", 1).await;
+    let _: ReportNeedsReview = tap
+        .next_of(&test, |e: &ReportNeedsReview| &e.tracking_code, TIMEOUT)
+        .await;
+    let answer = "Messaggio di prova ricevuto, grazie.";
+    let decision = triage
+        .reject_review_item(RejectReviewItemRequest {
+            report: format!("reports/{test}"),
+            message: format!("  {answer} "),
+        })
+        .await
+        .expect("RejectReviewItem")
+        .into_inner()
+        .decision
+        .expect("a decision");
+    assert_eq!(decision.outcome, DecisionOutcome::Rejected as i32);
+    assert_eq!(decision.method, "operator");
+    let event: ReportRejected = tap
+        .next_of(&test, |e: &ReportRejected| &e.tracking_code, TIMEOUT)
+        .await;
+    assert_eq!(event.message, answer);
+
+    // Both are operators' decisions, kept with the corrections, but name no department
+    // to train on.
+    let corrections = triage
+        .list_corrections(ListCorrectionsRequest::default())
+        .await
+        .expect("ListCorrections")
+        .into_inner()
+        .corrections;
+    let kept: Vec<(&str, &str, i32)> = corrections
+        .iter()
+        .map(|c| (c.report.as_str(), c.department.as_str(), c.rejection_reason))
+        .collect();
+    let not_a_report = RejectionReason::NotAReport as i32;
+    assert_eq!(
+        kept,
+        [
+            (format!("reports/{code}").as_str(), "", not_a_report),
+            (format!("reports/{test}").as_str(), "", not_a_report)
+        ]
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let csv = dir.path().join("corrections.csv");
+    let written = succeeded(
+        ops(
+            &server,
+            &["corrections", "--out", csv.to_str().expect("a path")],
+        )
+        .await,
+        "corrections",
+    );
+    assert!(
+        written.contains("0 correction(s)") && written.contains("2 rejection(s)"),
+        "{written}"
+    );
     drop(platform);
     env.cleanup().await;
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use prost_types::Timestamp;
 use segnala::ServiceKind;
 use segnala_proto::status::v1::{
-    Alert, AlertSeverity, EndAlertRequest, PublishAlertRequest,
+    Alert, AlertSeverity, EndAlertRequest, ListAlertsRequest, PublishAlertRequest,
     status_service_client::StatusServiceClient,
 };
 use segnala_shared::{
@@ -153,6 +153,20 @@ async fn an_operators_alert_reaches_every_channel_once_and_shows_until_it_ends()
         .alert
         .expect("an alert");
     assert_eq!(again.name, first.name);
+    // The same id with another text is refused: nothing is published or broadcast.
+    let mut changed = alert("");
+    changed
+        .body
+        .insert("en".into(), "Keep out of the park.".into());
+    let reused = operator
+        .publish_alert(PublishAlertRequest {
+            alert: Some(changed),
+            request_id: "0190b5a4-1111-7000-8000-000000000003".into(),
+        })
+        .await
+        .expect_err("another alert under the same request id");
+    assert_eq!(reused.code(), Code::AlreadyExists);
+    assert!(reused.message().contains("request_id"), "{reused:?}");
 
     // Every configured channel gets it: two Telegram channels, Mastodon, X.
     let expected = "⚠️ Allerta rossa: Non attraversate i sottopassi.\n\n⚠️ Red alert: Keep out of underpasses.";
@@ -276,6 +290,127 @@ async fn an_operators_alert_reaches_every_channel_once_and_shows_until_it_ends()
         .expect_err("crews do not end alerts");
     assert_eq!(crew.code(), Code::PermissionDenied);
 
+    drop(platform);
+    env.cleanup().await;
+}
+
+/// Runs `segnala ops … alerts ARGS` against the status service at `status_url`.
+async fn ops_alerts(status_url: &str, args: &[&str]) -> Result<String, String> {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_segnala"))
+        .args([
+            "ops",
+            "--api-key",
+            OPERATOR_KEY,
+            "--time-zone",
+            "Europe/Rome",
+        ])
+        .args(["alerts", "--status-url", status_url])
+        .args(args)
+        .output()
+        .await
+        .expect("the segnala binary runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    if output.status.success() {
+        Ok(stdout)
+    } else {
+        Err(format!(
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+}
+
+#[tokio::test]
+async fn operators_publish_end_and_list_alerts_with_segnala_ops() {
+    let env = TestEnv::new().await;
+    let platform =
+        RunningPlatform::start(&env.settings(), &[ServiceKind::Intake, ServiceKind::Status]).await;
+    let status_url = platform.url(ServiceKind::Status);
+    let json = |text: &str| -> serde_json::Value {
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    };
+
+    let published = ops_alerts(
+        &status_url,
+        &[
+            "publish",
+            "--severity",
+            "warning",
+            "--title-it",
+            "Strada chiusa",
+            "--body-it",
+            "Via Roma è chiusa per lavori fino a stasera.",
+            "--zone",
+            "municipio-1",
+            "--expires-in",
+            "6h",
+            "--json",
+        ],
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let alert = json(&published);
+    let name = alert["name"].as_str().expect("a name").to_owned();
+    assert_eq!(
+        (&alert["severity"], &alert["state"], &alert["zone"]),
+        (&json!("warning"), &json!("active"), &json!("municipio-1"))
+    );
+    assert!(alert["expire_time"].is_string(), "{alert}");
+
+    // Listed, in text on the city's clock and in JSON; anyone may list.
+    let listed = ops_alerts(&status_url, &["list"])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        listed.contains(&name)
+            && listed.contains("Strada chiusa")
+            && listed.contains("zone municipio-1")
+            && (listed.contains(" CET\n") || listed.contains(" CEST\n"))
+            && listed.contains("1 active alert(s)."),
+        "{listed}"
+    );
+    let mut anyone = StatusServiceClient::new(channel(&status_url, None).await);
+    let active = anyone
+        .list_alerts(ListAlertsRequest::default())
+        .await
+        .expect("ListAlerts is public")
+        .into_inner();
+    assert_eq!(
+        active
+            .alerts
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>(),
+        [name.as_str()]
+    );
+
+    // Bad input is refused clearly and publishes nothing.
+    let refused = ops_alerts(&status_url, &["publish", "--severity", "info"])
+        .await
+        .expect_err("an alert without a title");
+    assert!(refused.contains("alert.title"), "{refused}");
+
+    let ended = ops_alerts(&status_url, &["end", &name])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(ended.contains("Ended"), "{ended}");
+    let active = json(
+        &ops_alerts(&status_url, &["list", "--json"])
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    assert_eq!(active, json!([]));
+    let all = json(
+        &ops_alerts(&status_url, &["list", "--all", "--json"])
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    assert_eq!(all.as_array().map(Vec::len), Some(1), "{all}");
+    assert_eq!(
+        (&all[0]["name"], &all[0]["state"]),
+        (&json!(name), &json!("ended"))
+    );
+    assert!(all[0]["end_time"].is_string(), "{all}");
     drop(platform);
     env.cleanup().await;
 }

@@ -239,6 +239,20 @@ async fn signed_webhooks_reach_a_recovering_receiver_once_per_change() {
         (again.name.as_str(), secret_again.as_str()),
         (report_sub.name.as_str(), report_secret.as_str())
     );
+    // The same id for another subscription is refused, not answered with the first.
+    let reused = subscribe(
+        &mut client,
+        "0190b5a4-2222-7000-8000-000000000010",
+        Subscription {
+            target_url: url.clone(),
+            zone: ZONE.into(),
+            ..Subscription::default()
+        },
+    )
+    .await
+    .expect_err("another subscription under the same request id");
+    assert_eq!(reused.code(), Code::AlreadyExists);
+    assert!(reused.message().contains("request_id"), "{reused:?}");
     let (zone_sub, zone_secret) = subscribe(
         &mut client,
         "0190b5a4-2222-7000-8000-000000000011",

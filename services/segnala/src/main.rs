@@ -14,6 +14,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> ExitCode {
     match cli::run(Cli::parse()).await {
         Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.is_output_closed() => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::from(error.exit_code)

@@ -311,12 +311,11 @@ pub fn local_key_path(data_dir: &Path) -> std::path::PathBuf {
     data_dir.join("api-key")
 }
 
-/// With no keys configured, embedded mode makes one admin key for local use, keeps it
-/// in the data directory (readable by its owner only) and reuses it on later starts.
-pub fn ensure_local_key(settings: &mut Settings) -> std::io::Result<Option<std::path::PathBuf>> {
-    if !settings.auth.api_keys.is_empty() {
-        return Ok(None);
-    }
+/// `segnala up` makes one admin key for local use, keeps it in the data directory
+/// (readable by its owner only) and reuses it on later starts. It is accepted beside
+/// the keys `auth.api_keys` configures, so that the local clients (`segnala report`,
+/// `ops`, `tracking`), which read it, keep working once the city adds its own keys.
+pub fn ensure_local_key(settings: &mut Settings) -> std::io::Result<std::path::PathBuf> {
     let path = local_key_path(&settings.data_dir);
     let key = match std::fs::read_to_string(&path) {
         Ok(existing) if existing.trim().len() >= 16 => existing.trim().to_owned(),
@@ -335,7 +334,7 @@ pub fn ensure_local_key(settings: &mut Settings) -> std::io::Result<Option<std::
         key: SecretString::from(key),
         departments: Vec::new(),
     });
-    Ok(Some(path))
+    Ok(path)
 }
 
 /// Writes `contents` to `path`, readable and writable by its owner only.

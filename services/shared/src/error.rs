@@ -35,6 +35,12 @@ pub enum AppError {
         reason: &'static str,
         message: String,
     },
+    /// What the request would make exists already, made by another request.
+    #[error("{message}")]
+    AlreadyExists {
+        reason: &'static str,
+        message: String,
+    },
     /// A dependency is down; the caller may retry.
     #[error("temporarily unavailable: {0}")]
     Unavailable(String),
@@ -57,7 +63,7 @@ impl AppError {
         match self {
             Self::InvalidArgument(_) => "INVALID_ARGUMENT",
             Self::NotFound { .. } => "NOT_FOUND",
-            Self::FailedPrecondition { reason, .. } => reason,
+            Self::FailedPrecondition { reason, .. } | Self::AlreadyExists { reason, .. } => reason,
             Self::Unavailable(_) => "UNAVAILABLE",
             Self::Internal(_) => "INTERNAL",
         }

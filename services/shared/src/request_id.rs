@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use crate::FieldViolation;
+use crate::{AppError, FieldViolation};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestId(String);
@@ -27,5 +27,18 @@ impl RequestId {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The answer when this id comes again with a different request (AIP-155): the
+    /// first result is not returned for it, and nothing is changed.
+    pub fn reused(&self, what: &str) -> AppError {
+        AppError::AlreadyExists {
+            reason: "REQUEST_ID_REUSED",
+            message: format!(
+                "request_id {} was already used for a different {what}: send the same \
+                 request again to get its result, or use a new request_id",
+                self.0
+            ),
+        }
     }
 }

@@ -25,6 +25,9 @@ use crate::{
 
 const DOMAIN: &str = "status.segnala";
 const SERVICE: &str = "/segnala.status.v1.StatusService/";
+/// Alerts a page of `ListAlerts` holds by default, and at most.
+const DEFAULT_ALERTS_PAGE: u64 = 50;
+const MAX_ALERTS_PAGE: u64 = 500;
 
 pub fn policy() -> MethodPolicy {
     let public = [
@@ -33,6 +36,7 @@ pub fn policy() -> MethodPolicy {
         "ListReportStatuses",
         "ListUpdates",
         "WatchReport",
+        "ListAlerts",
         "CreateSubscription",
         "DeleteSubscription",
     ]
@@ -243,6 +247,40 @@ impl StatusService for StatusApi {
                 let alert = self.alerts.end(convert::alert_id(&name)?).await?;
                 Ok(pb::EndAlertResponse {
                     alert: Some(convert::alert(alert)),
+                })
+            }
+            .await,
+        )
+    }
+
+    async fn list_alerts(
+        &self,
+        request: Request<pb::ListAlertsRequest>,
+    ) -> Result<Response<pb::ListAlertsResponse>, Status> {
+        let request = request.into_inner();
+        reply(
+            async {
+                let limit = match page_size(request.page_size)? {
+                    0 => DEFAULT_ALERTS_PAGE,
+                    n => n.min(MAX_ALERTS_PAGE),
+                };
+                let offset = match request.page_token.as_str() {
+                    "" => 0,
+                    token => token.parse::<u64>().map_err(|_| {
+                        AppError::invalid("page_token", "is not a token this API returned")
+                    })?,
+                };
+                let (alerts, more) = self
+                    .alerts
+                    .list(request.include_inactive, offset, limit)
+                    .await?;
+                Ok(pb::ListAlertsResponse {
+                    alerts: alerts.into_iter().map(convert::alert).collect(),
+                    next_page_token: if more {
+                        (offset + limit).to_string()
+                    } else {
+                        String::new()
+                    },
                 })
             }
             .await,

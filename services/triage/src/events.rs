@@ -38,6 +38,11 @@ impl Language {
         }
     }
 
+    /// The language of a report as triage received it.
+    pub fn of_report(received: &ReportReceived) -> Self {
+        Self::of(&received.language_code, &text::words(&received.description))
+    }
+
     fn pick<'a>(self, italian: &'a str, english: &'a str) -> &'a str {
         match self {
             Self::Italian => italian,
@@ -168,11 +173,47 @@ pub fn rejected(
             ),
         ),
     };
+    rejection(
+        received,
+        stored,
+        reason,
+        message.replace("{jurisdiction}", &jurisdiction.name),
+    )
+}
+
+/// An operator rejected a report in review as not a report: with `message`, or with the
+/// taxonomy's answer to such messages in the report's language.
+pub fn rejected_as_not_a_report(
+    received: &ReportReceived,
+    stored: &StoredDecision,
+    taxonomy: &Taxonomy,
+    message: Option<&str>,
+) -> ReportRejected {
+    let message = message.map_or_else(
+        || {
+            Language::of_report(received)
+                .pick(
+                    &taxonomy.not_a_report.message_it,
+                    &taxonomy.not_a_report.message_en,
+                )
+                .to_owned()
+        },
+        str::to_owned,
+    );
+    rejection(received, stored, RejectionReason::NotAReport, message)
+}
+
+fn rejection(
+    received: &ReportReceived,
+    stored: &StoredDecision,
+    reason: RejectionReason,
+    message: String,
+) -> ReportRejected {
     ReportRejected {
         report: received.report.clone(),
         tracking_code: stored.tracking_code.clone(),
         reason: reason as i32,
-        message: message.replace("{jurisdiction}", &jurisdiction.name),
+        message,
         reject_time: Some(to_timestamp(stored.decided_at)),
         version: stored.version,
     }

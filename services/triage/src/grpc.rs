@@ -44,6 +44,10 @@ pub fn policy() -> MethodPolicy {
             Access::Roles(&[Role::Operator]),
         )
         .allow(
+            "/segnala.triage.v1.TriageService/RejectReviewItem",
+            Access::Roles(&[Role::Operator]),
+        )
+        .allow(
             "/segnala.triage.v1.TriageService/RerouteReport",
             Access::Roles(&[Role::Operator]),
         )
@@ -169,6 +173,25 @@ impl TriageService for TriageApi {
         }))
     }
 
+    async fn reject_review_item(
+        &self,
+        request: Request<pb::RejectReviewItemRequest>,
+    ) -> Result<Response<pb::RejectReviewItemResponse>, Status> {
+        let operator = operator(&request);
+        let request = request.into_inner();
+        let result = async {
+            let code = report_code(&request.report)?;
+            self.operators
+                .reject(&code, &request.message, &operator)
+                .await
+        }
+        .await;
+        let decision = result.map(decision).map_err(|e| into_status(e, DOMAIN))?;
+        Ok(Response::new(pb::RejectReviewItemResponse {
+            decision: Some(decision),
+        }))
+    }
+
     async fn reroute_report(
         &self,
         request: Request<pb::RerouteReportRequest>,
@@ -238,6 +261,11 @@ impl TriageService for TriageApi {
                     previous_department: c.previous_department,
                     operator: c.operator,
                     correct_time: Some(to_timestamp(c.corrected_at)),
+                    rejection_reason: if c.rejected {
+                        pb::RejectionReason::NotAReport
+                    } else {
+                        pb::RejectionReason::Unspecified
+                    } as i32,
                 })
                 .collect(),
         }))

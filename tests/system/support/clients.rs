@@ -175,10 +175,12 @@ pub struct IntakeClient(IntakeServiceClient<Intercepted>);
 
 impl IntakeClient {
     pub async fn connect(platform: &super::RunningPlatform) -> Self {
-        let url = platform.url(segnala::ServiceKind::Intake);
-        Self(IntakeServiceClient::new(
-            channel(&url, Some(INTEGRATOR_KEY)).await,
-        ))
+        Self::with_key(&platform.url(segnala::ServiceKind::Intake), INTEGRATOR_KEY).await
+    }
+
+    /// Intake at `url`, called with `key`.
+    pub async fn with_key(url: &str, key: &str) -> Self {
+        Self(IntakeServiceClient::new(channel(url, Some(key)).await))
     }
 
     /// Submits a report in Milan and returns its tracking code.

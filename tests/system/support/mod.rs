@@ -3,9 +3,12 @@
 
 pub mod broker;
 pub mod clients;
+pub mod embedded;
 pub mod env;
 pub mod events;
 pub mod fake_platform;
+pub mod processes;
+pub mod python;
 pub mod tap;
 pub mod tracking;
 pub mod wait;

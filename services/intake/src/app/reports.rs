@@ -14,7 +14,7 @@ use super::writer::{ReportWriter, Submission, Written};
 use crate::{
     domain::{Channel, MediaDraft, Report, ReportDraft, RequestId},
     events,
-    store::{NewMedia, PageCursor, ReportFilter, ReportStore, StoredMedia},
+    store::{NewMedia, PageCursor, ReportFilter, ReportStore, StoredMedia, StoredRequest},
 };
 
 /// Most reports one page of a listing holds.
@@ -56,14 +56,19 @@ impl Reports {
     }
 
     /// Accepts a report, or returns the one already accepted for the same request id or
-    /// the same channel message. The report and its `ReportReceived` event commit
-    /// together, in a batch with the reports accepted at the same moment.
+    /// the same channel message; a request id used before for another report is
+    /// refused. The report and its `ReportReceived` event commit together, in a batch
+    /// with the reports accepted at the same moment.
     pub async fn create(
         &self,
         draft: ReportDraft,
         request_id: Option<RequestId>,
     ) -> Result<Report, AppError> {
         let draft = draft.validate().map_err(AppError::InvalidArgument)?;
+        let request = request_id.as_ref().map(|id| StoredRequest {
+            id: id.as_str().to_owned(),
+            fingerprint: Some(draft.fingerprint()),
+        });
         if let Some(point) = draft.location
             && self.jurisdiction.locate(point.latitude, point.longitude) == Place::Outside
         {
@@ -114,7 +119,7 @@ impl Reports {
             .write(Submission {
                 report: report.clone(),
                 uploads,
-                request_id: request_id.as_ref().map(|id| id.as_str().to_owned()),
+                request: request.clone(),
                 event,
             })
             .await?;
@@ -129,7 +134,7 @@ impl Reports {
                 .find_previous(
                     report.channel,
                     report.external_id.as_deref(),
-                    request_id.as_ref(),
+                    request_id.as_ref().zip(request.as_ref()),
                 )
                 .await?
                 .ok_or_else(|| {
@@ -202,25 +207,30 @@ impl Reports {
             })
     }
 
+    /// The report stored for the same request, or for the same channel message. The
+    /// same request id with another report (another fingerprint) is refused.
     async fn find_previous(
         &self,
         channel: Channel,
         external_id: Option<&str>,
-        request_id: Option<&RequestId>,
-    ) -> Result<Option<Report>, DbErr> {
-        if let Some(request_id) = request_id
-            && let Some(report) = self
+        request: Option<(&RequestId, &StoredRequest)>,
+    ) -> Result<Option<Report>, AppError> {
+        if let Some((request_id, asked)) = request
+            && let Some((report, fingerprint)) = self
                 .store
                 .by_request_id(&self.db, request_id.as_str())
                 .await?
         {
+            if fingerprint.is_some() && fingerprint != asked.fingerprint {
+                return Err(request_id.reused("report"));
+            }
             return Ok(Some(report));
         }
         if let Some(external_id) = external_id {
-            return self
+            return Ok(self
                 .store
                 .by_external_id(&self.db, channel, external_id)
-                .await;
+                .await?);
         }
         Ok(None)
     }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::{
     domain::Report,
-    store::{NewMedia, NewReport, ReportStore},
+    store::{NewMedia, NewReport, ReportStore, StoredRequest},
 };
 
 /// Most reports one transaction takes.
@@ -30,7 +30,7 @@ pub enum Written {
 pub struct Submission {
     pub report: Report,
     pub uploads: Vec<NewMedia>,
-    pub request_id: Option<String>,
+    pub request: Option<StoredRequest>,
     /// Made in the request's own context, so the event continues the caller's trace.
     pub event: Envelope,
 }
@@ -118,7 +118,7 @@ async fn write_together(
         .map(|pending| NewReport {
             report: &pending.submission.report,
             uploads: &pending.submission.uploads,
-            request_id: pending.submission.request_id.as_deref(),
+            request: pending.submission.request.as_ref(),
         })
         .collect();
     let txn = db.begin().await?;

@@ -1,5 +1,6 @@
 //! What a report is, and what makes one acceptable. No transport or storage types here.
 
+mod fingerprint;
 mod media;
 mod report;
 mod service;

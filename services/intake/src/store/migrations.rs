@@ -15,6 +15,7 @@ impl MigratorTrait for Migrator {
             segnala_shared::delivery::migration(),
             Box::new(Open311AndMedia),
             Box::new(crate::channels::store::ConversationPhotos),
+            Box::new(RequestHashes),
         ])
     }
 }
@@ -45,6 +46,13 @@ enum ReportsV2 {
     AddressId,
     Attributes,
     MediaUrls,
+}
+
+#[derive(DeriveIden)]
+enum ReportsV3 {
+    #[sea_orm(iden = "reports")]
+    Table,
+    RequestHash,
 }
 
 #[derive(DeriveIden)]
@@ -217,5 +225,34 @@ impl MigrationTrait for Open311AndMedia {
         manager
             .drop_table(Table::drop().table(Media::Table).to_owned())
             .await
+    }
+}
+
+/// What each request id asked for (`ReportDraft::fingerprint`), so that the id used
+/// again for another report is refused. Reports stored before have none.
+struct RequestHashes;
+
+impl MigrationName for RequestHashes {
+    fn name(&self) -> &str {
+        "m20261126_000500_intake_request_hashes"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for RequestHashes {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        migration::add_columns(
+            manager,
+            ReportsV3::Table,
+            [ColumnDef::new(ReportsV3::RequestHash)
+                .string()
+                .null()
+                .to_owned()],
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        migration::drop_columns(manager, ReportsV3::Table, [ReportsV3::RequestHash]).await
     }
 }

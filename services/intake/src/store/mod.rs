@@ -5,5 +5,6 @@ mod reports;
 
 pub use migrations::Migrator;
 pub use reports::{
-    NewMedia, NewReport, PageCursor, ReportFilter, ReportStore, StoredMedia, count_reports,
+    NewMedia, NewReport, PageCursor, ReportFilter, ReportStore, StoredMedia, StoredRequest,
+    count_reports,
 };

@@ -34,6 +34,8 @@ mod report {
         pub address_id: Option<String>,
         pub attributes: String,
         pub media_urls: String,
+        /// What the request id asked for: the draft's fingerprint.
+        pub request_hash: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -90,19 +92,28 @@ pub struct NewMedia {
     pub content: bytes::Bytes,
 }
 
-/// A report to store, with its photos and the request id it was created with.
+/// A report to store, with its photos and the request it was created by.
 #[derive(Clone, Copy, Debug)]
 pub struct NewReport<'a> {
     pub report: &'a Report,
     pub uploads: &'a [NewMedia],
-    pub request_id: Option<&'a str>,
+    pub request: Option<&'a StoredRequest>,
 }
 
-fn row_of(report: &Report, request_id: Option<&str>) -> Result<report::ActiveModel, DbErr> {
+/// The request id a report was created with, and what that request asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredRequest {
+    pub id: String,
+    /// `ReportDraft::fingerprint`; `None` for reports stored before it was kept.
+    pub fingerprint: Option<String>,
+}
+
+fn row_of(report: &Report, request: Option<&StoredRequest>) -> Result<report::ActiveModel, DbErr> {
     Ok(report::ActiveModel {
         id: Set(report.id),
         tracking_code: Set(report.tracking_code.to_string()),
-        request_id: Set(request_id.map(str::to_owned)),
+        request_id: Set(request.map(|r| r.id.clone())),
+        request_hash: Set(request.and_then(|r| r.fingerprint.clone())),
         channel: Set(report.channel.as_str().to_owned()),
         external_id: Set(report.external_id.clone()),
         description: Set(report.description.clone()),
@@ -157,7 +168,7 @@ impl ReportStore {
     ) -> Result<HashSet<Uuid>, DbErr> {
         let rows = reports
             .iter()
-            .map(|new| row_of(new.report, new.request_id))
+            .map(|new| row_of(new.report, new.request))
             .collect::<Result<Vec<_>, DbErr>>()?;
         let ids: Vec<Uuid> = reports.iter().map(|new| new.report.id).collect();
         // Any unique key: the tracking code, the request id, or the channel message.
@@ -331,16 +342,24 @@ impl ReportStore {
         self.with_contact(db, row).await
     }
 
+    /// The report a request id created, with what that request asked for.
     pub async fn by_request_id<C: ConnectionTrait>(
         &self,
         db: &C,
         request_id: &str,
-    ) -> Result<Option<Report>, DbErr> {
-        let row = report::Entity::find()
+    ) -> Result<Option<(Report, Option<String>)>, DbErr> {
+        let Some(row) = report::Entity::find()
             .filter(report::Column::RequestId.eq(request_id))
             .one(db)
-            .await?;
-        self.with_contact(db, row).await
+            .await?
+        else {
+            return Ok(None);
+        };
+        let fingerprint = row.request_hash.clone();
+        Ok(self
+            .with_contact(db, Some(row))
+            .await?
+            .map(|report| (report, fingerprint)))
     }
 
     pub async fn by_external_id<C: ConnectionTrait>(

@@ -18,7 +18,7 @@ pub async fn check(url: &str) -> Result<(), CommandError> {
         .map_err(|status| CommandError::from_status(&status, url))?;
     match response.into_inner().status() {
         ServingStatus::Serving => {
-            println!("{url}: serving");
+            outln!("{url}: serving");
             Ok(())
         }
         other => Err(CommandError::new(format!("{url}: {}", other.as_str_name()))),

@@ -1,7 +1,11 @@
 //! The command line: running the platform and talking to it.
 
+#[macro_use]
+mod output;
+
 pub mod bench;
 mod client;
+mod clock;
 mod crew;
 mod health;
 mod ops;

@@ -12,16 +12,25 @@ use segnala_proto::{
     },
 };
 use serde::Serialize;
+use tonic::codegen::http::Uri;
+
+use segnala_shared::time::Tz;
 
 use super::{
     CommandError,
     client::{KeyArgs, TrustArgs, connect},
+    clock::{TimeZoneArgs, local_time},
 };
+
+const DEFAULT_INTAKE_URL: &str = "http://127.0.0.1:50051";
+const DEFAULT_STATUS_URL: &str = "http://127.0.0.1:50054";
+/// How far status's port is from intake's in the default layout (50051, 50054).
+const STATUS_PORT_AFTER_INTAKE: u16 = 3;
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
     /// Submit a report and print its tracking code.
-    Submit(SubmitArgs),
+    Submit(Box<SubmitArgs>),
     /// Show the public status of a report.
     Status(StatusArgs),
 }
@@ -50,12 +59,13 @@ pub struct SubmitArgs {
     /// A UUID that makes retries safe; a fresh one is made when omitted.
     #[arg(long)]
     request_id: Option<String>,
-    #[arg(
-        long,
-        env = "SEGNALA_INTAKE_URL",
-        default_value = "http://127.0.0.1:50051"
-    )]
+    #[arg(long, env = "SEGNALA_INTAKE_URL", default_value = DEFAULT_INTAKE_URL)]
     intake_url: String,
+    /// Where to follow the report, for the command printed at the end; default: the
+    /// status service beside the intake server (its host, its port + 3, as `segnala
+    /// up` lays the ports out).
+    #[arg(long, env = "SEGNALA_STATUS_URL")]
+    status_url: Option<String>,
     #[command(flatten)]
     client: KeyArgs,
     /// Print JSON instead of text.
@@ -67,21 +77,19 @@ pub struct SubmitArgs {
 pub struct StatusArgs {
     /// The tracking code, such as 7KQ2-M9XA-4BRT.
     code: String,
-    #[arg(
-        long,
-        env = "SEGNALA_STATUS_URL",
-        default_value = "http://127.0.0.1:50054"
-    )]
+    #[arg(long, env = "SEGNALA_STATUS_URL", default_value = DEFAULT_STATUS_URL)]
     status_url: String,
     #[command(flatten)]
     trust: TrustArgs,
+    #[command(flatten)]
+    clock: TimeZoneArgs,
     #[arg(long)]
     json: bool,
 }
 
 pub async fn run(command: ReportCommand) -> Result<(), CommandError> {
     match command {
-        ReportCommand::Submit(args) => submit(args).await,
+        ReportCommand::Submit(args) => submit(*args).await,
         ReportCommand::Status(args) => status(args).await,
     }
 }
@@ -127,15 +135,52 @@ async fn submit(args: SubmitArgs) -> Result<(), CommandError> {
             name: &report.name,
             tracking_code: &report.tracking_code,
         };
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        println!("Report accepted. Tracking code: {}", report.tracking_code);
-        println!(
-            "Follow it with: segnala report status {}",
-            report.tracking_code
+        let status_url = args
+            .status_url
+            .unwrap_or_else(|| status_url_beside(&args.intake_url));
+        outln!("Report accepted. Tracking code: {}", report.tracking_code);
+        outln!(
+            "Follow it with: {}",
+            status_command(
+                &report.tracking_code,
+                &status_url,
+                args.client.trust.ca_cert.as_deref()
+            )
         );
     }
     Ok(())
+}
+
+/// The status service of the platform whose intake is at `intake_url`: the same host,
+/// the port as far from intake's as in the default layout.
+fn status_url_beside(intake_url: &str) -> String {
+    let Ok(uri) = intake_url.parse::<Uri>() else {
+        return DEFAULT_STATUS_URL.to_owned();
+    };
+    let (Some(scheme), Some(host)) = (uri.scheme_str(), uri.host()) else {
+        return DEFAULT_STATUS_URL.to_owned();
+    };
+    match uri.port_u16() {
+        Some(port) => format!(
+            "{scheme}://{host}:{}",
+            port.saturating_add(STATUS_PORT_AFTER_INTAKE)
+        ),
+        None => format!("{scheme}://{host}"),
+    }
+}
+
+/// The command that follows a report, naming the server when it is not the default.
+fn status_command(code: &str, status_url: &str, ca_cert: Option<&std::path::Path>) -> String {
+    let mut command = format!("segnala report status {code}");
+    if status_url != DEFAULT_STATUS_URL {
+        command.push_str(&format!(" --status-url {status_url}"));
+    }
+    if let Some(path) = ca_cert {
+        command.push_str(&format!(" --ca-cert {}", path.display()));
+    }
+    command
 }
 
 #[derive(Serialize)]
@@ -163,12 +208,12 @@ async fn status(args: StatusArgs) -> Result<(), CommandError> {
         .status
         .unwrap_or_default();
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&StatusOutput::from(&status))?
         );
     } else {
-        print!("{}", describe_status(&status));
+        out!("{}", describe_status(&status, args.clock.zone()));
     }
     Ok(())
 }
@@ -207,7 +252,8 @@ impl From<&ReportStatus> for StatusOutput {
     }
 }
 
-fn describe_status(status: &ReportStatus) -> String {
+/// The status for people, its times on the city's clock.
+fn describe_status(status: &ReportStatus, zone: Tz) -> String {
     let department = if status.department.is_empty() {
         "not yet assigned"
     } else {
@@ -220,11 +266,10 @@ fn describe_status(status: &ReportStatus) -> String {
         department
     );
     for entry in &status.timeline {
-        text.push_str(&format!(
-            "  {}  {}\n",
-            time_text(entry.time.as_ref()),
-            entry.message
-        ));
+        let time = segnala_shared::time::from_timestamp(entry.time.as_ref())
+            .map(|t| local_time(t, zone))
+            .unwrap_or_default();
+        text.push_str(&format!("  {time}  {}\n", entry.message));
     }
     text
 }
@@ -244,4 +289,35 @@ fn time_text(time: Option<&prost_types::Timestamp>) -> String {
     segnala_shared::time::from_timestamp(time)
         .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_command_names_the_server_it_was_not_given_by_default() {
+        assert_eq!(status_url_beside(DEFAULT_INTAKE_URL), DEFAULT_STATUS_URL);
+        assert_eq!(
+            status_url_beside("http://10.1.2.3:50051"),
+            "http://10.1.2.3:50054"
+        );
+        assert_eq!(
+            status_url_beside("https://segnala.comune.it:6001/"),
+            "https://segnala.comune.it:6004"
+        );
+        assert_eq!(
+            status_command("7KQ2-M9XA-4BRT", DEFAULT_STATUS_URL, None),
+            "segnala report status 7KQ2-M9XA-4BRT"
+        );
+        assert_eq!(
+            status_command(
+                "7KQ2-M9XA-4BRT",
+                "https://status.comune.it",
+                Some(std::path::Path::new("/etc/city-ca.pem"))
+            ),
+            "segnala report status 7KQ2-M9XA-4BRT --status-url https://status.comune.it \
+             --ca-cert /etc/city-ca.pem"
+        );
+    }
 }

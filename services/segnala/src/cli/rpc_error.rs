@@ -9,6 +9,8 @@ pub struct CommandError {
     pub message: String,
     /// 2 for input the server refused, 1 for everything else.
     pub exit_code: u8,
+    /// The reader of the output went away: nothing is wrong, the command just stops.
+    output_closed: bool,
 }
 
 impl CommandError {
@@ -16,7 +18,22 @@ impl CommandError {
         Self {
             message: message.into(),
             exit_code: 1,
+            output_closed: false,
         }
+    }
+
+    /// The reader of standard output went away (`segnala … | head`): the command
+    /// stops, quietly and successfully, as when its output is complete.
+    pub fn output_closed() -> Self {
+        Self {
+            message: String::new(),
+            exit_code: 0,
+            output_closed: true,
+        }
+    }
+
+    pub fn is_output_closed(&self) -> bool {
+        self.output_closed
     }
 
     /// Explains a failed call, with each invalid field on its own line.
@@ -49,7 +66,11 @@ impl CommandError {
         } else {
             1
         };
-        Self { message, exit_code }
+        Self {
+            message,
+            exit_code,
+            output_closed: false,
+        }
     }
 }
 

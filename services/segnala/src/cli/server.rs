@@ -57,14 +57,12 @@ pub async fn up(args: UpArgs) -> Result<(), CommandError> {
     let _telemetry = telemetry::init("segnala", &settings.telemetry)?;
     let local_key = platform::ensure_local_key(&mut settings)?;
     let platform = Platform::build(&settings, &ServiceKind::ALL).await?;
-    print!("{}", platform::describe(&platform, &settings));
-    if let Some(path) = local_key {
-        println!(
-            "  API key   {} (admin, for local use; `segnala report` reads it)",
-            path.display()
-        );
-    }
-    println!("Press Ctrl-C to stop.");
+    out!("{}", platform::describe(&platform, &settings));
+    outln!(
+        "  API key   {} (admin, for local use, beside any auth.api_keys; the local clients read it)",
+        local_key.display()
+    );
+    outln!("Press Ctrl-C to stop.");
     platform.run_until_stopped(os_shutdown_signal()).await?;
     Ok(())
 }
@@ -75,7 +73,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), CommandError> {
     let kind = ServiceKind::from(args.service);
     let _telemetry = telemetry::init(&format!("segnala-{kind}"), &settings.telemetry)?;
     let platform = Platform::build(&settings, &[kind]).await?;
-    print!("{}", platform::describe(&platform, &settings));
+    out!("{}", platform::describe(&platform, &settings));
     platform.run_until_stopped(os_shutdown_signal()).await?;
     Ok(())
 }

@@ -10,6 +10,7 @@ use segnala_shared::time::from_timestamp;
 use super::{
     CommandError,
     client::{KeyArgs, connect},
+    clock::{TimeZoneArgs, local_time},
 };
 
 #[derive(Debug, clap::Args)]
@@ -23,6 +24,8 @@ pub struct TrackingArgs {
     server: String,
     #[command(flatten)]
     client: KeyArgs,
+    #[command(flatten)]
+    clock: TimeZoneArgs,
     #[command(subcommand)]
     command: TrackingCommand,
 }
@@ -53,7 +56,7 @@ pub async fn run(args: TrackingArgs) -> Result<(), CommandError> {
                 .into_inner();
             match check.first_break {
                 None => {
-                    println!(
+                    outln!(
                         "The audit log is intact: {} entries checked.",
                         check.entries_checked
                     );
@@ -78,22 +81,28 @@ pub async fn run(args: TrackingArgs) -> Result<(), CommandError> {
                 .await
                 .map_err(failed)?
                 .into_inner();
-            println!(
+            outln!(
                 "{:<24} {:>6} {:>8} {:>9}  median time to resolve",
-                "department", "open", "overdue", "resolved"
+                "department",
+                "open",
+                "overdue",
+                "resolved"
             );
             for d in stats.departments {
                 let median = d
                     .median_time_to_resolve
                     .map(|m| format!("{:.1} h", m.seconds as f64 / 3600.0))
                     .unwrap_or_else(|| "-".into());
-                println!(
+                outln!(
                     "{:<24} {:>6} {:>8} {:>9}  {median}",
-                    d.department, d.open, d.overdue, d.resolved
+                    d.department,
+                    d.open,
+                    d.overdue,
+                    d.resolved
                 );
             }
             if let Some(at) = from_timestamp(stats.compute_time.as_ref()) {
-                println!("(as of {})", at.format("%Y-%m-%d %H:%M UTC"));
+                outln!("(as of {})", local_time(at, args.clock.zone()));
             }
             Ok(())
         }

@@ -172,7 +172,7 @@ fn train(args: TrainArgs) -> Result<(), CommandError> {
     Classifier::new(&taxonomy, model.clone(), 0.0)?;
     std::fs::write(&args.out, model.to_json()?)
         .map_err(|e| CommandError::new(format!("{}: {e}", args.out.display())))?;
-    println!(
+    outln!(
         "trained {version} on {} examples in {:.2} s (one thread); wrote {}",
         examples.len(),
         took.as_secs_f64(),
@@ -211,13 +211,13 @@ fn eval(args: EvalArgs) -> Result<(), CommandError> {
             let routings: Vec<(String, bool)> =
                 examples.iter().map(|e| routed(&classifier, e)).collect();
             let took = started.elapsed().as_secs_f64();
-            println!(
+            outln!(
                 "model {}: classified {} reports in {took:.3} s, {:.0} reports/s (one thread)",
                 classifier.model_version(),
                 examples.len(),
                 examples.len() as f64 / took
             );
-            report_emergencies(&classifier, &examples);
+            report_emergencies(&classifier, &examples)?;
             routings
         }
     };
@@ -231,15 +231,15 @@ fn eval(args: EvalArgs) -> Result<(), CommandError> {
             .zip(&predictions)
             .map(|(e, p)| (e.label.as_str(), p.as_str())),
     );
-    println!();
-    print!("{evaluation}");
+    outln!();
+    out!("{evaluation}");
     let outcomes = examples
         .iter()
         .zip(&predictions)
         .zip(&to_review)
         .map(|((e, predicted), &to_review)| (to_review, &e.label == predicted));
-    println!();
-    print!(
+    outln!();
+    out!(
         "{}",
         ReviewShare::from_outcomes(args.review_threshold, outcomes)
     );
@@ -298,7 +298,7 @@ fn cross_validate(
             held_out += 1;
         }
         let took = started.elapsed().as_secs_f64();
-        println!(
+        outln!(
             "fold {}/{folds}: trained on {} examples in {trained_in:.2} s; classified {held_out} in {took:.3} s ({:.0} reports/s, one thread)",
             fold + 1,
             training.len(),
@@ -328,18 +328,18 @@ fn write_mistakes(
         }
     }
     writer.flush().map_err(|e| failed(e.into()))?;
-    println!("wrote {written} misrouted reports to {}", path.display());
+    outln!("wrote {written} misrouted reports to {}", path.display());
     Ok(())
 }
 
 /// How often the emergency rules fire, with the first texts they fire on.
-fn report_emergencies(classifier: &Classifier, examples: &[Example]) {
+fn report_emergencies(classifier: &Classifier, examples: &[Example]) -> Result<(), CommandError> {
     let flagged: Vec<(&Example, Vec<String>)> = examples
         .iter()
         .map(|e| (e, classifier.emergency_terms(&e.text)))
         .filter(|(_, terms)| !terms.is_empty())
         .collect();
-    println!(
+    outln!(
         "emergency rules fired on {} of {} reports ({:.2}%)",
         flagged.len(),
         examples.len(),
@@ -347,13 +347,14 @@ fn report_emergencies(classifier: &Classifier, examples: &[Example]) {
     );
     for (example, terms) in flagged.iter().take(20) {
         let text: String = example.text.chars().take(110).collect();
-        println!(
+        outln!(
             "  [{}] {}: {}",
             terms.join(", "),
             example.label,
             text.replace('\n', " ")
         );
     }
+    Ok(())
 }
 
 fn read_examples(data: &DataArgs, taxonomy: &Taxonomy) -> Result<Vec<Example>, CommandError> {

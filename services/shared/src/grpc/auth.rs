@@ -155,11 +155,6 @@ impl MethodPolicy {
         self
     }
 
-    pub fn merge(mut self, other: MethodPolicy) -> Self {
-        self.methods.extend(other.methods);
-        self
-    }
-
     fn access(&self, path: &str) -> Access {
         if PUBLIC_SERVICES
             .iter()
@@ -219,12 +214,22 @@ fn credential(headers: &http::HeaderMap) -> Option<&str> {
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
     {
-        return Some(value.strip_prefix("Bearer ").unwrap_or(value).trim());
+        return Some(bearer_token(value));
     }
     headers
         .get("x-api-key")
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
+}
+
+/// The token of an `authorization` value: after the `Bearer` scheme, whose case does
+/// not matter (RFC 7235), or the whole value when it names no scheme.
+fn bearer_token(value: &str) -> &str {
+    let value = value.trim();
+    match value.split_once([' ', '\t']) {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+        _ => value,
+    }
 }
 
 fn auth_status(code: Code, reason: &str, message: &str) -> Status {
@@ -363,6 +368,32 @@ mod tests {
         );
         assert!(check("/s/Unlisted", Some("Bearer admin-key-0123456789")).is_ok());
         assert!(check("/grpc.health.v1.Health/Check", None).is_ok());
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_read_in_any_case() {
+        let policy = MethodPolicy::new().allow("/s/Create", Access::Roles(&[Role::Integrator]));
+        let auth = authenticator();
+        for value in [
+            "Bearer integrator-key-0123456789",
+            "bearer integrator-key-0123456789",
+            "BEARER  integrator-key-0123456789 ",
+            "integrator-key-0123456789",
+        ] {
+            let caller = policy
+                .check(&auth, "/s/Create", &headers(Some(value)))
+                .map(|p| p.map(|p| p.name));
+            assert_eq!(caller.ok().flatten().as_deref(), Some("app"), "{value}");
+        }
+        let other_scheme = policy.check(
+            &auth,
+            "/s/Create",
+            &headers(Some("Basic integrator-key-0123456789")),
+        );
+        assert_eq!(
+            other_scheme.err().map(|s| s.code()),
+            Some(Code::Unauthenticated)
+        );
     }
 
     #[test]

@@ -117,18 +117,25 @@ impl GrpcServer {
                 .set_service_status(*name, ServingStatus::Serving)
                 .await;
         }
-        let mut reflection = tonic_reflection::server::Builder::configure();
-        for set in self.descriptor_sets {
-            reflection = reflection.register_encoded_file_descriptor_set(set);
-        }
-        let reflection_v1 = reflection.build_v1().map_err(|e| {
-            tracing::error!(error = %e, "reflection descriptors are invalid");
-        });
-
         let mut routes = self.routes;
         routes.add_service(health_service);
-        if let Ok(reflection_v1) = reflection_v1 {
-            routes.add_service(reflection_v1);
+        // Both versions: grpcurl and Postman speak v1, many clients (PyPI's
+        // grpcio-reflection among them) still v1alpha.
+        let reflection = Reflection {
+            descriptor_sets: &self.descriptor_sets,
+            services: &self.service_names,
+        };
+        match (
+            reflection.builder().build_v1(),
+            reflection.builder().build_v1alpha(),
+        ) {
+            (Ok(v1), Ok(v1alpha)) => {
+                routes.add_service(v1);
+                routes.add_service(v1alpha);
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::error!(error = %e, "reflection descriptors are invalid");
+            }
         }
 
         let mut server = Server::builder();
@@ -154,6 +161,40 @@ impl GrpcServer {
                 shutdown,
             )
             .await
+    }
+}
+
+/// What reflection tells a client: the descriptors of every contract (so that any type
+/// can be looked up), but only the services this port serves, beside health and
+/// reflection themselves.
+struct Reflection<'a> {
+    descriptor_sets: &'a [&'static [u8]],
+    services: &'a [&'static str],
+}
+
+/// The services every port serves besides its own.
+const SHARED_SERVICES: [&str; 3] = [
+    "grpc.health.v1.Health",
+    "grpc.reflection.v1.ServerReflection",
+    "grpc.reflection.v1alpha.ServerReflection",
+];
+
+impl Reflection<'_> {
+    fn builder(&self) -> tonic_reflection::server::Builder<'static> {
+        // Each version's builder registers its own descriptor only; both are listed.
+        let mut builder = tonic_reflection::server::Builder::configure()
+            .include_reflection_service(false)
+            .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(
+                tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
+            );
+        for set in self.descriptor_sets {
+            builder = builder.register_encoded_file_descriptor_set(set);
+        }
+        for name in self.services.iter().chain(&SHARED_SERVICES) {
+            builder = builder.with_service_name(*name);
+        }
+        builder
     }
 }
 

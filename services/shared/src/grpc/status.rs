@@ -24,6 +24,7 @@ pub fn into_status(error: AppError, domain: &str) -> Status {
         }
         AppError::NotFound { .. } => (Code::NotFound, error.to_string()),
         AppError::FailedPrecondition { message, .. } => (Code::FailedPrecondition, message),
+        AppError::AlreadyExists { message, .. } => (Code::AlreadyExists, message),
         AppError::Unavailable(ref cause) => {
             tracing::warn!(cause, "request failed: dependency unavailable");
             (

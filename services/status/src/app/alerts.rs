@@ -23,21 +23,25 @@ impl Alerts {
     }
 
     /// Stores the alert and announces it, once per `request_id`: a retried call gets
-    /// the alert it published the first time.
+    /// the alert it published the first time; the same id with another alert is
+    /// refused.
     pub async fn publish(&self, request_id: &str, alert: Alert) -> Result<Alert, AppError> {
         let request_id = RequestId::parse(request_id)
             .map_err(|v| AppError::InvalidArgument(vec![v]))?
             .ok_or_else(|| AppError::invalid("request_id", "is required"))?;
-        let request_id = request_id.as_str();
         alert.validate(Utc::now())?;
         let txn = self.db.begin().await?;
-        if !self.store.insert(&txn, request_id, &alert).await? {
+        if !self.store.insert(&txn, request_id.as_str(), &alert).await? {
             drop(txn);
-            return self
+            let published = self
                 .store
-                .by_request(&self.db, request_id)
+                .by_request(&self.db, request_id.as_str())
                 .await?
-                .ok_or_else(|| AppError::Unavailable("the alert is being published".into()));
+                .ok_or_else(|| AppError::Unavailable("the alert is being published".into()))?;
+            if !published.same_request(&alert) {
+                return Err(request_id.reused("alert"));
+            }
+            return Ok(published);
         }
         self.outbox.record(&txn, &published(&alert)).await?;
         txn.commit().await?;
@@ -55,6 +59,24 @@ impl Alerts {
                 resource: "alert",
                 name: format!("alerts/{id}"),
             })
+    }
+
+    /// A page of alerts, newest first, and whether more follow: the active ones, or
+    /// all of them.
+    pub async fn list(
+        &self,
+        include_inactive: bool,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Alert>, bool), AppError> {
+        let active_at = (!include_inactive).then(Utc::now);
+        let mut alerts = self
+            .store
+            .list(&self.db, active_at, offset, limit.saturating_add(1))
+            .await?;
+        let more = alerts.len() as u64 > limit;
+        alerts.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok((alerts, more))
     }
 
     pub async fn active(&self) -> Result<Vec<Alert>, AppError> {

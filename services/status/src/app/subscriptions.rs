@@ -99,10 +99,7 @@ impl Subscriptions {
             .await?
             .ok_or_else(|| AppError::Unavailable("the subscription is being created".into()))?;
         if !stored.subscription.same_request(&asked) {
-            return Err(AppError::invalid(
-                "request_id",
-                "was used for another subscription",
-            ));
+            return Err(request_id.reused("subscription"));
         }
         if stored.deleted {
             return Err(AppError::FailedPrecondition {

@@ -63,6 +63,17 @@ impl Alert {
         }
     }
 
+    /// Whether it says what `other` says (a retried publication): all but the id and
+    /// the times the server sets; the expiry to the microsecond, as databases keep it.
+    pub fn same_request(&self, other: &Self) -> bool {
+        let micros = |alert: &Self| alert.expires_at.map(|t| t.timestamp_micros());
+        self.severity == other.severity
+            && self.title == other.title
+            && self.body == other.body
+            && self.zone == other.zone
+            && micros(self) == micros(other)
+    }
+
     /// Checks what an operator wrote; every problem is named.
     pub fn validate(&self, now: DateTime<Utc>) -> Result<(), AppError> {
         let mut violations = Vec::new();

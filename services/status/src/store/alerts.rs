@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, TryInsertResult, prelude::Expr,
+    QueryOrder, QuerySelect, Select, TryInsertResult, prelude::Expr,
 };
 
 use crate::domain::{Alert, Severity};
@@ -108,21 +108,49 @@ impl AlertStore {
         db: &C,
         now: DateTime<Utc>,
     ) -> Result<Vec<Alert>, DbErr> {
-        alert::Entity::find()
-            .filter(alert::Column::PublishedAt.lte(now))
-            .filter(alert::Column::EndedAt.is_null())
-            .filter(
-                Condition::any()
-                    .add(alert::Column::ExpiresAt.is_null())
-                    .add(alert::Column::ExpiresAt.gt(now)),
-            )
-            .order_by_desc(alert::Column::PublishedAt)
+        newest_first(Some(now))
             .all(db)
             .await?
             .into_iter()
             .map(to_alert)
             .collect()
     }
+
+    /// A page of alerts, newest first: those active at `active_at`, or all of them.
+    pub async fn list<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        active_at: Option<DateTime<Utc>>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<Alert>, DbErr> {
+        newest_first(active_at)
+            .offset(offset)
+            .limit(limit)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(to_alert)
+            .collect()
+    }
+}
+
+/// The alerts active at `active_at` (all of them: `None`), newest first.
+fn newest_first(active_at: Option<DateTime<Utc>>) -> Select<alert::Entity> {
+    let mut query = alert::Entity::find();
+    if let Some(now) = active_at {
+        query = query
+            .filter(alert::Column::PublishedAt.lte(now))
+            .filter(alert::Column::EndedAt.is_null())
+            .filter(
+                Condition::any()
+                    .add(alert::Column::ExpiresAt.is_null())
+                    .add(alert::Column::ExpiresAt.gt(now)),
+            );
+    }
+    query
+        .order_by_desc(alert::Column::PublishedAt)
+        .order_by_desc(alert::Column::Id)
 }
 
 fn to_alert(row: alert::Model) -> Result<Alert, DbErr> {

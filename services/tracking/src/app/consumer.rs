@@ -133,13 +133,7 @@ impl TrackingConsumer {
                 }
                 orders.link(&event.report, id, event.version);
                 if rerouted {
-                    let reroute = Command::Reroute {
-                        department: event.department.clone(),
-                        category: event.category.clone(),
-                        priority,
-                        due_at,
-                    };
-                    orders.apply(id, reroute, TRIAGE, now)?;
+                    orders.apply(id, reroute(&event, priority, due_at), TRIAGE, now)?;
                     tracing::info!(work_order = %id, department = %event.department, "work order rerouted");
                 }
                 Ok(())
@@ -233,6 +227,7 @@ fn place(
     if !event.incident.is_empty()
         && let Some(id) = orders.of_incident(&event.incident)
     {
+        take_up_again(orders, id, event, priority, due_at, now)?;
         return attach(
             orders,
             id,
@@ -261,6 +256,47 @@ fn place(
     tracing::info!(work_order = %order.id, department = %order.department, report = %event.report, "work order queued");
     orders.open(order, TRIAGE, event.version);
     Ok(())
+}
+
+/// An incident's order cancelled when its reports were merged into another incident,
+/// whose incident an operator opened again (a report taken back out): the order takes
+/// the work up again, in the department the report is routed to now.
+fn take_up_again(
+    orders: &mut HeldOrders,
+    id: Uuid,
+    event: &ReportRouted,
+    priority: Priority,
+    due_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), HandlerError> {
+    let order = orders.get(id)?;
+    let emptied = order.state == WorkOrderState::Cancelled
+        && order.cancel_reason == Some(CancelReason::Duplicate)
+        && order.reports.is_empty();
+    if !emptied {
+        return Ok(());
+    }
+    let moved = order.department != event.department || order.category != event.category;
+    let reopen = Command::Reopen {
+        reason: "a report of its incident was taken out of the one it had joined".into(),
+        due_at,
+    };
+    orders.apply(id, reopen, TRIAGE, now)?;
+    if moved {
+        orders.apply(id, reroute(event, priority, due_at), TRIAGE, now)?;
+    }
+    tracing::info!(work_order = %id, incident = %event.incident, "work order taken up again");
+    Ok(())
+}
+
+/// Moves an order to where `event` routes its report.
+fn reroute(event: &ReportRouted, priority: Priority, due_at: DateTime<Utc>) -> Command {
+    Command::Reroute {
+        department: event.department.clone(),
+        category: event.category.clone(),
+        priority,
+        due_at,
+    }
 }
 
 /// Adds `report` to order `id`.

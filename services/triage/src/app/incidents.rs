@@ -288,7 +288,9 @@ impl Incidents {
     }
 
     /// Opens an incident named after the report, without looking for one to join (an
-    /// operator took the report out of another).
+    /// operator took the report out of another). When the report's own incident exists
+    /// already — it opened one, later merged into another, or it was taken out once
+    /// before — that one opens again, holding the report alone.
     pub async fn open<C: ConnectionTrait>(
         &self,
         txn: &C,
@@ -298,9 +300,7 @@ impl Incidents {
             return Ok(());
         };
         let mut synced = self.synced.lock().await;
-        self.store
-            .insert_all(txn, std::slice::from_ref(&incident))
-            .await?;
+        self.store.insert_or_reopen(txn, &incident).await?;
         synced.index.insert(incident.as_open());
         Ok(())
     }

@@ -13,6 +13,9 @@ use crate::{
     store::{Correction, CorrectionStore, DecisionStore, Outcome, StoredDecision, StoredIncident},
 };
 
+/// The longest answer an operator may give a rejected report.
+const MAX_REJECTION_CHARS: usize = 1000;
+
 /// Operators' decisions: the review queue, resolving an item, rerouting a report (each
 /// kept as a training example), merging and unmerging incidents.
 #[derive(Clone)]
@@ -77,15 +80,7 @@ impl Operators {
         let (department, category) = self.destination(&to)?;
         let txn = self.db.begin().await?;
         let (mut decision, received) = self.locked(&txn, code).await?;
-        if decision.outcome != Outcome::NeedsReview {
-            return Err(AppError::FailedPrecondition {
-                reason: "NOT_IN_REVIEW",
-                message: format!(
-                    "reports/{code} is not waiting for review: it was {}",
-                    describe(decision.outcome)
-                ),
-            });
-        }
+        in_review(code, &decision)?;
         self.decide(
             &mut decision,
             &department,
@@ -103,7 +98,52 @@ impl Operators {
         self.outbox
             .record_envelopes(&txn, vec![announcement])
             .await?;
-        self.finish(txn, &decision, &received, "", operator).await?;
+        self.finish(txn, &decision, &received, Decided::Routed(""), operator)
+            .await?;
+        Ok(decision)
+    }
+
+    /// Rejects a report waiting for review as not a report (a greeting, a question, a
+    /// test): no work order opens, and the reporter and its public page get a polite
+    /// answer, `message` or the taxonomy's own in the report's language.
+    pub async fn reject(
+        &self,
+        code: &TrackingCode,
+        message: &str,
+        operator: &str,
+    ) -> Result<StoredDecision, AppError> {
+        let message = message.trim();
+        if message.chars().count() > MAX_REJECTION_CHARS {
+            return Err(AppError::invalid(
+                "message",
+                format!("must be at most {MAX_REJECTION_CHARS} characters"),
+            ));
+        }
+        let message = (!message.is_empty()).then_some(message);
+        let txn = self.db.begin().await?;
+        let (mut decision, received) = self.locked(&txn, code).await?;
+        in_review(code, &decision)?;
+        decision.outcome = Outcome::Rejected;
+        decision.department.clear();
+        decision.category.clear();
+        decision.incident.clear();
+        decision.emergency = false;
+        decision.review_reason.clear();
+        decision.explanation.method = classifier_method::OPERATOR.into();
+        decision
+            .explanation
+            .rules
+            .push(format!("operator:{operator}:review→not_a_report"));
+        decision.decided_at = Utc::now();
+        decision.version += 1;
+        self.outbox
+            .record(
+                &txn,
+                &events::rejected_as_not_a_report(&received, &decision, &self.taxonomy, message),
+            )
+            .await?;
+        self.finish(txn, &decision, &received, Decided::Rejected, operator)
+            .await?;
         Ok(decision)
     }
 
@@ -154,8 +194,14 @@ impl Operators {
                 &events::report_routed(&received, &decision, &self.taxonomy),
             )
             .await?;
-        self.finish(txn, &decision, &received, &previous, operator)
-            .await?;
+        self.finish(
+            txn,
+            &decision,
+            &received,
+            Decided::Routed(&previous),
+            operator,
+        )
+        .await?;
         Ok(decision)
     }
 
@@ -371,12 +417,13 @@ impl Operators {
         decision.version += 1;
     }
 
+    /// Stores the operator's decision and keeps it with the corrections.
     async fn finish(
         &self,
         txn: DatabaseTransaction,
         decision: &StoredDecision,
         received: &ReportReceived,
-        previous_department: &str,
+        decided: Decided<'_>,
         operator: &str,
     ) -> Result<(), AppError> {
         self.decisions.update(&txn, decision).await?;
@@ -391,9 +438,13 @@ impl Operators {
                     position: received.location.map(|l| (l.latitude, l.longitude)),
                     department: decision.department.clone(),
                     category: decision.category.clone(),
-                    previous_department: previous_department.to_owned(),
+                    previous_department: match decided {
+                        Decided::Routed(previous) => previous.to_owned(),
+                        Decided::Rejected => String::new(),
+                    },
                     operator: operator.to_owned(),
                     corrected_at: decision.decided_at,
+                    rejected: decided == Decided::Rejected,
                 },
             )
             .await?;
@@ -402,11 +453,35 @@ impl Operators {
         tracing::info!(
             tracking_code = %decision.tracking_code,
             department = %decision.department,
+            outcome = describe(decision.outcome),
             operator,
-            "operator routed a report"
+            "operator decided a report"
         );
         Ok(())
     }
+}
+
+/// What an operator made of a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Decided<'a> {
+    /// Routed, from this department (empty: from review).
+    Routed(&'a str),
+    /// Rejected as not a report.
+    Rejected,
+}
+
+/// Only a report waiting for review can be resolved or rejected.
+fn in_review(code: &TrackingCode, decision: &StoredDecision) -> Result<(), AppError> {
+    if decision.outcome == Outcome::NeedsReview {
+        return Ok(());
+    }
+    Err(AppError::FailedPrecondition {
+        reason: "NOT_IN_REVIEW",
+        message: format!(
+            "reports/{code} is not waiting for review: it was {}",
+            describe(decision.outcome)
+        ),
+    })
 }
 
 fn describe(outcome: Outcome) -> &'static str {

@@ -13,9 +13,7 @@ use tracing::{Instrument, Span};
 
 use super::{Incidents, Placed, RoutedReport};
 use crate::{
-    domain::{
-        Classification, Classifier, Explanation, Priority, ReportContext, Taxonomy, Verdict, text,
-    },
+    domain::{Classification, Classifier, Explanation, Priority, ReportContext, Taxonomy, Verdict},
     events::{self, Language},
     store::{DecisionStore, Outcome, StoredDecision},
 };
@@ -187,7 +185,7 @@ impl RouteReport {
             verdict,
             mut explanation,
         } = self.classify(&event);
-        let language = Language::of(&event.language_code, &text::words(&event.description));
+        let language = Language::of_report(&event);
         let place = self.place(&event);
         let zone = match place {
             Place::Inside { zone } => zone,

@@ -24,6 +24,7 @@ mod correction {
         pub previous_department: String,
         pub operator: String,
         pub corrected_at: DateTimeUtc,
+        pub rejected: bool,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -43,12 +44,15 @@ pub struct Correction {
     pub service_code: String,
     /// Where the report was, when it said.
     pub position: Option<Position>,
+    /// Empty for a rejection.
     pub department: String,
     pub category: String,
     /// Where triage had sent the report; empty when it waited for review.
     pub previous_department: String,
     pub operator: String,
     pub corrected_at: DateTime<Utc>,
+    /// The operator rejected it as not a report: an example of what needs no work.
+    pub rejected: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -72,6 +76,7 @@ impl CorrectionStore {
             previous_department: Set(correction.previous_department.clone()),
             operator: Set(correction.operator.clone()),
             corrected_at: Set(correction.corrected_at),
+            rejected: Set(correction.rejected),
         })
         .exec_without_returning(db)
         .await?;
@@ -103,6 +108,7 @@ impl CorrectionStore {
                 previous_department: row.previous_department,
                 operator: row.operator,
                 corrected_at: row.corrected_at,
+                rejected: row.rejected,
             })
             .collect())
     }

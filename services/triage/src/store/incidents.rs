@@ -1,7 +1,9 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Statement, sea_query::LockType,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
+    sea_query::{LockType, OnConflict},
 };
 
 use segnala_shared::db::values_list;
@@ -96,6 +98,40 @@ impl IncidentStore {
                 .exec_without_returning(db)
                 .await?;
         }
+        Ok(())
+    }
+
+    /// Stores the incident, or, when one of its id is stored already, makes that one
+    /// this incident again: open, taking reports, no longer merged into another. The
+    /// version of the last work order change applied stays, so that late changes of
+    /// its order are still ignored.
+    pub async fn insert_or_reopen<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        incident: &StoredIncident,
+    ) -> Result<(), DbErr> {
+        use incident::Column;
+        incident::Entity::insert(row(incident))
+            .on_conflict(
+                OnConflict::column(Column::Id)
+                    .update_columns([
+                        Column::Department,
+                        Column::Category,
+                        Column::Latitude,
+                        Column::Longitude,
+                        Column::Zone,
+                        Column::ReportCount,
+                        Column::InitialPriority,
+                        Column::Priority,
+                        Column::OpenedAt,
+                        Column::LastReportAt,
+                        Column::Open,
+                        Column::MergedInto,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
         Ok(())
     }
 
@@ -361,6 +397,45 @@ mod tests {
             open,
             order_version,
         }
+    }
+
+    /// An operator takes a report back out of the incident its own was merged into: its
+    /// incident, stored and merged, is itself again (on SQLite; the system tests run it
+    /// on PostgreSQL too).
+    #[tokio::test]
+    async fn a_merged_incident_reopens_as_its_report_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = DatabaseTarget::Sqlite {
+            path: dir.path().join("triage.db"),
+        };
+        let db = db::connect_and_migrate::<Migrator>(&target).await.unwrap();
+        let store = IncidentStore;
+        let mut merged = lamp("B");
+        merged.report_count = 3;
+        store.insert_all(&db, &[lamp("A"), merged]).await.unwrap();
+        // Its order was worked on (version 4) before its reports were merged into A.
+        store
+            .set_open_all(&db, &[change("B", true, 4)])
+            .await
+            .unwrap();
+        store.merged(&db, "B", "A").await.unwrap();
+
+        let mut again = lamp("B");
+        again.department = "roads".into();
+        store.insert_or_reopen(&db, &again).await.unwrap();
+        let reopened = store.get_for_update(&db, "B").await.unwrap().unwrap();
+        assert_eq!(reopened, again);
+        // No longer merged: its order's changes apply again, later ones only.
+        let changed = store
+            .set_open_all(&db, &[change("B", false, 3)])
+            .await
+            .unwrap();
+        assert!(changed.is_empty(), "an earlier change of its order");
+        let changed = store
+            .set_open_all(&db, &[change("B", false, 5)])
+            .await
+            .unwrap();
+        assert_eq!(changed, [("B".to_owned(), false)]);
     }
 
     /// The one statement for many incidents, on SQLite as embedded mode runs it (the

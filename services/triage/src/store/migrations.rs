@@ -13,6 +13,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateIncidents),
             Box::new(CreateCorrections),
             Box::new(CorrectionContexts),
+            Box::new(RejectedCorrections),
         ])
     }
 }
@@ -333,5 +334,34 @@ impl MigrationTrait for CorrectionContexts {
         )
         .await?;
         Ok(())
+    }
+}
+
+/// Operators' rejections of reports in review as not reports, kept beside their routing
+/// decisions.
+struct RejectedCorrections;
+
+#[derive(DeriveIden)]
+enum CorrectionRejection {
+    Rejected,
+}
+
+impl MigrationName for RejectedCorrections {
+    fn name(&self) -> &str {
+        "m20261126_000800_triage_rejected_corrections"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for RejectedCorrections {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let column = boolean(CorrectionRejection::Rejected)
+            .default(false)
+            .to_owned();
+        migration::add_columns(manager, Corrections::Table, [column]).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        migration::drop_columns(manager, Corrections::Table, [CorrectionRejection::Rejected]).await
     }
 }

@@ -66,7 +66,8 @@ impl Open311Error {
             AppError::NotFound { resource, name } => {
                 Self::not_found(format, format!("{resource} {name} was not found"))
             }
-            AppError::FailedPrecondition { message, .. } => Self::bad_request(format, message),
+            AppError::FailedPrecondition { message, .. }
+            | AppError::AlreadyExists { message, .. } => Self::bad_request(format, message),
             AppError::Unavailable(cause) => {
                 tracing::warn!(cause, "Open311 request failed: dependency unavailable");
                 Self::new(

@@ -278,9 +278,9 @@ pub async fn run(args: BenchArgs) -> Result<(), CommandError> {
         report.baseline = Some(baseline::measure(&targets).await?);
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print!("{}", describe(&report));
+        out!("{}", describe(&report));
     }
     if report.lost > 0 {
         return Err(CommandError::new(format!(

@@ -3,12 +3,16 @@
 
 use std::path::{Path, PathBuf};
 
-use segnala_shared::config::SecretString;
+use segnala_shared::{
+    config::SecretString,
+    time::{DEFAULT_TIME_ZONE, Tz},
+};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::{
     CommandError,
     client::{Intercepted, TrustArgs, connect},
+    clock::parse_time_zone,
 };
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -26,6 +30,10 @@ pub struct CrewConfig {
     /// The order the crew claimed last: the default of the commands that act on one.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub current: String,
+    /// The city's time zone (an IANA name) the times are shown in; Europe/Rome when
+    /// empty.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub time_zone: String,
 }
 
 impl CrewConfig {
@@ -50,7 +58,20 @@ impl CrewConfig {
                 CommandError::new(format!("{}: {e}", path.display()))
             }
         })?;
-        toml::from_str(&text).map_err(|e| CommandError::new(format!("{}: {e}", path.display())))
+        let config: Self = toml::from_str(&text)
+            .map_err(|e| CommandError::new(format!("{}: {e}", path.display())))?;
+        config
+            .zone()
+            .map_err(|e| CommandError::new(format!("{}: time_zone: {e}", path.display())))?;
+        Ok(config)
+    }
+
+    /// The time zone the login saved, else the default city's.
+    pub fn zone(&self) -> Result<Tz, String> {
+        if self.time_zone.is_empty() {
+            return Ok(DEFAULT_TIME_ZONE);
+        }
+        parse_time_zone(&self.time_zone)
     }
 
     pub fn save(&self, path: &Path) -> Result<(), CommandError> {

@@ -25,9 +25,12 @@ use tonic::Code;
 
 pub use config::CrewConfig;
 
+use segnala_shared::time::Tz;
+
 use super::{
     CommandError,
     client::{Intercepted, TrustArgs},
+    clock::{TimeZoneArgs, local_clock},
 };
 
 #[derive(Debug, clap::Args)]
@@ -38,6 +41,9 @@ pub struct CrewArgs {
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
+    /// Times are shown in the time zone given here, else in the one `login` saved.
+    #[command(flatten)]
+    clock: TimeZoneArgs,
     #[command(subcommand)]
     command: CrewCommand,
 }
@@ -50,8 +56,9 @@ enum CrewCommand {
     Queue(QueueArgs),
     /// The orders you hold.
     Mine,
-    /// Claim the most urgent order of your queue; later commands act on it.
-    Next(QueueArgs),
+    /// Claim the most urgent order of your queue; later commands act on it. Refused
+    /// while you hold one, unless --another.
+    Next(NextArgs),
     /// Everything about an order: what, where, due, notes, photos.
     Show(OrderArgs),
     /// Start (or, after a hold, resume) work on the order.
@@ -92,6 +99,15 @@ struct QueueArgs {
     /// A department id, such as street_lighting; default: the login's, else all yours.
     #[arg(long, short)]
     department: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct NextArgs {
+    #[command(flatten)]
+    queue: QueueArgs,
+    /// Claim one more although you hold orders already.
+    #[arg(long)]
+    another: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -151,6 +167,8 @@ struct Session {
     queue: WorkQueueServiceClient<Intercepted>,
     tracking: TrackingServiceClient<Intercepted>,
     json: bool,
+    /// The city's time zone, for the times shown.
+    zone: Tz,
 }
 
 pub async fn run(args: CrewArgs) -> Result<(), CommandError> {
@@ -161,15 +179,20 @@ pub async fn run(args: CrewArgs) -> Result<(), CommandError> {
         })?,
     };
     if let CrewCommand::Login(login_args) = args.command {
-        return login(login_args, &path).await;
+        return login(login_args, args.clock, &path).await;
     }
     let config = CrewConfig::load(&path)?;
+    let zone = match args.clock.time_zone {
+        Some(zone) => zone,
+        None => config.zone().map_err(CommandError::new)?,
+    };
     let mut session = Session {
         queue: config.connect(WorkQueueServiceClient::new).await?,
         tracking: config.connect(TrackingServiceClient::new).await?,
         config,
         path,
         json: args.json,
+        zone,
     };
     match args.command {
         CrewCommand::Login(_) => Ok(()),
@@ -197,7 +220,11 @@ pub async fn run(args: CrewArgs) -> Result<(), CommandError> {
     }
 }
 
-async fn login(args: LoginArgs, path: &std::path::Path) -> Result<(), CommandError> {
+async fn login(
+    args: LoginArgs,
+    clock: TimeZoneArgs,
+    path: &std::path::Path,
+) -> Result<(), CommandError> {
     let token = match args.token {
         Some(token) => token,
         None => {
@@ -221,6 +248,10 @@ async fn login(args: LoginArgs, path: &std::path::Path) -> Result<(), CommandErr
             .transpose()?,
         department: args.department,
         current: String::new(),
+        time_zone: clock
+            .time_zone
+            .map(|zone| zone.name().to_owned())
+            .unwrap_or_default(),
     };
     if config.token.is_empty() {
         return Err(CommandError::new("the token is empty"));
@@ -238,7 +269,7 @@ async fn login(args: LoginArgs, path: &std::path::Path) -> Result<(), CommandErr
         .into_inner()
         .work_orders;
     config.save(path)?;
-    println!(
+    outln!(
         "Logged in to {} ({} orders held). Saved in {}.",
         config.server,
         held.len(),
@@ -272,12 +303,12 @@ impl Session {
 
     fn print_order(&self, order: &WorkOrder) -> Result<(), CommandError> {
         if self.json {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&show::OrderOutput::from(order))?
             );
         } else {
-            print!("{}", show::describe(order, chrono::Utc::now()));
+            out!("{}", show::describe(order, chrono::Utc::now(), self.zone));
         }
         Ok(())
     }
@@ -294,20 +325,20 @@ impl Session {
                 work_orders: orders.iter().map(show::OrderOutput::from).collect(),
                 queue_size: total,
             };
-            println!("{}", serde_json::to_string_pretty(&list)?);
+            outln!("{}", serde_json::to_string_pretty(&list)?);
             return Ok(());
         }
         if orders.is_empty() {
-            println!("Nothing here.");
+            outln!("Nothing here.");
         }
         let now = chrono::Utc::now();
         for order in orders {
-            print!("{}", show::line(order, now));
+            out!("{}", show::line(order, now));
         }
         if let Some(total) = total
             && total as usize > orders.len()
         {
-            println!("… and {} more", total as usize - orders.len());
+            outln!("… and {} more", total as usize - orders.len());
         }
         Ok(())
     }
@@ -354,9 +385,12 @@ impl Session {
         self.print_list(&orders, None)
     }
 
-    async fn next(&mut self, args: QueueArgs) -> Result<(), CommandError> {
+    async fn next(&mut self, args: NextArgs) -> Result<(), CommandError> {
+        if !args.another {
+            self.refuse_while_holding().await?;
+        }
         let request = ClaimNextRequest {
-            department: self.department(args.department),
+            department: self.department(args.queue.department),
             request_id: new_request_id(),
         };
         let claimed = self
@@ -367,18 +401,48 @@ impl Session {
             .work_order;
         let Some(order) = claimed else {
             if self.json {
-                println!("null");
+                outln!("null");
             } else {
-                println!("The queue is empty: nothing to claim.");
+                outln!("The queue is empty: nothing to claim.");
             }
             return Ok(());
         };
         self.config.current = order.name.clone();
         self.config.save(&self.path)?;
         if !self.json {
-            println!("Claimed. Start it with `segnala crew start`.");
+            outln!("Claimed. Start it with `segnala crew start`.");
         }
         self.print_order(&order)
+    }
+
+    /// A crew member works one order at a time: claiming another while holding one
+    /// would keep it from the others in the queue. Says which is held and what to do.
+    async fn refuse_while_holding(&self) -> Result<(), CommandError> {
+        let held = self
+            .send(
+                ListMyWorkOrdersRequest {},
+                |mut client, request| async move { client.list_my_work_orders(request).await },
+            )
+            .await?
+            .work_orders;
+        let Some(order) = held.first() else {
+            return Ok(());
+        };
+        let others = match held.len() {
+            1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        let id = order.name.trim_start_matches("workOrders/");
+        Err(CommandError::new(format!(
+            "you already hold {}{others}, {}: {} at {}.\n\
+             Finish it with `segnala crew resolve --order {id} --note …`, give it back \
+             with `segnala crew release --order {id}`, or claim one more anyway with \
+             `segnala crew next --another`.",
+            order.name,
+            show::state_name(order.state),
+            order.description.trim(),
+            show::place(order),
+        )))
     }
 
     async fn show(&mut self, args: OrderArgs) -> Result<(), CommandError> {
@@ -433,7 +497,7 @@ impl Session {
             .photo
             .unwrap_or_default();
         if self.json {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&show::PhotoOutput {
                     name: photo.name,
@@ -444,9 +508,11 @@ impl Session {
                 })?
             );
         } else {
-            println!(
+            outln!(
                 "Photo attached: {} ({}, {} bytes).",
-                photo.name, photo.content_type, photo.size_bytes
+                photo.name,
+                photo.content_type,
+                photo.size_bytes
             );
         }
         Ok(())
@@ -491,7 +557,7 @@ impl Session {
             .send(change, |client, change: C| change.send(client))
             .await?;
         if !self.json {
-            println!("{}", C::DONE);
+            outln!("{}", C::DONE);
         }
         self.print_order(&order.unwrap_or_default())
     }
@@ -517,12 +583,12 @@ impl Session {
                         .map(show::OrderOutput::from)
                         .collect(),
                 };
-                println!("{}", serde_json::to_string(&update)?);
+                outln!("{}", serde_json::to_string(&update)?);
             } else {
-                println!(
+                outln!(
                     "── {} in the queue at {}",
                     update.queue_size,
-                    chrono::Utc::now().format("%H:%M:%S")
+                    local_clock(chrono::Utc::now(), self.zone)
                 );
                 self.print_list(&update.work_orders, None)?;
             }

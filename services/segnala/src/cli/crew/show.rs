@@ -6,8 +6,10 @@ use segnala_proto::{
     common::v1::Priority,
     tracking::v1::{NoteVisibility, PhotoKind, WorkOrder, WorkOrderState},
 };
-use segnala_shared::time::from_timestamp;
+use segnala_shared::time::{Tz, from_timestamp};
 use serde::Serialize;
+
+use crate::cli::clock::local_time;
 
 #[derive(Debug, Serialize)]
 pub struct OrderOutput {
@@ -18,6 +20,9 @@ pub struct OrderOutput {
     pub category: String,
     pub description: String,
     pub address: String,
+    pub zone: String,
+    /// Where, for people: the address, else the zone, else the coordinates.
+    pub place: String,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub map_url: Option<String>,
@@ -63,6 +68,8 @@ impl From<&WorkOrder> for OrderOutput {
             category: order.category.clone(),
             description: order.description.clone(),
             address: order.address.clone(),
+            zone: order.zone.clone(),
+            place: place(order),
             latitude: order.location.map(|l| l.latitude),
             longitude: order.location.map(|l| l.longitude),
             map_url: order.location.map(|l| map_url(l.latitude, l.longitude)),
@@ -111,8 +118,8 @@ pub fn map_url(latitude: f64, longitude: f64) -> String {
     )
 }
 
-/// The order for people: what, where, how urgent, by when.
-pub fn describe(order: &WorkOrder, now: DateTime<Utc>) -> String {
+/// The order for people: what, where, how urgent, by when (on the city's clock).
+pub fn describe(order: &WorkOrder, now: DateTime<Utc>, zone: Tz) -> String {
     let mut text = format!("{}\n", order.name);
     let what = if order.category.is_empty() {
         order.department.clone()
@@ -123,12 +130,10 @@ pub fn describe(order: &WorkOrder, now: DateTime<Utc>) -> String {
         "  what      {} ({what})\n",
         order.description.trim()
     ));
-    let address = if order.address.is_empty() {
-        "no address given"
-    } else {
-        order.address.as_str()
-    };
-    text.push_str(&format!("  where     {address}\n"));
+    text.push_str(&format!("  where     {}\n", place(order)));
+    if !order.address.is_empty() && !order.zone.is_empty() {
+        text.push_str(&format!("            zone {}\n", order.zone));
+    }
     if let Some(l) = order.location {
         text.push_str(&format!(
             "            {}\n",
@@ -139,7 +144,7 @@ pub fn describe(order: &WorkOrder, now: DateTime<Utc>) -> String {
     if let Some(due) = time(order.expected_time.as_ref()) {
         text.push_str(&format!(
             "  due       {} ({})\n",
-            clock_time(due),
+            local_time(due, zone),
             relative(due, now)
         ));
     }
@@ -148,7 +153,7 @@ pub fn describe(order: &WorkOrder, now: DateTime<Utc>) -> String {
         state.push_str(&format!(", crew {}", order.crew));
     }
     if let Some(lease) = time(order.lease_expire_time.as_ref()) {
-        state.push_str(&format!(", lease until {}", clock_time(lease)));
+        state.push_str(&format!(", lease until {}", local_time(lease, zone)));
     }
     if !order.hold_reason.is_empty() {
         state.push_str(&format!(": {}", order.hold_reason));
@@ -190,20 +195,32 @@ pub fn line(order: &WorkOrder, now: DateTime<Utc>) -> String {
     let due = time(order.expected_time.as_ref())
         .map(|due| relative(due, now))
         .unwrap_or_default();
-    let place = if order.address.is_empty() {
-        order.department.as_str()
-    } else {
-        order.address.as_str()
-    };
     format!(
         "{:<8} {:<12} {:<22} {}  {}\n    {}\n",
         priority_name(order.priority),
         state_name(order.state),
         due,
-        place,
+        place(order),
         order.description.trim(),
         order.name
     )
+}
+
+/// Where the job is, as precisely as the order says: the street address, else the
+/// zone, else the coordinates.
+pub fn place(order: &WorkOrder) -> String {
+    if !order.address.is_empty() {
+        return order.address.clone();
+    }
+    let point = order
+        .location
+        .map(|l| format!("{:.5}, {:.5}", l.latitude, l.longitude));
+    match (order.zone.is_empty(), point) {
+        (false, Some(point)) => format!("zone {} ({point})", order.zone),
+        (false, None) => format!("zone {}", order.zone),
+        (true, Some(point)) => point,
+        (true, None) => "no place given".to_owned(),
+    }
 }
 
 fn relative(due: DateTime<Utc>, now: DateTime<Utc>) -> String {
@@ -223,15 +240,11 @@ fn relative(due: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
-fn clock_time(time: DateTime<Utc>) -> String {
-    time.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
 fn time(timestamp: Option<&prost_types::Timestamp>) -> Option<DateTime<Utc>> {
     from_timestamp(timestamp)
 }
 
-fn state_name(state: i32) -> String {
+pub fn state_name(state: i32) -> String {
     WorkOrderState::try_from(state)
         .map(|s| enum_word(s.as_str_name(), "WORK_ORDER_STATE_"))
         .unwrap_or_else(|_| "unknown".into())

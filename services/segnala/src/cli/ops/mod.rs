@@ -1,19 +1,23 @@
 //! `segnala ops`: operators' decisions on triage — the review queue, rerouting,
-//! merging and unmerging incidents, and the corrections that become training data.
+//! merging and unmerging incidents, and the corrections that become training data —
+//! and their public alerts on status.
+
+mod alerts;
 
 use std::path::PathBuf;
 
 use clap::Subcommand;
 use segnala_proto::triage::v1::{
-    Decision, ListCorrectionsRequest, ListReviewItemsRequest, MergeIncidentsRequest,
-    RerouteReportRequest, ResolveReviewItemRequest, UnmergeReportRequest,
-    triage_service_client::TriageServiceClient,
+    Decision, DecisionOutcome, ListCorrectionsRequest, ListReviewItemsRequest,
+    MergeIncidentsRequest, RejectReviewItemRequest, RejectionReason, RerouteReportRequest,
+    ResolveReviewItemRequest, UnmergeReportRequest, triage_service_client::TriageServiceClient,
 };
 use segnala_shared::time::from_timestamp;
 
 use super::{
     CommandError,
     client::{KeyArgs, connect},
+    clock::{TimeZoneArgs, local_time},
 };
 
 #[derive(Debug, clap::Args)]
@@ -27,6 +31,8 @@ pub struct OpsArgs {
     server: String,
     #[command(flatten)]
     client: KeyArgs,
+    #[command(flatten)]
+    clock: TimeZoneArgs,
     #[command(subcommand)]
     command: OpsCommand,
 }
@@ -46,6 +52,8 @@ enum OpsCommand {
         /// The report's tracking code.
         code: String,
     },
+    /// Public alerts: publish, end and list them (on the status service).
+    Alerts(alerts::AlertsArgs),
     /// Write operators' decisions as a CSV of `text,service_code,point,dept,category`
     /// for `segnala triage train --csv FILE --text-columns text --service-column
     /// service_code [--position-column point]`.
@@ -62,6 +70,16 @@ enum ReviewCommand {
     List,
     /// Route a report waiting for review: a work order opens.
     Resolve(Destination),
+    /// Reject a report waiting for review as not a report (a greeting, a question, a
+    /// test): no work order opens; the reporter gets a polite answer.
+    Reject {
+        /// The report's tracking code.
+        code: String,
+        /// The answer for the reporter and the public page; default: the taxonomy's
+        /// answer to messages that are not reports, in the report's language.
+        #[arg(long, default_value = "")]
+        message: String,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -77,6 +95,9 @@ struct Destination {
 }
 
 pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
+    if let OpsCommand::Alerts(alerts) = args.command {
+        return alerts::run(alerts, &args.client, args.clock.zone()).await;
+    }
     let mut client = connect(
         &args.server,
         &args.client.trust,
@@ -86,6 +107,7 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
     .await?;
     let failed = |status: tonic::Status| CommandError::from_status(&status, &args.server);
     match args.command {
+        OpsCommand::Alerts(_) => Ok(()),
         OpsCommand::Review(ReviewCommand::List) => {
             let mut page_token = String::new();
             let mut count = 0;
@@ -106,17 +128,17 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
                         .map(|c| format!("{} {:.2}", c.department, c.score))
                         .collect();
                     let since = from_timestamp(item.review_time.as_ref())
-                        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                        .map(|t| local_time(t, args.clock.zone()))
                         .unwrap_or_default();
-                    println!("{}  {since}  {}", item.tracking_code, item.description);
-                    println!("    {} (guesses: {})", item.reason, guesses.join(", "));
+                    outln!("{}  {since}  {}", item.tracking_code, item.description);
+                    outln!("    {} (guesses: {})", item.reason, guesses.join(", "));
                 }
                 if page.next_page_token.is_empty() {
                     break;
                 }
                 page_token = page.next_page_token;
             }
-            println!("{count} report(s) waiting for review.");
+            outln!("{count} report(s) waiting for review.");
             Ok(())
         }
         OpsCommand::Review(ReviewCommand::Resolve(to)) => {
@@ -130,8 +152,19 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
                 .map_err(failed)?
                 .into_inner()
                 .decision;
-            print_decision(decision);
-            Ok(())
+            print_decision(decision)
+        }
+        OpsCommand::Review(ReviewCommand::Reject { code, message }) => {
+            let decision = client
+                .reject_review_item(RejectReviewItemRequest {
+                    report: format!("reports/{code}"),
+                    message,
+                })
+                .await
+                .map_err(failed)?
+                .into_inner()
+                .decision;
+            print_decision(decision)
         }
         OpsCommand::Reroute(to) => {
             let decision = client
@@ -144,8 +177,7 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
                 .map_err(failed)?
                 .into_inner()
                 .decision;
-            print_decision(decision);
-            Ok(())
+            print_decision(decision)
         }
         OpsCommand::Merge { incident, merged } => {
             let merged = client
@@ -156,7 +188,7 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
                 .await
                 .map_err(failed)?
                 .into_inner();
-            println!(
+            outln!(
                 "{} now holds {} report(s); joined: {}",
                 merged.incident,
                 merged.report_count,
@@ -173,8 +205,7 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
                 .map_err(failed)?
                 .into_inner()
                 .decision;
-            print_decision(decision);
-            Ok(())
+            print_decision(decision)
         }
         OpsCommand::Corrections { out } => {
             let mut writer = csv::Writer::from_path(&out)
@@ -184,7 +215,7 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
                 .write_record(["text", "service_code", "point", "dept", "category"])
                 .map_err(written)?;
             let mut page_token = String::new();
-            let mut count = 0;
+            let (mut count, mut rejections) = (0, 0);
             loop {
                 let page = client
                     .list_corrections(ListCorrectionsRequest {
@@ -195,6 +226,11 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
                     .map_err(failed)?
                     .into_inner();
                 for c in page.corrections {
+                    // Not a department to learn: the taxonomy's keywords decide those.
+                    if c.rejection_reason != RejectionReason::Unspecified as i32 {
+                        rejections += 1;
+                        continue;
+                    }
                     count += 1;
                     let point = c
                         .location
@@ -218,15 +254,28 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
             writer
                 .flush()
                 .map_err(|e| CommandError::new(format!("{}: {e}", out.display())))?;
-            println!("{count} correction(s) written to {}.", out.display());
+            outln!("{count} correction(s) written to {}.", out.display());
+            if rejections > 0 {
+                outln!(
+                    "{rejections} rejection(s) as not a report left out: they name no department."
+                );
+            }
             Ok(())
         }
     }
 }
 
-fn print_decision(decision: Option<Decision>) {
+fn print_decision(decision: Option<Decision>) -> Result<(), CommandError> {
     if let Some(d) = decision {
-        println!(
+        if d.outcome == DecisionOutcome::Rejected as i32 {
+            outln!(
+                "{} rejected as not a report, version {}",
+                d.name.trim_end_matches("/decision"),
+                d.version
+            );
+            return Ok(());
+        }
+        outln!(
             "{} → {}/{} ({}), version {}",
             d.name.trim_end_matches("/decision"),
             d.department,
@@ -235,4 +284,5 @@ fn print_decision(decision: Option<Decision>) {
             d.version
         );
     }
+    Ok(())
 }
