@@ -17,7 +17,10 @@ use serde_json::json;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use super::followers::{Followers, Known};
+use super::{
+    Directory,
+    followers::{Followers, Known},
+};
 use crate::{
     domain::{Change, ReportStatus, Subscription, TargetPolicy},
     i18n::{Lang, step_text},
@@ -46,6 +49,7 @@ pub struct Subscriptions {
     store: SubscriptionStore,
     followers: Followers,
     policy: TargetPolicy,
+    directory: Directory,
     /// Where the public pages live, without a trailing slash.
     public_url: String,
 }
@@ -55,6 +59,7 @@ impl Subscriptions {
         db: DatabaseConnection,
         deliveries: Deliveries,
         policy: TargetPolicy,
+        directory: Directory,
         public_url: &str,
     ) -> Self {
         Self {
@@ -63,6 +68,7 @@ impl Subscriptions {
             store: SubscriptionStore,
             followers: Followers::default(),
             policy,
+            directory,
             public_url: public_url.trim_end_matches('/').to_owned(),
         }
     }
@@ -79,7 +85,14 @@ impl Subscriptions {
         let request_id = RequestId::parse(request_id)
             .map_err(|v| AppError::InvalidArgument(vec![v]))?
             .ok_or_else(|| AppError::invalid("request_id", "is required"))?;
-        let asked = Subscription::new(target_url, tracking_code, zone, self.policy, Utc::now())?;
+        let asked = Subscription::new(
+            target_url,
+            tracking_code,
+            zone,
+            self.policy,
+            &self.directory.zone_ids(),
+            Utc::now(),
+        )?;
         let secret = hex::encode(rand::random::<[u8; 32]>());
         let inserted = self
             .store
@@ -162,6 +175,23 @@ impl Subscriptions {
             .store
             .following(db, code, status.zone.as_deref())
             .await?;
+        if subscriptions.is_empty() {
+            return Ok(());
+        }
+        // Receivers read English, like the gRPC API: names in English, ids beside them.
+        let names = self.directory.names_in(db).await?;
+        let language = Lang::En.code();
+        let department_name = status
+            .department
+            .as_deref()
+            .map(|d| names.department(d, language));
+        let category_name = status
+            .department
+            .as_deref()
+            .zip(status.category.as_deref())
+            .map(|(d, c)| names.category(d, c, language));
+        let zone_name = status.zone.as_deref().map(|z| names.zone(z));
+        let message = step_text(Lang::En, &change.entry, &names);
         for subscription in subscriptions {
             let key = format!("webhook/{}/{code}/v{}", subscription.id, status.version);
             let body = json!({
@@ -173,11 +203,15 @@ impl Subscriptions {
                 "state": status.state.as_str(),
                 "previous_state": change.previous_state.map(|s| s.as_str()),
                 "department": status.department,
+                "department_name": department_name,
                 "category": status.category,
+                "category_name": category_name,
                 "zone": status.zone,
-                "message": step_text(Lang::En, &change.entry),
+                "zone_name": zone_name,
+                "message": message,
                 "note": change.entry.note,
-                "expected_time": status.expected_at.map(|t| t.to_rfc3339()),
+                "reason": status.public_reason(),
+                "expected_time": status.public_expected_at().map(|t| t.to_rfc3339()),
                 "status_url": format!("{}/r/{code}", self.public_url),
                 "change_time": change.entry.time.to_rfc3339(),
                 "version": status.version,

@@ -13,6 +13,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateIncidents),
             Box::new(CreateCorrections),
             Box::new(CorrectionContexts),
+            Box::new(CreatePublishedTaxonomy),
         ])
     }
 }
@@ -333,5 +334,46 @@ impl MigrationTrait for CorrectionContexts {
         )
         .await?;
         Ok(())
+    }
+}
+
+/// The taxonomy last announced (`TaxonomyPublished`), so that a start announces only a
+/// taxonomy that changed.
+struct CreatePublishedTaxonomy;
+
+#[derive(DeriveIden)]
+enum PublishedTaxonomy {
+    Table,
+    Id,
+    Version,
+    Event,
+}
+
+impl MigrationName for CreatePublishedTaxonomy {
+    fn name(&self) -> &str {
+        "m20261126_000800_triage_published_taxonomy"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreatePublishedTaxonomy {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(PublishedTaxonomy::Table)
+                    .if_not_exists()
+                    .col(integer(PublishedTaxonomy::Id).primary_key())
+                    .col(big_integer(PublishedTaxonomy::Version))
+                    .col(blob(PublishedTaxonomy::Event))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(PublishedTaxonomy::Table).to_owned())
+            .await
     }
 }
