@@ -331,6 +331,19 @@ mod tests {
         assert_ne!(signed, signature("other", 1_800_000_000, b"{}"));
     }
 
+    /// The worked example of docs/status.md: the key is the secret's 64 characters as
+    /// ASCII bytes, not the 32 bytes they spell in hex.
+    #[test]
+    fn the_documented_example_signs_with_the_secret_as_text() {
+        let secret = "3f9a1c5e7b2d4f60a8c1e3b5d7f90a2c4e6b8d0f1a3c5e7b9d2f4a6c8e0b1d3f";
+        let body =
+            br#"{"type":"report.changed","tracking_code":"7KQ2-M9XA-4BRT","state":"assigned"}"#;
+        assert_eq!(
+            signature(secret, 1_800_000_000, body),
+            "v1=84cc4ecc6d0d53fd7ba5c16b509e507033e6e9ba88fb7bf69f7862099ff0ce66"
+        );
+    }
+
     #[test]
     fn each_receiver_host_is_its_own_destination() {
         assert_eq!(

@@ -632,7 +632,10 @@ mod tests {
         );
         assert_eq!(record.status.public_expected_at(), Some(at(86_400)));
         record.apply_work_order(order(2, StepKind::WorkStarted, PublicState::InProgress));
-        assert_eq!(record.status.reason, None, "work goes on: no longer on hold");
+        assert_eq!(
+            record.status.reason, None,
+            "work goes on: no longer on hold"
+        );
         let mut held_again = order(3, StepKind::OnHold, PublicState::InProgress);
         held_again.reason = "Strada chiusa".into();
         record.apply_work_order(held_again);

@@ -448,11 +448,11 @@ impl MigrationTrait for ForgetTechnicalReviewReasons {
                     .table(TimelineEntries::Table)
                     .value(TimelineEntries::Note, "")
                     .and_where(
-                        Expr::col(TimelineEntries::Kind).eq("in_review").or(Expr::col(
-                            TimelineEntries::Kind,
-                        )
-                        .eq("")
-                        .and(Expr::col(TimelineEntries::State).eq("in_review"))),
+                        Expr::col(TimelineEntries::Kind)
+                            .eq("in_review")
+                            .or(Expr::col(TimelineEntries::Kind)
+                                .eq("")
+                                .and(Expr::col(TimelineEntries::State).eq("in_review"))),
                     )
                     .to_owned(),
             )

@@ -1,5 +1,6 @@
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryOrder, QuerySelect,
+    ActiveValue::Set,
+    ConnectionTrait, DbErr, EntityTrait, QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait, OnConflict},
 };
 use serde_json::{Value, json};

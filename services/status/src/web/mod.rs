@@ -449,7 +449,14 @@ async fn department_feed(
         ..StatusFilter::default()
     };
     let self_path = format!("/feeds/departments/{department}");
-    feed_of(&web, filter, FeedOf::Department(department), self_path, lang).await
+    feed_of(
+        &web,
+        filter,
+        FeedOf::Department(department),
+        self_path,
+        lang,
+    )
+    .await
 }
 
 async fn zone_feed(

@@ -20,7 +20,8 @@ a{color:#0b3d91}a:focus,button:focus,input:focus,select:focus{outline:3px solid 
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}dt{font-weight:700}\
 ol.timeline{padding-left:1.2rem}ol.timeline li{margin-bottom:.6rem}\
 form.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end}\
-label{display:block;font-weight:700}input,select,button{font:inherit;padding:.4rem;min-height:2.4rem}\
+form.filters>div{max-width:100%}\
+label{display:block;font-weight:700}input,select,button{font:inherit;padding:.4rem;min-height:2.4rem;max-width:100%}\
 button{background:#0b3d91;color:#fff;border:0;border-radius:.3rem}\
 ul.updates{list-style:none;padding:0}ul.updates li{border-bottom:1px solid #767676;padding:.6rem 0}\
 @media (max-width:30rem){dl{grid-template-columns:1fr}}";
@@ -145,7 +146,14 @@ pub struct CityPage<'a> {
 
 /// A list to choose one of `options` (value, label) or any; the current choice stays
 /// chosen even when the list does not offer it (an older department, a typed id).
-fn choice(id: &str, label: &str, any: &str, options: &[(String, String)], current: &str, unlisted: String) -> Markup {
+fn choice(
+    id: &str,
+    label: &str,
+    any: &str,
+    options: &[(String, String)],
+    current: &str,
+    unlisted: String,
+) -> Markup {
     let listed = current.is_empty() || options.iter().any(|(value, _)| value == current);
     html! {
         div {
