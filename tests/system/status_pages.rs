@@ -68,23 +68,7 @@ async fn platform_with_one_assigned_report(env: &TestEnv) -> RunningPlatform {
         ],
     )
     .await;
-    let client = status_client(&platform).await;
-    eventually("the report is in progress", WAIT, || {
-        let mut client = client.clone();
-        async move {
-            let status = client
-                .get_report_status(GetReportStatusRequest {
-                    tracking_code: CODE.into(),
-                    ..Default::default()
-                })
-                .await
-                .ok()?
-                .into_inner()
-                .status?;
-            (status.state == PublicState::InProgress as i32).then_some(())
-        }
-    })
-    .await;
+    wait_for(&platform, CODE, PublicState::InProgress).await;
     platform
 }
 

@@ -382,25 +382,38 @@ async fn every_decision_explains_its_rules_features_and_scores() {
     env.cleanup().await;
 }
 
-/// The default taxonomy with street lighting serving the historic centre only.
-fn taxonomy_with_lighting_in_the_centre_only(dir: &std::path::Path) -> std::path::PathBuf {
+/// The default taxonomy with each (first occurrence, replacement) of `edits` made,
+/// written to `dir/name`.
+fn default_taxonomy_with(
+    dir: &std::path::Path,
+    name: &str,
+    edits: &[(&str, &str)],
+) -> std::path::PathBuf {
     let default = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../triage/taxonomy.toml"
     ))
     .expect("the default taxonomy");
-    let zoned = default.replacen(
-        "name_en = \"Street lighting\"\n",
-        "name_en = \"Street lighting\"\nzones = [\"municipio_1\"]\n",
-        1,
-    );
-    assert_ne!(
-        zoned, default,
-        "the street lighting department is in the file"
-    );
-    let path = dir.join("taxonomy.toml");
-    std::fs::write(&path, zoned).expect("write the taxonomy");
+    let mut edited = default.clone();
+    for (from, to) in edits {
+        assert!(edited.contains(from), "`{from}` is in the default taxonomy");
+        edited = edited.replacen(from, to, 1);
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, edited).expect("write the taxonomy");
     path
+}
+
+/// The default taxonomy with street lighting serving the historic centre only.
+fn taxonomy_with_lighting_in_the_centre_only(dir: &std::path::Path) -> std::path::PathBuf {
+    default_taxonomy_with(
+        dir,
+        "taxonomy.toml",
+        &[(
+            "name_en = \"Street lighting\"\n",
+            "name_en = \"Street lighting\"\nzones = [\"municipio_1\"]\n",
+        )],
+    )
 }
 
 fn at(description: &str, latitude: f64, longitude: f64) -> CreateReportRequest {
@@ -582,26 +595,20 @@ async fn a_batch_decides_a_report_announced_twice_once_and_merges_reports_of_one
 
 /// The default taxonomy with street lighting's names changed to `it` and `en`.
 fn taxonomy_naming_lighting(dir: &std::path::Path, it: &str, en: &str) -> std::path::PathBuf {
-    let default = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../triage/taxonomy.toml"
-    ))
-    .expect("the default taxonomy");
-    let renamed = default
-        .replacen(
-            "name_it = \"Illuminazione pubblica\"",
-            &format!("name_it = \"{it}\""),
-            1,
-        )
-        .replacen(
-            "name_en = \"Street lighting\"",
-            &format!("name_en = \"{en}\""),
-            1,
-        );
-    assert_ne!(renamed, default, "street lighting is named in the file");
-    let path = dir.join(format!("taxonomy-{en}.toml"));
-    std::fs::write(&path, renamed).expect("write the taxonomy");
-    path
+    default_taxonomy_with(
+        dir,
+        &format!("taxonomy-{en}.toml"),
+        &[
+            (
+                "name_it = \"Illuminazione pubblica\"",
+                &format!("name_it = \"{it}\""),
+            ),
+            (
+                "name_en = \"Street lighting\"",
+                &format!("name_en = \"{en}\""),
+            ),
+        ],
+    )
 }
 
 /// The taxonomy version triage last published.
