@@ -66,6 +66,28 @@ async fn segnala_up_with_no_configuration_serves_a_report_end_to_end() {
     .await;
     assert_eq!(status["department"], "street_lighting");
     assert!(up.dir().join("segnala-data/intake.db").is_file());
+    // Triage announced its taxonomy while the services were starting; the in-process
+    // bus held it until status listened, so the page names the department.
+    let page = format!("{}/r/{code}?lang=en", up.url("STATUS_HTTP"));
+    let page = eventually(
+        "the page names the department",
+        Duration::from_secs(30),
+        || {
+            let page = page.clone();
+            async move {
+                let client = segnala_shared::delivery::http_client(Duration::from_secs(5))
+                    .expect("an HTTP client");
+                let body = client.get(&page).send().await.ok()?.text().await.ok()?;
+                body.contains("Sent to the Street lighting department")
+                    .then_some(body)
+            }
+        },
+    )
+    .await;
+    assert!(
+        page.contains("<dd>Municipio ") && !page.contains("municipio_"),
+        "the zone by name: {page}"
+    );
 }
 
 /// A newcomer who adds the city's keys keeps the local admin key `segnala up` made: the

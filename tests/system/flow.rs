@@ -21,9 +21,17 @@ async fn assert_report_flows(clients: &mut Clients) {
     let status = clients
         .wait_until(
             &code,
-            "is assigned with its three steps",
+            "is assigned with its three steps, the department by name",
             FLOW_TIMEOUT,
-            |s| s.state == PublicState::Assigned as i32 && s.timeline.len() >= 3,
+            // Triage's taxonomy announcement may reach status after the report does.
+            |s| {
+                s.state == PublicState::Assigned as i32
+                    && s.timeline.len() >= 3
+                    && !s
+                        .timeline
+                        .iter()
+                        .any(|e| e.message.contains("street_lighting"))
+            },
         )
         .await;
     assert_eq!(status.department, "street_lighting");
@@ -33,7 +41,7 @@ async fn assert_report_flows(clients: &mut Clients) {
         steps,
         [
             "Report received",
-            "Sent to the street_lighting department",
+            "Sent to the Street lighting department",
             "In the department's work queue"
         ]
     );

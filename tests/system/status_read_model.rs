@@ -15,7 +15,7 @@ use segnala_proto::{
         status_service_client::StatusServiceClient,
     },
     tracking::v1::{WorkOrderChanged, WorkOrderState},
-    triage::v1::{ReportMerged, ReportRouted},
+    triage::v1::{Category, Department, ReportMerged, ReportRouted, TaxonomyPublished},
 };
 use segnala_shared::messaging::Envelope;
 use tonic::Code;
@@ -92,6 +92,50 @@ pub fn order(
         expected_time: at(86_400),
         ..Default::default()
     }
+}
+
+/// A taxonomy as triage would announce it, with names of the test's own.
+pub fn taxonomy(version: i64, departments: &[(&str, &str, &str)]) -> TaxonomyPublished {
+    let names = |it: &str, en: &str| {
+        [
+            ("it".to_owned(), it.to_owned()),
+            ("en".to_owned(), en.to_owned()),
+        ]
+        .into()
+    };
+    TaxonomyPublished {
+        version,
+        departments: departments
+            .iter()
+            .map(|(id, it, en)| Department {
+                name: format!("departments/{id}"),
+                department_id: (*id).into(),
+                display_names: names(it, en),
+                categories: vec![Category {
+                    category_id: "lamp_out".into(),
+                    display_names: names("Lampione spento", "Street light out"),
+                    ..Category::default()
+                }],
+                ..Department::default()
+            })
+            .collect(),
+        publish_time: at(0),
+    }
+}
+
+/// The default taxonomy's first departments, by name.
+pub fn lighting_and_roads() -> TaxonomyPublished {
+    taxonomy(
+        1,
+        &[
+            (
+                "street_lighting",
+                "Illuminazione pubblica",
+                "Street lighting",
+            ),
+            ("roads", "Strade e marciapiedi", "Roads and sidewalks"),
+        ],
+    )
 }
 
 pub async fn status_client(platform: &RunningPlatform) -> StatusServiceClient<Intercepted> {
@@ -449,7 +493,12 @@ async fn status_tells_every_reporter_of_an_incident_once_per_change() {
     );
     assert_eq!(last_b.duplicate_of, format!("reports/{A}"));
     assert_eq!(last_b.channel, Channel::Telegram as i32);
-    assert_eq!(last_b.expected_time, at(86_400));
+    assert_eq!(last_b.expected_time, None, "closed: nothing left to expect");
+    let assigned_b = changes
+        .iter()
+        .find(|c| c.tracking_code == B && c.state == PublicState::Assigned as i32)
+        .expect("B's assignment");
+    assert_eq!(assigned_b.expected_time, at(86_400));
 
     drop(platform);
     env.cleanup().await;

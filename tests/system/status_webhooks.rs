@@ -32,7 +32,7 @@ use sha2::Sha256;
 use tonic::Code;
 
 use crate::{
-    status_read_model::{order, received, routed, status_client, statuses_of},
+    status_read_model::{lighting_and_roads, order, received, routed, status_client, statuses_of},
     support::{
         RunningPlatform, TestEnv,
         clients::Intercepted,
@@ -44,7 +44,9 @@ use crate::{
 const WAIT: Duration = Duration::from_secs(30);
 const REPORT: &str = "WHKS-0000-0001";
 const OTHER: &str = "WHKS-0000-0002";
-const ZONE: &str = "municipio-7";
+/// Baggio, in the example city's seventh municipio.
+const ZONE: &str = "municipio_7";
+const IN_ZONE: (f64, f64) = (45.4620, 9.0870);
 /// How far a receiver lets a timestamp be from its clock.
 const TOLERANCE_SECONDS: i64 = 300;
 
@@ -206,6 +208,15 @@ async fn signed_webhooks_reach_a_recovering_receiver_once_per_change() {
             },
             "request_id",
         ),
+        (
+            "0190b5a4-2222-7000-8000-000000000002",
+            Subscription {
+                target_url: url.clone(),
+                zone: "municipio-7".into(),
+                ..Subscription::default()
+            },
+            "`municipio-7` is not a zone of the city; its zones are: municipio_1,",
+        ),
     ] {
         let error = subscribe(&mut client, request_id, asked)
             .await
@@ -276,7 +287,8 @@ async fn signed_webhooks_reach_a_recovering_receiver_once_per_change() {
     publish(
         &bus,
         &[
-            Envelope::new(&received(REPORT, 45.46, 9.19)),
+            Envelope::new(&lighting_and_roads()),
+            Envelope::new(&received(REPORT, IN_ZONE.0, IN_ZONE.1)),
             Envelope::new(&routed(REPORT, "street_lighting", ZONE, "incidents/h")),
             Envelope::new(&order(
                 "h",
@@ -291,9 +303,10 @@ async fn signed_webhooks_reach_a_recovering_receiver_once_per_change() {
         ],
     )
     .await;
-    // The report's three steps; the zone's two (the zone is known from routing on).
+    // The report's three steps, and the zone's same three: its first "received" too,
+    // for the zone is known from the report's position before triage names it.
     eventually("every change delivered", WAIT, || async {
-        (receiver.of(&report_sub.name).len() >= 3 && receiver.of(&zone_sub.name).len() >= 2)
+        (receiver.of(&report_sub.name).len() >= 3 && receiver.of(&zone_sub.name).len() >= 3)
             .then_some(())
     })
     .await;
@@ -319,11 +332,11 @@ async fn signed_webhooks_reach_a_recovering_receiver_once_per_change() {
     })
     .await;
     let accepted = receiver.accepted();
-    assert_eq!(accepted.len(), 5, "{accepted:#?}");
+    assert_eq!(accepted.len(), 6, "{accepted:#?}");
     let mut ids: Vec<&str> = accepted.iter().map(|d| d.id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
-    assert_eq!(ids.len(), 5, "each change once");
+    assert_eq!(ids.len(), 6, "each change once");
     assert_eq!(
         *receiver.refused.lock().expect("lock"),
         0,
@@ -344,6 +357,23 @@ async fn signed_webhooks_reach_a_recovering_receiver_once_per_change() {
     // Retries may reorder them; each carries its version and change time.
     states.sort_unstable();
     assert_eq!(states, ["assigned", "received", "received"]);
+    let first = receiver
+        .of(&zone_sub.name)
+        .into_iter()
+        .find(|d| d.body["version"] == 1)
+        .expect("the zone heard of the report's first step");
+    assert_eq!(first.body["state"], "received");
+    assert_eq!(first.body["previous_state"], Value::Null);
+    assert_eq!(first.body["message"], "Report received");
+    let routed_step = receiver
+        .of(&zone_sub.name)
+        .into_iter()
+        .find(|d| d.body["version"] == 2)
+        .expect("the zone heard of the routing");
+    assert_eq!(
+        routed_step.body["message"],
+        "Sent to the Street lighting department"
+    );
     let assigned = receiver
         .of(&zone_sub.name)
         .into_iter()
@@ -352,6 +382,12 @@ async fn signed_webhooks_reach_a_recovering_receiver_once_per_change() {
     assert_eq!(assigned.body["tracking_code"], REPORT);
     assert_eq!(assigned.body["zone"], ZONE);
     assert_eq!(assigned.body["department"], "street_lighting");
+    assert_eq!(assigned.body["department_name"], "Street lighting");
+    assert_eq!(assigned.body["category_name"], "Street light out");
+    assert_eq!(
+        assigned.body["zone_name"],
+        "Municipio 7 – Baggio, De Angeli, San Siro"
+    );
     assert!(
         assigned.body["status_url"]
             .as_str()
@@ -425,6 +461,10 @@ async fn signed_webhooks_reach_a_recovering_receiver_once_per_change() {
     })
     .await;
     assert_eq!(zone_resolved.body["note"], "Lampada sostituita");
+    assert!(
+        zone_resolved.body["expected_time"].is_null(),
+        "nothing left to expect once resolved"
+    );
     assert_eq!(receiver.of(&report_sub.name).len(), 3);
 
     drop(platform);

@@ -26,6 +26,7 @@ use crate::{
         RunningPlatform, TestEnv,
         clients::{IntakeClient, channel, report_request},
         env::{INTEGRATOR_KEY, OPERATOR_KEY},
+        eventually,
         tap::EventTap,
         tracking::publish,
     },
@@ -278,6 +279,24 @@ async fn thanks_and_other_operators_problems_get_an_answer_and_vague_reports_a_h
         "{:?}",
         review.candidates
     );
+    // The reporter reads a plain sentence in the report's language; the scores are
+    // for operators.
+    assert_eq!(review.message, "Un operatore verificherà la segnalazione.");
+    assert!(review.reason.contains("scores"), "{}", review.reason);
+    // The same words from someone who wrote in English (a visitor): the sentence
+    // follows the report's language.
+    let mut visitor = report_request(
+        "Qualcuno deve venire a vedere, è una situazione assurda",
+        &uuid::Uuid::new_v4().to_string(),
+    );
+    if let Some(report) = visitor.report.as_mut() {
+        report.language_code = "en".into();
+    }
+    let english = intake.submit_request(visitor).await;
+    let review: ReportNeedsReview = tap
+        .next_of(&english, |e: &ReportNeedsReview| &e.tracking_code, TIMEOUT)
+        .await;
+    assert_eq!(review.message, "An operator will check your report.");
 
     // None of them reached a department; the decision says why.
     let decision = triage
@@ -363,25 +382,38 @@ async fn every_decision_explains_its_rules_features_and_scores() {
     env.cleanup().await;
 }
 
-/// The default taxonomy with street lighting serving the historic centre only.
-fn taxonomy_with_lighting_in_the_centre_only(dir: &std::path::Path) -> std::path::PathBuf {
+/// The default taxonomy with each (first occurrence, replacement) of `edits` made,
+/// written to `dir/name`.
+fn default_taxonomy_with(
+    dir: &std::path::Path,
+    name: &str,
+    edits: &[(&str, &str)],
+) -> std::path::PathBuf {
     let default = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../triage/taxonomy.toml"
     ))
     .expect("the default taxonomy");
-    let zoned = default.replacen(
-        "name_en = \"Street lighting\"\n",
-        "name_en = \"Street lighting\"\nzones = [\"municipio_1\"]\n",
-        1,
-    );
-    assert_ne!(
-        zoned, default,
-        "the street lighting department is in the file"
-    );
-    let path = dir.join("taxonomy.toml");
-    std::fs::write(&path, zoned).expect("write the taxonomy");
+    let mut edited = default.clone();
+    for (from, to) in edits {
+        assert!(edited.contains(from), "`{from}` is in the default taxonomy");
+        edited = edited.replacen(from, to, 1);
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, edited).expect("write the taxonomy");
     path
+}
+
+/// The default taxonomy with street lighting serving the historic centre only.
+fn taxonomy_with_lighting_in_the_centre_only(dir: &std::path::Path) -> std::path::PathBuf {
+    default_taxonomy_with(
+        dir,
+        "taxonomy.toml",
+        &[(
+            "name_en = \"Street lighting\"\n",
+            "name_en = \"Street lighting\"\nzones = [\"municipio_1\"]\n",
+        )],
+    )
 }
 
 fn at(description: &str, latitude: f64, longitude: f64) -> CreateReportRequest {
@@ -557,6 +589,123 @@ async fn a_batch_decides_a_report_announced_twice_once_and_merges_reports_of_one
         .decode::<ReportMerged>()
         .expect("the fourth report joins the incident");
     assert_eq!((joined.incident, joined.report_count), (incident, 4));
+    drop(platform);
+    env.cleanup().await;
+}
+
+/// The default taxonomy with street lighting's names changed to `it` and `en`.
+fn taxonomy_naming_lighting(dir: &std::path::Path, it: &str, en: &str) -> std::path::PathBuf {
+    default_taxonomy_with(
+        dir,
+        &format!("taxonomy-{en}.toml"),
+        &[
+            (
+                "name_it = \"Illuminazione pubblica\"",
+                &format!("name_it = \"{it}\""),
+            ),
+            (
+                "name_en = \"Street lighting\"",
+                &format!("name_en = \"{en}\""),
+            ),
+        ],
+    )
+}
+
+/// The taxonomy version triage last published.
+async fn published_version(env: &TestEnv) -> i64 {
+    let db = env.service_db(ServiceKind::Triage).await;
+    let row = sea_orm::ConnectionTrait::query_one_raw(
+        &db,
+        sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT version FROM published_taxonomy".to_owned(),
+        ),
+    )
+    .await
+    .expect("read the published taxonomy")
+    .expect("a row");
+    row.try_get("", "version").expect("a version")
+}
+
+/// Status names departments as the city's taxonomy does, without reading triage's
+/// files: triage announces the taxonomy when it changes, once however often or in how
+/// many replicas it starts.
+#[tokio::test]
+async fn triage_announces_each_new_taxonomy_once_and_status_names_departments_from_it() {
+    let env = TestEnv::new().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = env.settings();
+    settings.triage.taxonomy_path = Some(taxonomy_naming_lighting(
+        dir.path(),
+        "Luce pubblica",
+        "Public lighting",
+    ));
+    let services = [ServiceKind::Triage, ServiceKind::Status];
+    let shows = |platform: &RunningPlatform, wanted: &'static str| {
+        let city = format!("{}/?lang=en", platform.http_url(ServiceKind::Status));
+        async move {
+            eventually(&format!("the city page offers {wanted}"), TIMEOUT, || {
+                let city = city.clone();
+                async move {
+                    let client = segnala_shared::delivery::http_client(Duration::from_secs(5))
+                        .expect("an HTTP client");
+                    let page = client.get(&city).send().await.ok()?.text().await.ok()?;
+                    page.contains(&format!(
+                        "<option value=\"street_lighting\">{wanted}</option>"
+                    ))
+                    .then_some(page)
+                }
+            })
+            .await
+        }
+    };
+    let platform = RunningPlatform::start(&settings, &services).await;
+    let page = shows(&platform, "Public lighting").await;
+    assert!(page.contains("<option value=\"roads\">Roads and sidewalks</option>"));
+    assert_eq!(published_version(&env).await, 1);
+    drop(platform);
+
+    // The same taxonomy again: nothing new to announce.
+    let platform = RunningPlatform::start(&settings, &services).await;
+    shows(&platform, "Public lighting").await;
+    assert_eq!(published_version(&env).await, 1);
+    drop(platform);
+
+    // A city that renames a department: announced once more, and status follows.
+    settings.triage.taxonomy_path = Some(taxonomy_naming_lighting(
+        dir.path(),
+        "Lampioni",
+        "Street lamps",
+    ));
+    let platform = RunningPlatform::start(&settings, &services).await;
+    shows(&platform, "Street lamps").await;
+    assert_eq!(published_version(&env).await, 2);
+
+    // Replicas starting together with a new taxonomy announce it once between them.
+    let renamed = std::fs::read_to_string(taxonomy_naming_lighting(dir.path(), "Luci", "Lights"))
+        .expect("the taxonomy");
+    let taxonomy = std::sync::Arc::new(
+        segnala_triage::domain::Taxonomy::parse(&renamed, "replicas").expect("a taxonomy"),
+    );
+    let mut replicas = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let db = env.service_db(ServiceKind::Triage).await;
+        let taxonomy = taxonomy.clone();
+        replicas.spawn(async move {
+            let outbox = segnala_shared::messaging::Outbox::new();
+            segnala_triage::app::publish_taxonomy(&db, &outbox, &taxonomy)
+                .await
+                .expect("publish")
+        });
+    }
+    let published: Vec<Option<i64>> = replicas.join_all().await;
+    assert_eq!(
+        published.iter().flatten().collect::<Vec<_>>(),
+        [&3],
+        "{published:?}"
+    );
+    assert_eq!(published_version(&env).await, 3);
+    shows(&platform, "Lights").await;
     drop(platform);
     env.cleanup().await;
 }

@@ -85,7 +85,9 @@ impl ServiceKind {
                 segnala_triage::build(context, settings.triage.clone(), jurisdiction.clone()).await
             }
             Self::Tracking => segnala_tracking::build(context, settings.tracking.clone()).await,
-            Self::Status => segnala_status::build(context, settings.status.clone()).await,
+            Self::Status => {
+                segnala_status::build(context, settings.status.clone(), jurisdiction.clone()).await
+            }
         }
     }
 }
@@ -114,7 +116,7 @@ impl Platform {
                 .jurisdiction()
                 .map_err(|e| StartupError::Config(e.to_string()))?,
         );
-        let transport = transport(settings).await?;
+        let (transport, embedded_bus) = transport(settings).await?;
         let authenticator = Authenticator::new(settings.auth.api_keys.clone());
         let mut applications = Vec::with_capacity(services.len());
         let mut http_listeners = Vec::with_capacity(services.len());
@@ -156,6 +158,11 @@ impl Platform {
                 Some(tls) => application.with_tls(tls),
                 None => application,
             });
+        }
+        // Every service of the process has subscribed: what their outboxes hold, such
+        // as the taxonomy triage announced at start, now reaches its consumers.
+        if let Some(bus) = embedded_bus {
+            bus.open();
         }
         Ok(Self {
             applications,
@@ -262,7 +269,11 @@ fn public_url(
     }
 }
 
-async fn transport(settings: &Settings) -> Result<Arc<dyn Transport>, StartupError> {
+/// The transport the services share and, when it is the in-process bus, the bus
+/// itself, held until every service has subscribed.
+async fn transport(
+    settings: &Settings,
+) -> Result<(Arc<dyn Transport>, Option<Arc<EmbeddedBus>>), StartupError> {
     match &settings.bus.url {
         Some(url) => {
             let transport = RabbitMqTransport::connect(RabbitMqSettings {
@@ -272,9 +283,12 @@ async fn transport(settings: &Settings) -> Result<Arc<dyn Transport>, StartupErr
                 delivery_limit: settings.bus.delivery_limit,
             })
             .await?;
-            Ok(transport)
+            Ok((transport, None))
         }
-        None => Ok(EmbeddedBus::new()),
+        None => {
+            let bus = EmbeddedBus::held();
+            Ok((bus.clone(), Some(bus)))
+        }
     }
 }
 

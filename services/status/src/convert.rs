@@ -4,6 +4,7 @@
 use segnala_proto::{
     common::v1::{Channel, LatLng},
     status::v1 as pb,
+    triage::v1::TaxonomyPublished,
 };
 use segnala_shared::{
     AppError,
@@ -12,7 +13,10 @@ use segnala_shared::{
 };
 
 use crate::{
-    domain::{Alert, PublicState, ReportStatus, Severity, Subscription, TimelineEntry, Topic},
+    domain::{
+        Alert, DisplayNames, Names, PublicState, PublishedCategory, PublishedDepartment,
+        PublishedTaxonomy, ReportStatus, Severity, Subscription, TimelineEntry, Topic,
+    },
     i18n::{Lang, step_text},
     store::Update,
 };
@@ -145,21 +149,53 @@ pub fn alert_id(name: &str) -> Result<uuid::Uuid, AppError> {
         .ok_or_else(|| AppError::invalid("name", "must be `alerts/{id}` as PublishAlert gave it"))
 }
 
-fn timeline_entry(entry: TimelineEntry) -> pb::TimelineEntry {
+/// The names triage published, as status keeps them.
+pub fn taxonomy(event: TaxonomyPublished) -> PublishedTaxonomy {
+    let names = |map: std::collections::HashMap<String, String>| -> DisplayNames {
+        map.into_iter().collect()
+    };
+    PublishedTaxonomy {
+        version: event.version,
+        departments: event
+            .departments
+            .into_iter()
+            .map(|department| PublishedDepartment {
+                id: department.department_id,
+                names: names(department.display_names),
+                categories: department
+                    .categories
+                    .into_iter()
+                    .map(|category| PublishedCategory {
+                        id: category.category_id,
+                        names: names(category.display_names),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// A timeline step with its sentence in English, departments by name.
+fn timeline_entry(entry: TimelineEntry, names: &Names) -> pb::TimelineEntry {
     pb::TimelineEntry {
         time: Some(to_timestamp(entry.time)),
         state: state(entry.state) as i32,
-        message: step_text(Lang::En, &entry),
+        message: step_text(Lang::En, &entry, names),
         note: entry.note,
     }
 }
 
 /// One change of a report, with the report's current state, department and zone.
-pub fn update(update: Update, status: Option<&ReportStatus>, public_url: &str) -> pb::Update {
+pub fn update(
+    update: Update,
+    status: Option<&ReportStatus>,
+    public_url: &str,
+    names: &Names,
+) -> pb::Update {
     let code = update.tracking_code;
     pb::Update {
         report: format!("reports/{code}"),
-        entry: Some(timeline_entry(update.entry)),
+        entry: Some(timeline_entry(update.entry, names)),
         report_state: status.map_or(0, |s| state(s.state) as i32),
         department: status
             .and_then(|s| s.department.clone())
@@ -171,7 +207,9 @@ pub fn update(update: Update, status: Option<&ReportStatus>, public_url: &str) -
 }
 
 /// The gRPC view of a status; timeline sentences in English.
-pub fn status(status: ReportStatus) -> pb::ReportStatus {
+pub fn status(status: ReportStatus, names: &Names) -> pb::ReportStatus {
+    let expected_time = status.public_expected_at().map(to_timestamp);
+    let reason = status.public_reason().unwrap_or_default().to_owned();
     pb::ReportStatus {
         name: format!("reports/{}/status", status.tracking_code),
         state: state(status.state) as i32,
@@ -180,12 +218,12 @@ pub fn status(status: ReportStatus) -> pb::ReportStatus {
         timeline: status
             .timeline
             .iter()
-            .map(|entry| timeline_entry(entry.clone()))
+            .map(|entry| timeline_entry(entry.clone(), names))
             .collect(),
         create_time: Some(to_timestamp(status.created_at)),
         update_time: Some(to_timestamp(status.updated_at)),
         service_code: status.service_code.unwrap_or_default(),
-        expected_time: status.expected_at.map(to_timestamp),
+        expected_time,
         zone: status.zone.unwrap_or_default(),
         incident: status.incident.unwrap_or_default(),
         duplicate_of: status
@@ -196,7 +234,7 @@ pub fn status(status: ReportStatus) -> pb::ReportStatus {
             latitude: l.latitude,
             longitude: l.longitude,
         }),
-        reason: status.reason.unwrap_or_default(),
+        reason,
         channel: status.channel.as_deref().map_or(0, |c| channel(c) as i32),
         description: status.description.unwrap_or_default(),
         tracking_code: status.tracking_code,

@@ -17,10 +17,10 @@ use tokio_stream::{Stream, StreamExt, wrappers::ReceiverStream};
 use tonic::{Request, Response, Status};
 
 use crate::{
-    app::{Alerts, StatusWatch, Statuses, Subscriptions},
+    app::{Alerts, Directory, StatusWatch, Statuses, Subscriptions},
     convert,
-    domain::{PublicState, StatusView},
-    store::StatusFilter,
+    domain::{Names, PublicState, StatusView},
+    store::{StatusFilter, Steps},
 };
 
 const DOMAIN: &str = "status.segnala";
@@ -60,8 +60,19 @@ pub struct StatusApi {
     pub alerts: Alerts,
     pub subscriptions: Subscriptions,
     pub watch: StatusWatch,
+    pub directory: Directory,
     /// Where the public pages live, without a trailing slash.
     pub public_url: String,
+}
+
+impl StatusApi {
+    /// The names timeline sentences need; none for the basic view, which has none.
+    async fn names_for(&self, view: StatusView) -> Result<Names, AppError> {
+        match view {
+            StatusView::Basic => Ok(Names::default()),
+            StatusView::Full => Ok(self.directory.names().await?),
+        }
+    }
 }
 
 pub fn server(api: StatusApi) -> StatusServiceServer<StatusApi> {
@@ -94,8 +105,9 @@ impl StatusService for StatusApi {
                 let code = parse_code(&request.tracking_code)?;
                 let view = status_view(request.view)?;
                 let status = self.statuses.get_as(&code, view).await?;
+                let names = self.names_for(view).await?;
                 Ok(pb::GetReportStatusResponse {
-                    status: Some(convert::status(status)),
+                    status: Some(convert::status(status, &names)),
                 })
             }
             .await,
@@ -114,8 +126,12 @@ impl StatusService for StatusApi {
                     .statuses
                     .batch_get(&request.tracking_codes, view)
                     .await?;
+                let names = self.names_for(view).await?;
                 Ok(pb::BatchGetReportStatusesResponse {
-                    statuses: statuses.into_iter().map(convert::status).collect(),
+                    statuses: statuses
+                        .into_iter()
+                        .map(|s| convert::status(s, &names))
+                        .collect(),
                 })
             }
             .await,
@@ -136,8 +152,13 @@ impl StatusService for StatusApi {
                     .statuses
                     .list(&filter, page_size, &request.page_token, view)
                     .await?;
+                let names = self.names_for(view).await?;
                 Ok(pb::ListReportStatusesResponse {
-                    statuses: page.items.into_iter().map(convert::status).collect(),
+                    statuses: page
+                        .items
+                        .into_iter()
+                        .map(|s| convert::status(s, &names))
+                        .collect(),
                     next_page_token: page.next_page_token,
                 })
             }
@@ -173,9 +194,10 @@ impl StatusService for StatusApi {
                 let page_size = page_size(request.page_size)?;
                 let page = self
                     .statuses
-                    .updates(&filter, since, page_size, &request.page_token)
+                    .updates(&filter, Steps::Every, since, page_size, &request.page_token)
                     .await?;
                 let statuses = self.statuses.statuses_of(&page.items).await?;
+                let names = self.directory.names().await?;
                 let updates = page
                     .items
                     .into_iter()
@@ -183,7 +205,7 @@ impl StatusService for StatusApi {
                         let status = statuses
                             .iter()
                             .find(|s| s.tracking_code == update.tracking_code);
-                        convert::update(update, status, &self.public_url)
+                        convert::update(update, status, &self.public_url, &names)
                     })
                     .collect();
                 Ok(pb::ListUpdatesResponse {
@@ -200,16 +222,19 @@ impl StatusService for StatusApi {
         request: Request<pb::WatchReportRequest>,
     ) -> Result<Response<Self::WatchReportStream>, Status> {
         let tracking_code = request.into_inner().tracking_code;
-        let receiver = async {
+        let (receiver, names) = async {
             let code = parse_code(&tracking_code)?;
-            self.watch.follow(self.statuses.clone(), code).await
+            let receiver = self.watch.follow(self.statuses.clone(), code).await?;
+            Ok::<_, AppError>((receiver, self.directory.names().await?))
         }
         .await
         .map_err(|e| into_status(e, DOMAIN))?;
-        let stream = ReceiverStream::new(receiver).map(|status| {
+        // Names read once per stream: a taxonomy published while it runs shows from
+        // the next watch on.
+        let stream = ReceiverStream::new(receiver).map(move |status| {
             status
                 .map(|status| pb::WatchReportResponse {
-                    status: Some(convert::status(status)),
+                    status: Some(convert::status(status, &names)),
                 })
                 .map_err(|e| into_status(e, DOMAIN))
         });

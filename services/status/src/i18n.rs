@@ -1,7 +1,8 @@
-//! The words of the public surfaces in Italian and English: states, steps, department
-//! names and page labels. The language comes from `?lang=` or `Accept-Language`.
+//! The words of the public surfaces in Italian and English: states, steps and page
+//! labels. Departments, categories and zones are named by `Names` (triage's taxonomy
+//! and the jurisdiction). The language comes from `?lang=` or `Accept-Language`.
 
-use crate::domain::{PublicState, StepKind, TimelineEntry};
+use crate::domain::{Names, PublicState, StepKind, TimelineEntry};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Lang {
@@ -184,37 +185,15 @@ pub fn state_label(lang: Lang, state: PublicState) -> &'static str {
     }
 }
 
-/// The default taxonomy's departments by name; others show their id.
-pub fn department_name(lang: Lang, id: &str) -> String {
-    let names = match id {
-        "street_lighting" => ("Illuminazione pubblica", "Street lighting"),
-        "roads" | "roads_sidewalks" => ("Strade e marciapiedi", "Roads and sidewalks"),
-        "waste" | "waste_cleaning" => ("Rifiuti e pulizia", "Waste and cleaning"),
-        "parks" | "parks_trees" => ("Verde pubblico", "Parks and trees"),
-        "water" | "water_sewer" => ("Acqua e fognature", "Water and sewer"),
-        "traffic" | "traffic_signs" => ("Segnaletica e semafori", "Traffic signs and signals"),
-        "public_transport" => ("Trasporto pubblico", "Public transport"),
-        "local_police" => ("Polizia locale", "Local police"),
-        "urban_decorum" => ("Decoro urbano", "Urban decorum"),
-        "animals" => ("Animali", "Animals"),
-        "civil_protection" => ("Protezione civile", "Civil protection"),
-        "urp" | "citizen_relations" => ("Relazioni con il pubblico (URP)", "Citizen relations"),
-        other => return other.to_owned(),
-    };
-    match lang {
-        Lang::It => names.0.to_owned(),
-        Lang::En => names.1.to_owned(),
-    }
-}
-
 /// The sentence of a timeline step, without its public note.
-pub fn step_text(lang: Lang, entry: &TimelineEntry) -> String {
+pub fn step_text(lang: Lang, entry: &TimelineEntry, names: &Names) -> String {
     use StepKind::*;
     let detail = entry.detail.as_str();
+    let department = || names.department(detail, lang.code());
     match (lang, entry.kind) {
         (Lang::En, Received) => "Report received".into(),
         (Lang::En, InReview) => "An operator is checking the report".into(),
-        (Lang::En, Routed) => format!("Sent to the {detail} department"),
+        (Lang::En, Routed) => format!("Sent to the {} department", department()),
         (Lang::En, Merged) => format!("Merged with report {detail}, about the same problem"),
         (Lang::En, Rejected) => "Not taken on".into(),
         (Lang::En, WorkQueued) => "In the department's work queue".into(),
@@ -227,7 +206,7 @@ pub fn step_text(lang: Lang, entry: &TimelineEntry) -> String {
         (Lang::En, WorkCancelled) => "Cancelled".into(),
         (Lang::It, Received) => "Segnalazione ricevuta".into(),
         (Lang::It, InReview) => "Un operatore sta verificando la segnalazione".into(),
-        (Lang::It, Routed) => format!("Inviata all'ufficio {}", department_name(Lang::It, detail)),
+        (Lang::It, Routed) => format!("Inviata all'ufficio {}", department()),
         (Lang::It, Merged) => {
             format!("Unita alla segnalazione {detail}, sullo stesso problema")
         }

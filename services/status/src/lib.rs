@@ -10,16 +10,21 @@ pub mod settings;
 pub mod store;
 mod web;
 
+use std::sync::Arc;
+
 use segnala_proto::{
     intake::v1::ReportReceived,
     tracking::v1::WorkOrderChanged,
-    triage::v1::{ReportMerged, ReportNeedsReview, ReportRejected, ReportRouted},
+    triage::v1::{
+        ReportMerged, ReportNeedsReview, ReportRejected, ReportRouted, TaxonomyPublished,
+    },
 };
 use segnala_shared::{
     db,
     delivery::Deliveries,
     grpc::GrpcServer,
     messaging::{EventHandlers, Outbox},
+    place::Jurisdiction,
     service::{Application, ServiceContext, StartupError},
 };
 
@@ -28,12 +33,15 @@ pub use settings::StatusSettings;
 
 pub const SERVICE_NAME: &str = "status";
 
+/// Builds the status service; zones are named and placed by `jurisdiction`.
 pub async fn build(
     context: ServiceContext,
     settings: StatusSettings,
+    jurisdiction: Arc<Jurisdiction>,
 ) -> Result<Application, StartupError> {
     let db = db::connect_and_migrate::<store::Migrator>(&context.database).await?;
     let outbox = Outbox::new();
+    let directory = app::Directory::new(db.clone(), jurisdiction);
     let watch = app::StatusWatch::default();
     let deliveries = Deliveries::new();
     let subscriptions = app::Subscriptions::new(
@@ -42,6 +50,7 @@ pub async fn build(
         TargetPolicy {
             allow_private: settings.webhooks.allow_private_targets,
         },
+        directory.clone(),
         &context.public_url,
     );
     let webhook_worker = deliveries
@@ -55,6 +64,7 @@ pub async fn build(
         outbox.clone(),
         watch.clone(),
         subscriptions.clone(),
+        directory.clone(),
         &context.public_url,
     );
     let handlers = EventHandlers::batched(projector)
@@ -64,6 +74,7 @@ pub async fn build(
         .on::<ReportNeedsReview>()
         .on::<ReportRejected>()
         .on::<WorkOrderChanged>()
+        .on::<TaxonomyPublished>()
         .build();
     let statuses = app::Statuses::new(db.clone());
     let alerts = app::Alerts::new(db.clone(), outbox.clone());
@@ -77,9 +88,16 @@ pub async fn build(
         alerts: alerts.clone(),
         subscriptions,
         watch: watch.clone(),
+        directory: directory.clone(),
         public_url: context.public_url.trim_end_matches('/').to_owned(),
     }));
-    let web = web::Web::new(statuses, alerts, &context.public_url);
+    let web = web::Web::new(
+        statuses,
+        alerts,
+        directory,
+        context.time_zone,
+        &context.public_url,
+    );
     let mut application =
         Application::start(SERVICE_NAME, context, db, outbox, handlers, server).await?;
     application.spawn_task(webhook_worker.run());

@@ -118,15 +118,25 @@ pub fn emergency_detected(
     }
 }
 
+/// The report waits for an operator: `reason` (the classifier's scores) is for
+/// operators, the taxonomy's sentence in the report's language for the reporter.
 pub fn needs_review(
     received: &ReportReceived,
     stored: &StoredDecision,
     reason: &str,
+    taxonomy: &Taxonomy,
+    language: Language,
 ) -> ReportNeedsReview {
     ReportNeedsReview {
         report: received.report.clone(),
         tracking_code: stored.tracking_code.clone(),
         reason: reason.to_owned(),
+        message: language
+            .pick(
+                &taxonomy.needs_review.message_it,
+                &taxonomy.needs_review.message_en,
+            )
+            .to_owned(),
         candidates: stored
             .explanation
             .scores

@@ -1,8 +1,10 @@
 //! Triage: decides which department owns a report and how urgent it is, records why,
 //! places it in an incident with the other reports of the same problem, and announces
-//! `ReportRouted` or `ReportMerged`.
+//! `ReportRouted` or `ReportMerged`. At start it announces its taxonomy
+//! (`TaxonomyPublished`) when that changed.
 
 pub mod app;
+mod contract;
 pub mod domain;
 mod events;
 mod grpc;
@@ -37,6 +39,7 @@ pub async fn build(
     settings.check_zones(&jurisdiction).map_err(config)?;
     let db = db::connect_and_migrate::<store::Migrator>(&context.database).await?;
     let outbox = Outbox::new();
+    app::publish_taxonomy(&db, &outbox, &taxonomy).await?;
     let classifier = Arc::new(settings.classifier(&taxonomy).map_err(config)?);
     let incidents =
         app::Incidents::load(&db, taxonomy.clone(), jurisdiction.middle_latitude()).await?;

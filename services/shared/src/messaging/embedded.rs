@@ -7,17 +7,43 @@ use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use futures_util::future::join_all;
+use tokio::sync::watch;
 
 use super::{Envelope, HandlerError, Subscription, TaskGuard, Transport, TransportError};
 
-#[derive(Default)]
 pub struct EmbeddedBus {
     subscriptions: RwLock<Vec<Subscription>>,
+    /// Publishing waits while this is false: the services of a process are still
+    /// subscribing, and an event published before its consumer subscribed would reach
+    /// nobody (a broker queue would have kept it).
+    open: watch::Sender<bool>,
+}
+
+impl Default for EmbeddedBus {
+    fn default() -> Self {
+        Self {
+            subscriptions: RwLock::default(),
+            open: watch::Sender::new(true),
+        }
+    }
 }
 
 impl EmbeddedBus {
     pub fn new() -> Arc<Self> {
         Arc::new(Self::default())
+    }
+
+    /// A bus that publishes nothing until [`EmbeddedBus::open`]: for a process that
+    /// starts several services, each publishing from its outbox as soon as it starts.
+    pub fn held() -> Arc<Self> {
+        let bus = Self::default();
+        bus.open.send_replace(false);
+        Arc::new(bus)
+    }
+
+    /// Every consumer of the process has subscribed: publishing may start.
+    pub fn open(&self) {
+        self.open.send_replace(true);
     }
 
     fn subscriptions(&self) -> Vec<Subscription> {
@@ -31,6 +57,8 @@ impl EmbeddedBus {
 #[async_trait]
 impl Transport for EmbeddedBus {
     async fn publish(&self, batch: &[Envelope]) -> Vec<Result<(), TransportError>> {
+        // The sender lives as long as the bus, so waiting ends only by opening.
+        let _ = self.open.subscribe().wait_for(|open| *open).await;
         let subscriptions = self.subscriptions();
         // Each subscriber takes its share of the batch at once, in one transaction, and the
         // subscribers (each with a database of its own) all at the same time.

@@ -15,7 +15,9 @@ use segnala_proto::{
     intake::v1::ReportReceived,
     status::v1::ReportStatusChanged,
     tracking::v1::{WorkOrderChanged, WorkOrderState},
-    triage::v1::{ReportMerged, ReportNeedsReview, ReportRejected, ReportRouted},
+    triage::v1::{
+        ReportMerged, ReportNeedsReview, ReportRejected, ReportRouted, TaxonomyPublished,
+    },
 };
 use segnala_shared::{
     lang::Lang,
@@ -26,12 +28,12 @@ use segnala_shared::{
 };
 use uuid::Uuid;
 
-use super::{StatusNotice, StatusWatch, Subscriptions};
+use super::{Directory, StatusNotice, StatusWatch, Subscriptions};
 use crate::{
     convert,
     domain::{
-        Change, Merged, PublicState, Received, Routed, StatusRecord, StepKind, TimelineEntry,
-        TriageHold, WorkOrderUpdate,
+        Change, Merged, PublicState, PublishedTaxonomy, Received, Routed, StatusRecord, StepKind,
+        TimelineEntry, TriageHold, WorkOrderUpdate,
     },
     store::StatusStore,
 };
@@ -45,6 +47,7 @@ segnala_shared::consumed_events! {
         NeedsReview(ReportNeedsReview),
         Rejected(ReportRejected),
         WorkOrderChanged(WorkOrderChanged),
+        TaxonomyPublished(TaxonomyPublished),
     }
 }
 
@@ -56,16 +59,25 @@ enum Fact {
     TriageHold(TrackingCode, TriageHold),
     /// Applies to the listed reports and every report of the order's incident.
     WorkOrder(Vec<String>, WorkOrderUpdate),
+    /// Names for the departments and categories; about no report.
+    Taxonomy(PublishedTaxonomy),
 }
 
 impl Fact {
-    fn of(event: StatusEvent, context: &EventContext) -> Result<Self, HandlerError> {
+    fn of(
+        event: StatusEvent,
+        context: &EventContext,
+        directory: &Directory,
+    ) -> Result<Self, HandlerError> {
         Ok(match event {
             StatusEvent::Received(event) => {
                 let at = time_of(event.receive_time.as_ref(), context);
                 let channel = Channel::try_from(event.channel)
                     .ok()
                     .and_then(convert::channel_name);
+                let zone = event
+                    .location
+                    .and_then(|l| directory.zone_at(l.latitude, l.longitude));
                 Self::Received(
                     code_of(&event.tracking_code)?,
                     Received {
@@ -78,6 +90,7 @@ impl Fact {
                         ),
                         channel,
                         location: event.location.map(|l| (l.latitude, l.longitude)),
+                        zone,
                     },
                 )
             }
@@ -124,7 +137,9 @@ impl Fact {
                     at: time_of(event.review_time.as_ref(), context),
                     version: event.version,
                     rejected: false,
-                    reason: redact_text(&event.reason, None),
+                    // `reason` is the classifier's explanation, for operators only;
+                    // events from before `message` existed give the public none.
+                    reason: redact_text(&event.message, None),
                 },
             ),
             StatusEvent::Rejected(event) => Self::TriageHold(
@@ -173,6 +188,7 @@ impl Fact {
                     },
                 )
             }
+            StatusEvent::TaxonomyPublished(event) => Self::Taxonomy(convert::taxonomy(event)),
         })
     }
 
@@ -187,6 +203,7 @@ impl Fact {
                 listed.iter().map(String::as_str).collect(),
                 Some(&update.incident),
             ),
+            Self::Taxonomy(_) => (Vec::new(), None),
         }
     }
 }
@@ -231,6 +248,7 @@ pub struct Projector {
     outbox: Outbox,
     watch: StatusWatch,
     subscriptions: Subscriptions,
+    directory: Directory,
     /// Where the public pages live, without a trailing slash.
     public_url: String,
 }
@@ -240,6 +258,7 @@ impl Projector {
         outbox: Outbox,
         watch: StatusWatch,
         subscriptions: Subscriptions,
+        directory: Directory,
         public_url: &str,
     ) -> Self {
         Self {
@@ -247,6 +266,7 @@ impl Projector {
             outbox,
             watch,
             subscriptions,
+            directory,
             public_url: public_url.trim_end_matches('/').to_owned(),
         }
     }
@@ -336,6 +356,10 @@ impl Projector {
                 }
                 return Ok(());
             }
+            Fact::Taxonomy(taxonomy) => {
+                self.directory.keep(txn, &taxonomy).await?;
+                return Ok(());
+            }
         };
         if let Some(change) = change {
             self.keep(txn, projection, code.as_str(), change, context)
@@ -399,7 +423,7 @@ impl Projector {
     fn status_changed(&self, record: &StatusRecord, change: &Change) -> ReportStatusChanged {
         let status = &record.status;
         let message = if change.entry.note.is_empty() {
-            status.reason.clone().unwrap_or_default()
+            status.public_reason().unwrap_or_default().to_owned()
         } else {
             change.entry.note.clone()
         };
@@ -412,7 +436,7 @@ impl Projector {
                 .map_or(0, |state| convert::state(state) as i32),
             department: status.department.clone().unwrap_or_default(),
             message,
-            expected_time: status.expected_at.map(to_timestamp),
+            expected_time: status.public_expected_at().map(to_timestamp),
             duplicate_of: status
                 .duplicate_of
                 .as_ref()
@@ -441,7 +465,7 @@ impl BatchHandler for Projector {
         // Every event is checked before anything is read.
         let facts = events
             .into_iter()
-            .map(|(event, context)| Ok((Fact::of(event, &context)?, context)))
+            .map(|(event, context)| Ok((Fact::of(event, &context, &self.directory)?, context)))
             .collect::<Result<Vec<_>, HandlerError>>()?;
         let mut projection = self.load(txn, &facts).await?;
         for (fact, context) in facts {

@@ -6,7 +6,7 @@ use segnala_shared::{
 
 use crate::{
     domain::{ReportStatus, StatusView},
-    store::{StatusCursor, StatusFilter, StatusStore, Update},
+    store::{StatusCursor, StatusFilter, StatusStore, Steps, Update},
 };
 
 /// At most this many codes in one batch read.
@@ -143,10 +143,11 @@ impl Statuses {
     }
 
     /// Steps of reports matching `filter` (taken at or after `since`, when given),
-    /// newest first: the city's recent updates.
+    /// newest first: the city's recent updates, every step or each report's latest.
     pub async fn updates(
         &self,
         filter: &StatusFilter,
+        steps: Steps,
         since: Option<DateTime<Utc>>,
         page_size: u64,
         page_token: &str,
@@ -163,7 +164,7 @@ impl Statuses {
         };
         let mut items = self
             .store
-            .updates(&self.db, filter, since, before, limit + 1)
+            .updates(&self.db, filter, steps, since, before, limit + 1)
             .await?;
         let next_page_token = if items.len() as u64 > limit {
             items.truncate(limit as usize);

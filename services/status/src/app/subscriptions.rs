@@ -17,7 +17,10 @@ use serde_json::json;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use super::followers::{Followers, Known};
+use super::{
+    Directory,
+    followers::{Followers, Known},
+};
 use crate::{
     domain::{Change, ReportStatus, Subscription, TargetPolicy},
     i18n::{Lang, step_text},
@@ -46,6 +49,7 @@ pub struct Subscriptions {
     store: SubscriptionStore,
     followers: Followers,
     policy: TargetPolicy,
+    directory: Directory,
     /// Where the public pages live, without a trailing slash.
     public_url: String,
 }
@@ -55,6 +59,7 @@ impl Subscriptions {
         db: DatabaseConnection,
         deliveries: Deliveries,
         policy: TargetPolicy,
+        directory: Directory,
         public_url: &str,
     ) -> Self {
         Self {
@@ -63,6 +68,7 @@ impl Subscriptions {
             store: SubscriptionStore,
             followers: Followers::default(),
             policy,
+            directory,
             public_url: public_url.trim_end_matches('/').to_owned(),
         }
     }
@@ -79,7 +85,14 @@ impl Subscriptions {
         let request_id = RequestId::parse(request_id)
             .map_err(|v| AppError::InvalidArgument(vec![v]))?
             .ok_or_else(|| AppError::invalid("request_id", "is required"))?;
-        let asked = Subscription::new(target_url, tracking_code, zone, self.policy, Utc::now())?;
+        let asked = Subscription::new(
+            target_url,
+            tracking_code,
+            zone,
+            self.policy,
+            &self.directory.zone_ids(),
+            Utc::now(),
+        )?;
         let secret = hex::encode(rand::random::<[u8; 32]>());
         let inserted = self
             .store
@@ -159,6 +172,23 @@ impl Subscriptions {
             .store
             .following(db, code, status.zone.as_deref())
             .await?;
+        if subscriptions.is_empty() {
+            return Ok(());
+        }
+        // Receivers read English, like the gRPC API: names in English, ids beside them.
+        let names = self.directory.names_in(db).await?;
+        let language = Lang::En.code();
+        let department_name = status
+            .department
+            .as_deref()
+            .map(|d| names.department(d, language));
+        let category_name = status
+            .department
+            .as_deref()
+            .zip(status.category.as_deref())
+            .map(|(d, c)| names.category(d, c, language));
+        let zone_name = status.zone.as_deref().map(|z| names.zone(z));
+        let message = step_text(Lang::En, &change.entry, &names);
         for subscription in subscriptions {
             let key = format!("webhook/{}/{code}/v{}", subscription.id, status.version);
             let body = json!({
@@ -170,11 +200,15 @@ impl Subscriptions {
                 "state": status.state.as_str(),
                 "previous_state": change.previous_state.map(|s| s.as_str()),
                 "department": status.department,
+                "department_name": department_name,
                 "category": status.category,
+                "category_name": category_name,
                 "zone": status.zone,
-                "message": step_text(Lang::En, &change.entry),
+                "zone_name": zone_name,
+                "message": message,
                 "note": change.entry.note,
-                "expected_time": status.expected_at.map(|t| t.to_rfc3339()),
+                "reason": status.public_reason(),
+                "expected_time": status.public_expected_at().map(|t| t.to_rfc3339()),
                 "status_url": format!("{}/r/{code}", self.public_url),
                 "change_time": change.entry.time.to_rfc3339(),
                 "version": status.version,
@@ -292,6 +326,19 @@ mod tests {
         assert_ne!(signed, signature("k", 1_800_000_001, b"{}"));
         assert_ne!(signed, signature("k", 1_800_000_000, b"{ }"));
         assert_ne!(signed, signature("other", 1_800_000_000, b"{}"));
+    }
+
+    /// The worked example of docs/status.md: the key is the secret's 64 characters as
+    /// ASCII bytes, not the 32 bytes they spell in hex.
+    #[test]
+    fn the_documented_example_signs_with_the_secret_as_text() {
+        let secret = "3f9a1c5e7b2d4f60a8c1e3b5d7f90a2c4e6b8d0f1a3c5e7b9d2f4a6c8e0b1d3f";
+        let body =
+            br#"{"type":"report.changed","tracking_code":"7KQ2-M9XA-4BRT","state":"assigned"}"#;
+        assert_eq!(
+            signature(secret, 1_800_000_000, body),
+            "v1=84cc4ecc6d0d53fd7ba5c16b509e507033e6e9ba88fb7bf69f7862099ff0ce66"
+        );
     }
 
     #[test]

@@ -19,3 +19,10 @@ pub use alert::{Alert, MAX_BODY_CHARS, MAX_TITLE_CHARS, Severity};
 mod subscription;
 
 pub use subscription::{Subscription, TargetPolicy, Topic};
+
+mod names;
+
+pub use names::{
+    DisplayNames, KnownDepartment, Names, PublishedCategory, PublishedDepartment,
+    PublishedTaxonomy, ZoneName,
+};

@@ -64,6 +64,8 @@ pub struct Received {
     pub channel: Option<String>,
     /// Exact; rounded before it is kept.
     pub location: Option<(f64, f64)>,
+    /// The jurisdiction's zone of the location: triage names the same one later.
+    pub zone: Option<String>,
 }
 
 /// Triage routed the report to a department (again, on a reroute).
@@ -96,6 +98,7 @@ pub struct TriageHold {
     pub at: DateTime<Utc>,
     pub version: i64,
     pub rejected: bool,
+    /// The public sentence for the reporter (never the classifier's explanation).
     pub reason: String,
 }
 
@@ -240,6 +243,10 @@ impl StatusRecord {
         self.status.location = fact
             .location
             .and_then(|(lat, lon)| ApproximateLocation::round(lat, lon));
+        // Triage's zone, once routed, stands.
+        if self.status.zone.is_none() {
+            self.status.zone = fact.zone;
+        }
         Some(self.settle(fact.at, StepKind::Received, String::new(), String::new()))
     }
 
@@ -318,7 +325,14 @@ impl StatusRecord {
         };
         self.triage = outcome;
         self.status.reason = non_empty(&fact.reason);
-        Some(self.settle(fact.at, kind, String::new(), fact.reason))
+        // The step's own sentence says an operator is checking; a rejection's reason
+        // is what the step is about.
+        let note = if fact.rejected {
+            fact.reason
+        } else {
+            String::new()
+        };
+        Some(self.settle(fact.at, kind, String::new(), note))
     }
 
     pub fn apply_work_order(&mut self, fact: WorkOrderUpdate) -> Option<Change> {
@@ -350,7 +364,10 @@ impl StatusRecord {
             self.status.expected_at = fact.expected_at;
         }
         let reason = non_empty(&fact.reason);
-        if reason.is_some() || matches!(fact.state, PublicState::Rejected) {
+        // A reason belongs to the order's state it came with (on hold, cancelled): a
+        // new state without one drops it. A rejection by triage keeps its own.
+        let order_moved = fact.state_changed || previous_order_state != Some(fact.state);
+        if self.triage != TriageOutcome::Rejected && (reason.is_some() || order_moved) {
             self.status.reason = reason.clone();
         }
         let note = non_empty(&fact.public_note).or(reason).unwrap_or_default();
@@ -390,6 +407,7 @@ mod tests {
             description: "Lampione spento".into(),
             channel: Some("telegram".into()),
             location: Some((45.464_249, 9.189_951)),
+            zone: Some("municipio_1".into()),
         }
     }
 
@@ -400,7 +418,7 @@ mod tests {
             department: "street_lighting".into(),
             category: "lamp_out".into(),
             service_code: String::new(),
-            zone: "municipio-1".into(),
+            zone: "municipio_1".into(),
             incident: incident.into(),
         }
     }
@@ -581,5 +599,67 @@ mod tests {
         noted.public_note = "Intervento anticipato".into();
         let change = record.apply_work_order(noted);
         assert!(change.is_some_and(|c| !c.quiet && c.is_news()));
+    }
+
+    #[test]
+    fn a_report_is_in_its_zone_from_the_first_step_and_triage_has_the_last_word() {
+        let mut record = StatusRecord::new("AAAA-BBBB-CCCC", at(0));
+        record.apply_received(received());
+        assert_eq!(record.status.zone.as_deref(), Some("municipio_1"));
+        let mut elsewhere = routed(1, "incidents/1");
+        elsewhere.zone = "municipio_2".into();
+        record.apply_routed(elsewhere);
+        assert_eq!(record.status.zone.as_deref(), Some("municipio_2"));
+        // A late receipt does not undo triage's zone.
+        let mut late = StatusRecord::new("AAAA-BBBB-CCCD", at(0));
+        late.apply_routed(routed(1, "incidents/1"));
+        let mut moved = received();
+        moved.zone = Some("municipio_9".into());
+        late.apply_received(moved);
+        assert_eq!(late.status.zone.as_deref(), Some("municipio_1"));
+    }
+
+    #[test]
+    fn a_hold_reason_and_the_expected_date_go_once_the_work_is_done() {
+        let mut record = StatusRecord::new("AAAA-BBBB-CCCC", at(0));
+        record.apply_routed(routed(1, "incidents/1"));
+        let mut held = order(1, StepKind::OnHold, PublicState::InProgress);
+        held.reason = "In attesa del pezzo di ricambio".into();
+        record.apply_work_order(held);
+        assert_eq!(
+            record.status.public_reason(),
+            Some("In attesa del pezzo di ricambio")
+        );
+        assert_eq!(record.status.public_expected_at(), Some(at(86_400)));
+        record.apply_work_order(order(2, StepKind::WorkStarted, PublicState::InProgress));
+        assert_eq!(
+            record.status.reason, None,
+            "work goes on: no longer on hold"
+        );
+        let mut held_again = order(3, StepKind::OnHold, PublicState::InProgress);
+        held_again.reason = "Strada chiusa".into();
+        record.apply_work_order(held_again);
+        record.apply_work_order(order(4, StepKind::WorkResolved, PublicState::Resolved));
+        assert_eq!(record.status.public_reason(), None);
+        assert_eq!(record.status.public_expected_at(), None);
+        // Even a reason stored before this rule is not shown on a resolved report.
+        record.status.reason = Some("Strada chiusa".into());
+        assert_eq!(record.status.public_reason(), None);
+    }
+
+    #[test]
+    fn a_review_step_carries_no_note_and_its_reason_is_the_public_sentence() {
+        let mut record = StatusRecord::new("AAAA-BBBB-CCCC", at(0));
+        let change = record.apply_triage_hold(TriageHold {
+            at: at(1),
+            version: 1,
+            rejected: false,
+            reason: "Un operatore verificherà la segnalazione.".into(),
+        });
+        assert_eq!(change.map(|c| c.entry.note), Some(String::new()));
+        assert_eq!(
+            record.status.public_reason(),
+            Some("Un operatore verificherà la segnalazione.")
+        );
     }
 }

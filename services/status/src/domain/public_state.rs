@@ -196,6 +196,24 @@ pub struct ReportStatus {
     pub updated_at: DateTime<Utc>,
 }
 
+impl ReportStatus {
+    /// When the city expects it fixed, while that still means something: never once
+    /// the report is resolved, closed, a duplicate or rejected.
+    pub fn public_expected_at(&self) -> Option<DateTime<Utc>> {
+        self.expected_at.filter(|_| self.state.is_open())
+    }
+
+    /// Why it waits or was turned away, only while that applies: in review, on hold
+    /// (in progress) or rejected. A resolved report has no reason left to give.
+    pub fn public_reason(&self) -> Option<&str> {
+        let applies = matches!(
+            self.state,
+            PublicState::InReview | PublicState::InProgress | PublicState::Rejected
+        );
+        self.reason.as_deref().filter(|_| applies)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

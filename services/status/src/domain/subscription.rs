@@ -33,12 +33,14 @@ pub struct TargetPolicy {
 }
 
 impl Subscription {
-    /// Checks what a subscriber asked for; every problem is named.
+    /// Checks what a subscriber asked for; every problem is named. `zones` are the
+    /// ids of the city's zones: another would never hear of anything.
     pub fn new(
         target_url: &str,
         tracking_code: &str,
         zone: &str,
         policy: TargetPolicy,
+        zones: &[&str],
         now: DateTime<Utc>,
     ) -> Result<Self, AppError> {
         let mut violations = Vec::new();
@@ -75,6 +77,16 @@ impl Subscription {
                 violations.push(FieldViolation::new(
                     "subscription.zone",
                     format!("must be at most {MAX_ZONE_CHARS} characters"),
+                ));
+                None
+            }
+            (true, false) if !zones.contains(&zone) => {
+                violations.push(FieldViolation::new(
+                    "subscription.zone",
+                    format!(
+                        "`{zone}` is not a zone of the city; its zones are: {}",
+                        zones.join(", ")
+                    ),
                 ));
                 None
             }
@@ -155,8 +167,15 @@ mod tests {
     use super::*;
 
     fn new(url: &str, code: &str, zone: &str, allow_private: bool) -> Result<Subscription, String> {
-        Subscription::new(url, code, zone, TargetPolicy { allow_private }, Utc::now())
-            .map_err(|e| e.to_string())
+        Subscription::new(
+            url,
+            code,
+            zone,
+            TargetPolicy { allow_private },
+            &["municipio_1", "z"],
+            Utc::now(),
+        )
+        .map_err(|e| e.to_string())
     }
 
     #[test]
@@ -171,7 +190,7 @@ mod tests {
             ok.map(|s| s.topic),
             Ok(Topic::Report("7KQ2-M9XA-4BRT".into()))
         );
-        assert!(new("https://hooks.example.org/x", "", "municipio-1", false).is_ok());
+        assert!(new("https://hooks.example.org/x", "", "municipio_1", false).is_ok());
         for (url, code, zone, problem) in [
             ("http://hooks.example.org/x", "", "z", "https"),
             ("https://127.0.0.1/x", "", "z", "public address"),
@@ -185,6 +204,12 @@ mod tests {
                 "credentials",
             ),
             ("not a url", "", "z", "not a URL"),
+            (
+                "https://hooks.example.org/x",
+                "",
+                "municipio-1",
+                "`municipio-1` is not a zone of the city; its zones are: municipio_1, z",
+            ),
             (
                 "https://hooks.example.org/x",
                 "",

@@ -16,6 +16,8 @@ impl MigratorTrait for Migrator {
             Box::new(EndableAlerts),
             Box::new(CreateWebhookSubscriptions),
             segnala_shared::delivery::migration(),
+            Box::new(CreateTaxonomyDepartments),
+            Box::new(ForgetTechnicalReviewReasons),
             Box::new(RedactPublicText),
         ])
     }
@@ -373,6 +375,97 @@ impl MigrationTrait for CreateWebhookSubscriptions {
         manager
             .drop_table(Table::drop().table(WebhookSubscriptions::Table).to_owned())
             .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum TaxonomyDepartments {
+    Table,
+    Department,
+    Version,
+    Position,
+    Names,
+    Categories,
+}
+
+/// The departments and categories triage publishes (`TaxonomyPublished`), by name.
+struct CreateTaxonomyDepartments;
+
+impl MigrationName for CreateTaxonomyDepartments {
+    fn name(&self) -> &str {
+        "m20261126_001000_status_taxonomy_departments"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateTaxonomyDepartments {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(TaxonomyDepartments::Table)
+                    .if_not_exists()
+                    .col(string(TaxonomyDepartments::Department).primary_key())
+                    .col(big_integer(TaxonomyDepartments::Version))
+                    .col(integer(TaxonomyDepartments::Position))
+                    .col(json(TaxonomyDepartments::Names))
+                    .col(json(TaxonomyDepartments::Categories))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(TaxonomyDepartments::Table).to_owned())
+            .await
+    }
+}
+
+/// Triage's review events used to carry the classifier's explanation ("the best
+/// department, general, scores 0.28, under 0.30") where status read a public reason:
+/// the reports waiting for review and their review steps forget it.
+struct ForgetTechnicalReviewReasons;
+
+impl MigrationName for ForgetTechnicalReviewReasons {
+    fn name(&self) -> &str {
+        "m20261126_001100_status_forget_technical_review_reasons"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for ForgetTechnicalReviewReasons {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .exec_stmt(
+                Query::update()
+                    .table(ReportStatuses::Table)
+                    .value(ReportStatuses::Reason, Option::<String>::None)
+                    .and_where(Expr::col(ReportStatuses::Triage).eq("in_review"))
+                    .and_where(Expr::col(ReportStatuses::WorkOrderState).is_null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .exec_stmt(
+                Query::update()
+                    .table(TimelineEntries::Table)
+                    .value(TimelineEntries::Note, "")
+                    .and_where(
+                        Expr::col(TimelineEntries::Kind)
+                            .eq("in_review")
+                            .or(Expr::col(TimelineEntries::Kind)
+                                .eq("")
+                                .and(Expr::col(TimelineEntries::State).eq("in_review"))),
+                    )
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {
+        // What was forgotten stays forgotten: it was never the public's.
+        Ok(())
     }
 }
 

@@ -2,9 +2,10 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    sea_query::OnConflict,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    sea_query::{Expr, OnConflict},
 };
 use uuid::Uuid;
 
@@ -95,6 +96,15 @@ pub struct StatusFilter {
 pub struct StatusCursor {
     pub updated_at: DateTime<Utc>,
     pub tracking_code: String,
+}
+
+/// Which steps a list of updates holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Steps {
+    /// Every step: each public change once (feeds, `ListUpdates`).
+    Every,
+    /// Each report once, at its latest step (the city page and its JSON).
+    LatestPerReport,
 }
 
 /// One step of one report, as the city page and the feeds list them.
@@ -248,6 +258,7 @@ impl StatusStore {
         &self,
         db: &C,
         filter: &StatusFilter,
+        steps: Steps,
         since: Option<DateTime<Utc>>,
         before: Option<i64>,
         limit: u64,
@@ -264,6 +275,16 @@ impl StatusStore {
         }
         if let Some(since) = since {
             query = query.filter(timeline::Column::Time.gte(since));
+        }
+        if steps == Steps::LatestPerReport {
+            // The latest step as the timeline orders them (by time, then position): a
+            // late-arriving older step never stands for the report.
+            query = query.filter(Expr::cust(
+                "NOT EXISTS (SELECT 1 FROM timeline_entries AS later \
+                 WHERE later.tracking_code = timeline_entries.tracking_code \
+                 AND (later.time > timeline_entries.time \
+                 OR (later.time = timeline_entries.time AND later.seq > timeline_entries.seq)))",
+            ));
         }
         query
             .order_by_desc(timeline::Column::Seq)

@@ -14,14 +14,14 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use segnala_shared::{AppError, tracking_code::TrackingCode};
+use segnala_shared::{AppError, time::Tz, tracking_code::TrackingCode};
 use serde::Deserialize;
 
 use crate::{
-    app::{Alerts, Statuses},
-    domain::{Alert, PublicState},
+    app::{Alerts, Directory, Statuses},
+    domain::{Alert, Names, PublicState},
     i18n::Lang,
-    store::StatusFilter,
+    store::{StatusFilter, Steps},
 };
 
 pub use views::ReportView;
@@ -30,15 +30,26 @@ pub use views::ReportView;
 pub struct Web {
     statuses: Statuses,
     alerts: Alerts,
+    directory: Directory,
+    /// The city's: every time on a page is on its clock.
+    time_zone: Tz,
     /// Where the pages live, without a trailing slash.
     public_url: String,
 }
 
 impl Web {
-    pub fn new(statuses: Statuses, alerts: Alerts, public_url: &str) -> Self {
+    pub fn new(
+        statuses: Statuses,
+        alerts: Alerts,
+        directory: Directory,
+        time_zone: Tz,
+        public_url: &str,
+    ) -> Self {
         Self {
             statuses,
             alerts,
+            directory,
+            time_zone,
             public_url: public_url.trim_end_matches('/').to_owned(),
         }
     }
@@ -157,28 +168,39 @@ fn json_failure(error: AppError) -> Response {
 }
 
 /// A page of the city's recent public changes, as the query's filters choose them, with
-/// the alerts to show beside them.
+/// the alerts to show beside them and the names the page needs.
 struct Recent {
     updates: Vec<views::UpdateView>,
     next: String,
     alerts: Vec<Alert>,
+    names: Names,
 }
 
 impl Web {
+    /// Each report once, at its latest step: a page of where things stand, not of
+    /// every step (the feeds and `ListUpdates` have those).
     async fn recent(&self, query: &PageQuery, lang: Lang) -> Result<Recent, AppError> {
         let filter = query.filter()?;
         let page = self
             .statuses
-            .updates(&filter, None, 50, query.page_token.as_deref().unwrap_or(""))
+            .updates(
+                &filter,
+                Steps::LatestPerReport,
+                None,
+                50,
+                query.page_token.as_deref().unwrap_or(""),
+            )
             .await?;
         let statuses = self.statuses.statuses_of(&page.items).await?;
+        let names = self.directory.names().await?;
         let alerts = self
             .active_alerts(query.zone.as_deref().filter(|z| !z.is_empty()))
             .await;
         Ok(Recent {
-            updates: views::updates(&page.items, &statuses, lang),
+            updates: views::updates(&page.items, &statuses, lang, &names),
             next: page.next_page_token,
             alerts,
+            names,
         })
     }
 
@@ -191,12 +213,15 @@ impl Web {
         })
     }
 
-    async fn report(&self, code: &str) -> Result<crate::domain::ReportStatus, AppError> {
+    /// The report with `code`, as people read it in `lang`.
+    async fn report(&self, code: &str, lang: Lang) -> Result<ReportView, AppError> {
         let code = TrackingCode::parse(code).map_err(|_| AppError::NotFound {
             resource: "report",
             name: code.to_owned(),
         })?;
-        self.statuses.get(&code).await
+        let status = self.statuses.get(&code).await?;
+        let names = self.directory.names().await?;
+        Ok(ReportView::new(&status, lang, &names))
     }
 
     fn report_url(&self, code: &str) -> String {
@@ -211,10 +236,10 @@ async fn report_page(
     headers: HeaderMap,
 ) -> Response {
     let lang = query.lang(&headers);
-    match web.report(&code).await {
-        Ok(status) => {
-            let alerts = web.active_alerts(status.zone.as_deref()).await;
-            pages::report(lang, &ReportView::new(&status, lang), &alerts).into_response()
+    match web.report(&code, lang).await {
+        Ok(report) => {
+            let alerts = web.active_alerts(report.zone.as_deref()).await;
+            pages::report(lang, web.time_zone, &report, &alerts).into_response()
         }
         Err(AppError::NotFound { .. }) => {
             Failure::NotFound(lang, web.active_alerts(None).await).into_response()
@@ -256,13 +281,23 @@ async fn city_page(
             updates,
             next,
             alerts,
+            names,
         }) => {
             let filters = pages::Filters {
                 department: query.department.clone().unwrap_or_default(),
                 zone: query.zone.clone().unwrap_or_default(),
                 state: query.state.clone().unwrap_or_default(),
             };
-            pages::city(lang, &filters, &updates, &next, &alerts).into_response()
+            let page = pages::CityPage {
+                lang,
+                time_zone: web.time_zone,
+                filters: &filters,
+                names: &names,
+                updates: &updates,
+                next_page_token: &next,
+                alerts: &alerts,
+            };
+            pages::city(&page).into_response()
         }
         Err(error) => Failure::from_app(error, lang).into_response(),
     }
@@ -284,17 +319,11 @@ async fn report_json(
     headers: HeaderMap,
 ) -> Response {
     let lang = query.lang(&headers);
-    match web.report(&code).await {
-        Ok(status) => {
-            let alerts = web.active_alerts(status.zone.as_deref()).await;
-            let url = web.report_url(&status.tracking_code);
-            axum::Json(json::report(
-                &ReportView::new(&status, lang),
-                &url,
-                &alerts,
-                lang,
-            ))
-            .into_response()
+    match web.report(&code, lang).await {
+        Ok(report) => {
+            let alerts = web.active_alerts(report.zone.as_deref()).await;
+            let url = web.report_url(&report.code);
+            axum::Json(json::report(&report, &url, &alerts, lang)).into_response()
         }
         Err(error) => json_failure(error),
     }
@@ -311,6 +340,7 @@ async fn updates_json(
             updates,
             next,
             alerts,
+            ..
         }) => axum::Json(json::updates(
             &updates,
             &next,
@@ -335,21 +365,41 @@ async fn alerts_json(
     }
 }
 
+/// A feed's title: the city's, or the city's and what the feed follows.
+enum FeedOf {
+    City,
+    Department(String),
+    Zone(String),
+}
+
+/// An Atom feed of every step (a feed reader shows each change once, as news).
 async fn feed_of(
     web: &Web,
     filter: StatusFilter,
-    title: String,
+    of: FeedOf,
     self_path: String,
     lang: Lang,
 ) -> Response {
     let result = async {
-        let page = web.statuses.updates(&filter, None, 50, "").await?;
+        let page = web
+            .statuses
+            .updates(&filter, Steps::Every, None, 50, "")
+            .await?;
         let statuses = web.statuses.statuses_of(&page.items).await?;
-        Ok::<_, AppError>(views::updates(&page.items, &statuses, lang))
+        let names = web.directory.names().await?;
+        Ok::<_, AppError>((views::updates(&page.items, &statuses, lang, &names), names))
     }
     .await;
     match result {
-        Ok(updates) => {
+        Ok((updates, names)) => {
+            let city = crate::i18n::words(lang).city_title;
+            let title = match of {
+                FeedOf::City => city.to_owned(),
+                FeedOf::Department(id) => {
+                    format!("{city} — {}", names.department(&id, lang.code()))
+                }
+                FeedOf::Zone(id) => format!("{city} — {}", names.zone(&id)),
+            };
             let alerts = web.active_alerts(filter.zone.as_deref()).await;
             let body = feed::atom(
                 &feed::FeedInfo {
@@ -377,11 +427,10 @@ async fn city_feed(
     headers: HeaderMap,
 ) -> Response {
     let lang = query.lang(&headers);
-    let title = crate::i18n::words(lang).city_title.to_owned();
     feed_of(
         &web,
         StatusFilter::default(),
-        title,
+        FeedOf::City,
         "/feeds/city".into(),
         lang,
     )
@@ -395,20 +444,16 @@ async fn department_feed(
     headers: HeaderMap,
 ) -> Response {
     let lang = query.lang(&headers);
-    let title = format!(
-        "{} — {}",
-        crate::i18n::words(lang).city_title,
-        crate::i18n::department_name(lang, &department)
-    );
     let filter = StatusFilter {
         department: Some(department.clone()),
         ..StatusFilter::default()
     };
+    let self_path = format!("/feeds/departments/{department}");
     feed_of(
         &web,
         filter,
-        title,
-        format!("/feeds/departments/{department}"),
+        FeedOf::Department(department),
+        self_path,
         lang,
     )
     .await
@@ -421,10 +466,10 @@ async fn zone_feed(
     headers: HeaderMap,
 ) -> Response {
     let lang = query.lang(&headers);
-    let title = format!("{} — {zone}", crate::i18n::words(lang).city_title);
     let filter = StatusFilter {
         zone: Some(zone.clone()),
         ..StatusFilter::default()
     };
-    feed_of(&web, filter, title, format!("/feeds/zones/{zone}"), lang).await
+    let self_path = format!("/feeds/zones/{zone}");
+    feed_of(&web, filter, FeedOf::Zone(zone), self_path, lang).await
 }

@@ -2,10 +2,11 @@
 
 use axum::response::Html;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
+use segnala_shared::time::Tz;
 
 use super::views::{ReportView, UpdateView, date, day};
 use crate::{
-    domain::{Alert, PublicState},
+    domain::{Alert, Names, PublicState},
     i18n::{Lang, Words, state_label, words},
 };
 
@@ -19,7 +20,8 @@ a{color:#0b3d91}a:focus,button:focus,input:focus,select:focus{outline:3px solid 
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}dt{font-weight:700}\
 ol.timeline{padding-left:1.2rem}ol.timeline li{margin-bottom:.6rem}\
 form.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end}\
-label{display:block;font-weight:700}input,select,button{font:inherit;padding:.4rem;min-height:2.4rem}\
+form.filters>div{max-width:100%}\
+label{display:block;font-weight:700}input,select,button{font:inherit;padding:.4rem;min-height:2.4rem;max-width:100%}\
 button{background:#0b3d91;color:#fff;border:0;border-radius:.3rem}\
 ul.updates{list-style:none;padding:0}ul.updates li{border-bottom:1px solid #767676;padding:.6rem 0}\
 @media (max-width:30rem){dl{grid-template-columns:1fr}}";
@@ -65,7 +67,7 @@ fn state_badge(lang: Lang, state: PublicState) -> Markup {
     html! { span.state data-state=(state.as_str()) { (state_label(lang, state)) } }
 }
 
-pub fn report(lang: Lang, report: &ReportView, alerts: &[Alert]) -> Html<String> {
+pub fn report(lang: Lang, zone: Tz, report: &ReportView, alerts: &[Alert]) -> Html<String> {
     let w = words(lang);
     let path = format!("/r/{}", report.code);
     let content = html! {
@@ -75,9 +77,12 @@ pub fn report(lang: Lang, report: &ReportView, alerts: &[Alert]) -> Html<String>
             @if let Some(department) = &report.department_name {
                 dt { (w.department) } dd { (department) }
             }
-            @if let Some(zone) = &report.zone { dt { (w.zone) } dd { (zone) } }
+            @if let Some(category) = &report.category_name {
+                dt { (w.category) } dd { (category) }
+            }
+            @if let Some(zone_name) = &report.zone_name { dt { (w.zone) } dd { (zone_name) } }
             @if let Some(expected) = report.expected_at {
-                dt { (w.expected) } dd { time datetime=(expected.to_rfc3339()) { (day(expected, lang)) } }
+                dt { (w.expected) } dd { time datetime=(expected.to_rfc3339()) { (day(expected, lang, zone)) } }
             }
             @if let Some(original) = &report.duplicate_of {
                 dt { (w.duplicate_of) } dd { a href={ "/r/" (original) "?lang=" (lang.code()) } { (original) } }
@@ -102,7 +107,7 @@ pub fn report(lang: Lang, report: &ReportView, alerts: &[Alert]) -> Html<String>
             ol.timeline {
                 @for step in &report.timeline {
                     li {
-                        time datetime=(step.time.to_rfc3339()) { (date(step.time, lang)) }
+                        time datetime=(step.time.to_rfc3339()) { (date(step.time, lang, zone)) }
                         " — " (step.text)
                         @if !step.note.is_empty() { br; q { (step.note) } }
                     }
@@ -127,14 +132,60 @@ pub struct Filters {
     pub state: String,
 }
 
-pub fn city(
-    lang: Lang,
-    filters: &Filters,
-    updates: &[UpdateView],
-    next_page_token: &str,
-    alerts: &[Alert],
-) -> Html<String> {
+/// What the city page shows.
+pub struct CityPage<'a> {
+    pub lang: Lang,
+    pub time_zone: Tz,
+    pub filters: &'a Filters,
+    /// For the department and zone lists.
+    pub names: &'a Names,
+    pub updates: &'a [UpdateView],
+    pub next_page_token: &'a str,
+    pub alerts: &'a [Alert],
+}
+
+/// A list to choose one of `options` (value, label) or any; the current choice stays
+/// chosen even when the list does not offer it (an older department, a typed id).
+fn choice(
+    id: &str,
+    label: &str,
+    any: &str,
+    options: &[(String, String)],
+    current: &str,
+    unlisted: String,
+) -> Markup {
+    let listed = current.is_empty() || options.iter().any(|(value, _)| value == current);
+    html! {
+        div {
+            label for=(id) { (label) }
+            select #(id) name=(id) {
+                option value="" { (any) }
+                @for (value, text) in options {
+                    option value=(value) selected[value == current] { (text) }
+                }
+                @if !listed { option value=(current) selected { (unlisted) } }
+            }
+        }
+    }
+}
+
+pub fn city(page: &CityPage<'_>) -> Html<String> {
+    let CityPage {
+        lang,
+        time_zone,
+        filters,
+        names,
+        updates,
+        next_page_token,
+        alerts,
+    } = *page;
     let w: &Words = words(lang);
+    let departments = names.current_departments(lang.code());
+    let zones: Vec<(String, String)> = names
+        .zones()
+        .iter()
+        .map(|zone| (zone.id.clone(), zone.name.clone()))
+        .collect();
     let content = html! {
         h1 { (w.city_title) }
         form method="get" action="/r" {
@@ -145,8 +196,8 @@ pub fn city(
         }
         form.filters method="get" action="/" aria-label=(w.filter) {
             input type="hidden" name="lang" value=(lang.code());
-            div { label for="department" { (w.department) } input #department name="department" value=(filters.department); }
-            div { label for="zone" { (w.zone) } input #zone name="zone" value=(filters.zone); }
+            (choice("department", w.department, w.any, &departments, &filters.department, names.department(&filters.department, lang.code())))
+            (choice("zone", w.zone, w.any, &zones, &filters.zone, names.zone(&filters.zone)))
             div {
                 label for="state" { (w.state) }
                 select #state name="state" {
@@ -166,7 +217,7 @@ pub fn city(
                     a href={ "/r/" (update.report.code) "?lang=" (lang.code()) } { (update.report.code) }
                     " " (state_badge(lang, update.report.state))
                     br;
-                    time datetime=(update.step.time.to_rfc3339()) { (date(update.step.time, lang)) }
+                    time datetime=(update.step.time.to_rfc3339()) { (date(update.step.time, lang, time_zone)) }
                     " — " (update.step.text)
                     @if let Some(department) = &update.report.department_name { " · " (department) }
                     @if !update.step.note.is_empty() { br; q { (update.step.note) } }

@@ -1,11 +1,13 @@
 //! What the pages, feeds and JSON show of a status, in one language. Only public
-//! fields: no description, no channel, a rounded position.
+//! fields: no description, no channel, a rounded position; departments, categories
+//! and zones by name.
 
 use chrono::{DateTime, Utc};
+use segnala_shared::time::Tz;
 
 use crate::{
-    domain::{ApproximateLocation, PublicState, ReportStatus},
-    i18n::{Lang, department_name, state_label, step_text},
+    domain::{ApproximateLocation, Names, PublicState, ReportStatus},
+    i18n::{Lang, state_label, step_text},
     store::Update,
 };
 
@@ -25,9 +27,13 @@ pub struct ReportView {
     pub department: Option<String>,
     pub department_name: Option<String>,
     pub category: Option<String>,
+    pub category_name: Option<String>,
     pub zone: Option<String>,
+    pub zone_name: Option<String>,
     pub duplicate_of: Option<String>,
+    /// Only while the report is open.
     pub expected_at: Option<DateTime<Utc>>,
+    /// Only while it applies.
     pub reason: Option<String>,
     pub location: Option<ApproximateLocation>,
     pub timeline: Vec<StepView>,
@@ -36,7 +42,8 @@ pub struct ReportView {
 }
 
 impl ReportView {
-    pub fn new(status: &ReportStatus, lang: Lang) -> Self {
+    pub fn new(status: &ReportStatus, lang: Lang, names: &Names) -> Self {
+        let language = lang.code();
         Self {
             code: status.tracking_code.clone(),
             state: status.state,
@@ -45,12 +52,18 @@ impl ReportView {
             department_name: status
                 .department
                 .as_deref()
-                .map(|d| department_name(lang, d)),
+                .map(|d| names.department(d, language)),
             category: status.category.clone(),
+            category_name: status
+                .department
+                .as_deref()
+                .zip(status.category.as_deref())
+                .map(|(d, c)| names.category(d, c, language)),
             zone: status.zone.clone(),
+            zone_name: status.zone.as_deref().map(|z| names.zone(z)),
             duplicate_of: status.duplicate_of.clone(),
-            expected_at: status.expected_at,
-            reason: status.reason.clone(),
+            expected_at: status.public_expected_at(),
+            reason: status.public_reason().map(str::to_owned),
             location: status.location,
             timeline: status
                 .timeline
@@ -58,7 +71,7 @@ impl ReportView {
                 .map(|entry| StepView {
                     time: entry.time,
                     state: entry.state,
-                    text: step_text(lang, entry),
+                    text: step_text(lang, entry, names),
                     note: entry.note.clone(),
                 })
                 .collect(),
@@ -76,7 +89,12 @@ pub struct UpdateView {
     pub step: StepView,
 }
 
-pub fn updates(updates: &[Update], statuses: &[ReportStatus], lang: Lang) -> Vec<UpdateView> {
+pub fn updates(
+    updates: &[Update],
+    statuses: &[ReportStatus],
+    lang: Lang,
+    names: &Names,
+) -> Vec<UpdateView> {
     updates
         .iter()
         .filter_map(|update| {
@@ -85,11 +103,11 @@ pub fn updates(updates: &[Update], statuses: &[ReportStatus], lang: Lang) -> Vec
                 .find(|s| s.tracking_code == update.tracking_code)?;
             Some(UpdateView {
                 id: update.seq,
-                report: ReportView::new(status, lang),
+                report: ReportView::new(status, lang, names),
                 step: StepView {
                     time: update.entry.time,
                     state: update.entry.state,
-                    text: step_text(lang, &update.entry),
+                    text: step_text(lang, &update.entry, names),
                     note: update.entry.note.clone(),
                 },
             })
@@ -97,17 +115,43 @@ pub fn updates(updates: &[Update], statuses: &[ReportStatus], lang: Lang) -> Vec
         .collect()
 }
 
-/// A date as people read it in `lang`.
-pub fn date(time: DateTime<Utc>, lang: Lang) -> String {
+/// A time as people of the city read it: on its clock, with the zone's abbreviation
+/// (CET, CEST), so that nobody takes it for UTC.
+pub fn date(time: DateTime<Utc>, lang: Lang, zone: Tz) -> String {
+    let local = time.with_timezone(&zone);
     match lang {
-        Lang::It => time.format("%d/%m/%Y %H:%M UTC").to_string(),
-        Lang::En => time.format("%Y-%m-%d %H:%M UTC").to_string(),
+        Lang::It => local.format("%d/%m/%Y %H:%M %Z").to_string(),
+        Lang::En => local.format("%Y-%m-%d %H:%M %Z").to_string(),
     }
 }
 
-pub fn day(time: DateTime<Utc>, lang: Lang) -> String {
+/// The city's calendar day of `time`.
+pub fn day(time: DateTime<Utc>, lang: Lang, zone: Tz) -> String {
+    let local = time.with_timezone(&zone);
     match lang {
-        Lang::It => time.format("%d/%m/%Y").to_string(),
-        Lang::En => time.format("%Y-%m-%d").to_string(),
+        Lang::It => local.format("%d/%m/%Y").to_string(),
+        Lang::En => local.format("%Y-%m-%d").to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_on_the_citys_clock_with_its_abbreviation() {
+        let rome = segnala_shared::time::DEFAULT_TIME_ZONE;
+        // 23:30 UTC in January is the next day in Rome; in July, two hours ahead.
+        let winter = DateTime::parse_from_rfc3339("2027-01-15T23:30:00Z")
+            .map(|t| t.to_utc())
+            .unwrap_or_default();
+        assert_eq!(date(winter, Lang::It, rome), "16/01/2027 00:30 CET");
+        assert_eq!(day(winter, Lang::En, rome), "2027-01-16");
+        let summer = DateTime::parse_from_rfc3339("2027-07-01T08:00:00Z")
+            .map(|t| t.to_utc())
+            .unwrap_or_default();
+        assert_eq!(date(summer, Lang::En, rome), "2027-07-01 10:00 CEST");
+        let london: Tz = "Europe/London".parse().unwrap_or(rome);
+        assert_eq!(date(summer, Lang::En, london), "2027-07-01 09:00 BST");
     }
 }

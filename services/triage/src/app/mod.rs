@@ -5,6 +5,7 @@ mod decisions;
 mod follow_orders;
 mod incidents;
 mod operators;
+mod publish_taxonomy;
 mod route_report;
 
 pub use consumer::TriageConsumer;
@@ -12,4 +13,5 @@ pub use decisions::Decisions;
 pub use follow_orders::FollowWorkOrders;
 pub use incidents::{Incidents, Placed, RoutedReport};
 pub use operators::{Destination, Operators};
+pub use publish_taxonomy::publish_taxonomy;
 pub use route_report::RouteReport;

@@ -237,7 +237,13 @@ impl RouteReport {
             Verdict::Review { reason } => {
                 stored.outcome = Outcome::NeedsReview;
                 stored.review_reason = reason.clone();
-                Envelope::new(&events::needs_review(&event, &stored, &reason))
+                Envelope::new(&events::needs_review(
+                    &event,
+                    &stored,
+                    &reason,
+                    &self.taxonomy,
+                    language,
+                ))
             }
             verdict
             @ (Verdict::NotAReport | Verdict::OutOfRemit | Verdict::OutsideJurisdiction) => {

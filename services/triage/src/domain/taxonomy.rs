@@ -14,6 +14,9 @@ pub struct Taxonomy {
     pub not_a_report: Answered,
     pub out_of_remit: Answered,
     pub outside_jurisdiction: Message,
+    /// What the reporter reads while an operator decides. Optional in a city's file.
+    #[serde(default = "Message::needs_review")]
+    pub needs_review: Message,
     pub emergency: EmergencyTerms,
 }
 
@@ -23,6 +26,17 @@ pub struct Taxonomy {
 pub struct Message {
     pub message_it: String,
     pub message_en: String,
+}
+
+impl Message {
+    /// The public sentence of a report waiting for an operator, for taxonomies that
+    /// do not word it themselves.
+    fn needs_review() -> Self {
+        Self {
+            message_it: "Un operatore verificherà la segnalazione.".into(),
+            message_en: "An operator will check your report.".into(),
+        }
+    }
 }
 
 /// What a department or category does not say for itself.

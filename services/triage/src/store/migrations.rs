@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateCorrections),
             Box::new(CorrectionContexts),
             Box::new(RejectedCorrections),
+            Box::new(CreatePublishedTaxonomy),
         ])
     }
 }
@@ -334,6 +335,47 @@ impl MigrationTrait for CorrectionContexts {
         )
         .await?;
         Ok(())
+    }
+}
+
+/// The taxonomy last announced (`TaxonomyPublished`), so that a start announces only a
+/// taxonomy that changed.
+struct CreatePublishedTaxonomy;
+
+#[derive(DeriveIden)]
+enum PublishedTaxonomy {
+    Table,
+    Id,
+    Version,
+    Event,
+}
+
+impl MigrationName for CreatePublishedTaxonomy {
+    fn name(&self) -> &str {
+        "m20261126_000900_triage_published_taxonomy"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreatePublishedTaxonomy {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(PublishedTaxonomy::Table)
+                    .if_not_exists()
+                    .col(integer(PublishedTaxonomy::Id).primary_key())
+                    .col(big_integer(PublishedTaxonomy::Version))
+                    .col(blob(PublishedTaxonomy::Event))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(PublishedTaxonomy::Table).to_owned())
+            .await
     }
 }
 
