@@ -37,7 +37,7 @@ async fn assert_report_flows(clients: &mut Clients) {
         steps,
         [
             "Report received",
-            "Sent to the street_lighting department",
+            "Sent to the Street lighting department",
             "In the department's work queue"
         ]
     );

@@ -12,7 +12,9 @@ use segnala_shared::{
 };
 
 use crate::{
-    domain::{Alert, PublicState, ReportStatus, Severity, Subscription, TimelineEntry, Topic},
+    domain::{
+        Alert, PublicState, ReportStatus, Severity, StepKind, Subscription, TimelineEntry, Topic,
+    },
     i18n::{Lang, step_text},
     store::Update,
 };
@@ -145,11 +147,35 @@ pub fn alert_id(name: &str) -> Result<uuid::Uuid, AppError> {
         .ok_or_else(|| AppError::invalid("name", "must be `alerts/{id}` as PublishAlert gave it"))
 }
 
-fn timeline_entry(entry: TimelineEntry) -> pb::TimelineEntry {
+pub fn step(kind: StepKind) -> pb::TimelineStep {
+    match kind {
+        StepKind::Received => pb::TimelineStep::Received,
+        StepKind::InReview => pb::TimelineStep::InReview,
+        StepKind::Routed => pb::TimelineStep::Routed,
+        StepKind::Merged => pb::TimelineStep::Merged,
+        StepKind::Rejected => pb::TimelineStep::Rejected,
+        StepKind::WorkQueued => pb::TimelineStep::WorkQueued,
+        StepKind::Reopened => pb::TimelineStep::Reopened,
+        StepKind::CrewClaimed => pb::TimelineStep::CrewClaimed,
+        StepKind::WorkStarted => pb::TimelineStep::WorkStarted,
+        StepKind::OnHold => pb::TimelineStep::OnHold,
+        StepKind::WorkResolved => pb::TimelineStep::WorkResolved,
+        StepKind::WorkClosed => pb::TimelineStep::WorkClosed,
+        StepKind::WorkCancelled => pb::TimelineStep::WorkCancelled,
+    }
+}
+
+/// The language a read asks its sentences in: English unless it names one we speak.
+pub fn language(code: &str) -> Lang {
+    Lang::parse(code).unwrap_or(Lang::En)
+}
+
+fn timeline_entry(entry: TimelineEntry, lang: Lang) -> pb::TimelineEntry {
     pb::TimelineEntry {
         time: Some(to_timestamp(entry.time)),
         state: state(entry.state) as i32,
-        message: step_text(Lang::En, &entry),
+        message: step_text(lang, &entry),
+        step: step(entry.kind) as i32,
         note: entry.note,
     }
 }
@@ -159,7 +185,7 @@ pub fn update(update: Update, status: Option<&ReportStatus>, public_url: &str) -
     let code = update.tracking_code;
     pb::Update {
         report: format!("reports/{code}"),
-        entry: Some(timeline_entry(update.entry)),
+        entry: Some(timeline_entry(update.entry, Lang::En)),
         report_state: status.map_or(0, |s| state(s.state) as i32),
         department: status
             .and_then(|s| s.department.clone())
@@ -170,8 +196,8 @@ pub fn update(update: Update, status: Option<&ReportStatus>, public_url: &str) -
     }
 }
 
-/// The gRPC view of a status; timeline sentences in English.
-pub fn status(status: ReportStatus) -> pb::ReportStatus {
+/// The gRPC view of a status, its timeline's sentences in `lang`.
+pub fn status(status: ReportStatus, lang: Lang) -> pb::ReportStatus {
     pb::ReportStatus {
         name: format!("reports/{}/status", status.tracking_code),
         state: state(status.state) as i32,
@@ -180,7 +206,7 @@ pub fn status(status: ReportStatus) -> pb::ReportStatus {
         timeline: status
             .timeline
             .iter()
-            .map(|entry| timeline_entry(entry.clone()))
+            .map(|entry| timeline_entry(entry.clone(), lang))
             .collect(),
         create_time: Some(to_timestamp(status.created_at)),
         update_time: Some(to_timestamp(status.updated_at)),
@@ -215,6 +241,9 @@ mod tests {
         for s in PublicState::ALL {
             assert_eq!(state_from_proto(state(s)), Some(s));
         }
+        assert_eq!(language("it-IT"), Lang::It);
+        assert_eq!(language(""), Lang::En);
+        assert_eq!(language("de"), Lang::En);
         assert_eq!(state_from_proto(pb::PublicState::Unspecified), None);
     }
 }

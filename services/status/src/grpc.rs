@@ -20,6 +20,7 @@ use crate::{
     app::{Alerts, StatusWatch, Statuses, Subscriptions},
     convert,
     domain::{PublicState, StatusView},
+    i18n::Lang,
     store::StatusFilter,
 };
 
@@ -91,7 +92,10 @@ impl StatusService for StatusApi {
                 let view = status_view(request.view)?;
                 let status = self.statuses.get_as(&code, view).await?;
                 Ok(pb::GetReportStatusResponse {
-                    status: Some(convert::status(status)),
+                    status: Some(convert::status(
+                        status,
+                        convert::language(&request.language_code),
+                    )),
                 })
             }
             .await,
@@ -110,8 +114,12 @@ impl StatusService for StatusApi {
                     .statuses
                     .batch_get(&request.tracking_codes, view)
                     .await?;
+                let lang = convert::language(&request.language_code);
                 Ok(pb::BatchGetReportStatusesResponse {
-                    statuses: statuses.into_iter().map(convert::status).collect(),
+                    statuses: statuses
+                        .into_iter()
+                        .map(|s| convert::status(s, lang))
+                        .collect(),
                 })
             }
             .await,
@@ -132,8 +140,13 @@ impl StatusService for StatusApi {
                     .statuses
                     .list(&filter, page_size, &request.page_token, view)
                     .await?;
+                let lang = convert::language(&request.language_code);
                 Ok(pb::ListReportStatusesResponse {
-                    statuses: page.items.into_iter().map(convert::status).collect(),
+                    statuses: page
+                        .items
+                        .into_iter()
+                        .map(|s| convert::status(s, lang))
+                        .collect(),
                     next_page_token: page.next_page_token,
                 })
             }
@@ -205,7 +218,7 @@ impl StatusService for StatusApi {
         let stream = ReceiverStream::new(receiver).map(|status| {
             status
                 .map(|status| pb::WatchReportResponse {
-                    status: Some(convert::status(status)),
+                    status: Some(convert::status(status, Lang::En)),
                 })
                 .map_err(|e| into_status(e, DOMAIN))
         });

@@ -214,7 +214,10 @@ pub fn step_text(lang: Lang, entry: &TimelineEntry) -> String {
     match (lang, entry.kind) {
         (Lang::En, Received) => "Report received".into(),
         (Lang::En, InReview) => "An operator is checking the report".into(),
-        (Lang::En, Routed) => format!("Sent to the {detail} department"),
+        (Lang::En, Routed) => format!(
+            "Sent to the {} department",
+            department_name(Lang::En, detail)
+        ),
         (Lang::En, Merged) => format!("Merged with report {detail}, about the same problem"),
         (Lang::En, Rejected) => "Not taken on".into(),
         (Lang::En, WorkQueued) => "In the department's work queue".into(),

@@ -92,6 +92,7 @@ impl StatusClient {
                     tracking_codes: chunk.iter().map(ToString::to_string).collect(),
                     // The timeline is the request's notes.
                     view: pb::ReportStatusView::Full as i32,
+                    ..Default::default()
                 })
                 .await
                 .map_err(|s| call_failed("status", s))?;
