@@ -22,6 +22,7 @@ mod intake_grpc;
 mod one_trace;
 mod open311;
 mod open311_clients;
+mod open311_places;
 mod operators;
 mod status_alerts;
 mod status_pages;

@@ -5,6 +5,7 @@ pub mod broker;
 pub mod clients;
 pub mod env;
 pub mod events;
+pub mod fake_geocoder;
 pub mod fake_platform;
 pub mod tap;
 pub mod tracking;

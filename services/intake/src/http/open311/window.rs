@@ -51,7 +51,8 @@ pub fn query(format: Format, params: &Params, time_zone: Tz) -> Result<StatusQue
     let span = Duration::days(MAX_SPAN_DAYS);
     let (start, end) = match (start, end) {
         (Some(start), Some(end)) => (start, end),
-        (Some(start), None) => (start, (start + span).min(Utc::now())),
+        // A start still to come lists nothing rather than being refused.
+        (Some(start), None) => (start, (start + span).min(Utc::now()).max(start)),
         (None, Some(end)) => (end - span, end),
         (None, None) => {
             let now = Utc::now();
