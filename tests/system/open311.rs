@@ -64,6 +64,16 @@ impl Open311Platform {
             .expect("the server answers")
     }
 
+    /// Posts `form` to `requests.json`, which must accept it; returns the request's id.
+    pub async fn create(&self, form: &[(&str, &str)]) -> String {
+        let (status, created) = json(self.post_form("requests.json", form).await).await;
+        assert_eq!(status, 200, "{created}");
+        created[0]["service_request_id"]
+            .as_str()
+            .expect("an id")
+            .to_owned()
+    }
+
     pub async fn reports(&self) -> u64 {
         count_reports(&self.env.service_db(ServiceKind::Intake).await)
             .await
@@ -743,17 +753,7 @@ async fn open311_answers_follow_the_requests_language_and_empty_texts_are_string
     assert_eq!(definition["attributes"][0]["datatype_description"], "");
 
     // A request's department and notes in the same language as its service's name.
-    let (status, created) = json(
-        open311
-            .post_form("requests.json", &good_report("Il lampione è spento"))
-            .await,
-    )
-    .await;
-    assert_eq!(status, 200, "{created}");
-    let id = created[0]["service_request_id"]
-        .as_str()
-        .expect("an id")
-        .to_owned();
+    let id = open311.create(&good_report("Il lampione è spento")).await;
     let path = format!("requests/{id}.json?extensions=true");
     let request = eventually("the request is received and routed", TIMEOUT, || async {
         let (_, body) = json(open311.get(&path).await).await;
@@ -809,17 +809,7 @@ async fn open311_answers_follow_the_requests_language_and_empty_texts_are_string
 #[tokio::test]
 async fn open311_dates_without_a_time_are_whole_days_in_the_citys_time_zone() {
     let open311 = Open311Platform::start(|_| {}).await;
-    let (status, created) = json(
-        open311
-            .post_form("requests.json", &good_report("Lampione spento"))
-            .await,
-    )
-    .await;
-    assert_eq!(status, 200, "{created}");
-    let id = created[0]["service_request_id"]
-        .as_str()
-        .expect("an id")
-        .to_owned();
+    let id = open311.create(&good_report("Lampione spento")).await;
     let (_, request) = json(open311.get(&format!("requests/{id}.json")).await).await;
     let requested = chrono::DateTime::parse_from_rfc3339(
         request[0]["requested_datetime"]

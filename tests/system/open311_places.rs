@@ -32,6 +32,28 @@ async fn post(open311: &Open311Platform, form: &[(&str, &str)]) -> (u16, Value) 
     (status, body[0].clone())
 }
 
+/// The text of a JSON string, "" for anything else.
+fn text(value: &Value) -> &str {
+    value.as_str().unwrap_or_default()
+}
+
+/// Posts a report at `address`, which must be placed (no notice); returns its id.
+async fn placed(open311: &Open311Platform, address: &str) -> String {
+    let (status, created) = post(open311, &at_address(address)).await;
+    assert_eq!(status, 200, "{created}");
+    assert_eq!(created["service_notice"], Value::Null, "{created}");
+    text(&created["service_request_id"]).to_owned()
+}
+
+/// The request's public position (rounded), which it must have.
+async fn position_of(open311: &Open311Platform, id: &str) -> (f64, f64) {
+    let (_, request) = json(open311.get(&format!("requests/{id}.json")).await).await;
+    match (request[0]["lat"].as_f64(), request[0]["long"].as_f64()) {
+        (Some(lat), Some(long)) => (lat, long),
+        _ => panic!("no position: {request}"),
+    }
+}
+
 /// The zone status gives the report, once triage has placed it.
 async fn zone_of(open311: &Open311Platform, code: &str) -> String {
     let clients = open311.platform.clients().await;
@@ -53,13 +75,7 @@ async fn open311_an_address_alone_is_placed_by_the_configured_geocoder() {
     })
     .await;
 
-    let (status, created) = post(&open311, &at_address("Via Dante 7, Milano")).await;
-    assert_eq!(status, 200, "{created}");
-    assert_eq!(created["service_notice"], Value::Null, "{created}");
-    let id = created["service_request_id"]
-        .as_str()
-        .expect("an id")
-        .to_owned();
+    let id = placed(&open311, "Via Dante 7, Milano").await;
     let asked = geocoder.asked();
     assert_eq!(asked.len(), 1, "{asked:?}");
     assert_eq!(asked[0]["q"], "Via Dante 7, Milano");
@@ -71,14 +87,10 @@ async fn open311_an_address_alone_is_placed_by_the_configured_geocoder() {
 
     // The first place inside the city is the report's, rounded in public; triage puts
     // it in its zone.
-    let (_, request) = json(open311.get(&format!("requests/{id}.json")).await).await;
-    let (lat, long) = (
-        request[0]["lat"].as_f64().expect("a latitude"),
-        request[0]["long"].as_f64().expect("a longitude"),
-    );
+    let (lat, long) = position_of(&open311, &id).await;
     assert!(
         (lat - 45.4665).abs() < 0.002 && (long - 9.1852).abs() < 0.002,
-        "{request}"
+        "{lat}, {long}"
     );
     assert_eq!(zone_of(&open311, &id).await, "municipio_1");
 
@@ -94,9 +106,7 @@ async fn open311_an_address_alone_is_placed_by_the_configured_geocoder() {
     .await;
     assert_eq!(status, 400, "{refused}");
     assert!(
-        refused[0]["description"]
-            .as_str()
-            .is_some_and(|d| d.contains("address_string: is outside Comune di Milano")),
+        text(&refused[0]["description"]).contains("address_string: is outside Comune di Milano"),
         "{refused}"
     );
 
@@ -105,9 +115,7 @@ async fn open311_an_address_alone_is_placed_by_the_configured_geocoder() {
     let (status, unknown) = post(&open311, &at_address("Vicolo Inesistente 1")).await;
     assert_eq!(status, 200, "{unknown}");
     assert!(
-        unknown["service_notice"]
-            .as_str()
-            .is_some_and(|n| n.starts_with("Luogo sconosciuto")),
+        text(&unknown["service_notice"]).starts_with("Luogo sconosciuto"),
         "{unknown}"
     );
     let unknown_id = unknown["service_request_id"].as_str().expect("an id");
@@ -122,9 +130,7 @@ async fn open311_an_address_alone_is_placed_by_the_configured_geocoder() {
         (&Value::Null, &Value::Null)
     );
     assert!(
-        request[0]["service_notice"]
-            .as_str()
-            .is_some_and(|n| n.starts_with("The place is unknown")),
+        text(&request[0]["service_notice"]).starts_with("The place is unknown"),
         "{request}"
     );
     let (status, down) = post(&open311, &at_address("Via del Guasto 2")).await;
@@ -144,21 +150,11 @@ async fn open311_an_address_alone_is_placed_by_the_configured_geocoder() {
 #[tokio::test]
 async fn open311_an_address_alone_is_placed_by_the_street_index_when_no_geocoder_is_set() {
     let open311 = Open311Platform::start(|_| {}).await;
-    let (status, created) = post(&open311, &at_address("C.so Buenos Aires 33, 20124 Milano")).await;
-    assert_eq!(status, 200, "{created}");
-    assert_eq!(created["service_notice"], Value::Null, "{created}");
-    let id = created["service_request_id"]
-        .as_str()
-        .expect("an id")
-        .to_owned();
-    let (_, request) = json(open311.get(&format!("requests/{id}.json")).await).await;
-    let (lat, long) = (
-        request[0]["lat"].as_f64().expect("a latitude"),
-        request[0]["long"].as_f64().expect("a longitude"),
-    );
+    let id = placed(&open311, "C.so Buenos Aires 33, 20124 Milano").await;
+    let (lat, long) = position_of(&open311, &id).await;
     assert!(
         (lat - 45.479).abs() < 0.003 && (long - 9.2105).abs() < 0.003,
-        "Corso Buenos Aires: {request}"
+        "Corso Buenos Aires: {lat}, {long}"
     );
     let city = Jurisdiction::example_city().expect("the example city");
     let Place::Inside { zone: Some(zone) } = city.locate(lat, long) else {
