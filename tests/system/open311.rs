@@ -1,6 +1,7 @@
 //! Open311 GeoReport v2 over HTTP against the real database, broker, triage (the
 //! service list) and status (statuses and notes): discovery, services, creating
-//! requests as form or multipart, tokens, reading requests, and every refusal.
+//! requests as form or multipart, tokens given before, reading requests, and every
+//! refusal.
 
 use std::time::Duration;
 
@@ -121,7 +122,7 @@ fn good_report(description: &str) -> Form<'_> {
 }
 
 #[tokio::test]
-async fn open311_discovery_services_create_token_and_read_back() {
+async fn open311_discovery_services_create_and_read_back() {
     let open311 = Open311Platform::start(|_| {}).await;
 
     let (status, discovery) = json(open311.get("discovery.json").await).await;
