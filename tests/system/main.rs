@@ -23,6 +23,7 @@ mod integrators;
 mod one_trace;
 mod open311;
 mod open311_clients;
+mod open311_places;
 mod operators;
 mod public_text;
 mod status_alerts;

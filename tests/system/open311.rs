@@ -1,6 +1,7 @@
 //! Open311 GeoReport v2 over HTTP against the real database, broker, triage (the
 //! service list) and status (statuses and notes): discovery, services, creating
-//! requests as form or multipart, tokens, reading requests, and every refusal.
+//! requests as form or multipart, tokens given before, reading requests, and every
+//! refusal.
 
 use std::time::Duration;
 
@@ -64,6 +65,16 @@ impl Open311Platform {
             .expect("the server answers")
     }
 
+    /// Posts `form` to `requests.json`, which must accept it; returns the request's id.
+    pub async fn create(&self, form: &[(&str, &str)]) -> String {
+        let (status, created) = json(self.post_form("requests.json", form).await).await;
+        assert_eq!(status, 200, "{created}");
+        created[0]["service_request_id"]
+            .as_str()
+            .expect("an id")
+            .to_owned()
+    }
+
     pub async fn reports(&self) -> u64 {
         count_reports(&self.env.service_db(ServiceKind::Intake).await)
             .await
@@ -111,7 +122,7 @@ fn good_report(description: &str) -> Form<'_> {
 }
 
 #[tokio::test]
-async fn open311_discovery_services_create_token_and_read_back() {
+async fn open311_discovery_services_create_and_read_back() {
     let open311 = Open311Platform::start(|_| {}).await;
 
     let (status, discovery) = json(open311.get("discovery.json").await).await;
@@ -165,7 +176,8 @@ async fn open311_discovery_services_create_token_and_read_back() {
     );
     assert_eq!(definition["attributes"], serde_json::json!([]));
 
-    // Create, as a form, answered with the tracking code and a token.
+    // Create, as a form, answered with the tracking code alone: it is known at once, so
+    // there is no token (the specification gives one or the other).
     let (status, created) = json(
         open311
             .post_form(
@@ -180,19 +192,12 @@ async fn open311_discovery_services_create_token_and_read_back() {
         .as_str()
         .expect("an id")
         .to_owned();
-    let token = created[0]["token"].as_str().expect("a token").to_owned();
     assert_eq!(id.len(), 14, "a tracking code: {id}");
-
-    let xml = open311
-        .get(&format!("tokens/{token}.xml"))
-        .await
-        .text()
-        .await
-        .expect("body");
+    assert!(created[0].get("token").is_none(), "{created}");
     assert_eq!(
-        xml_text(&xml, "service_request_id"),
-        Some(id.as_str()),
-        "{xml}"
+        created[0]["service_notice"],
+        Value::Null,
+        "a placed request has no notice"
     );
 
     // The markup was stored as plain text, and the contact kept apart for operators.
@@ -226,7 +231,10 @@ async fn open311_discovery_services_create_token_and_read_back() {
     assert_eq!(request["service_request_id"], Value::from(id.clone()));
     assert_eq!(request["status"], "open");
     assert_eq!(request["service_name"], "Lampione spento");
-    assert_eq!(request["agency_responsible"], "street_lighting");
+    assert_eq!(
+        request["agency_responsible"], "Illuminazione pubblica",
+        "the department's name in the city's language, not its id"
+    );
     assert_eq!(request["description"], "Il lampione davanti al 12 è spento");
     assert_eq!(
         request["address"],
@@ -535,9 +543,9 @@ async fn open311_bad_input_is_refused_with_open311_errors_and_stores_nothing() {
             "lat/long: give a location or an address",
         ),
         (
-            with(&[("attribute[colore]", "rosso")]),
+            with(&[("description", ""), ("media_url", "")]),
             400,
-            "has no attribute colore",
+            "description: is required unless a photo is sent",
         ),
         (
             with(&[("email", "nessuno")]),
@@ -640,6 +648,14 @@ async fn open311_bad_input_is_refused_with_open311_errors_and_stores_nothing() {
     );
     let (status, _) = json(open311.get("requests.json?status=maybe").await).await;
     assert_eq!(status, 400);
+    let (status, errors) = json(open311.get("requests.json?start_date=2026-13-01").await).await;
+    assert_eq!(status, 400);
+    assert!(
+        errors[0]["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("start_date: `2026-13-01` is not")),
+        "{errors}"
+    );
     let (status, _) = json(open311.get("services.json?jurisdiction_id=altro.it").await).await;
     assert_eq!(status, 404);
 
@@ -685,5 +701,203 @@ async fn open311_rate_limits_answer_429_with_retry_after() {
     assert_eq!(response.status(), 429);
     assert!(response.headers().contains_key("retry-after"));
     assert_eq!(open311.reports().await, 2);
+    open311.finish().await;
+}
+
+/// A GET with `Accept-Language`.
+async fn get_in(open311: &Open311Platform, path: &str, language: &str) -> Value {
+    let response = open311
+        .http
+        .get(format!("{}/{path}", open311.base))
+        .header("accept-language", language)
+        .send()
+        .await
+        .expect("the server answers");
+    let (status, body) = json(response).await;
+    assert_eq!(status, 200, "{path}: {body}");
+    body
+}
+
+#[tokio::test]
+async fn open311_answers_follow_the_requests_language_and_empty_texts_are_strings() {
+    let open311 = Open311Platform::start(|_| {}).await;
+    let lamp = |services: &Value| {
+        services
+            .as_array()
+            .and_then(|list| list.iter().find(|s| s["service_code"] == LAMP_OUT))
+            .cloned()
+            .unwrap_or_default()
+    };
+
+    // The city's language unless the request asks for another: Accept-Language, or
+    // locale / lang, which win over the header.
+    let (_, italian) = json(open311.get("services.json").await).await;
+    assert_eq!(lamp(&italian)["service_name"], "Lampione spento");
+    let english = get_in(&open311, "services.json", "en-GB,en;q=0.9,it;q=0.5").await;
+    assert_eq!(lamp(&english)["service_name"], "Street light out");
+    assert_eq!(lamp(&english)["group"], "Street lighting");
+    let (_, by_locale) = json(open311.get("services.json?locale=en_US").await).await;
+    assert_eq!(lamp(&by_locale)["service_name"], "Street light out");
+    let named = get_in(&open311, "services.json?lang=it", "en").await;
+    assert_eq!(lamp(&named)["service_name"], "Lampione spento");
+    // Texts a service lacks are empty strings, as real servers give them.
+    for service in italian.as_array().cloned().unwrap_or_default() {
+        for field in ["description", "keywords", "group"] {
+            assert!(service[field].is_string(), "{field}: {service}");
+        }
+    }
+    let definition = get_in(&open311, "services/201.json", "en").await;
+    assert_eq!(
+        definition["attributes"][0]["description"],
+        "How big is the pothole?"
+    );
+    assert_eq!(definition["attributes"][0]["datatype_description"], "");
+
+    // A request's department and notes in the same language as its service's name.
+    let id = open311.create(&good_report("Il lampione è spento")).await;
+    let path = format!("requests/{id}.json?extensions=true");
+    let request = eventually("the request is received and routed", TIMEOUT, || async {
+        let (_, body) = json(open311.get(&path).await).await;
+        let notes = body[0]["notes"].as_array().map_or(0, Vec::len);
+        (notes >= 2).then_some(body)
+    })
+    .await;
+    let request = &request[0];
+    assert_eq!(request["service_name"], "Lampione spento");
+    assert_eq!(request["agency_responsible"], "Illuminazione pubblica");
+    let summaries: Vec<&str> = request["notes"]
+        .as_array()
+        .map(|notes| notes.iter().filter_map(|n| n["summary"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        summaries,
+        [
+            "Segnalazione ricevuta",
+            "Inviata all'ufficio Illuminazione pubblica"
+        ]
+    );
+    assert_eq!(
+        request["status_notes"],
+        "Inviata all'ufficio Illuminazione pubblica"
+    );
+    let types: Vec<&str> = request["notes"]
+        .as_array()
+        .map(|notes| notes.iter().filter_map(|n| n["type"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(types, ["opened", "activity"]);
+    assert_eq!(request["notes"][1]["step"], "routed");
+
+    let english = get_in(&open311, &path, "en").await;
+    let english = &english[0];
+    assert_eq!(english["service_name"], "Street light out");
+    assert_eq!(english["agency_responsible"], "Street lighting");
+    assert_eq!(
+        english["notes"][1]["summary"],
+        "Sent to the Street lighting department"
+    );
+    assert_eq!(
+        english["status_notes"],
+        "Sent to the Street lighting department"
+    );
+    let text = english.to_string();
+    assert!(
+        !text.contains("street_lighting"),
+        "no department id in citizen-facing text: {text}"
+    );
+    open311.finish().await;
+}
+
+#[tokio::test]
+async fn open311_dates_without_a_time_are_whole_days_in_the_citys_time_zone() {
+    let open311 = Open311Platform::start(|_| {}).await;
+    let id = open311.create(&good_report("Lampione spento")).await;
+    let (_, request) = json(open311.get(&format!("requests/{id}.json")).await).await;
+    let requested = chrono::DateTime::parse_from_rfc3339(
+        request[0]["requested_datetime"]
+            .as_str()
+            .unwrap_or_default(),
+    )
+    .expect("a w3 requested_datetime");
+    // The day the request was made on, on the city's clock.
+    let day = requested
+        .with_timezone(&segnala_shared::time::DEFAULT_TIME_ZONE)
+        .date_naive();
+    let listed = |query: String| {
+        let open311 = &open311;
+        async move {
+            let (status, body) = json(open311.get(&format!("requests.json?{query}")).await).await;
+            assert_eq!(status, 200, "{query}: {body}");
+            body.as_array().cloned().unwrap_or_default()
+        }
+    };
+    let that_day = eventually("the request is listed on its day", TIMEOUT, || {
+        let query = format!("start_date={day}&end_date={day}");
+        let listed = &listed;
+        async move {
+            let found = listed(query).await;
+            (!found.is_empty()).then_some(found)
+        }
+    })
+    .await;
+    assert_eq!(that_day[0]["service_request_id"], Value::from(id.clone()));
+    let (before, after) = (
+        day.pred_opt().expect("a day"),
+        day.succ_opt().expect("a day"),
+    );
+    assert!(listed(format!("end_date={before}")).await.is_empty());
+    assert!(listed(format!("start_date={after}")).await.is_empty());
+    assert_eq!(
+        listed(format!("start_date={before}&end_date={after}"))
+            .await
+            .len(),
+        1
+    );
+    open311.finish().await;
+}
+
+#[tokio::test]
+async fn open311_requests_get_no_token_tokens_given_before_still_answer_and_a_photo_may_stand_for_the_description()
+ {
+    use sea_orm::ConnectionTrait;
+
+    let open311 = Open311Platform::start(|_| {}).await;
+    let mut photo_only = good_report("");
+    photo_only.retain(|(name, _)| *name != "description");
+    let (status, created) = json(open311.post_form("requests.json", &photo_only).await).await;
+    assert_eq!(status, 200, "{created}");
+    assert!(created[0].get("token").is_none(), "{created}");
+    let id = created[0]["service_request_id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    let (_, request) = json(open311.get(&format!("requests/{id}.json")).await).await;
+    assert_eq!(
+        request[0]["description"],
+        Value::Null,
+        "no text stands in for the citizen's: {request}"
+    );
+    assert_eq!(
+        request[0]["media_url"],
+        "https://photos.example.org/lamp.jpg"
+    );
+
+    // A request made when intake still gave tokens: its token keeps answering.
+    let token = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    open311
+        .env
+        .service_db(ServiceKind::Intake)
+        .await
+        .execute_unprepared(&format!(
+            "UPDATE reports SET token = '{token}' WHERE tracking_code = '{id}'"
+        ))
+        .await
+        .expect("the token is stored");
+    let (status, answer) = json(open311.get(&format!("tokens/{token}.json")).await).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        answer,
+        serde_json::json!([{"service_request_id": id, "token": token}])
+    );
+    assert_eq!(open311.reports().await, 1);
     open311.finish().await;
 }

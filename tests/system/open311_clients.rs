@@ -51,9 +51,19 @@ async fn open311_python_clients_georeport_and_three_work_against_the_server() {
     let id = seen["three_created"][0]["service_request_id"]
         .as_str()
         .expect("an id");
+    assert!(
+        seen["three_created"][0].get("token").is_none(),
+        "the id, not a token: {seen}"
+    );
     assert_eq!(
-        seen["three_token"][0]["service_request_id"],
-        Value::from(id)
+        seen["georeport_request"]["service_request_id"],
+        Value::from(id),
+        "{seen}"
+    );
+    assert_eq!(
+        seen["georeport_xml_request"]["service_request_id"],
+        Value::from(id),
+        "{seen}"
     );
 
     // The photo three sent as multipart is stored and served.
@@ -127,17 +137,56 @@ async fn open311_xml_only_client_as_fixmystreet_talks() {
         "{xml}"
     );
 
-    // A form FixMyStreet could send with an answer the service does not ask for: the
-    // refusal is XML it can show.
+    assert!(!xml.contains("<token>"), "the id, not a token: {xml}");
+
+    // FixMyStreet adds answers of its own that the service does not ask for: they are
+    // kept with the report and shown with extensions.
+    let mut extras = form.to_vec();
+    extras.extend([
+        ("attribute[fixmystreet_id]", "1001"),
+        ("attribute[asset_id]", "LP-4471"),
+        ("attribute[easting]", "529025"),
+        (
+            "attribute[report_url]",
+            "https://fixmystreet.example.org/report/1001",
+        ),
+        ("attribute[category]", ""),
+    ]);
+    let response = open311.post_form("requests.xml", &extras).await;
+    assert_eq!(response.status(), 200);
+    let xml = response.text().await.expect("body");
+    let id = xml_text(&xml, "service_request_id")
+        .expect("an id")
+        .to_owned();
+    let xml = open311
+        .get(&format!("requests/{id}.xml?extensions=true"))
+        .await
+        .text()
+        .await
+        .expect("body");
+    for kept in [
+        "<attribute><code>asset_id</code><value>LP-4471</value></attribute>",
+        "<attribute><code>fixmystreet_id</code><value>1001</value></attribute>",
+        "<attribute><code>easting</code><value>529025</value></attribute>",
+    ] {
+        assert!(xml.contains(kept), "{kept}: {xml}");
+    }
+    assert!(
+        !xml.contains("<code>category</code>"),
+        "an empty answer is no answer: {xml}"
+    );
+
+    // An answer the service asks for is still checked: the refusal is XML it can show.
     let mut refused = form.to_vec();
-    refused.push(("attribute[easting]", "529025"));
+    refused.retain(|(name, _)| *name != "service_code");
+    refused.extend([("service_code", "201"), ("attribute[size]", "enorme")]);
     let response = open311.post_form("requests.xml", &refused).await;
     assert_eq!(response.status(), 400);
     let xml = response.text().await.expect("body");
     assert!(
-        xml_text(&xml, "description").is_some_and(|d| d.contains("attribute[easting]")),
+        xml_text(&xml, "description").is_some_and(|d| d.contains("attribute[size]")),
         "{xml}"
     );
-    assert_eq!(open311.reports().await, 1);
+    assert_eq!(open311.reports().await, 2);
     open311.finish().await;
 }

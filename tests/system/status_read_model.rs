@@ -245,7 +245,7 @@ async fn status_batch_reads_and_lists_reports_with_filters_and_pages() {
         steps,
         [
             "Report received",
-            "Sent to the street_lighting department",
+            "Sent to the Street lighting department",
             "In the department's work queue"
         ]
     );
@@ -256,6 +256,7 @@ async fn status_batch_reads_and_lists_reports_with_filters_and_pages() {
         .batch_get_report_statuses(BatchGetReportStatusesRequest {
             tracking_codes: vec![C.into(), A.into()],
             view: ReportStatusView::Basic as i32,
+            ..Default::default()
         })
         .await
         .expect("BatchGetReportStatuses, basic view")
@@ -273,6 +274,7 @@ async fn status_batch_reads_and_lists_reports_with_filters_and_pages() {
         .get_report_status(GetReportStatusRequest {
             tracking_code: A.into(),
             view: ReportStatusView::Basic as i32,
+            ..Default::default()
         })
         .await
         .expect("GetReportStatus, basic view")
@@ -294,6 +296,7 @@ async fn status_batch_reads_and_lists_reports_with_filters_and_pages() {
         .get_report_status(GetReportStatusRequest {
             tracking_code: A.into(),
             view: 9,
+            ..Default::default()
         })
         .await
         .expect_err("an unknown view is refused");

@@ -47,9 +47,11 @@ pub fn policy() -> MethodPolicy {
         )
 }
 
+/// `language` is the city's: service codes are checked against its list.
 pub fn server(
     reports: Reports,
     catalog: Arc<dyn ServiceCatalog>,
+    language: String,
     max_media_bytes: usize,
 ) -> IntakeServiceServer<IntakeApi> {
     // Room for the photos beside the report itself.
@@ -57,6 +59,7 @@ pub fn server(
     IntakeServiceServer::new(IntakeApi {
         reports,
         catalog,
+        language,
         max_media_bytes,
     })
     .max_decoding_message_size(max_message)
@@ -65,6 +68,7 @@ pub fn server(
 pub struct IntakeApi {
     reports: Reports,
     catalog: Arc<dyn ServiceCatalog>,
+    language: String,
     max_media_bytes: usize,
 }
 
@@ -80,7 +84,7 @@ impl IntakeService for IntakeApi {
                 .map_err(|v| AppError::InvalidArgument(vec![v]))?;
             let draft = draft_from(required(request.report, "report")?, self.max_media_bytes)?;
             if let Some(code) = draft.service_code.as_deref().filter(|c| !c.trim().is_empty()) {
-                find_service(self.catalog.as_ref(), code.trim())
+                find_service(self.catalog.as_ref(), code.trim(), &self.language)
                     .await
                     .map_err(|e| match e {
                         AppError::NotFound { .. } => AppError::invalid(

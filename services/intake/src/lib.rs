@@ -6,6 +6,7 @@ pub mod app;
 pub mod channels;
 pub mod domain;
 mod events;
+pub mod geocoding;
 mod grpc;
 pub mod http;
 pub mod settings;
@@ -40,11 +41,14 @@ pub async fn build(
         (_, Some(listener)) => format!("http://{}", listener.local_addr()?),
         (_, None) => String::new(),
     };
+    let geocoder = geocoding::from_settings(&settings.geocoder, &jurisdiction, &settings.language)
+        .map_err(StartupError::Config)?;
     let reports = app::Reports::new(
         db.clone(),
         outbox.clone(),
         format!("{public_url}/media"),
         jurisdiction,
+        geocoder,
     );
     let triage = upstream::connect(&settings.triage_url, "intake.triage_url")
         .map_err(StartupError::Config)?;
@@ -66,6 +70,8 @@ pub async fn build(
         per_address: http::rate_limit::KeyedLimiter::per_minute(
             settings.rate_limit.per_address_per_minute,
         ),
+        languages: http::open311::Languages::new(&settings.language),
+        time_zone: context.time_zone,
     };
     let startup = |e: reqwest::Error| StartupError::Config(format!("HTTP client: {e}"));
     let channels = channels::Channels::new(
@@ -86,6 +92,7 @@ pub async fn build(
     .add_service(grpc::server(
         reports.clone(),
         catalog,
+        settings.language.clone(),
         settings.max_media_bytes,
     ));
     let mut application = Application::start(

@@ -27,6 +27,20 @@ pub struct IntakeSettings {
     /// The largest photo accepted, in bytes (Open311 upload or gRPC bytes).
     pub max_media_bytes: usize,
     pub rate_limit: RateLimitSettings,
+    pub geocoder: GeocoderSettings,
+}
+
+/// `[intake.geocoder]`: where the addresses of reports without coordinates are looked
+/// up.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GeocoderSettings {
+    /// A Nominatim-compatible service (`/search?format=jsonv2`), such as
+    /// "https://nominatim.openstreetmap.org". Empty: the street index of the example
+    /// city shipped with Segnala.
+    pub url: String,
+    /// How long one lookup may take before the report is taken without a position.
+    pub timeout_ms: u64,
 }
 
 /// Requests over these rates get 429 with `Retry-After`.
@@ -50,6 +64,16 @@ impl Default for IntakeSettings {
             public_url: String::new(),
             max_media_bytes: 5 * 1024 * 1024,
             rate_limit: RateLimitSettings::default(),
+            geocoder: GeocoderSettings::default(),
+        }
+    }
+}
+
+impl Default for GeocoderSettings {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            timeout_ms: 5000,
         }
     }
 }
@@ -69,6 +93,7 @@ impl Validate for IntakeSettings {
             ("intake.triage_url", &self.triage_url),
             ("intake.status_url", &self.status_url),
             ("intake.public_url", &self.public_url),
+            ("intake.geocoder.url", &self.geocoder.url),
         ] {
             if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
                 return Err(ConfigError::invalid(
@@ -93,6 +118,12 @@ impl Validate for IntakeSettings {
             return Err(ConfigError::invalid(
                 "intake.rate_limit.per_address_per_minute",
                 "must be at least 1",
+            ));
+        }
+        if !(100..=60_000).contains(&self.geocoder.timeout_ms) {
+            return Err(ConfigError::invalid(
+                "intake.geocoder.timeout_ms",
+                "must be between 100 and 60000",
             ));
         }
         if self.language.is_empty() {

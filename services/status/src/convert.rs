@@ -15,7 +15,7 @@ use segnala_shared::{
 use crate::{
     domain::{
         Alert, DisplayNames, Names, PublicState, PublishedCategory, PublishedDepartment,
-        PublishedTaxonomy, ReportStatus, Severity, Subscription, TimelineEntry, Topic,
+        PublishedTaxonomy, ReportStatus, Severity, StepKind, Subscription, TimelineEntry, Topic,
     },
     i18n::{Lang, step_text},
     store::Update,
@@ -175,12 +175,36 @@ pub fn taxonomy(event: TaxonomyPublished) -> PublishedTaxonomy {
     }
 }
 
-/// A timeline step with its sentence in English, departments by name.
-fn timeline_entry(entry: TimelineEntry, names: &Names) -> pb::TimelineEntry {
+pub fn step(kind: StepKind) -> pb::TimelineStep {
+    match kind {
+        StepKind::Received => pb::TimelineStep::Received,
+        StepKind::InReview => pb::TimelineStep::InReview,
+        StepKind::Routed => pb::TimelineStep::Routed,
+        StepKind::Merged => pb::TimelineStep::Merged,
+        StepKind::Rejected => pb::TimelineStep::Rejected,
+        StepKind::WorkQueued => pb::TimelineStep::WorkQueued,
+        StepKind::Reopened => pb::TimelineStep::Reopened,
+        StepKind::CrewClaimed => pb::TimelineStep::CrewClaimed,
+        StepKind::WorkStarted => pb::TimelineStep::WorkStarted,
+        StepKind::OnHold => pb::TimelineStep::OnHold,
+        StepKind::WorkResolved => pb::TimelineStep::WorkResolved,
+        StepKind::WorkClosed => pb::TimelineStep::WorkClosed,
+        StepKind::WorkCancelled => pb::TimelineStep::WorkCancelled,
+    }
+}
+
+/// The language a read asks its sentences in: English unless it names one we speak.
+pub fn language(code: &str) -> Lang {
+    Lang::parse(code).unwrap_or(Lang::En)
+}
+
+/// A timeline step with its sentence in `lang`, departments by name.
+fn timeline_entry(entry: TimelineEntry, lang: Lang, names: &Names) -> pb::TimelineEntry {
     pb::TimelineEntry {
         time: Some(to_timestamp(entry.time)),
         state: state(entry.state) as i32,
-        message: step_text(Lang::En, &entry, names),
+        message: step_text(lang, &entry, names),
+        step: step(entry.kind) as i32,
         note: entry.note,
     }
 }
@@ -195,7 +219,7 @@ pub fn update(
     let code = update.tracking_code;
     pb::Update {
         report: format!("reports/{code}"),
-        entry: Some(timeline_entry(update.entry, names)),
+        entry: Some(timeline_entry(update.entry, Lang::En, names)),
         report_state: status.map_or(0, |s| state(s.state) as i32),
         department: status
             .and_then(|s| s.department.clone())
@@ -206,8 +230,8 @@ pub fn update(
     }
 }
 
-/// The gRPC view of a status; timeline sentences in English.
-pub fn status(status: ReportStatus, names: &Names) -> pb::ReportStatus {
+/// The gRPC view of a status, its timeline's sentences in `lang`.
+pub fn status(status: ReportStatus, lang: Lang, names: &Names) -> pb::ReportStatus {
     let expected_time = status.public_expected_at().map(to_timestamp);
     let reason = status.public_reason().unwrap_or_default().to_owned();
     pb::ReportStatus {
@@ -218,7 +242,7 @@ pub fn status(status: ReportStatus, names: &Names) -> pb::ReportStatus {
         timeline: status
             .timeline
             .iter()
-            .map(|entry| timeline_entry(entry.clone(), names))
+            .map(|entry| timeline_entry(entry.clone(), lang, names))
             .collect(),
         create_time: Some(to_timestamp(status.created_at)),
         update_time: Some(to_timestamp(status.updated_at)),
@@ -253,6 +277,9 @@ mod tests {
         for s in PublicState::ALL {
             assert_eq!(state_from_proto(state(s)), Some(s));
         }
+        assert_eq!(language("it-IT"), Lang::It);
+        assert_eq!(language(""), Lang::En);
+        assert_eq!(language("de"), Lang::En);
         assert_eq!(state_from_proto(pb::PublicState::Unspecified), None);
     }
 }

@@ -20,6 +20,7 @@ use crate::{
     app::{Alerts, Directory, StatusWatch, Statuses, Subscriptions},
     convert,
     domain::{Names, PublicState, StatusView},
+    i18n::Lang,
     store::{StatusFilter, Steps},
 };
 
@@ -107,7 +108,11 @@ impl StatusService for StatusApi {
                 let status = self.statuses.get_as(&code, view).await?;
                 let names = self.names_for(view).await?;
                 Ok(pb::GetReportStatusResponse {
-                    status: Some(convert::status(status, &names)),
+                    status: Some(convert::status(
+                        status,
+                        convert::language(&request.language_code),
+                        &names,
+                    )),
                 })
             }
             .await,
@@ -127,10 +132,11 @@ impl StatusService for StatusApi {
                     .batch_get(&request.tracking_codes, view)
                     .await?;
                 let names = self.names_for(view).await?;
+                let lang = convert::language(&request.language_code);
                 Ok(pb::BatchGetReportStatusesResponse {
                     statuses: statuses
                         .into_iter()
-                        .map(|s| convert::status(s, &names))
+                        .map(|s| convert::status(s, lang, &names))
                         .collect(),
                 })
             }
@@ -153,11 +159,12 @@ impl StatusService for StatusApi {
                     .list(&filter, page_size, &request.page_token, view)
                     .await?;
                 let names = self.names_for(view).await?;
+                let lang = convert::language(&request.language_code);
                 Ok(pb::ListReportStatusesResponse {
                     statuses: page
                         .items
                         .into_iter()
-                        .map(|s| convert::status(s, &names))
+                        .map(|s| convert::status(s, lang, &names))
                         .collect(),
                     next_page_token: page.next_page_token,
                 })
@@ -234,7 +241,7 @@ impl StatusService for StatusApi {
         let stream = ReceiverStream::new(receiver).map(move |status| {
             status
                 .map(|status| pb::WatchReportResponse {
-                    status: Some(convert::status(status, &names)),
+                    status: Some(convert::status(status, Lang::En, &names)),
                 })
                 .map_err(|e| into_status(e, DOMAIN))
         });

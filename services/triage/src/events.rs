@@ -57,10 +57,6 @@ pub fn report_routed(
     taxonomy: &Taxonomy,
 ) -> ReportRouted {
     let department = taxonomy.department(&stored.department);
-    let service_code = department
-        .and_then(|d| d.category(&stored.category))
-        .map(|c| c.service_code.clone())
-        .unwrap_or_default();
     ReportRouted {
         report: received.report.clone(),
         tracking_code: stored.tracking_code.clone(),
@@ -76,12 +72,26 @@ pub fn report_routed(
         emergency: stored.emergency,
         zone: stored.zone.clone(),
         resolve_within: department.map(|d| duration(taxonomy.resolve_within(d, stored.priority))),
-        service_code,
+        service_code: service_code(taxonomy, &stored.department, &stored.category),
     }
 }
 
-/// The report duplicates `incident`, which it joined.
-pub fn report_merged(stored: &StoredDecision, incident: &StoredIncident) -> ReportMerged {
+/// The Open311 service code of a department's category; empty when it has none.
+fn service_code(taxonomy: &Taxonomy, department: &str, category: &str) -> String {
+    taxonomy
+        .department(department)
+        .and_then(|d| d.category(category))
+        .map(|c| c.service_code.clone())
+        .unwrap_or_default()
+}
+
+/// The report duplicates `incident`, which it joined, and is handled under the
+/// incident's service from now on.
+pub fn report_merged(
+    stored: &StoredDecision,
+    incident: &StoredIncident,
+    taxonomy: &Taxonomy,
+) -> ReportMerged {
     ReportMerged {
         report: format!("reports/{}", stored.tracking_code),
         tracking_code: stored.tracking_code.clone(),
@@ -93,6 +103,7 @@ pub fn report_merged(stored: &StoredDecision, incident: &StoredIncident) -> Repo
         priority: priority(incident.priority) as i32,
         merge_time: Some(to_timestamp(stored.decided_at)),
         version: stored.version,
+        service_code: service_code(taxonomy, &incident.department, &incident.category),
     }
 }
 

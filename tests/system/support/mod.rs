@@ -6,6 +6,7 @@ pub mod clients;
 pub mod embedded;
 pub mod env;
 pub mod events;
+pub mod fake_geocoder;
 pub mod fake_platform;
 pub mod processes;
 pub mod python;

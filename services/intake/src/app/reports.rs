@@ -10,7 +10,10 @@ use segnala_shared::{
 };
 use uuid::Uuid;
 
-use super::writer::{ReportWriter, Submission, Written};
+use super::{
+    geocoder::{Geocoder, Located, locate},
+    writer::{ReportWriter, Submission, Written},
+};
 use crate::{
     domain::{Channel, MediaDraft, Report, ReportDraft, RequestId},
     events,
@@ -30,6 +33,8 @@ pub struct Reports {
     media_base_url: String,
     /// Locations outside it are refused.
     jurisdiction: Arc<Jurisdiction>,
+    /// Places reports that give an address and no coordinates.
+    geocoder: Arc<dyn Geocoder>,
 }
 
 /// A page of reports and where the next one starts.
@@ -45,6 +50,7 @@ impl Reports {
         outbox: Outbox,
         media_base_url: String,
         jurisdiction: Arc<Jurisdiction>,
+        geocoder: Arc<dyn Geocoder>,
     ) -> Self {
         Self {
             writer: ReportWriter::start(db.clone(), outbox),
@@ -52,23 +58,58 @@ impl Reports {
             store: ReportStore,
             media_base_url: media_base_url.trim_end_matches('/').to_owned(),
             jurisdiction,
+            geocoder,
         }
+    }
+
+    /// The geocoder reports are placed with, for a way in that wants to place an
+    /// address itself (a chat asking again when it is unknown).
+    pub fn geocoder(&self) -> Arc<dyn Geocoder> {
+        self.geocoder.clone()
+    }
+
+    /// Where `address` is in the city: a position inside the boundary, outside it, or
+    /// unknown.
+    pub async fn locate(&self, address: &str) -> Located {
+        locate(self.geocoder.as_ref(), &self.jurisdiction, address).await
     }
 
     /// Accepts a report, or returns the one already accepted for the same request id or
     /// the same channel message; a request id used before for another report is
     /// refused. The report and its `ReportReceived` event commit together, in a batch
-    /// with the reports accepted at the same moment.
+    /// with the reports accepted at the same moment. An address without coordinates is
+    /// looked up: found inside the city, the report gets its position; found only
+    /// outside, it is refused; not found, it is accepted without a position
+    /// (`location` stays empty: the place is unknown).
     pub async fn create(
         &self,
         draft: ReportDraft,
         request_id: Option<RequestId>,
     ) -> Result<Report, AppError> {
-        let draft = draft.validate().map_err(AppError::InvalidArgument)?;
+        let mut draft = draft.validate().map_err(AppError::InvalidArgument)?;
+        // The request as it was sent: a retry is the same request even if the
+        // geocoder answers differently the second time.
         let request = request_id.as_ref().map(|id| StoredRequest {
             id: id.as_str().to_owned(),
             fingerprint: Some(draft.fingerprint()),
         });
+        if draft.location.is_none()
+            && let Some(address) = &draft.address
+        {
+            match self.locate(address).await {
+                Located::At(point) => draft.location = Some(point),
+                Located::Outside => {
+                    return Err(AppError::InvalidArgument(vec![FieldViolation::new(
+                        "report.address",
+                        format!(
+                            "is outside {}: this service takes reports within the city only",
+                            self.jurisdiction.name
+                        ),
+                    )]));
+                }
+                Located::Unknown => {}
+            }
+        }
         if let Some(point) = draft.location
             && self.jurisdiction.locate(point.latitude, point.longitude) == Place::Outside
         {
@@ -110,7 +151,8 @@ impl Reports {
             address_id: draft.address_id,
             attributes: draft.attributes,
             media_urls,
-            token: (draft.channel == Channel::Open311).then(Uuid::new_v4),
+            // The tracking code is known at once: no Open311 token is needed.
+            token: None,
             created_at: Utc::now(),
         };
         let event = Envelope::new(&events::report_received(&report));

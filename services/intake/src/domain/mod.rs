@@ -10,5 +10,5 @@ pub use media::{MAX_MEDIA_PER_REPORT, MediaDraft, MediaKind, Upload, sniff_image
 pub use report::{
     Channel, GeoPoint, MAX_DESCRIPTION_CHARS, Report, ReportDraft, ReporterContact, RequestId,
 };
-pub use service::{Attribute, AttributeValue, Datatype, ServiceType};
+pub use service::{Attribute, AttributeValue, Datatype, Department, ServiceType};
 pub use text::strip_markup;

@@ -137,10 +137,11 @@ impl ReportDraft {
     pub fn validate(self) -> Result<ReportDraft, Vec<FieldViolation>> {
         let mut violations = Vec::new();
         let description = strip_markup(&clean_text(&self.description));
-        if description.is_empty() {
+        // A photo can say what the problem is; without one, the words must.
+        if description.is_empty() && self.media.is_empty() {
             violations.push(FieldViolation::new(
                 "report.description",
-                "must not be empty",
+                "is required unless a photo is sent",
             ));
         } else if description.chars().count() > MAX_DESCRIPTION_CHARS {
             violations.push(FieldViolation::new(
@@ -431,6 +432,24 @@ mod tests {
             exact.validate().is_ok(),
             "the limit counts characters, not bytes"
         );
+    }
+
+    #[test]
+    fn a_photo_may_stand_for_the_description() {
+        let photo_only = ReportDraft {
+            description: String::new(),
+            media: vec![MediaDraft::Url("https://photos.example.org/1.jpg".into())],
+            ..draft()
+        };
+        assert_eq!(
+            photo_only.validate().ok().map(|d| d.description),
+            Some(String::new())
+        );
+        let nothing = ReportDraft {
+            description: "  ".into(),
+            ..draft()
+        };
+        assert_eq!(fields(nothing.validate()), ["report.description"]);
     }
 
     #[test]

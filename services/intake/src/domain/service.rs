@@ -19,6 +19,13 @@ pub struct ServiceType {
     pub attributes: Vec<Attribute>,
 }
 
+/// A department of the city, by its id and its name for the public.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Department {
+    pub id: String,
+    pub name: String,
+}
+
 /// A question of a service (Open311 service definition attribute).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Attribute {
@@ -69,8 +76,11 @@ impl ServiceType {
     }
 
     /// Checks answers (code to the values given) against the questions and returns them
-    /// as stored: multi-values joined by ",". Unknown codes, missing required answers,
-    /// values outside a list and malformed numbers or dates are all reported.
+    /// as stored: multi-values joined by ",". Missing required answers, values outside
+    /// a list and malformed numbers or dates are all reported. Answers to questions the
+    /// service does not ask are kept as given: back-ends such as FixMyStreet send their
+    /// own (`asset_id`, `fixmystreet_id`, `easting`), and refusing them would refuse
+    /// their reports.
     pub fn check_answers(
         &self,
         answers: &BTreeMap<String, Vec<String>>,
@@ -79,13 +89,6 @@ impl ServiceType {
         let mut kept = BTreeMap::new();
         for (code, values) in answers {
             let field = format!("attribute[{code}]");
-            let Some(attribute) = self.attributes.iter().find(|a| &a.code == code) else {
-                violations.push(FieldViolation::new(
-                    field,
-                    format!("service {} has no attribute {code}", self.code),
-                ));
-                continue;
-            };
             let values: Vec<&str> = values
                 .iter()
                 .map(|v| v.trim())
@@ -94,7 +97,9 @@ impl ServiceType {
             if values.is_empty() {
                 continue;
             }
-            if let Err(problem) = attribute.check(&values) {
+            if let Some(attribute) = self.attributes.iter().find(|a| &a.code == code)
+                && let Err(problem) = attribute.check(&values)
+            {
                 violations.push(FieldViolation::new(field, problem));
                 continue;
             }
@@ -234,12 +239,26 @@ mod tests {
             ["attribute[tipo]"]
         );
         assert_eq!(
-            fields(lamp().check_answers(&answers(&[
-                ("tipo", &["rotto"]),
-                ("palo", &["dodici"]),
-                ("colore", &["rosso"])
-            ]))),
-            ["attribute[colore]", "attribute[palo]", "attribute[tipo]"]
+            fields(lamp().check_answers(&answers(&[("tipo", &["rotto"]), ("palo", &["dodici"]),]))),
+            ["attribute[palo]", "attribute[tipo]"]
+        );
+    }
+
+    #[test]
+    fn answers_to_questions_not_asked_are_kept() {
+        let kept = lamp().check_answers(&answers(&[
+            ("tipo", &["spento"]),
+            ("asset_id", &["LP-4471"]),
+            ("fixmystreet_id", &["1001"]),
+            ("category", &[""]),
+        ]));
+        assert_eq!(
+            kept.ok().map(|k| k.into_iter().collect::<Vec<_>>()),
+            Some(vec![
+                ("asset_id".to_string(), "LP-4471".to_string()),
+                ("fixmystreet_id".to_string(), "1001".to_string()),
+                ("tipo".to_string(), "spento".to_string())
+            ])
         );
     }
 }

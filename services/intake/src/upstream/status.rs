@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use segnala_proto::status::v1::{
-    self as pb, PublicState, status_service_client::StatusServiceClient,
+    self as pb, PublicState, TimelineStep, status_service_client::StatusServiceClient,
 };
 use segnala_shared::{
     AppError,
@@ -32,24 +32,35 @@ pub struct PublicStatus {
     pub notes: Vec<StatusNote>,
 }
 
+/// One public step of a report.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StatusNote {
     pub time: Option<DateTime<Utc>>,
+    pub step: TimelineStep,
+    /// The state the step left the report in.
     pub state: PublicState,
+    /// The step in a sentence, in the language asked for.
     pub message: String,
+    /// The crew's or operator's own public words, if any.
+    pub note: String,
 }
 
 impl PublicStatus {
     /// Open311's two states.
     pub fn is_open(&self) -> bool {
-        !matches!(
-            self.state,
-            PublicState::Resolved
-                | PublicState::Closed
-                | PublicState::Duplicate
-                | PublicState::Rejected
-        )
+        is_open(self.state)
     }
+}
+
+/// Whether a report in `state` still needs work (Open311's "open").
+pub fn is_open(state: PublicState) -> bool {
+    !matches!(
+        state,
+        PublicState::Resolved
+            | PublicState::Closed
+            | PublicState::Duplicate
+            | PublicState::Rejected
+    )
 }
 
 /// Filters of a status listing; each applies when set.
@@ -82,8 +93,12 @@ impl StatusClient {
         })
     }
 
-    /// The statuses of these reports that status knows.
-    pub async fn batch(&self, codes: &[TrackingCode]) -> Result<Vec<PublicStatus>, AppError> {
+    /// The statuses of these reports that status knows, their sentences in `language`.
+    pub async fn batch(
+        &self,
+        codes: &[TrackingCode],
+        language: &str,
+    ) -> Result<Vec<PublicStatus>, AppError> {
         let mut found = Vec::with_capacity(codes.len());
         for chunk in codes.chunks(200) {
             let response = self
@@ -92,6 +107,7 @@ impl StatusClient {
                     tracking_codes: chunk.iter().map(ToString::to_string).collect(),
                     // The timeline is the request's notes.
                     view: pb::ReportStatusView::Full as i32,
+                    language_code: language.to_owned(),
                 })
                 .await
                 .map_err(|s| call_failed("status", s))?;
@@ -101,11 +117,12 @@ impl StatusClient {
     }
 
     /// Page `page` (from 1) of the statuses matching `query`, most recently updated
-    /// first.
+    /// first, their sentences in `language`.
     pub async fn list(
         &self,
         query: &StatusQuery,
         page: u32,
+        language: &str,
     ) -> Result<Vec<PublicStatus>, AppError> {
         let mut client = self.client()?;
         let mut page_token = String::new();
@@ -123,6 +140,7 @@ impl StatusClient {
                 updated_before: query.updated_before.map(to_timestamp),
                 page_size: i32::try_from(query.page_size).unwrap_or(i32::MAX),
                 page_token: page_token.clone(),
+                language_code: language.to_owned(),
                 ..Default::default()
             };
             let response = client
@@ -166,8 +184,10 @@ fn from_proto(status: pb::ReportStatus) -> PublicStatus {
             .into_iter()
             .map(|entry| StatusNote {
                 time: from_timestamp(entry.time.as_ref()),
+                step: TimelineStep::try_from(entry.step).unwrap_or(TimelineStep::Unspecified),
                 state: PublicState::try_from(entry.state).unwrap_or(PublicState::Unspecified),
                 message: entry.message,
+                note: entry.note,
             })
             .collect(),
         tracking_code: status.tracking_code,

@@ -167,6 +167,14 @@ impl Jurisdiction {
         }
     }
 
+    /// The rectangle around the boundary: west, south, east and north edges, in
+    /// degrees of longitude and latitude.
+    pub fn bounds(&self) -> Option<[f64; 4]> {
+        self.boundary
+            .bounding_rect()
+            .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+    }
+
     /// The latitude halfway between the boundary's northernmost and southernmost
     /// points: where a flat map of the city is least distorted.
     pub fn middle_latitude(&self) -> f64 {
@@ -236,6 +244,7 @@ mod tests {
         assert_eq!(milan.id, "milano");
         assert_eq!(milan.zones().count(), 9);
         assert!((milan.middle_latitude() - 45.46).abs() < 0.01);
+        assert_eq!(milan.bounds(), Some([9.0413, 45.3887, 9.2855, 45.5405]));
         for (latitude, longitude, zone) in [
             (45.4642, 9.19, "municipio_1"),   // Duomo
             (45.4855, 9.2042, "municipio_2"), // Stazione Centrale

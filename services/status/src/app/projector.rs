@@ -128,6 +128,7 @@ impl Fact {
                         duplicate_of,
                         department: event.department,
                         category: event.category,
+                        service_code: event.service_code,
                     },
                 )
             }

@@ -90,6 +90,8 @@ pub struct Merged {
     pub duplicate_of: String,
     pub department: String,
     pub category: String,
+    /// The incident's Open311 service code, which the report is handled under now.
+    pub service_code: String,
 }
 
 /// Triage asked a person to decide, or turned the report away.
@@ -301,6 +303,7 @@ impl StatusRecord {
         self.status.duplicate_of = non_empty(&fact.duplicate_of);
         set_if_given(&mut self.status.department, &fact.department);
         set_if_given(&mut self.status.category, &fact.category);
+        set_if_given(&mut self.status.service_code, &fact.service_code);
         self.join_incident(&fact.incident);
         if let Some(sibling) = sibling
             && self.work_order.is_none()
@@ -485,6 +488,7 @@ mod tests {
             duplicate_of: "ZZZZ-YYYY-XXXX".into(),
             department: "street_lighting".into(),
             category: String::new(),
+            service_code: "101".into(),
         }
     }
 
@@ -504,13 +508,22 @@ mod tests {
     #[test]
     fn a_merged_report_is_a_duplicate_until_the_incident_moves() {
         let mut record = StatusRecord::new("AAAA-BBBB-CCCC", at(0));
-        record.apply_received(received());
+        // Filed without a service, as gRPC and chat reports are.
+        record.apply_received(Received {
+            service_code: String::new(),
+            ..received()
+        });
         let merged = record.apply_merged(merge(), None);
         assert!(merged.is_some_and(|c| c.is_news()));
         assert_eq!(record.status.state, PublicState::Duplicate);
         assert_eq!(
             record.status.duplicate_of.as_deref(),
             Some("ZZZZ-YYYY-XXXX")
+        );
+        assert_eq!(
+            record.status.service_code.as_deref(),
+            Some("101"),
+            "the incident's service, also for a report filed without one"
         );
         record.apply_work_order(order(4, StepKind::CrewClaimed, PublicState::InProgress));
         assert_eq!(record.status.state, PublicState::InProgress);

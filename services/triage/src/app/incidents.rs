@@ -282,7 +282,7 @@ impl Incidents {
             }
             Placement::Joined(incident) => {
                 decision.incident = incident.id.clone();
-                Envelope::new(&events::report_merged(decision, &incident))
+                Envelope::new(&events::report_merged(decision, &incident, &self.taxonomy))
             }
         })
     }

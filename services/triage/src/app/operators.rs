@@ -246,7 +246,10 @@ impl Operators {
             decision.version += 1;
             self.decisions.update(&txn, decision).await?;
             self.outbox
-                .record(&txn, &events::report_merged(decision, &target))
+                .record(
+                    &txn,
+                    &events::report_merged(decision, &target, &self.taxonomy),
+                )
                 .await?;
         }
         txn.commit().await?;

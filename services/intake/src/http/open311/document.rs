@@ -51,6 +51,16 @@ impl Node {
     }
 }
 
+/// A w3 date and time (`2026-01-01T10:00:00Z`), as the specification writes them.
+pub fn w3(time: chrono::DateTime<chrono::Utc>) -> Node {
+    Node::text(time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+/// About 100 m: enough to find the problem, not enough to tell a home.
+pub fn rounded(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
 /// The two formats of every Open311 resource, chosen by the path's extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {

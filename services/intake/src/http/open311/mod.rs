@@ -3,23 +3,27 @@
 //! and tokens — each as `.xml` or `.json`.
 
 mod document;
+mod extensions;
+mod language;
+mod notices;
 mod params;
 mod post;
 mod requests;
 mod response;
 mod services;
+mod window;
 
 use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
     Router,
     extract::{ConnectInfo, DefaultBodyLimit, Path, RawQuery, Request, State},
-    http::{Method, StatusCode},
+    http::{HeaderMap, Method, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
 };
-use segnala_shared::grpc::Authenticator;
+use segnala_shared::{grpc::Authenticator, time::Tz};
 
 use self::{
     document::Format,
@@ -33,6 +37,7 @@ use crate::{
     upstream::status::StatusClient,
 };
 
+pub use language::Languages;
 pub use response::Open311Error as Error;
 
 /// Everything the Open311 handlers need.
@@ -49,6 +54,18 @@ pub struct Open311 {
     pub max_media_bytes: usize,
     pub per_key: KeyedLimiter,
     pub per_address: KeyedLimiter,
+    /// What answers are written in: the city's language unless a request asks for
+    /// another it speaks.
+    pub languages: Languages,
+    /// Dates without a time (`start_date=2026-12-07`) are whole days here.
+    pub time_zone: Tz,
+}
+
+/// What a GET asked for: the format, the parameters and the answer's language.
+pub struct Asked {
+    pub format: Format,
+    pub params: Params,
+    pub language: String,
 }
 
 /// The routes under `/open311/v2`.
@@ -78,19 +95,21 @@ async fn top_level(
     State(open311): State<Open311>,
     Path(file): Path<String>,
     RawQuery(query): RawQuery,
+    headers: HeaderMap,
 ) -> Response {
     let open311 = &open311;
     answer(
         open311,
         &file,
         query,
-        |resource, format, params| async move {
+        &headers,
+        |resource, asked| async move {
             match resource {
-                "discovery" => Ok(services::discovery(open311, format)),
-                "services" => services::list(open311, format).await,
-                "requests" => requests::list(open311, format, &params).await,
+                "discovery" => Ok(services::discovery(open311, asked.format)),
+                "services" => services::list(open311, &asked).await,
+                "requests" => requests::list(open311, &asked).await,
                 other => Err(Open311Error::not_found(
-                    format,
+                    asked.format,
                     format!("there is no Open311 resource `{other}`"),
                 )),
             }
@@ -99,16 +118,25 @@ async fn top_level(
     .await
 }
 
+/// The `Accept-Language` header, when it is text.
+fn accept_language(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+}
+
 /// Answers a GET for `file` (`name.xml` or `name.json`): checks the format, the query
-/// and the jurisdiction, then renders what `respond` makes of the name.
+/// and the jurisdiction, picks the language, then renders what `respond` makes of the
+/// name.
 async fn answer<'f, F, Fut>(
     open311: &Open311,
     file: &'f str,
     query: Option<String>,
+    headers: &HeaderMap,
     respond: F,
 ) -> Response
 where
-    F: FnOnce(&'f str, Format, Params) -> Fut,
+    F: FnOnce(&'f str, Asked) -> Fut,
     Fut: Future<Output = Result<Document, Open311Error>>,
 {
     let Some((name, format)) = Format::split(file) else {
@@ -117,7 +145,19 @@ where
     let result = async {
         let params = Params::parse(format, query.as_deref())?;
         open311.check_jurisdiction(format, &params)?;
-        respond(name, format, params).await
+        let language = open311
+            .languages
+            .of_request(&params, accept_language(headers))
+            .to_owned();
+        respond(
+            name,
+            Asked {
+                format,
+                params,
+                language,
+            },
+        )
+        .await
     }
     .await;
     result.into_response()

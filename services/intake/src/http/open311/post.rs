@@ -4,14 +4,15 @@
 use axum::{
     body::Bytes,
     extract::{FromRequest, Multipart, Path, RawQuery, Request, State},
-    http::{StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use segnala_shared::grpc::Role;
 
 use super::{
-    Open311,
+    Open311, accept_language,
     document::{Format, Node},
+    notices,
     params::Params,
     response::{Document, Open311Error},
     too_many, unknown_format,
@@ -55,6 +56,24 @@ pub async fn create_request(
         .into_response()
 }
 
+/// The language of the answer: `locale` or `lang` in the form or the query, else
+/// `Accept-Language`, else the city's.
+fn answer_language(
+    open311: &Open311,
+    form: &Params,
+    query: &Params,
+    headers: &HeaderMap,
+) -> String {
+    let named = [form, query]
+        .into_iter()
+        .find(|p| p.get("locale").or_else(|| p.get("lang")).is_some())
+        .unwrap_or(form);
+    open311
+        .languages
+        .of_request(named, accept_language(headers))
+        .to_owned()
+}
+
 fn extension(format: Format) -> &'static str {
     match format {
         Format::Xml => "xml",
@@ -69,6 +88,7 @@ async fn create(
     request: Request,
 ) -> Result<Document, Open311Error> {
     let query = Params::parse(format, query)?;
+    let headers = request.headers().clone();
     let submission = read_submission(format, request).await?;
     let params = &submission.params;
     let api_key = params.get("api_key").or_else(|| query.get("api_key"));
@@ -90,21 +110,30 @@ async fn create(
         .check(&principal.name)
         .map_err(|wait| too_many(format, wait, "for your api_key"))?;
     open311.check_jurisdiction(format, params)?;
-    let draft = draft(open311, format, submission).await?;
+    let language = answer_language(open311, params, &query, &headers);
+    let draft = draft(open311, format, submission, &language).await?;
     let report = open311
         .reports
         .create(draft, None)
         .await
         .map_err(|e| Open311Error::from_app(format, e))?;
-    let mut created = Node::object([(
-        "service_request_id",
-        Node::text(report.tracking_code.to_string()),
-    )]);
-    if let Some(token) = report.token {
-        created.push("token", Node::text(token.to_string()));
-    }
-    created.push("service_notice", Node::Null);
-    created.push("account_id", Node::Null);
+    // The id is known at once, so no token: the specification gives one or the other.
+    let created = Node::object([
+        (
+            "service_request_id",
+            Node::text(report.tracking_code.to_string()),
+        ),
+        (
+            "service_notice",
+            Node::optional(
+                report
+                    .location
+                    .is_none()
+                    .then(|| notices::place_unknown(&language)),
+            ),
+        ),
+        ("account_id", Node::Null),
+    ]);
     Ok(Document {
         format,
         root: "service_requests",
@@ -189,12 +218,13 @@ async fn draft(
     open311: &Open311,
     format: Format,
     submission: Submission,
+    language: &str,
 ) -> Result<ReportDraft, Open311Error> {
     let params = &submission.params;
     let code = params
         .get("service_code")
         .ok_or_else(|| Open311Error::bad_request(format, "service_code is required"))?;
-    let service = find_service(open311.catalog.as_ref(), code)
+    let service = find_service(open311.catalog.as_ref(), code, language)
         .await
         .map_err(|e| Open311Error::from_app(format, e))?;
     let attributes = service
@@ -229,10 +259,8 @@ async fn draft(
         .collect::<Vec<_>>()
         .join(" ");
     Ok(ReportDraft {
-        // The description is optional in Open311; the service's name then says it all.
-        description: params
-            .get("description")
-            .map_or_else(|| service.name.clone(), str::to_owned),
+        // Required unless a photo is sent: the domain refuses a draft with neither.
+        description: params.get("description").unwrap_or_default().to_owned(),
         location,
         address: params.get("address_string").map(str::to_owned),
         address_id: params.get("address_id").map(str::to_owned),
@@ -245,7 +273,10 @@ async fn draft(
             handle: params.get("account_id").map(str::to_owned),
         },
         service_code: Some(service.code),
-        language_code: params.get("locale").map(str::to_owned),
+        language_code: params
+            .get("locale")
+            .or_else(|| params.get("lang"))
+            .map(str::to_owned),
         attributes,
         media,
     })

@@ -2,11 +2,12 @@
 
 use axum::{
     extract::{Path, RawQuery, State},
+    http::HeaderMap,
     response::Response,
 };
 
 use super::{
-    Open311, answer,
+    Asked, Open311, answer,
     document::{Format, Node},
     response::{Document, Open311Error},
 };
@@ -43,34 +44,30 @@ pub fn discovery(open311: &Open311, format: Format) -> Document {
     }
 }
 
-pub async fn list(open311: &Open311, format: Format) -> Result<Document, Open311Error> {
-    let services = open311
+pub async fn list(open311: &Open311, asked: &Asked) -> Result<Document, Open311Error> {
+    let format = asked.format;
+    let catalog = open311
         .catalog
-        .services()
+        .catalog(&asked.language)
         .await
         .map_err(|e| Open311Error::from_app(format, e))?;
     Ok(Document {
         format,
         root: "services",
-        node: Node::list("service", services.iter().map(service).collect()),
+        node: Node::list("service", catalog.services.iter().map(service).collect()),
     })
 }
 
+/// Texts a service lacks are empty, never null, as real servers give them.
 fn service(service: &ServiceType) -> Node {
     Node::object([
         ("service_code", Node::text(service.code.clone())),
         ("service_name", Node::text(service.name.clone())),
-        (
-            "description",
-            Node::optional(Some(service.description.clone())),
-        ),
+        ("description", Node::text(service.description.clone())),
         ("metadata", Node::Bool(service.has_questions())),
         ("type", Node::text("realtime")),
-        (
-            "keywords",
-            Node::optional(Some(service.keywords.join(", "))),
-        ),
-        ("group", Node::optional(Some(service.group.clone()))),
+        ("keywords", Node::text(service.keywords.join(", "))),
+        ("group", Node::text(service.group.clone())),
     ])
 }
 
@@ -79,10 +76,12 @@ pub async fn definition(
     State(open311): State<Open311>,
     Path(file): Path<String>,
     RawQuery(query): RawQuery,
+    headers: HeaderMap,
 ) -> Response {
     let open311 = &open311;
-    answer(open311, &file, query, |code, format, _| async move {
-        let service = find_service(open311.catalog.as_ref(), code)
+    answer(open311, &file, query, &headers, |code, asked| async move {
+        let format = asked.format;
+        let service = find_service(open311.catalog.as_ref(), code, &asked.language)
             .await
             .map_err(|e| Open311Error::from_app(format, e))?;
         let mut attributes: Vec<&Attribute> = service.attributes.iter().collect();
@@ -120,7 +119,7 @@ fn attribute(attribute: &Attribute) -> Node {
         ("required", Node::Bool(attribute.required)),
         (
             "datatype_description",
-            Node::optional(Some(attribute.datatype_description.clone())),
+            Node::text(attribute.datatype_description.clone()),
         ),
         ("order", Node::Number(f64::from(attribute.order))),
         ("description", Node::text(attribute.description.clone())),

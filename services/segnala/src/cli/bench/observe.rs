@@ -186,6 +186,7 @@ pub async fn observe(
                     // Whether a report has settled is in the status itself: reading
                     // the timelines too would load the service for nothing.
                     view: ReportStatusView::Basic as i32,
+                    ..Default::default()
                 })
                 .await
             {

@@ -1,0 +1,142 @@
+//! What `extensions=true` adds to a request, after the precedent of Chicago's Open311
+//! endpoint where it set one: `notes` (each with `datetime`, `summary`, `description`
+//! and a `type` of opened, activity or closed) and `extended_attributes` with
+//! `channel`, `duplicate` and `parent_service_request_id`. Segnala's own fields stand
+//! beside them: each note's `step` and `state`, and `duplicate_of`, `media_urls` and
+//! `attributes` (every answer kept with the report).
+
+use segnala_proto::status::v1::{PublicState, TimelineStep};
+
+use super::document::{Node, w3};
+use crate::{
+    domain::Report,
+    upstream::status::{PublicStatus, StatusNote, is_open},
+};
+
+/// Adds `notes` and `extended_attributes` to the request `node`.
+pub fn add(node: &mut Node, report: Option<&Report>, status: Option<&PublicStatus>) {
+    let notes = status.map(|s| s.notes.as_slice()).unwrap_or_default();
+    node.push(
+        "notes",
+        Node::list("note", notes.iter().map(note).collect()),
+    );
+    let duplicate_of = status.and_then(|s| s.duplicate_of.clone());
+    let mut extended = Node::object([
+        (
+            "channel",
+            Node::optional(report.map(|r| r.channel.as_str())),
+        ),
+        ("duplicate", Node::Bool(duplicate_of.is_some())),
+        (
+            "parent_service_request_id",
+            Node::optional(duplicate_of.clone()),
+        ),
+        ("duplicate_of", Node::optional(duplicate_of)),
+    ]);
+    if let Some(report) = report {
+        extended.push(
+            "media_urls",
+            Node::list(
+                "media_url",
+                report.media_urls.iter().cloned().map(Node::Text).collect(),
+            ),
+        );
+        extended.push(
+            "attributes",
+            Node::list(
+                "attribute",
+                report
+                    .attributes
+                    .iter()
+                    .map(|(code, value)| {
+                        Node::object([
+                            ("code", Node::text(code.clone())),
+                            ("value", Node::text(value.clone())),
+                        ])
+                    })
+                    .collect(),
+            ),
+        );
+    }
+    node.push("extended_attributes", extended);
+}
+
+fn note(note: &StatusNote) -> Node {
+    let description = if note.note.is_empty() {
+        &note.message
+    } else {
+        &note.note
+    };
+    Node::object([
+        ("datetime", note.time.map_or(Node::Null, w3)),
+        ("summary", Node::text(note.message.clone())),
+        ("description", Node::text(description.clone())),
+        ("type", Node::text(note_type(note))),
+        ("step", Node::text(step_name(note.step))),
+        ("state", Node::text(state_name(note.state))),
+    ])
+}
+
+/// Chicago's three kinds of note: the report came in, something happened, or the step
+/// left it closed (resolved, cancelled, turned away, or merged into work not yet begun).
+fn note_type(note: &StatusNote) -> &'static str {
+    if note.step == TimelineStep::Received {
+        "opened"
+    } else if is_open(note.state) {
+        "activity"
+    } else {
+        "closed"
+    }
+}
+
+/// "merged" for `TIMELINE_STEP_MERGED`.
+fn step_name(step: TimelineStep) -> String {
+    step.as_str_name()
+        .strip_prefix("TIMELINE_STEP_")
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+}
+
+fn state_name(state: PublicState) -> String {
+    state
+        .as_str_name()
+        .strip_prefix("PUBLIC_STATE_")
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(step: TimelineStep, state: PublicState) -> StatusNote {
+        StatusNote {
+            time: None,
+            step,
+            state,
+            message: "Unita alla segnalazione AAAA-BBBB-CCCC, sullo stesso problema".into(),
+            note: String::new(),
+        }
+    }
+
+    #[test]
+    fn notes_are_typed_by_what_the_step_did() {
+        let types = [
+            (TimelineStep::Received, PublicState::Received),
+            (TimelineStep::Routed, PublicState::Received),
+            (TimelineStep::Merged, PublicState::Duplicate),
+            (TimelineStep::Merged, PublicState::Assigned),
+            (TimelineStep::WorkResolved, PublicState::Resolved),
+            (TimelineStep::Reopened, PublicState::Assigned),
+        ]
+        .map(|(s, state)| note_type(&step(s, state)));
+        assert_eq!(
+            types,
+            [
+                "opened", "activity", "closed", "activity", "closed", "activity"
+            ]
+        );
+        assert_eq!(step_name(TimelineStep::WorkResolved), "work_resolved");
+        assert_eq!(state_name(PublicState::InProgress), "in_progress");
+    }
+}
