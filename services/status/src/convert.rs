@@ -12,7 +12,9 @@ use segnala_shared::{
 };
 
 use crate::{
-    domain::{Alert, PublicState, ReportStatus, Severity, Subscription, TimelineEntry, Topic},
+    domain::{
+        Alert, PublicState, ReportStatus, Severity, StepKind, Subscription, TimelineEntry, Topic,
+    },
     i18n::{Lang, step_text},
     store::Update,
 };
@@ -27,6 +29,24 @@ pub fn state(state: PublicState) -> pb::PublicState {
         PublicState::Closed => pb::PublicState::Closed,
         PublicState::Duplicate => pb::PublicState::Duplicate,
         PublicState::Rejected => pb::PublicState::Rejected,
+    }
+}
+
+pub fn step(kind: StepKind) -> pb::StatusStep {
+    match kind {
+        StepKind::Received => pb::StatusStep::Received,
+        StepKind::InReview => pb::StatusStep::InReview,
+        StepKind::Routed => pb::StatusStep::Routed,
+        StepKind::Merged => pb::StatusStep::Merged,
+        StepKind::Rejected => pb::StatusStep::Rejected,
+        StepKind::WorkQueued => pb::StatusStep::WorkQueued,
+        StepKind::Reopened => pb::StatusStep::Reopened,
+        StepKind::CrewClaimed => pb::StatusStep::CrewClaimed,
+        StepKind::WorkStarted => pb::StatusStep::WorkStarted,
+        StepKind::OnHold => pb::StatusStep::OnHold,
+        StepKind::WorkResolved => pb::StatusStep::WorkResolved,
+        StepKind::WorkClosed => pb::StatusStep::WorkClosed,
+        StepKind::WorkCancelled => pb::StatusStep::WorkCancelled,
     }
 }
 
@@ -150,6 +170,7 @@ fn timeline_entry(entry: TimelineEntry) -> pb::TimelineEntry {
         time: Some(to_timestamp(entry.time)),
         state: state(entry.state) as i32,
         message: step_text(Lang::En, &entry),
+        step: step(entry.kind) as i32,
         note: entry.note,
     }
 }

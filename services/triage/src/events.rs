@@ -38,10 +38,17 @@ impl Language {
         }
     }
 
-    fn pick<'a>(self, italian: &'a str, english: &'a str) -> &'a str {
+    pub fn pick<'a>(self, italian: &'a str, english: &'a str) -> &'a str {
         match self {
             Self::Italian => italian,
             Self::English => english,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Italian => "it",
+            Self::English => "en",
         }
     }
 }

@@ -42,7 +42,7 @@ pub async fn build(
         app::Incidents::load(&db, taxonomy.clone(), jurisdiction.middle_latitude()).await?;
     let handlers = EventHandlers::batched(app::TriageConsumer::new(
         app::RouteReport::new(
-            classifier,
+            classifier.clone(),
             taxonomy.clone(),
             jurisdiction,
             incidents.clone(),
@@ -62,6 +62,7 @@ pub async fn build(
     .add_service(grpc::server(
         app::Decisions::new(db.clone()),
         operators,
+        app::AssessText::new(classifier, taxonomy.clone()),
         taxonomy,
     ));
     Application::start(SERVICE_NAME, context, db, outbox, handlers, server).await

@@ -1,5 +1,6 @@
 //! Triage's use cases.
 
+mod assess_text;
 mod consumer;
 mod decisions;
 mod follow_orders;
@@ -7,6 +8,7 @@ mod incidents;
 mod operators;
 mod route_report;
 
+pub use assess_text::{AssessText, Assessment};
 pub use consumer::TriageConsumer;
 pub use decisions::Decisions;
 pub use follow_orders::FollowWorkOrders;
