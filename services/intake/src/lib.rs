@@ -8,6 +8,7 @@ pub mod domain;
 mod events;
 mod grpc;
 pub mod http;
+mod links;
 pub mod settings;
 pub mod store;
 mod upstream;
@@ -40,24 +41,28 @@ pub async fn build(
         (_, Some(listener)) => format!("http://{}", listener.local_addr()?),
         (_, None) => String::new(),
     };
-    let reports = app::Reports::new(
-        db.clone(),
-        outbox.clone(),
-        format!("{public_url}/media"),
-        jurisdiction,
-    );
+    let own_address = match &context.http_listener {
+        Some(listener) => Some(listener.local_addr()?),
+        None => None,
+    };
+    let media = links::MediaLinks::new(&settings, own_address);
+    if let Some(problem) = media.problem(&context.public_url) {
+        tracing::warn!("{problem}");
+    }
+    let reports = app::Reports::new(db.clone(), outbox.clone(), media.base, jurisdiction.clone());
     let triage = upstream::connect(&settings.triage_url, "intake.triage_url")
         .map_err(StartupError::Config)?;
     let status = upstream::connect(&settings.status_url, "intake.status_url")
         .map_err(StartupError::Config)?;
     let catalog: Arc<dyn app::ServiceCatalog> = Arc::new(upstream::triage::TriageCatalog::new(
-        triage,
+        triage.clone(),
         settings.language.clone(),
     ));
+    let statuses = upstream::status::StatusClient::new(status);
     let open311 = http::open311::Open311 {
         reports: reports.clone(),
         catalog: catalog.clone(),
-        statuses: upstream::status::StatusClient::new(status),
+        statuses: statuses.clone(),
         authenticator: context.authenticator.clone(),
         jurisdiction_id: settings.jurisdiction_id.clone(),
         endpoint_url: format!("{public_url}/open311/v2"),
@@ -68,13 +73,18 @@ pub async fn build(
         ),
     };
     let startup = |e: reqwest::Error| StartupError::Config(format!("HTTP client: {e}"));
-    let channels = channels::Channels::new(
-        db.clone(),
-        reports.clone(),
-        settings.channels,
-        context.public_url.clone(),
-        settings.max_media_bytes,
-    )
+    let channels = channels::Channels::new(channels::ChannelParts {
+        db: db.clone(),
+        reports: reports.clone(),
+        outbox: outbox.clone(),
+        settings: settings.channels,
+        jurisdiction,
+        safety: upstream::safety::SafetyAdvisor::new(triage),
+        statuses,
+        public_url: context.public_url.clone(),
+        time_zone: context.time_zone,
+        max_media_bytes: settings.max_media_bytes,
+    })
     .map_err(startup)?;
     let delivery_worker = channels.delivery_worker().map_err(startup)?;
     let mastodon_poller = channels.mastodon_poller().map_err(startup)?;
@@ -97,7 +107,8 @@ pub async fn build(
         server,
     )
     .await?
-    .with_http(http::router(open311, reports, &channels));
+    .with_http(http::router(open311, reports.clone(), &channels))
+    .with_public_routes(http::media_router(reports));
     application.spawn_task(delivery_worker.run());
     if let Some(poller) = mastodon_poller {
         application.spawn_task(poller);

@@ -15,6 +15,8 @@ impl MigratorTrait for Migrator {
             segnala_shared::delivery::migration(),
             Box::new(Open311AndMedia),
             Box::new(crate::channels::store::ConversationPhotos),
+            Box::new(crate::channels::store::ReplyRouteSender),
+            Box::new(crate::channels::feedback::CreateFeedbackRequests),
         ])
     }
 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use segnala_proto::status::v1::{
-    self as pb, PublicState, status_service_client::StatusServiceClient,
+    self as pb, PublicState, StatusStep, status_service_client::StatusServiceClient,
 };
 use segnala_shared::{
     AppError,
@@ -37,6 +37,9 @@ pub struct StatusNote {
     pub time: Option<DateTime<Utc>>,
     pub state: PublicState,
     pub message: String,
+    /// The step's public note, or the reason of a hold or rejection.
+    pub note: String,
+    pub step: StatusStep,
 }
 
 impl PublicStatus {
@@ -168,6 +171,8 @@ fn from_proto(status: pb::ReportStatus) -> PublicStatus {
                 time: from_timestamp(entry.time.as_ref()),
                 state: PublicState::try_from(entry.state).unwrap_or(PublicState::Unspecified),
                 message: entry.message,
+                note: entry.note,
+                step: StatusStep::try_from(entry.step).unwrap_or(StatusStep::Unspecified),
             })
             .collect(),
         tracking_code: status.tracking_code,
