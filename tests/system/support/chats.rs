@@ -65,10 +65,18 @@ pub struct Setup {
 }
 
 impl Setup {
+    /// Intake alone, every platform pointed at the fake.
     pub async fn start() -> Self {
+        Self::with(&[ServiceKind::Intake], |_| {}).await
+    }
+
+    /// `services`, with the settings `adjust` leaves.
+    pub async fn with(services: &[ServiceKind], adjust: impl FnOnce(&mut Settings)) -> Self {
         let env = TestEnv::new().await;
         let fake = FakePlatform::start().await;
-        let platform = RunningPlatform::start(&settings(&env, &fake), &[ServiceKind::Intake]).await;
+        let mut settings = settings(&env, &fake);
+        adjust(&mut settings);
+        let platform = RunningPlatform::start(&settings, services).await;
         let intake_url = platform.http_url(ServiceKind::Intake);
         Self {
             env,
@@ -78,6 +86,30 @@ impl Setup {
                 .expect("HTTP client"),
             intake_url,
         }
+    }
+
+    /// Sends a Telegram update with the right secret; Telegram must get 200.
+    pub async fn tell_telegram(&self, update: &Value) {
+        assert_eq!(
+            self.telegram(update, Some(TELEGRAM_SECRET)).await,
+            200,
+            "{update}"
+        );
+    }
+
+    /// Sends a signed WhatsApp notification; Meta must get 200.
+    pub async fn tell_whatsapp(&self, body: &Value) {
+        assert_eq!(self.whatsapp(body, WA_APP_SECRET).await, 200, "{body}");
+    }
+
+    /// Sends signed X events; X must get 200.
+    pub async fn tell_x(&self, body: &Value) {
+        assert_eq!(self.x(body, X_SECRET).await, 200, "{body}");
+    }
+
+    /// Waits for the `count`th reply on Telegram and returns its text.
+    pub async fn telegram_reply(&self, count: usize) -> String {
+        texts(&self.fake.wait_for_posts(TELEGRAM_SEND, count).await)[count - 1].clone()
     }
 
     pub async fn telegram(&self, update: &Value, secret: Option<&str>) -> reqwest::StatusCode {
@@ -222,6 +254,33 @@ pub fn mention(id: &str, status_id: &str, html: &str) -> Value {
         "status": {"id": status_id, "created_at": "2026-11-23T10:00:00.000Z", "visibility": "public",
                    "language": "it", "content": html, "media_attachments": [], "mentions": []},
     })
+}
+
+/// A press of one of the bot's Telegram buttons, under the bot's message in `chat_id`.
+pub fn telegram_button(query_id: &str, chat_id: i64, data: &str) -> Value {
+    json!({
+        "update_id": 800_000,
+        "callback_query": {
+            "id": query_id,
+            "chat_instance": "-7301",
+            "from": {"id": chat_id, "is_bot": false, "first_name": "Giulia", "language_code": "it"},
+            "message": {"message_id": 9001, "date": 1_763_900_100,
+                        "chat": {"id": chat_id, "type": "private"}, "text": "…"},
+            "data": data,
+        }
+    })
+}
+
+/// The data of the buttons under a Telegram reply, in order.
+pub fn telegram_buttons(post: &Recorded) -> Vec<String> {
+    post.body["reply_markup"]["inline_keyboard"][0]
+        .as_array()
+        .map(|row| {
+            row.iter()
+                .map(|b| b["callback_data"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// A mention that replies to the post `in_reply_to` (the bot's question).

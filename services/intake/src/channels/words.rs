@@ -177,6 +177,12 @@ pub fn can_be_address(text: &str) -> bool {
     place_word || (number && name)
 }
 
+/// Whether the text is a few words that say nothing of a place ("no, still broken",
+/// "Risolto, grazie!"): an answer, not a report of its own.
+pub fn is_short_answer(text: &str) -> bool {
+    words(text).len() <= 6 && !can_be_address(text)
+}
+
 /// Phrases that say the problem is still there.
 const NOT_FIXED: &[&[&str]] = &[
     &["non", "e", "risolto"],
@@ -349,6 +355,16 @@ mod tests {
         for text in ["Risolto, grazie!", "ok", "grazie mille", "👍", "sì", "boh"] {
             assert!(!can_be_address(text), "{text}");
         }
+    }
+
+    #[test]
+    fn short_answers_are_told_from_reports() {
+        assert!(is_short_answer("no, still broken"));
+        assert!(is_short_answer("Risolto, grazie!"));
+        assert!(!is_short_answer("No parking signs in via Roma"));
+        assert!(!is_short_answer(
+            "No, there is another pothole now and it is even deeper than before"
+        ));
     }
 
     #[test]

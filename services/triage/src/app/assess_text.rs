@@ -19,7 +19,8 @@ const MAX_CHARS: usize = 4000;
 pub struct Assessment {
     /// The live emergency terms found; empty: no emergency.
     pub matched_terms: Vec<String>,
-    /// The taxonomy's safety advice in `language`, when it is an emergency.
+    /// The taxonomy's advice before a report is complete, in `language`, when it is
+    /// an emergency.
     pub safety_message: Option<String>,
     pub language: Language,
 }
@@ -53,12 +54,9 @@ impl AssessText {
         }
         let language = Language::of(language_code, &text::words(text));
         let matched_terms = self.classifier.emergency_terms(text);
-        let emergency = &self.taxonomy.emergency;
-        let safety_message = (!matched_terms.is_empty()).then(|| {
-            language
-                .pick(&emergency.message_it, &emergency.message_en)
-                .to_owned()
-        });
+        let (italian, english) = self.taxonomy.emergency.advice();
+        let safety_message =
+            (!matched_terms.is_empty()).then(|| language.pick(italian, english).to_owned());
         Ok(Assessment {
             matched_terms,
             safety_message,
@@ -91,7 +89,12 @@ mod tests {
             gas.matched_terms.contains(&"fuga di gas".to_owned()),
             "{gas:?}"
         );
-        assert!(gas.safety_message.unwrap().contains("112"));
+        // Before the report is complete nothing was passed on: the advice says so.
+        let advice = gas.safety_message.unwrap();
+        assert!(
+            advice.contains("112") && !advice.contains("avvisato"),
+            "{advice}"
+        );
         let fire = assessor
             .assess("There is a house on fire near the school", "en-GB")
             .unwrap();

@@ -164,9 +164,9 @@ impl Channels {
         else {
             return Ok(false);
         };
-        // Once the question is answered or closed, only a bare "yes" or "no" is taken
-        // as about it: longer words may well be a new report.
-        if question.state != QuestionState::Open && !words::is_small_talk(text) {
+        // Once the question is answered or closed, only a short answer is taken as
+        // about it: more words may well be a new report.
+        if question.state != QuestionState::Open && !words::is_short_answer(text) {
             return Ok(false);
         }
         let txn = self.db.begin().await?;
