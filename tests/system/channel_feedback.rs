@@ -11,14 +11,14 @@ use segnala_proto::{
     status::v1::{PublicState, ReportStatusChanged, StatusStep},
     tracking::v1::{GetWorkOrderRequest, WorkOrderState},
 };
-use segnala_shared::{messaging::Envelope, time::to_timestamp};
+use segnala_shared::messaging::Envelope;
 use serde_json::{Value, json};
 
 use crate::support::{
     chats::{
         ASK_IF_FIXED_EN, ASK_IF_FIXED_IT, PUBLIC_URL, Setup, TELEGRAM_SEND, WA_PHONE_ID, code_in,
-        mention, reply_mention, telegram_button, telegram_buttons, telegram_message, texts,
-        whatsapp_notification,
+        mention, reply_mention, resolved_status, telegram_button, telegram_buttons,
+        telegram_message, texts, whatsapp_notification,
     },
     env::CREW_KEY,
     eventually,
@@ -27,6 +27,7 @@ use crate::support::{
 };
 
 const WAIT: Duration = Duration::from_secs(60);
+const NOTE: &str = "Intervento completato";
 
 /// Waits for a Telegram reply whose text satisfies `wanted`.
 async fn telegram_post(setup: &Setup, what: &str, wanted: impl Fn(&str) -> bool) -> Recorded {
@@ -232,21 +233,6 @@ async fn a_reporter_on_telegram_says_it_is_not_fixed_and_the_work_order_reopens(
     setup.finish().await;
 }
 
-fn resolved(code: &str, version: i64) -> ReportStatusChanged {
-    ReportStatusChanged {
-        report: format!("reports/{code}"),
-        tracking_code: code.to_owned(),
-        state: PublicState::Resolved as i32,
-        previous_state: PublicState::InProgress as i32,
-        message: "Intervento completato".into(),
-        status_url: format!("{PUBLIC_URL}/r/{code}"),
-        version,
-        change_time: Some(to_timestamp(chrono::Utc::now())),
-        step: StatusStep::WorkResolved as i32,
-        ..Default::default()
-    }
-}
-
 fn tweet(id: &str, text: &str, reply_to: Option<&str>, extra: Value) -> Value {
     let mut tweet = json!({
         "id_str": id, "text": text, "lang": "en",
@@ -322,16 +308,16 @@ async fn whatsapp_buttons_and_words_on_mastodon_and_x_answer_once() {
     // Each is resolved; the X one then moves on before its reporter answers.
     setup
         .publish(&[
-            Envelope::new(&resolved(&wa_code, 5)),
-            Envelope::new(&resolved(&masto_code, 5)),
-            Envelope::new(&resolved(&x_code, 5)),
+            Envelope::new(&resolved_status(&wa_code, 5, NOTE)),
+            Envelope::new(&resolved_status(&masto_code, 5, NOTE)),
+            Envelope::new(&resolved_status(&x_code, 5, NOTE)),
             Envelope::new(&ReportStatusChanged {
                 state: PublicState::InProgress as i32,
                 previous_state: PublicState::Resolved as i32,
                 message: String::new(),
                 step: StatusStep::WorkStarted as i32,
                 version: 6,
-                ..resolved(&x_code, 6)
+                ..resolved_status(&x_code, 6, NOTE)
             }),
         ])
         .await;

@@ -79,16 +79,7 @@ async fn telegram_conversation_in_italian_and_replies_after_status_changes() {
 
     // Status announces the resolution, twice (a redelivery) and once more as a new
     // message with the same version: one reply.
-    let resolved = ReportStatusChanged {
-        report: format!("reports/{code}"),
-        tracking_code: code.clone(),
-        state: PublicState::Resolved as i32,
-        previous_state: PublicState::InProgress as i32,
-        message: "Lampada sostituita".into(),
-        status_url: format!("{PUBLIC_URL}/r/{code}"),
-        version: 5,
-        ..Default::default()
-    };
+    let resolved = resolved_status(&code, 5, "Lampada sostituita");
     let envelope = Envelope::new(&resolved);
     setup
         .publish(&[envelope.clone(), envelope, Envelope::new(&resolved)])

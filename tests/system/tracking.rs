@@ -297,14 +297,22 @@ async fn a_crew_works_an_incident_from_queue_to_resolved_and_a_reporter_reopens_
         .expect("the reopened order is claimable");
     assert_eq!(again.name, name);
 
+    let audit = intact_audit(&mut tracking).await;
+    assert!(audit.entries_checked >= 10, "{}", audit.entries_checked);
+    service.stop().await;
+}
+
+/// The audit log's check, which must find it intact.
+async fn intact_audit(
+    tracking: &mut TrackingServiceClient<Intercepted>,
+) -> segnala_proto::tracking::v1::VerifyAuditLogResponse {
     let audit = tracking
         .verify_audit_log(VerifyAuditLogRequest {})
         .await
         .unwrap()
         .into_inner();
     assert!(audit.intact, "{:?}", audit.first_break);
-    assert!(audit.entries_checked >= 10, "{}", audit.entries_checked);
-    service.stop().await;
+    audit
 }
 
 fn feedback(code: &str, verdict: FixVerdict, reason: &str) -> ReporterFeedbackReceived {
@@ -378,12 +386,7 @@ async fn reporter_feedback_is_recorded_closes_a_resolved_order_and_stale_answers
             .all(|n| n.visibility == NoteVisibility::Internal as i32),
         "the reporters' words stay inside"
     );
-    let audit = tracking
-        .verify_audit_log(VerifyAuditLogRequest {})
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(audit.intact, "{:?}", audit.first_break);
+    intact_audit(&mut tracking).await;
     service.stop().await;
 }
 

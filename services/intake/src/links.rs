@@ -18,11 +18,14 @@ pub struct MediaLinks {
 
 impl MediaLinks {
     pub fn new(settings: &IntakeSettings, own: Option<SocketAddr>) -> Self {
+        let public = settings.public_url.trim_end_matches('/');
         let configured = [
             settings.media_url.trim_end_matches('/').to_owned(),
-            (!settings.public_url.is_empty())
-                .then(|| format!("{}/media", settings.public_url.trim_end_matches('/')))
-                .unwrap_or_default(),
+            if public.is_empty() {
+                String::new()
+            } else {
+                format!("{public}/media")
+            },
         ];
         match configured.into_iter().find(|base| !base.is_empty()) {
             Some(base) => Self {

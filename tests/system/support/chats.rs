@@ -6,9 +6,11 @@ use std::time::Duration;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use segnala::{ServiceKind, Settings};
+use segnala_proto::status::v1::{PublicState, ReportStatusChanged, StatusStep};
 use segnala_shared::{
     config::SecretString,
     messaging::{Envelope, RabbitMqSettings, RabbitMqTransport, Transport},
+    time::to_timestamp,
 };
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -254,6 +256,22 @@ pub fn mention(id: &str, status_id: &str, html: &str) -> Value {
         "status": {"id": status_id, "created_at": "2026-11-23T10:00:00.000Z", "visibility": "public",
                    "language": "it", "content": html, "media_attachments": [], "mentions": []},
     })
+}
+
+/// Status announcing that the report `code` is resolved, with the crew's `note`.
+pub fn resolved_status(code: &str, version: i64, note: &str) -> ReportStatusChanged {
+    ReportStatusChanged {
+        report: format!("reports/{code}"),
+        tracking_code: code.to_owned(),
+        state: PublicState::Resolved as i32,
+        previous_state: PublicState::InProgress as i32,
+        message: note.to_owned(),
+        status_url: format!("{PUBLIC_URL}/r/{code}"),
+        version,
+        change_time: Some(to_timestamp(chrono::Utc::now())),
+        step: StatusStep::WorkResolved as i32,
+        ..Default::default()
+    }
 }
 
 /// A press of one of the bot's Telegram buttons, under the bot's message in `chat_id`.
