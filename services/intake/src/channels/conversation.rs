@@ -8,6 +8,7 @@
 
 use chrono::Utc;
 use sea_orm::{DatabaseTransaction, TransactionTrait};
+use segnala_proto::status::v1::{PublicState, StatusStep};
 use segnala_shared::{AppError, FieldViolation, place::Place, tracking_code::TrackingCode};
 
 use super::{
@@ -310,14 +311,8 @@ impl Channels {
         let news = replies::StatusNews {
             code: &code_text,
             // Not projected yet: it was received.
-            state: status
-                .as_ref()
-                .map_or(segnala_proto::status::v1::PublicState::Received, |s| {
-                    s.state
-                }),
-            step: last.map_or(segnala_proto::status::v1::StatusStep::Unspecified, |s| {
-                s.step
-            }),
+            state: status.as_ref().map_or(PublicState::Received, |s| s.state),
+            step: last.map_or(StatusStep::Unspecified, |s| s.step),
             note: &note,
             expected_at: status
                 .as_ref()

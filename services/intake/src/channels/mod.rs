@@ -1,6 +1,7 @@
 //! The social and messaging channels: Telegram, WhatsApp and X webhooks, the Mastodon
-//! poller, the conversation that completes a report, and the replies to citizens on
-//! their own channel through the outgoing delivery queue.
+//! poller, the conversation that completes a report, the question after a resolution
+//! (is it fixed?), and the replies to citizens on their own channel through the
+//! outgoing delivery queue.
 
 mod conversation;
 pub mod feedback;
