@@ -6,195 +6,23 @@
 use std::time::Duration;
 
 use base64::Engine;
-use hmac::{Hmac, Mac};
-use segnala::{ServiceKind, Settings};
+use segnala::ServiceKind;
 use segnala_proto::{
     status::v1::{AlertPublished, PublicState, ReportStatusChanged},
     triage::v1::EmergencyDetected,
 };
 use segnala_shared::{
-    config::SecretString,
     delivery::{DeliveryState, records},
-    messaging::{Envelope, RabbitMqSettings, RabbitMqTransport, Transport},
+    messaging::Envelope,
 };
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 use crate::support::{
-    RunningPlatform, TestEnv, eventually,
+    RunningPlatform, TestEnv,
+    chats::*,
+    eventually,
     fake_platform::{FakePlatform, Recorded},
 };
-
-const BOT_TOKEN: &str = "123456:TEST-token";
-const TELEGRAM_SECRET: &str = "hook_s3cret-1";
-const TELEGRAM_SEND: &str = "/bot123456:TEST-token/sendMessage";
-const WA_APP_SECRET: &str = "wa-app-secret";
-const WA_VERIFY: &str = "wa-verify-token";
-const WA_PHONE_ID: &str = "1029384756";
-const X_SECRET: &str = "x-consumer-secret";
-const PUBLIC_URL: &str = "https://segnala.comune.example";
-
-fn settings(env: &TestEnv, fake: &FakePlatform) -> Settings {
-    let mut settings = env.settings();
-    settings.public_url = PUBLIC_URL.into();
-    let channels = &mut settings.intake.channels;
-    channels.telegram.bot_token = Some(SecretString::from(BOT_TOKEN));
-    channels.telegram.webhook_secret = Some(SecretString::from(TELEGRAM_SECRET));
-    channels.telegram.api_base_url = fake.url.clone();
-    channels.telegram.broadcast_chat_ids = vec!["-1001234".into(), "@comune_avvisi".into()];
-    channels.whatsapp.access_token = Some(SecretString::from("wa-access-token"));
-    channels.whatsapp.app_secret = Some(SecretString::from(WA_APP_SECRET));
-    channels.whatsapp.verify_token = Some(SecretString::from(WA_VERIFY));
-    channels.whatsapp.api_base_url = fake.url.clone();
-    channels.mastodon.instance_url = fake.url.clone();
-    channels.mastodon.access_token = Some(SecretString::from("masto-token"));
-    channels.mastodon.reply_visibility = "unlisted".into();
-    channels.mastodon.poll_interval_ms = 150;
-    channels.x.consumer_secret = Some(SecretString::from(X_SECRET));
-    channels.x.user_access_token = Some(SecretString::from("x-user-token"));
-    channels.x.api_base_url = fake.url.clone();
-    channels.delivery.first_retry_ms = 100;
-    channels.delivery.max_retry_ms = 400;
-    settings
-}
-
-struct Setup {
-    env: TestEnv,
-    fake: FakePlatform,
-    platform: RunningPlatform,
-    http: reqwest::Client,
-    intake_url: String,
-}
-
-impl Setup {
-    async fn start() -> Self {
-        let env = TestEnv::new().await;
-        let fake = FakePlatform::start().await;
-        let platform = RunningPlatform::start(&settings(&env, &fake), &[ServiceKind::Intake]).await;
-        let intake_url = platform.http_url(ServiceKind::Intake);
-        Self {
-            env,
-            fake,
-            platform,
-            http: segnala_shared::delivery::http_client(Duration::from_secs(10))
-                .expect("HTTP client"),
-            intake_url,
-        }
-    }
-
-    async fn telegram(&self, update: &Value, secret: Option<&str>) -> reqwest::StatusCode {
-        let mut request = self
-            .http
-            .post(format!("{}/webhooks/telegram", self.intake_url))
-            .json(update);
-        if let Some(secret) = secret {
-            request = request.header("X-Telegram-Bot-Api-Secret-Token", secret);
-        }
-        request.send().await.expect("telegram webhook").status()
-    }
-
-    async fn signed_post(
-        &self,
-        path: &str,
-        header: &str,
-        signature: String,
-        body: &Value,
-    ) -> reqwest::StatusCode {
-        self.http
-            .post(format!("{}{path}", self.intake_url))
-            .header(header, signature)
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .expect("webhook")
-            .status()
-    }
-
-    async fn whatsapp(&self, body: &Value, secret: &str) -> reqwest::StatusCode {
-        let signature = format!(
-            "sha256={}",
-            hex::encode(hmac(secret, body.to_string().as_bytes()))
-        );
-        self.signed_post("/webhooks/whatsapp", "X-Hub-Signature-256", signature, body)
-            .await
-    }
-
-    async fn x(&self, body: &Value, secret: &str) -> reqwest::StatusCode {
-        let signature = format!(
-            "sha256={}",
-            base64::engine::general_purpose::STANDARD
-                .encode(hmac(secret, body.to_string().as_bytes()))
-        );
-        self.signed_post(
-            "/webhooks/x",
-            "x-twitter-webhooks-signature",
-            signature,
-            body,
-        )
-        .await
-    }
-
-    async fn report_count(&self) -> u64 {
-        let db = self.env.service_db(ServiceKind::Intake).await;
-        segnala_intake::store::count_reports(&db)
-            .await
-            .expect("count")
-    }
-
-    async fn publish(&self, envelopes: &[Envelope]) {
-        let transport = RabbitMqTransport::connect(RabbitMqSettings {
-            url: SecretString::from(self.env.amqp_url.clone()),
-            prefix: self.env.prefix.clone(),
-            prefetch: 1,
-            delivery_limit: 20,
-        })
-        .await
-        .expect("connect");
-        let outcomes = transport.publish(envelopes).await;
-        assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
-    }
-
-    async fn finish(self) {
-        drop(self.platform);
-        self.env.cleanup().await;
-    }
-}
-
-fn hmac(secret: &str, body: &[u8]) -> Vec<u8> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key");
-    mac.update(body);
-    mac.finalize().into_bytes().to_vec()
-}
-
-fn telegram_message(message_id: i64, chat_id: i64, language: &str, content: Value) -> Value {
-    let mut message = json!({
-        "message_id": message_id,
-        "from": {"id": chat_id, "is_bot": false, "first_name": "Giulia", "last_name": "Bianchi",
-                 "username": "giulia_b", "language_code": language},
-        "chat": {"id": chat_id, "first_name": "Giulia", "type": "private"},
-        "date": 1_763_900_000,
-    });
-    for (key, value) in content.as_object().expect("object") {
-        message[key] = value.clone();
-    }
-    json!({"update_id": 900_000 + message_id, "message": message})
-}
-
-fn texts(posts: &[Recorded]) -> Vec<String> {
-    posts
-        .iter()
-        .map(|p| p.body["text"].as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
-/// "… codice 7KQ2-M9XA-4BRT. …" → the code.
-fn code_in(text: &str) -> String {
-    text.split(|c: char| c.is_whitespace() || c == '.' || c == ':')
-        .find(|word| word.len() == 14 && word.matches('-').count() == 2)
-        .unwrap_or_else(|| panic!("no tracking code in {text:?}"))
-        .to_owned()
-}
 
 #[tokio::test]
 async fn telegram_conversation_in_italian_and_replies_after_status_changes() {
@@ -251,16 +79,7 @@ async fn telegram_conversation_in_italian_and_replies_after_status_changes() {
 
     // Status announces the resolution, twice (a redelivery) and once more as a new
     // message with the same version: one reply.
-    let resolved = ReportStatusChanged {
-        report: format!("reports/{code}"),
-        tracking_code: code.clone(),
-        state: PublicState::Resolved as i32,
-        previous_state: PublicState::InProgress as i32,
-        message: "Lampada sostituita".into(),
-        status_url: format!("{PUBLIC_URL}/r/{code}"),
-        version: 5,
-        ..Default::default()
-    };
+    let resolved = resolved_status(&code, 5, "Lampada sostituita");
     let envelope = Envelope::new(&resolved);
     setup
         .publish(&[envelope.clone(), envelope, Envelope::new(&resolved)])
@@ -278,10 +97,16 @@ async fn telegram_conversation_in_italian_and_replies_after_status_changes() {
         texts(&posts)[3..],
         [
             format!(
-                "Segnalazione {code}: è stata risolta. Nota: Lampada sostituita Dettagli: {PUBLIC_URL}/r/{code}"
+                "Segnalazione {code}: è stata risolta. Nota: Lampada sostituita. Dettagli: {PUBLIC_URL}/r/{code}\n\n{ASK_IF_FIXED_IT}"
             ),
             format!("Segnalazione {code}: è stata chiusa. Dettagli: {PUBLIC_URL}/r/{code}"),
         ]
+    );
+    // The reporter is asked whether it is fixed, with a button for each answer.
+    let buttons = &posts[3].body["reply_markup"]["inline_keyboard"][0];
+    assert_eq!(
+        [&buttons[0]["text"], &buttons[1]["text"]],
+        ["Sì, è risolto", "No, non è risolto"]
     );
     assert!(posts.iter().all(|p| p.body["chat_id"] == json!(chat)));
 
@@ -371,24 +196,6 @@ async fn telegram_refuses_a_wrong_or_missing_secret_and_stores_nothing() {
     setup.finish().await;
 }
 
-fn whatsapp_notification(message: Value, name: &str, from: &str) -> Value {
-    json!({
-        "object": "whatsapp_business_account",
-        "entry": [{
-            "id": "880011223344",
-            "changes": [{
-                "field": "messages",
-                "value": {
-                    "messaging_product": "whatsapp",
-                    "metadata": {"display_phone_number": "390212345678", "phone_number_id": WA_PHONE_ID},
-                    "contacts": [{"profile": {"name": name}, "wa_id": from}],
-                    "messages": [message],
-                }
-            }]
-        }]
-    })
-}
-
 #[tokio::test]
 async fn whatsapp_verifies_signs_and_talks_english() {
     let setup = Setup::start().await;
@@ -463,18 +270,6 @@ async fn whatsapp_verifies_signs_and_talks_english() {
     setup.finish().await;
 }
 
-fn mention(id: &str, status_id: &str, html: &str) -> Value {
-    json!({
-        "id": id,
-        "type": "mention",
-        "created_at": "2026-11-23T10:00:00.000Z",
-        "account": {"id": "10987", "username": "marco", "acct": "marco@social.example",
-                    "display_name": "Marco R.", "bot": false},
-        "status": {"id": status_id, "created_at": "2026-11-23T10:00:00.000Z", "visibility": "public",
-                   "language": "it", "content": html, "media_attachments": [], "mentions": []},
-    })
-}
-
 #[tokio::test]
 async fn mastodon_mentions_become_reports_answered_in_the_thread() {
     let setup = Setup::start().await;
@@ -493,7 +288,7 @@ async fn mastodon_mentions_become_reports_answered_in_the_thread() {
 
     // The answer, as a reply: newest first, as the API lists them.
     setup.fake.set_notifications(vec![
-        mention("502", "111000111000111002", r#"<p><span class="h-card"><a href="https://social.example/@comune" class="u-url mention">@<span>comune</span></a></span> Via Emilia 120, vicino al ponte</p>"#),
+        reply_mention("502", "111000111000111002", "1", r#"<p><span class="h-card"><a href="https://social.example/@comune" class="u-url mention">@<span>comune</span></a></span> Via Emilia 120, vicino al ponte</p>"#),
         mention("501", "111000111000111001", "<p>@comune Buca</p>"),
     ]);
     let posts = setup.fake.wait_for_posts("/api/v1/statuses", 2).await;
@@ -821,7 +616,7 @@ async fn a_citizen_on_telegram_hears_back_when_the_crew_resolves_it() {
     assert_eq!(
         resolved,
         format!(
-            "Segnalazione {code}: è stata risolta. Nota: Lampada sostituita Dettagli: {PUBLIC_URL}/r/{code}"
+            "Segnalazione {code}: è stata risolta. Nota: Lampada sostituita. Dettagli: {PUBLIC_URL}/r/{code}\n\n{ASK_IF_FIXED_IT}"
         )
     );
     assert!(
@@ -831,35 +626,6 @@ async fn a_citizen_on_telegram_hears_back_when_the_crew_resolves_it() {
     );
     drop(platform);
     env.cleanup().await;
-}
-
-/// The smallest valid PNG: one transparent pixel.
-const PNG: &[u8] = &[
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
-    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00,
-    0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae,
-    0x42, 0x60, 0x82,
-];
-
-impl Setup {
-    /// The photo links of the report with `code`, as operators read them.
-    async fn media_urls(&self, code: &str) -> Vec<String> {
-        self.platform.report_as_operator(code).await.media_urls
-    }
-
-    /// The bytes intake serves at a photo link of its own.
-    async fn served(&self, url: &str) -> Vec<u8> {
-        let path = &url[url.find("/media/").expect("an upload")..];
-        let response = self
-            .http
-            .get(format!("{}{path}", self.intake_url))
-            .send()
-            .await
-            .expect("the photo is served");
-        assert_eq!(response.status(), 200);
-        response.bytes().await.expect("bytes").to_vec()
-    }
 }
 
 #[tokio::test]

@@ -11,6 +11,8 @@ mod bad_input;
 mod batches;
 mod bench;
 mod broker_restart;
+mod channel_conversations;
+mod channel_feedback;
 mod channels;
 mod crew;
 mod dead_letters;

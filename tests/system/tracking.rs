@@ -9,7 +9,7 @@ use sea_orm::{ConnectionTrait, Statement};
 use segnala::{ServiceKind, Settings};
 use segnala_proto::{
     common::v1::{LatLng, Priority},
-    intake::v1::ReporterFeedback,
+    intake::v1::{FixVerdict, ReporterFeedbackReceived},
     tracking::v1::{
         AddNoteRequest, AddPhotoRequest, CancelReason, CancelWorkOrderRequest, ClaimNextRequest,
         GetWorkOrderRequest, ListWorkOrdersRequest, NoteVisibility, PhotoKind,
@@ -276,12 +276,13 @@ async fn a_crew_works_an_incident_from_queue_to_resolved_and_a_reporter_reopens_
     // The second reporter says it is still dark: the order reopens into the queue.
     publish(
         env,
-        &ReporterFeedback {
+        &ReporterFeedbackReceived {
+            name: "feedback/1".into(),
             report: "reports/LAMP-0002".into(),
             tracking_code: "LAMP-0002".into(),
-            fixed: false,
-            comment: "Still dark tonight".into(),
-            ..ReporterFeedback::default()
+            verdict: FixVerdict::NotFixed as i32,
+            reason: "Still dark tonight".into(),
+            ..ReporterFeedbackReceived::default()
         },
     )
     .await;
@@ -296,13 +297,96 @@ async fn a_crew_works_an_incident_from_queue_to_resolved_and_a_reporter_reopens_
         .expect("the reopened order is claimable");
     assert_eq!(again.name, name);
 
+    let audit = intact_audit(&mut tracking).await;
+    assert!(audit.entries_checked >= 10, "{}", audit.entries_checked);
+    service.stop().await;
+}
+
+/// The audit log's check, which must find it intact.
+async fn intact_audit(
+    tracking: &mut TrackingServiceClient<Intercepted>,
+) -> segnala_proto::tracking::v1::VerifyAuditLogResponse {
     let audit = tracking
         .verify_audit_log(VerifyAuditLogRequest {})
         .await
         .unwrap()
         .into_inner();
     assert!(audit.intact, "{:?}", audit.first_break);
-    assert!(audit.entries_checked >= 10, "{}", audit.entries_checked);
+    audit
+}
+
+fn feedback(code: &str, verdict: FixVerdict, reason: &str) -> ReporterFeedbackReceived {
+    ReporterFeedbackReceived {
+        name: format!("feedback/{}", uuid::Uuid::new_v4()),
+        report: format!("reports/{code}"),
+        tracking_code: code.to_owned(),
+        verdict: verdict as i32,
+        reason: reason.to_owned(),
+        ..ReporterFeedbackReceived::default()
+    }
+}
+
+#[tokio::test]
+async fn reporter_feedback_is_recorded_closes_a_resolved_order_and_stale_answers_move_nothing() {
+    let (service, mut tracking, mut crew) = OneService::start(0).await;
+    let env = &service.env;
+    publish(env, &routed("FB-0001", "street_lighting", Priority::Normal)).await;
+    let order = order_of(&tracking, "reports/FB-0001", "the order is queued", |_| {
+        true
+    })
+    .await;
+    let name = order.name.clone();
+    claim(&mut crew, "street_lighting").await.unwrap();
+    start(&mut crew, &name).await.unwrap();
+    let resolved = resolve(&mut crew, &name, "Lampada sostituita")
+        .await
+        .unwrap();
+    let resolve_time = resolved.resolve_time.expect("a resolve time");
+
+    // An answer about a resolution before this one: recorded for the crew, and the
+    // order stays resolved.
+    let mut stale = feedback("FB-0001", FixVerdict::NotFixed, "Ancora spento ieri sera");
+    stale.resolve_time = Some(prost_types::Timestamp {
+        seconds: resolve_time.seconds - 3600,
+        nanos: 0,
+    });
+    publish(env, &stale).await;
+    // A reporter who says nothing either way changes nothing.
+    publish(env, &feedback("FB-0001", FixVerdict::Unspecified, "")).await;
+    // The reporter confirms this resolution: recorded, and the order closes.
+    let mut confirmed = feedback("FB-0001", FixVerdict::Fixed, "Funziona, grazie");
+    confirmed.resolve_time = Some(resolve_time);
+    publish(env, &confirmed).await;
+    let closed = order_of(&tracking, "reports/FB-0001", "the order closes", |o| {
+        o.state == WorkOrderState::Closed as i32
+    })
+    .await;
+    assert_eq!(
+        closed.version,
+        resolved.version + 3,
+        "two answers recorded and one closing, nothing else"
+    );
+    let full = tracking
+        .get_work_order(GetWorkOrderRequest { name })
+        .await
+        .unwrap()
+        .into_inner()
+        .work_order
+        .expect("the order");
+    let notes: Vec<&str> = full.notes.iter().map(|n| n.text.as_str()).collect();
+    assert!(
+        notes.contains(&"Reporter: Ancora spento ieri sera"),
+        "{notes:?}"
+    );
+    assert!(notes.contains(&"Reporter: Funziona, grazie"), "{notes:?}");
+    assert!(
+        full.notes
+            .iter()
+            .filter(|n| n.text.starts_with("Reporter:"))
+            .all(|n| n.visibility == NoteVisibility::Internal as i32),
+        "the reporters' words stay inside"
+    );
+    intact_audit(&mut tracking).await;
     service.stop().await;
 }
 

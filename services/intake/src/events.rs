@@ -1,7 +1,12 @@
 //! The events intake publishes, built from domain reports. No reporter contact here.
 
-use segnala_proto::{common::v1 as common, intake::v1::ReportReceived};
+use chrono::{DateTime, Utc};
+use segnala_proto::{
+    common::v1 as common,
+    intake::v1::{FixVerdict, ReportReceived, ReporterFeedbackReceived},
+};
 use segnala_shared::{time::to_timestamp, tracking_code::report_name};
+use uuid::Uuid;
 
 use crate::domain::{Channel, GeoPoint, Report};
 
@@ -23,6 +28,32 @@ pub fn report_received(report: &Report) -> ReportReceived {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
+    }
+}
+
+/// A reporter's answer to "is it fixed?" about the resolution announced at
+/// `resolved_at`. `reason` must already be free of their personal data.
+pub fn reporter_feedback_received(
+    tracking_code: &str,
+    fixed: bool,
+    reason: &str,
+    channel: Channel,
+    resolved_at: Option<DateTime<Utc>>,
+    received_at: DateTime<Utc>,
+) -> ReporterFeedbackReceived {
+    ReporterFeedbackReceived {
+        name: format!("feedback/{}", Uuid::now_v7()),
+        report: format!("reports/{tracking_code}"),
+        tracking_code: tracking_code.to_owned(),
+        verdict: if fixed {
+            FixVerdict::Fixed
+        } else {
+            FixVerdict::NotFixed
+        } as i32,
+        reason: reason.to_owned(),
+        channel: self::channel(channel) as i32,
+        receive_time: Some(to_timestamp(received_at)),
+        resolve_time: resolved_at.map(to_timestamp),
     }
 }
 

@@ -9,6 +9,7 @@ mod events;
 pub mod geocoding;
 mod grpc;
 pub mod http;
+mod links;
 pub mod settings;
 pub mod store;
 mod upstream;
@@ -43,11 +44,19 @@ pub async fn build(
     };
     let geocoder = geocoding::from_settings(&settings.geocoder, &jurisdiction, &settings.language)
         .map_err(StartupError::Config)?;
+    let own_address = match &context.http_listener {
+        Some(listener) => Some(listener.local_addr()?),
+        None => None,
+    };
+    let media = links::MediaLinks::new(&settings, own_address);
+    if let Some(problem) = media.problem(&context.public_url) {
+        tracing::warn!("{problem}");
+    }
     let reports = app::Reports::new(
         db.clone(),
         outbox.clone(),
-        format!("{public_url}/media"),
-        jurisdiction,
+        media.base,
+        jurisdiction.clone(),
         geocoder,
     );
     let triage = upstream::connect(&settings.triage_url, "intake.triage_url")
@@ -55,13 +64,14 @@ pub async fn build(
     let status = upstream::connect(&settings.status_url, "intake.status_url")
         .map_err(StartupError::Config)?;
     let catalog: Arc<dyn app::ServiceCatalog> = Arc::new(upstream::triage::TriageCatalog::new(
-        triage,
+        triage.clone(),
         settings.language.clone(),
     ));
+    let statuses = upstream::status::StatusClient::new(status);
     let open311 = http::open311::Open311 {
         reports: reports.clone(),
         catalog: catalog.clone(),
-        statuses: upstream::status::StatusClient::new(status),
+        statuses: statuses.clone(),
         authenticator: context.authenticator.clone(),
         jurisdiction_id: settings.jurisdiction_id.clone(),
         endpoint_url: format!("{public_url}/open311/v2"),
@@ -74,13 +84,18 @@ pub async fn build(
         time_zone: context.time_zone,
     };
     let startup = |e: reqwest::Error| StartupError::Config(format!("HTTP client: {e}"));
-    let channels = channels::Channels::new(
-        db.clone(),
-        reports.clone(),
-        settings.channels,
-        context.public_url.clone(),
-        settings.max_media_bytes,
-    )
+    let channels = channels::Channels::new(channels::ChannelParts {
+        db: db.clone(),
+        reports: reports.clone(),
+        outbox: outbox.clone(),
+        settings: settings.channels,
+        jurisdiction,
+        safety: upstream::safety::SafetyAdvisor::new(triage),
+        statuses,
+        public_url: context.public_url.clone(),
+        time_zone: context.time_zone,
+        max_media_bytes: settings.max_media_bytes,
+    })
     .map_err(startup)?;
     let delivery_worker = channels.delivery_worker().map_err(startup)?;
     let mastodon_poller = channels.mastodon_poller().map_err(startup)?;
@@ -104,7 +119,8 @@ pub async fn build(
         server,
     )
     .await?
-    .with_http(http::router(open311, reports, &channels));
+    .with_http(http::router(open311, reports.clone(), &channels))
+    .with_public_routes(http::media_router(reports));
     application.spawn_task(delivery_worker.run());
     if let Some(poller) = mastodon_poller {
         application.spawn_task(poller);

@@ -22,8 +22,14 @@ pub struct IntakeSettings {
     /// The language of service names and notes on Open311 ("it", "en").
     pub language: String,
     /// Where citizens reach intake's HTTP surface, such as "https://segnala.comune.it";
-    /// photo URLs start with it. Empty: intake's own HTTP address.
+    /// Open311's discovery and photo URLs start with it. Empty: intake's own HTTP
+    /// address.
     pub public_url: String,
+    /// Where citizens reach the photos intake serves, such as
+    /// "https://segnala.comune.it/media". Empty: `public_url` + "/media"; without that,
+    /// the public site's "/media" when the status pages run in the same process (which
+    /// serve them there), else intake's own HTTP address.
+    pub media_url: String,
     /// The largest photo accepted, in bytes (Open311 upload or gRPC bytes).
     pub max_media_bytes: usize,
     pub rate_limit: RateLimitSettings,
@@ -62,6 +68,7 @@ impl Default for IntakeSettings {
             jurisdiction_id: String::new(),
             language: "it".into(),
             public_url: String::new(),
+            media_url: String::new(),
             max_media_bytes: 5 * 1024 * 1024,
             rate_limit: RateLimitSettings::default(),
             geocoder: GeocoderSettings::default(),
@@ -94,6 +101,7 @@ impl Validate for IntakeSettings {
             ("intake.status_url", &self.status_url),
             ("intake.public_url", &self.public_url),
             ("intake.geocoder.url", &self.geocoder.url),
+            ("intake.media_url", &self.media_url),
         ] {
             if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
                 return Err(ConfigError::invalid(

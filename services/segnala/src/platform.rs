@@ -74,12 +74,8 @@ impl ServiceKind {
     ) -> Result<Application, StartupError> {
         match self {
             Self::Intake => {
-                segnala_intake::build(
-                    context,
-                    intake_settings(settings, addresses),
-                    jurisdiction.clone(),
-                )
-                .await
+                let intake = intake_settings(settings, addresses, &context.public_url);
+                segnala_intake::build(context, intake, jurisdiction.clone()).await
             }
             Self::Triage => {
                 segnala_triage::build(context, settings.triage.clone(), jurisdiction.clone()).await
@@ -159,6 +155,7 @@ impl Platform {
                 None => application,
             });
         }
+        share_public_routes(&mut applications);
         // Every service of the process has subscribed: what their outboxes hold, such
         // as the taxonomy triage announced at start, now reaches its consumers.
         if let Some(bus) = embedded_bus {
@@ -213,13 +210,40 @@ impl Platform {
     }
 }
 
+/// The status pages' listener is the public site: routes other services in this
+/// process offer to it (intake's photos) are served there too, where the links point.
+fn share_public_routes(applications: &mut [Application]) {
+    let offered: Vec<_> = applications
+        .iter_mut()
+        .filter_map(Application::take_public_routes)
+        .collect();
+    if let Some(status) = applications
+        .iter_mut()
+        .find(|a| a.name() == ServiceKind::Status.name())
+    {
+        for routes in offered {
+            status.serve_public_routes(routes);
+        }
+    }
+}
+
 /// Intake's settings, with the gRPC URLs of triage and status filled in when they run
-/// in this process and none is configured.
+/// in this process and none is configured, and its photo links on the public site when
+/// the status pages run here too (they serve the photos then).
 fn intake_settings(
     settings: &Settings,
     addresses: &[(ServiceKind, SocketAddr)],
+    public_url: &str,
 ) -> segnala_intake::IntakeSettings {
     let mut intake = settings.intake.clone();
+    if intake.media_url.is_empty()
+        && intake.public_url.is_empty()
+        && addresses
+            .iter()
+            .any(|(kind, _)| *kind == ServiceKind::Status)
+    {
+        intake.media_url = format!("{}/media", public_url.trim_end_matches('/'));
+    }
     let url_of = |wanted: ServiceKind| {
         addresses
             .iter()

@@ -50,6 +50,9 @@ pub struct Application {
     listener: TcpListener,
     http: Option<(TcpListener, axum::Router)>,
     http_listener: Option<TcpListener>,
+    /// Routes the service offers to the public site when the status pages run in the
+    /// same process (intake's photos), see [`Application::with_public_routes`].
+    public_routes: Option<axum::Router>,
     tasks: TaskGuard,
     /// Run when the shutdown signal comes, before the servers wait for open calls.
     shutdown_hooks: Vec<Box<dyn FnOnce() + Send>>,
@@ -91,6 +94,7 @@ impl Application {
             listener: context.listener,
             http: None,
             http_listener: context.http_listener,
+            public_routes: None,
             tasks,
             shutdown_hooks: Vec::new(),
         })
@@ -103,6 +107,27 @@ impl Application {
             self.http = Some((listener, router));
         }
         self
+    }
+
+    /// Routes that belong on the public site, where citizens follow links: a process
+    /// that runs the status pages too serves them there as well (see
+    /// [`Application::serve_public_routes`]).
+    pub fn with_public_routes(mut self, router: axum::Router) -> Self {
+        self.public_routes = Some(router);
+        self
+    }
+
+    /// The routes this service offers to the public site, once.
+    pub fn take_public_routes(&mut self) -> Option<axum::Router> {
+        self.public_routes.take()
+    }
+
+    /// Serves another service's public routes beside this one's own on its HTTP
+    /// listener; nothing without one.
+    pub fn serve_public_routes(&mut self, routes: axum::Router) {
+        if let Some((listener, router)) = self.http.take() {
+            self.http = Some((listener, router.merge(routes)));
+        }
     }
 
     /// Runs `hook` as soon as the service is told to stop, so that long calls (server

@@ -34,6 +34,24 @@ pub fn state(state: PublicState) -> pb::PublicState {
     }
 }
 
+pub fn step(kind: StepKind) -> pb::StatusStep {
+    match kind {
+        StepKind::Received => pb::StatusStep::Received,
+        StepKind::InReview => pb::StatusStep::InReview,
+        StepKind::Routed => pb::StatusStep::Routed,
+        StepKind::Merged => pb::StatusStep::Merged,
+        StepKind::Rejected => pb::StatusStep::Rejected,
+        StepKind::WorkQueued => pb::StatusStep::WorkQueued,
+        StepKind::Reopened => pb::StatusStep::Reopened,
+        StepKind::CrewClaimed => pb::StatusStep::CrewClaimed,
+        StepKind::WorkStarted => pb::StatusStep::WorkStarted,
+        StepKind::OnHold => pb::StatusStep::OnHold,
+        StepKind::WorkResolved => pb::StatusStep::WorkResolved,
+        StepKind::WorkClosed => pb::StatusStep::WorkClosed,
+        StepKind::WorkCancelled => pb::StatusStep::WorkCancelled,
+    }
+}
+
 /// `None` for `UNSPECIFIED`.
 pub fn state_from_proto(state: pb::PublicState) -> Option<PublicState> {
     PublicState::ALL
@@ -172,24 +190,6 @@ pub fn taxonomy(event: TaxonomyPublished) -> PublishedTaxonomy {
                     .collect(),
             })
             .collect(),
-    }
-}
-
-pub fn step(kind: StepKind) -> pb::TimelineStep {
-    match kind {
-        StepKind::Received => pb::TimelineStep::Received,
-        StepKind::InReview => pb::TimelineStep::InReview,
-        StepKind::Routed => pb::TimelineStep::Routed,
-        StepKind::Merged => pb::TimelineStep::Merged,
-        StepKind::Rejected => pb::TimelineStep::Rejected,
-        StepKind::WorkQueued => pb::TimelineStep::WorkQueued,
-        StepKind::Reopened => pb::TimelineStep::Reopened,
-        StepKind::CrewClaimed => pb::TimelineStep::CrewClaimed,
-        StepKind::WorkStarted => pb::TimelineStep::WorkStarted,
-        StepKind::OnHold => pb::TimelineStep::OnHold,
-        StepKind::WorkResolved => pb::TimelineStep::WorkResolved,
-        StepKind::WorkClosed => pb::TimelineStep::WorkClosed,
-        StepKind::WorkCancelled => pb::TimelineStep::WorkCancelled,
     }
 }
 

@@ -12,7 +12,7 @@ pub mod store;
 use std::sync::Arc;
 
 use segnala_proto::{
-    intake::v1::ReporterFeedback,
+    intake::v1::ReporterFeedbackReceived,
     triage::v1::{ReportMerged, ReportRouted},
 };
 use segnala_shared::{
@@ -50,7 +50,7 @@ pub async fn build_with_clock(
     let handlers = EventHandlers::batched(consumer)
         .on::<ReportRouted>()
         .on::<ReportMerged>()
-        .on::<ReporterFeedback>()
+        .on::<ReporterFeedbackReceived>()
         .build();
     let changes = app::OrderChanges::new(db.clone(), ledger, clock.clone(), watch);
     let queue = app::WorkQueue::new(changes.clone(), settings.clone());

@@ -43,10 +43,17 @@ impl Language {
         Self::of(&received.language_code, &text::words(&received.description))
     }
 
-    fn pick<'a>(self, italian: &'a str, english: &'a str) -> &'a str {
+    pub fn pick<'a>(self, italian: &'a str, english: &'a str) -> &'a str {
         match self {
             Self::Italian => italian,
             Self::English => english,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Italian => "it",
+            Self::English => "en",
         }
     }
 }

@@ -17,7 +17,7 @@ use segnala_shared::{
 use tonic::{Request, Response, Status};
 
 use crate::{
-    app::{Decisions, Destination, Operators},
+    app::{AssessText, Decisions, Destination, Operators},
     contract,
     domain::Taxonomy,
     events,
@@ -64,16 +64,22 @@ pub fn policy() -> MethodPolicy {
             "/segnala.triage.v1.TriageService/UnmergeReport",
             Access::Roles(&[Role::Operator]),
         )
+        .allow(
+            "/segnala.triage.v1.TriageService/AssessText",
+            Access::Public,
+        )
 }
 
 pub fn server(
     decisions: Decisions,
     operators: Operators,
+    assessor: AssessText,
     taxonomy: Arc<Taxonomy>,
 ) -> TriageServiceServer<TriageApi> {
     TriageServiceServer::new(TriageApi {
         decisions,
         operators,
+        assessor,
         departments: contract::departments(&taxonomy),
     })
 }
@@ -81,6 +87,7 @@ pub fn server(
 pub struct TriageApi {
     decisions: Decisions,
     operators: Operators,
+    assessor: AssessText,
     /// The taxonomy as the API shows it, converted once.
     departments: Vec<pb::Department>,
 }
@@ -302,6 +309,23 @@ impl TriageService for TriageApi {
         let stored = result.map_err(|e| into_status(e, DOMAIN))?;
         Ok(Response::new(pb::UnmergeReportResponse {
             decision: Some(decision(stored)),
+        }))
+    }
+
+    async fn assess_text(
+        &self,
+        request: Request<pb::AssessTextRequest>,
+    ) -> Result<Response<pb::AssessTextResponse>, Status> {
+        let request = request.into_inner();
+        let assessment = self
+            .assessor
+            .assess(&request.text, &request.language_code)
+            .map_err(|e| into_status(e, DOMAIN))?;
+        Ok(Response::new(pb::AssessTextResponse {
+            emergency: !assessment.matched_terms.is_empty(),
+            matched_terms: assessment.matched_terms,
+            safety_message: assessment.safety_message.unwrap_or_default(),
+            language_code: assessment.language.code().to_owned(),
         }))
     }
 }

@@ -45,7 +45,7 @@ pub async fn build(
         app::Incidents::load(&db, taxonomy.clone(), jurisdiction.middle_latitude()).await?;
     let handlers = EventHandlers::batched(app::TriageConsumer::new(
         app::RouteReport::new(
-            classifier,
+            classifier.clone(),
             taxonomy.clone(),
             jurisdiction,
             incidents.clone(),
@@ -65,6 +65,7 @@ pub async fn build(
     .add_service(grpc::server(
         app::Decisions::new(db.clone()),
         operators,
+        app::AssessText::new(classifier, taxonomy.clone()),
         taxonomy,
     ));
     Application::start(SERVICE_NAME, context, db, outbox, handlers, server).await

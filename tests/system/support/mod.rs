@@ -2,6 +2,7 @@
 //! and patient assertions.
 
 pub mod broker;
+pub mod chats;
 pub mod clients;
 pub mod embedded;
 pub mod env;

@@ -1,20 +1,24 @@
 //! The short conversation that turns one or two messages into a report: a message
 //! without a place makes the bot ask for it (and one with only a place, for the
-//! problem); the sender's next message completes the same report, and the bot answers
-//! with the tracking code and the status link. Commands: `/start`, `/stato CODE`,
-//! `/status CODE`.
+//! problem); the sender's next message completes the same report when it can be the
+//! missing detail, and the bot answers with the tracking code and the status link. A
+//! message that cannot be that detail (a thank-you, a voice message, a post outside
+//! the thread) is ignored or answered for what it is. Commands: `/start`,
+//! `/stato CODE`, `/status CODE`.
 
 use chrono::Utc;
 use sea_orm::{DatabaseTransaction, TransactionTrait};
-use segnala_shared::{AppError, FieldViolation, tracking_code::TrackingCode};
+use segnala_proto::status::v1::{PublicState, StatusStep};
+use segnala_shared::{AppError, FieldViolation, place::Place, tracking_code::TrackingCode};
 
 use super::{
     Channels,
     message::{IncomingMessage, Language, coordinates_in},
     outgoing, replies,
     store::{self, PendingReport},
+    words,
 };
-use crate::domain::{ReportDraft, ReporterContact};
+use crate::domain::{GeoPoint, ReportDraft, ReporterContact};
 
 enum Command {
     Start,
@@ -41,15 +45,25 @@ impl Command {
     }
 }
 
+/// What the latest message added to a waiting report.
+#[derive(Default)]
+struct Progress {
+    /// The problem was described in this message.
+    described: bool,
+    /// Something the report lacked came with it (a description, a place, a photo).
+    advanced: bool,
+}
+
 impl Channels {
     /// Takes in one message. The same message delivered again changes nothing.
     pub async fn receive(&self, message: IncomingMessage) -> Result<(), AppError> {
+        let channel = message.channel.as_str();
         if store::was_seen(&self.db, message.channel, &message.message_id).await? {
-            tracing::debug!(
-                channel = message.channel.as_str(),
-                "message already taken in"
-            );
+            tracing::debug!(channel, "message already taken in");
             return Ok(());
+        }
+        if let Some(press) = &message.button {
+            return self.answer_button(&message, press).await;
         }
         let text = message
             .text
@@ -65,48 +79,96 @@ impl Channels {
                 .unwrap_or(Language::Italian);
             return self.command(&message, command, language).await;
         }
-        let now = Utc::now();
-        let pending = store::pending(&self.db, message.channel, &message.sender, now).await?;
+        if let Some(text) = text
+            && self.answer_in_words(&message, text).await?
+        {
+            return Ok(());
+        }
+        let mut pending =
+            store::pending(&self.db, message.channel, &message.sender, Utc::now()).await?;
+        if pending.is_some() && !message.in_thread {
+            tracing::debug!(channel, "a post outside the bot's thread: it starts afresh");
+            pending = None;
+        }
+        let language = pending.as_ref().map_or_else(
+            || Language::detect(message.language_hint.as_deref(), text),
+            |p| p.language,
+        );
+        if !message.has_content() {
+            return self.unreadable(&message, language).await;
+        }
         let located = message.location.or_else(|| text.and_then(coordinates_in));
-        let report = match pending {
-            Some(pending) => {
-                // A text answering "where?" is the address, unless it holds coordinates.
-                let address = (pending.description.is_some() && located.is_none())
-                    .then(|| text.map(str::to_owned))
-                    .flatten();
-                let description = pending.description.or_else(|| text.map(str::to_owned));
-                let mut photos = pending.photos;
-                photos.extend(message.photos.iter().cloned());
+        if let Some(point) = located
+            && self.outside_city(point)
+        {
+            // Refused now, in their words; what they described still waits for a
+            // place in the city.
+            let text = replies::outside_city(language, &self.jurisdiction.name);
+            return self.say(&message, "outside", &text).await;
+        }
+        let (report, address, progress) = match pending {
+            Some(pending) => continue_report(pending, &message, text, located),
+            None => {
+                let description = text.filter(|t| words::can_describe(t));
+                if description.is_none() && located.is_none() && message.photos.is_empty() {
+                    return self
+                        .say(&message, "small-talk", &replies::small_talk(language))
+                        .await;
+                }
                 let report = PendingReport {
-                    first_message_id: pending.first_message_id,
-                    description,
-                    location: located.or(pending.location),
-                    language: pending.language,
-                    contact: merge_contact(pending.contact, &message.contact),
-                    photos,
-                };
-                (report, address)
-            }
-            None => (
-                PendingReport {
                     first_message_id: message.message_id.clone(),
-                    description: text.map(str::to_owned),
+                    description: description.map(str::to_owned),
                     location: located,
-                    language: Language::detect(message.language_hint.as_deref(), text),
+                    language,
                     contact: message.contact.clone(),
                     photos: message.photos.clone(),
-                },
-                None,
-            ),
-        };
-        match report {
-            (report, address)
-                if report.description.is_some()
-                    && (report.location.is_some() || address.is_some()) =>
-            {
-                self.complete(&message, report, address).await
+                };
+                let progress = Progress {
+                    described: report.description.is_some(),
+                    advanced: true,
+                };
+                (report, None, progress)
             }
-            (report, _) => self.ask_for_more(&message, report).await,
+        };
+        if report.description.is_some() && (report.location.is_some() || address.is_some()) {
+            self.complete(&message, report, address).await
+        } else {
+            self.ask_for_more(&message, report, progress).await
+        }
+    }
+
+    fn outside_city(&self, point: GeoPoint) -> bool {
+        self.jurisdiction.locate(point.latitude, point.longitude) == Place::Outside
+    }
+
+    /// A message with nothing a report can be made of: a voice message or a file is
+    /// answered with what the bot can read; a sticker or a reaction is left alone.
+    async fn unreadable(
+        &self,
+        message: &IncomingMessage,
+        language: Language,
+    ) -> Result<(), AppError> {
+        match message.unreadable {
+            Some(kind) if kind.deserves_an_answer() => {
+                tracing::debug!(
+                    channel = message.channel.as_str(),
+                    kind = kind.as_str(),
+                    "a message the bot cannot read; told what it can"
+                );
+                self.say(message, "unreadable", &replies::can_read(language))
+                    .await
+            }
+            kind => {
+                tracing::debug!(
+                    channel = message.channel.as_str(),
+                    kind = kind.map_or("empty", |k| k.as_str()),
+                    "a message with nothing to read, ignored"
+                );
+                let txn = self.db.begin().await?;
+                store::mark_seen(&txn, message.channel, &message.message_id).await?;
+                txn.commit().await?;
+                Ok(())
+            }
         }
     }
 
@@ -157,7 +219,7 @@ impl Channels {
         };
         let txn = self.db.begin().await?;
         if let Some(report_id) = report_id {
-            store::save_route(&txn, report_id, &message.route, language).await?;
+            store::save_route(&txn, report_id, &message.route, language, &message.sender).await?;
         }
         store::end_conversation(&txn, message.channel, &message.sender).await?;
         self.answer(txn, message, key, &text).await
@@ -167,12 +229,22 @@ impl Channels {
         &self,
         message: &IncomingMessage,
         pending: PendingReport,
+        progress: Progress,
     ) -> Result<(), AppError> {
-        let question = if pending.description.is_some() {
-            replies::ask_location(pending.language)
-        } else {
-            replies::ask_description(pending.language)
+        let language = pending.language;
+        let mut question = match (&pending.description, pending.location) {
+            (Some(_), _) if progress.advanced => replies::ask_location(language),
+            (Some(_), _) => replies::ask_location_again(language),
+            (None, Some(_)) => replies::ask_description(language),
+            (None, None) => replies::ask_about_photo(language),
         };
+        // Danger to people is answered at once; where it is can be asked after.
+        if progress.described
+            && let Some(description) = &pending.description
+            && let Some(advice) = self.safety.advice(description, language.code()).await
+        {
+            question = format!("{advice}\n\n{question}");
+        }
         let expires_at = chrono::Duration::from_std(self.settings.conversation.expiry())
             .ok()
             .and_then(|wait| Utc::now().checked_add_signed(wait))
@@ -193,11 +265,7 @@ impl Channels {
             Command::Start | Command::Status(None) => replies::welcome(language),
             Command::Status(Some(code)) => match TrackingCode::parse(&code) {
                 Ok(parsed) => match self.reports.get(&parsed).await {
-                    Ok(report) => {
-                        let code = report.tracking_code.to_string();
-                        let link = replies::status_link(&self.public_url, &code);
-                        replies::status_lookup(language, &code, &link)
-                    }
+                    Ok(report) => self.status_of(&report.tracking_code, language).await,
                     Err(AppError::NotFound { .. }) => replies::unknown_code(language, &code),
                     Err(other) => return Err(other),
                 },
@@ -213,9 +281,59 @@ impl Channels {
         self.answer(txn, message, key, &text).await
     }
 
+    /// Where the report stands, its expected date and its link, from the status
+    /// service; only the link when status cannot say in time.
+    async fn status_of(&self, code: &TrackingCode, language: Language) -> String {
+        let code_text = code.to_string();
+        let link = replies::status_link(&self.public_url, &code_text);
+        let looked_up = tokio::time::timeout(
+            STATUS_WITHIN,
+            self.statuses
+                .batch(std::slice::from_ref(code), language.code()),
+        )
+        .await;
+        let status = match looked_up {
+            Ok(Ok(mut found)) => found.pop(),
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "status could not be read for a /stato command");
+                return replies::status_lookup(language, &code_text, &link);
+            }
+            Err(_) => {
+                tracing::warn!(within = ?STATUS_WITHIN, "status did not answer a /stato command in time");
+                return replies::status_lookup(language, &code_text, &link);
+            }
+        };
+        let last = status.as_ref().and_then(|s| s.notes.last());
+        let note = match (&status, last) {
+            (_, Some(step)) if !step.note.is_empty() => step.note.clone(),
+            (Some(status), _) => status.reason.clone(),
+            _ => String::new(),
+        };
+        let news = replies::StatusNews {
+            code: &code_text,
+            // Not projected yet: it was received.
+            state: status.as_ref().map_or(PublicState::Received, |s| s.state),
+            step: last.map_or(StatusStep::Unspecified, |s| s.step),
+            note: &note,
+            expected_at: status
+                .as_ref()
+                .and_then(|s| s.expected_at)
+                .map(|at| at.with_timezone(&self.time_zone)),
+            link: &link,
+        };
+        replies::status_now(language, &news)
+    }
+
+    /// Queues `text` back to the sender of `message`, about nothing but that message.
+    async fn say(&self, message: &IncomingMessage, what: &str, text: &str) -> Result<(), AppError> {
+        let txn = self.db.begin().await?;
+        let key = format!("{what}/{}/{}", message.channel.as_str(), message.message_id);
+        self.answer(txn, message, key, text).await
+    }
+
     /// Within `txn`: records `message` as taken in and queues `text` back to its
     /// sender under `key`; then commits.
-    async fn answer(
+    pub(super) async fn answer(
         &self,
         txn: DatabaseTransaction,
         message: &IncomingMessage,
@@ -226,13 +344,52 @@ impl Channels {
         self.deliveries
             .enqueue(
                 &txn,
-                outgoing::reply(key, &message.route, text, &self.settings),
+                outgoing::reply(key, &message.route, text, &[], &self.settings),
             )
             .await?;
         txn.commit().await?;
         self.deliveries.wake();
         Ok(())
     }
+}
+
+/// How long a `/stato` command waits for the status service.
+const STATUS_WITHIN: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The waiting report with what `message` adds that can be its missing detail: a
+/// description when it lacked one, a place (a location, coordinates, or words that say
+/// where) when it lacked that. Anything else is left out.
+fn continue_report(
+    pending: PendingReport,
+    message: &IncomingMessage,
+    text: Option<&str>,
+    located: Option<GeoPoint>,
+) -> (PendingReport, Option<String>, Progress) {
+    let mut report = pending;
+    let mut progress = Progress::default();
+    let mut address = None;
+    match (&report.description, text) {
+        (None, Some(text)) if words::can_describe(text) => {
+            report.description = Some(text.to_owned());
+            progress.described = true;
+            progress.advanced = true;
+        }
+        (Some(_), Some(text)) if located.is_none() && words::can_be_address(text) => {
+            address = Some(text.to_owned());
+            progress.advanced = true;
+        }
+        _ => {}
+    }
+    if located.is_some() {
+        report.location = located;
+        progress.advanced = true;
+    }
+    if !message.photos.is_empty() {
+        report.photos.extend(message.photos.iter().cloned());
+        progress.advanced = true;
+    }
+    report.contact = merge_contact(report.contact, &message.contact);
+    (report, address, progress)
 }
 
 /// What the latest message says of the sender wins; the rest is kept.

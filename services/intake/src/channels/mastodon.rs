@@ -41,6 +41,10 @@ struct Status {
     content: String,
     language: Option<String>,
     media_attachments: Vec<Attachment>,
+    /// The post this one answers, when it is a reply.
+    in_reply_to_id: Option<String>,
+    /// The post this one boosts: a boost is someone else's words.
+    reblog: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -136,39 +140,48 @@ fn compare_ids(a: &str, b: &str) -> std::cmp::Ordering {
 
 fn incoming(notification: Notification) -> Option<IncomingMessage> {
     if notification.kind != "mention" {
+        tracing::debug!(kind = %notification.kind, "Mastodon notification ignored: not a mention");
         return None;
     }
-    let status = notification.status?;
+    let Some(status) = notification.status else {
+        tracing::debug!("Mastodon mention ignored: it carries no post");
+        return None;
+    };
     let account = notification.account;
     if status.id.is_empty() || account.acct.is_empty() {
+        tracing::debug!("Mastodon mention ignored: its post or account has no id");
+        return None;
+    }
+    if status.reblog.is_some() {
+        tracing::debug!("Mastodon mention ignored: a boost of someone else's post");
         return None;
     }
     let plain = text::without_leading_mentions(&text::html_to_text(&status.content));
-    let photos = status
+    let mut incoming = IncomingMessage::new(
+        Channel::Mastodon,
+        status.id.clone(),
+        account.id,
+        ReplyRoute::Mastodon {
+            status_id: status.id,
+            acct: account.acct.clone(),
+        },
+    );
+    incoming.text = Some(plain);
+    incoming.language_hint = status.language;
+    incoming.contact = ReporterContact {
+        display_name: Some(account.display_name).filter(|n| !n.is_empty()),
+        email: None,
+        phone: None,
+        handle: Some(format!("@{}", account.acct)),
+    };
+    incoming.photos = status
         .media_attachments
         .into_iter()
         .filter(|a| a.kind == "image" && a.url.starts_with("https://"))
         .map(|a| PhotoRef::Link { url: a.url })
         .collect();
-    Some(IncomingMessage {
-        channel: Channel::Mastodon,
-        message_id: status.id.clone(),
-        sender: account.id,
-        text: Some(plain),
-        location: None,
-        language_hint: status.language,
-        contact: ReporterContact {
-            display_name: Some(account.display_name).filter(|n| !n.is_empty()),
-            email: None,
-            phone: None,
-            handle: Some(format!("@{}", account.acct)),
-        },
-        photos,
-        route: ReplyRoute::Mastodon {
-            status_id: status.id,
-            acct: account.acct,
-        },
-    })
+    incoming.in_thread = status.in_reply_to_id.is_some_and(|id| !id.is_empty());
+    Some(incoming)
 }
 
 #[cfg(test)]

@@ -21,8 +21,85 @@ pub struct IncomingMessage {
     pub contact: ReporterContact,
     /// The photos sent with it.
     pub photos: Vec<PhotoRef>,
+    /// What else it held that the bot cannot read (a voice message, a sticker…).
+    pub unreadable: Option<Unreadable>,
+    /// A button of the bot's the citizen pressed instead of writing.
+    pub button: Option<ButtonPress>,
+    /// Whether it answers in a thread (a reply to a post). Chat messages always do; on
+    /// Mastodon and X a post of its own starts afresh.
+    pub in_thread: bool,
     /// How to answer this message.
     pub route: ReplyRoute,
+}
+
+impl IncomingMessage {
+    /// A message on `channel` with nothing in it yet, answered along `route`.
+    pub fn new(channel: Channel, message_id: String, sender: String, route: ReplyRoute) -> Self {
+        Self {
+            channel,
+            message_id,
+            sender,
+            text: None,
+            location: None,
+            language_hint: None,
+            contact: ReporterContact::default(),
+            photos: Vec::new(),
+            unreadable: None,
+            button: None,
+            in_thread: true,
+            route,
+        }
+    }
+
+    /// Whether it holds anything a report can be made of.
+    pub fn has_content(&self) -> bool {
+        self.text.as_deref().is_some_and(|t| !t.trim().is_empty())
+            || self.location.is_some()
+            || !self.photos.is_empty()
+    }
+}
+
+/// What a message held that the bot cannot read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unreadable {
+    /// A voice message or an audio file.
+    Audio,
+    Video,
+    /// A file (PDF, document).
+    Document,
+    /// A contact card.
+    Contact,
+    /// A shop order, a poll, or anything else the bot has no use for.
+    Other,
+    /// A sticker, an animation or a reaction: no answer expected.
+    Reaction,
+}
+
+impl Unreadable {
+    /// Whether the citizen is told what the bot can read; a sticker or a reaction is
+    /// acknowledged by saying nothing.
+    pub fn deserves_an_answer(self) -> bool {
+        self != Self::Reaction
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Audio => "audio",
+            Self::Video => "video",
+            Self::Document => "document",
+            Self::Contact => "contact",
+            Self::Other => "other",
+            Self::Reaction => "reaction",
+        }
+    }
+}
+
+/// A button pressed: the data the bot gave it, and for Telegram the query to answer
+/// so that the citizen's app stops waiting.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ButtonPress {
+    pub data: String,
+    pub callback_query_id: Option<String>,
 }
 
 /// Where a reply goes, per platform.

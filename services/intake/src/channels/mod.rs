@@ -1,8 +1,10 @@
 //! The social and messaging channels: Telegram, WhatsApp and X webhooks, the Mastodon
-//! poller, the conversation that completes a report, and the replies to citizens on
-//! their own channel through the outgoing delivery queue.
+//! poller, the conversation that completes a report, the question after a resolution
+//! (is it fixed?), and the replies to citizens on their own channel through the
+//! outgoing delivery queue.
 
 mod conversation;
+pub mod feedback;
 mod mastodon;
 pub mod message;
 mod notify;
@@ -15,6 +17,7 @@ pub mod store;
 mod telegram;
 mod text;
 mod whatsapp;
+mod words;
 mod x;
 
 use std::sync::Arc;
@@ -33,40 +36,68 @@ use segnala_proto::{
 use segnala_shared::{
     AppError,
     delivery::{self, Deliveries, DeliveryWorker},
-    messaging::EventHandlers,
+    messaging::{EventHandlers, Outbox},
+    place::Jurisdiction,
+    time::Tz,
 };
 
-use crate::app::Reports;
+use crate::{
+    app::Reports,
+    upstream::{safety::SafetyAdvisor, status::StatusClient},
+};
 pub use settings::ChannelSettings;
 
-/// What the channels share: the database, report creation, the reply queue.
+/// What the channels share: the database, report creation, the reply queue, and the
+/// services they ask while a citizen waits.
 #[derive(Clone)]
 pub struct Channels {
     db: DatabaseConnection,
     reports: Reports,
+    outbox: Outbox,
     deliveries: Deliveries,
     photos: photos::PhotoFetcher,
     settings: Arc<ChannelSettings>,
+    /// Places outside it are refused as soon as they arrive.
+    jurisdiction: Arc<Jurisdiction>,
+    /// Triage, for the safety advice of a report still without a place.
+    safety: SafetyAdvisor,
+    /// Status, for `/stato CODE`.
+    statuses: StatusClient,
     /// Where the public status pages are, for the links in replies.
     public_url: String,
+    /// The city's, for the dates in replies.
+    time_zone: Tz,
+}
+
+/// What [`Channels::new`] is built from.
+pub struct ChannelParts {
+    pub db: DatabaseConnection,
+    pub reports: Reports,
+    pub outbox: Outbox,
+    pub settings: ChannelSettings,
+    pub jurisdiction: Arc<Jurisdiction>,
+    pub safety: SafetyAdvisor,
+    pub statuses: StatusClient,
+    pub public_url: String,
+    pub time_zone: Tz,
+    pub max_media_bytes: usize,
 }
 
 impl Channels {
-    pub fn new(
-        db: DatabaseConnection,
-        reports: Reports,
-        settings: ChannelSettings,
-        public_url: String,
-        max_media_bytes: usize,
-    ) -> Result<Self, reqwest::Error> {
-        let client = delivery::http_client(settings.delivery.timeout())?;
+    pub fn new(parts: ChannelParts) -> Result<Self, reqwest::Error> {
+        let client = delivery::http_client(parts.settings.delivery.timeout())?;
         Ok(Self {
-            db,
-            reports,
+            db: parts.db,
+            reports: parts.reports,
+            outbox: parts.outbox,
             deliveries: Deliveries::new(),
-            photos: photos::PhotoFetcher::new(&settings, client, max_media_bytes),
-            settings: Arc::new(settings),
-            public_url,
+            photos: photos::PhotoFetcher::new(&parts.settings, client, parts.max_media_bytes),
+            settings: Arc::new(parts.settings),
+            jurisdiction: parts.jurisdiction,
+            safety: parts.safety,
+            statuses: parts.statuses,
+            public_url: parts.public_url,
+            time_zone: parts.time_zone,
         })
     }
 

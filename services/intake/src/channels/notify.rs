@@ -6,56 +6,65 @@
 use async_trait::async_trait;
 use sea_orm::DatabaseTransaction;
 use segnala_proto::{
-    status::v1::{AlertPublished, PublicState, ReportStatusChanged},
+    status::v1::{AlertPublished, PublicState, ReportStatusChanged, StatusStep},
     triage::v1::EmergencyDetected,
 };
 use segnala_shared::{
     messaging::{EventContext, EventHandler, HandlerError},
+    time::from_timestamp,
     tracking_code::TrackingCode,
 };
 
-use super::{Channels, outgoing, replies, store};
-use crate::{domain::Channel, events, store::ReportStore};
-
-/// What a reply is about, and what it says.
-struct Reply {
-    key: String,
-    text: String,
-}
+use super::{
+    Channels, feedback,
+    outgoing::{self, Choice},
+    replies,
+    store::{self, StoredRoute},
+};
+use crate::{
+    domain::{Channel, Report},
+    events,
+    store::ReportStore,
+};
 
 impl Channels {
-    /// Queues `compose`'s reply to the reporter of `tracking_code`, when the report
-    /// came from a channel intake can answer on.
-    async fn reply_to_reporter(
+    /// The report of `tracking_code` and how to answer its reporter, when it came from a
+    /// channel intake can answer on.
+    async fn reporter_of(
         &self,
         txn: &DatabaseTransaction,
         tracking_code: &str,
-        compose: impl FnOnce(super::message::Language, &str) -> Option<Reply>,
-    ) -> Result<(), HandlerError> {
+    ) -> Result<Option<(Report, StoredRoute)>, HandlerError> {
         let code = TrackingCode::parse(tracking_code).map_err(|_| {
             HandlerError::Permanent(format!("`{tracking_code}` is not a tracking code"))
         })?;
         let Some(report) = ReportStore.by_tracking_code(txn, &code).await? else {
             tracing::warn!(%tracking_code, "no such report here; nobody to answer");
-            return Ok(());
+            return Ok(None);
         };
-        let Some(route) = store::route_of(txn, report.id).await? else {
-            return if report.channel.has_replies() {
-                // Its route is written right after the report: not there yet.
-                Err(HandlerError::Transient(format!(
-                    "report {tracking_code} has no reply route yet"
-                )))
-            } else {
-                Ok(())
-            };
-        };
-        let Some(reply) = compose(route.language, code.as_str()) else {
-            return Ok(());
-        };
+        match store::route_of(txn, report.id).await? {
+            Some(route) => Ok(Some((report, route))),
+            // Its route is written right after the report: not there yet.
+            None if report.channel.has_replies() => Err(HandlerError::Transient(format!(
+                "report {tracking_code} has no reply route yet"
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    /// Queues `text` (with `choices` as buttons) to the reporter along `route`.
+    async fn tell(
+        &self,
+        txn: &DatabaseTransaction,
+        key: String,
+        route: &StoredRoute,
+        text: &str,
+        choices: &[Choice],
+    ) -> Result<(), HandlerError> {
         self.deliveries
             .enqueue(
                 txn,
-                outgoing::reply(reply.key, &route.route, &reply.text, &self.settings),
+                outgoing::reply(key, &route.route, text, choices, &self.settings),
             )
             .await?;
         Ok(())
@@ -78,19 +87,53 @@ impl EventHandler<ReportStatusChanged> for Channels {
         if channel.is_some_and(|channel| !channel.has_replies()) {
             return Ok(());
         }
+        let Some((report, route)) = self.reporter_of(txn, &event.tracking_code).await? else {
+            return Ok(());
+        };
         let state = PublicState::try_from(event.state).unwrap_or(PublicState::Unspecified);
-        self.reply_to_reporter(txn, &event.tracking_code, |language, code| {
-            let link = if event.status_url.is_empty() {
-                replies::status_link(&self.public_url, code)
-            } else {
-                event.status_url.clone()
-            };
-            Some(Reply {
-                key: format!("status/{code}/v{}", event.version),
-                text: replies::status_changed(language, code, state, &event.message, &link)?,
-            })
-        })
-        .await
+        let step = StatusStep::try_from(event.step).unwrap_or(StatusStep::Unspecified);
+        let code = report.tracking_code.to_string();
+        let link = if event.status_url.is_empty() {
+            replies::status_link(&self.public_url, &code)
+        } else {
+            event.status_url.clone()
+        };
+        let news = replies::StatusNews {
+            code: &code,
+            state,
+            step,
+            note: &event.message,
+            expected_at: from_timestamp(event.expected_time.as_ref())
+                .map(|at| at.with_timezone(&self.time_zone)),
+            link: &link,
+        };
+        let Some(mut text) = replies::status_changed(route.language, &news) else {
+            return Ok(());
+        };
+        let mut choices = Vec::new();
+        match state {
+            PublicState::Resolved => {
+                let resolution = feedback::Resolution {
+                    report_id: report.id,
+                    tracking_code: &code,
+                    status_version: event.version,
+                    resolved_at: from_timestamp(event.change_time.as_ref()),
+                };
+                if let Some(buttons) = self
+                    .ask_if_fixed(txn, resolution, &route, report.channel)
+                    .await?
+                {
+                    choices = buttons;
+                }
+                text = format!("{text}\n\n{}", replies::ask_if_fixed(route.language));
+            }
+            // A closed report may still be "not fixed"; any other step is the report
+            // moving past its resolution.
+            PublicState::Closed => {}
+            _ => self.report_moved_on(txn, report.id, event.version).await?,
+        }
+        let key = format!("status/{code}/v{}", event.version);
+        self.tell(txn, key, &route, &text, &choices).await
     }
 }
 
@@ -102,13 +145,13 @@ impl EventHandler<EmergencyDetected> for Channels {
         event: EmergencyDetected,
         _context: &EventContext,
     ) -> Result<(), HandlerError> {
-        self.reply_to_reporter(txn, &event.tracking_code, |language, code| {
-            Some(Reply {
-                key: format!("emergency/{code}"),
-                text: replies::emergency(language, code),
-            })
-        })
-        .await
+        let Some((report, route)) = self.reporter_of(txn, &event.tracking_code).await? else {
+            return Ok(());
+        };
+        let code = report.tracking_code.to_string();
+        let text = replies::emergency(route.language, &code);
+        self.tell(txn, format!("emergency/{code}"), &route, &text, &[])
+            .await
     }
 }
 

@@ -17,36 +17,71 @@ const X: &str = "x";
 /// Mastodon and X cut posts at 500 and 280 characters.
 const MASTODON_LIMIT: usize = 500;
 const X_LIMIT: usize = 280;
+/// WhatsApp's interactive messages: a body of 1,024 characters, button titles of 20.
+const WHATSAPP_BODY_LIMIT: usize = 1024;
+const WHATSAPP_BUTTON_LIMIT: usize = 20;
 
-/// The request that sends `text` along `route`. `key` makes it unique.
+/// A button under a reply: what it says, and the data the platform gives back when it
+/// is pressed. Telegram and WhatsApp show buttons; on Mastodon and X the text itself
+/// says what to answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Choice {
+    pub label: String,
+    pub data: String,
+}
+
+/// The request that sends `text` along `route`, with `choices` as buttons where the
+/// platform has them. `key` makes it unique.
 pub fn reply(
     key: String,
     route: &ReplyRoute,
     text: &str,
+    choices: &[Choice],
     settings: &ChannelSettings,
 ) -> OutgoingRequest {
     match route {
-        ReplyRoute::Telegram { chat_id } => OutgoingRequest::json(
-            key,
-            TELEGRAM,
-            "/sendMessage",
-            &json!({ "chat_id": chat_id, "text": text }),
-        ),
+        ReplyRoute::Telegram { chat_id } => {
+            let mut body = json!({ "chat_id": chat_id, "text": text });
+            if !choices.is_empty() {
+                let row: Vec<_> = choices
+                    .iter()
+                    .map(|c| json!({ "text": c.label, "callback_data": c.data }))
+                    .collect();
+                body["reply_markup"] = json!({ "inline_keyboard": [row] });
+            }
+            OutgoingRequest::json(key, TELEGRAM, "/sendMessage", &body)
+        }
         ReplyRoute::WhatsApp {
             phone_number_id,
             to,
-        } => OutgoingRequest::json(
-            key,
-            WHATSAPP,
-            format!("/{phone_number_id}/messages"),
-            &json!({
+        } => {
+            let content = if choices.is_empty() {
+                json!({ "type": "text", "text": { "preview_url": false, "body": text } })
+            } else {
+                let buttons: Vec<_> = choices
+                    .iter()
+                    .map(|c| {
+                        json!({ "type": "reply", "reply": {
+                            "id": c.data, "title": shorten(&c.label, WHATSAPP_BUTTON_LIMIT)
+                        }})
+                    })
+                    .collect();
+                json!({ "type": "interactive", "interactive": {
+                    "type": "button",
+                    "body": { "text": shorten(text, WHATSAPP_BODY_LIMIT) },
+                    "action": { "buttons": buttons },
+                }})
+            };
+            let mut body = json!({
                 "messaging_product": "whatsapp",
                 "recipient_type": "individual",
                 "to": to,
-                "type": "text",
-                "text": { "preview_url": false, "body": text },
-            }),
-        ),
+            });
+            if let (Some(body), Some(content)) = (body.as_object_mut(), content.as_object()) {
+                body.extend(content.clone());
+            }
+            OutgoingRequest::json(key, WHATSAPP, format!("/{phone_number_id}/messages"), &body)
+        }
         ReplyRoute::Mastodon { status_id, acct } => mastodon_status(
             key,
             &format!("@{acct} {text}"),
@@ -63,6 +98,17 @@ pub fn reply(
             }),
         ),
     }
+}
+
+/// Tells Telegram that a button press was seen, so that the citizen's app stops
+/// showing it as pending.
+pub fn answer_button(key: String, callback_query_id: &str) -> OutgoingRequest {
+    OutgoingRequest::json(
+        key,
+        TELEGRAM,
+        "/answerCallbackQuery",
+        &json!({ "callback_query_id": callback_query_id }),
+    )
 }
 
 /// Requests that publish a public alert on every channel configured for broadcasts.

@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
-use segnala_proto::status::v1::PublicState;
+use chrono::{DateTime, Datelike};
+use segnala_proto::status::v1::{PublicState, StatusStep};
+use segnala_shared::time::Tz;
 
 use super::message::Language;
 
@@ -31,6 +33,14 @@ pub fn ask_location(language: Language) -> String {
     }
 }
 
+/// When the answer to "where?" was not a place.
+pub fn ask_location_again(language: Language) -> String {
+    match language {
+        Language::Italian => "Non ho capito dove si trova il problema: invia la posizione, oppure scrivi la via e il numero civico (per esempio «via Roma 12»).".into(),
+        Language::English => "I could not tell where the problem is: send the location, or type the street and the number (for example \"12 Via Roma\").".into(),
+    }
+}
+
 pub fn ask_description(language: Language) -> String {
     match language {
         Language::Italian => {
@@ -39,6 +49,47 @@ pub fn ask_description(language: Language) -> String {
         Language::English => {
             "What is the problem at this place? Describe it in a few words.".into()
         }
+    }
+}
+
+/// After a photo with neither words nor a place.
+pub fn ask_about_photo(language: Language) -> String {
+    match language {
+        Language::Italian => {
+            "Cosa mostra la foto? Descrivi il problema in poche parole e invia la posizione.".into()
+        }
+        Language::English => {
+            "What does the photo show? Describe the problem in a few words and send the location."
+                .into()
+        }
+    }
+}
+
+/// After a voice message, a video, a file or a contact card.
+pub fn can_read(language: Language) -> String {
+    match language {
+        Language::Italian => "Posso leggere testo, posizioni e foto, ma non messaggi vocali, video, file o contatti: scrivi qual è il problema e invia la posizione.".into(),
+        Language::English => "I can read text, places and photos, but not voice messages, videos, files or contacts: write what the problem is and send the location.".into(),
+    }
+}
+
+/// After a thank-you or a greeting that is no report.
+pub fn small_talk(language: Language) -> String {
+    match language {
+        Language::Italian => "Grazie a te! Per segnalare un problema scrivi cosa succede e invia la posizione; per sapere a che punto è una segnalazione scrivi /stato CODICE.".into(),
+        Language::English => "Thank you! To report a problem, write what is wrong and send the location; to check on a report, write /status CODE.".into(),
+    }
+}
+
+/// A place outside the city, refused as soon as it arrives.
+pub fn outside_city(language: Language, jurisdiction: &str) -> String {
+    match language {
+        Language::Italian => format!(
+            "Il luogo che hai indicato è fuori dal territorio di {jurisdiction}: raccogliamo solo segnalazioni in città. Se il problema è in città, invia la posizione giusta. Se qualcuno è in pericolo chiama il 112."
+        ),
+        Language::English => format!(
+            "The place you sent is outside {jurisdiction}: we can only take reports within the city. If the problem is in town, send the right location. If anyone is in danger, call 112."
+        ),
     }
 }
 
@@ -105,74 +156,273 @@ pub fn alert(titles: &HashMap<String, String>, bodies: &HashMap<String, String>)
     parts.join("\n\n")
 }
 
+/// Where a report stands, as a reply tells it.
+#[derive(Clone, Debug)]
+pub struct StatusNews<'a> {
+    pub code: &'a str,
+    pub state: PublicState,
+    pub step: StatusStep,
+    /// The public note of the change, or the reason of a hold or rejection.
+    pub note: &'a str,
+    /// When the city expects it fixed, in the city's time zone.
+    pub expected_at: Option<DateTime<Tz>>,
+    pub link: &'a str,
+}
+
 /// The update sent when a report's public state changes; `None` for states the
 /// citizen was already told about (received).
-pub fn status_changed(
-    language: Language,
-    code: &str,
-    state: PublicState,
-    note: &str,
-    link: &str,
-) -> Option<String> {
-    let what = match (language, state) {
-        (_, PublicState::Unspecified | PublicState::Received) => return None,
-        (Language::Italian, PublicState::InReview) => "è in verifica da parte degli uffici",
-        (Language::Italian, PublicState::Assigned) => "è stata presa in carico",
-        (Language::Italian, PublicState::InProgress) => "una squadra è al lavoro",
-        (Language::Italian, PublicState::Resolved) => "è stata risolta",
-        (Language::Italian, PublicState::Closed) => "è stata chiusa",
-        (Language::Italian, PublicState::Duplicate) => {
+pub fn status_changed(language: Language, news: &StatusNews<'_>) -> Option<String> {
+    if matches!(news.state, PublicState::Unspecified | PublicState::Received) {
+        return None;
+    }
+    Some(status_now(language, news))
+}
+
+/// Where a report stands now, with the note or reason, the expected date and the link.
+pub fn status_now(language: Language, news: &StatusNews<'_>) -> String {
+    let what = state_words(language, news.state, news.step);
+    let note = news.note.trim();
+    let note = match (language, note.is_empty(), news.step) {
+        (_, true, _) => String::new(),
+        (Language::Italian, false, StatusStep::OnHold) => format!(" Motivo: {}", sentence(note)),
+        (Language::English, false, StatusStep::OnHold) => format!(" Reason: {}", sentence(note)),
+        (Language::Italian, false, _) => format!(" Nota: {}", sentence(note)),
+        (Language::English, false, _) => format!(" Note: {}", sentence(note)),
+    };
+    let open = matches!(news.state, PublicState::Assigned | PublicState::InProgress);
+    let expected = match (language, news.expected_at.filter(|_| open)) {
+        (_, None) => String::new(),
+        (Language::Italian, Some(at)) => format!(" Data prevista: {}.", date(language, at)),
+        (Language::English, Some(at)) => format!(" Expected by {}.", date(language, at)),
+    };
+    let (code, link) = (news.code, news.link);
+    match language {
+        Language::Italian => {
+            format!("Segnalazione {code}: {what}.{note}{expected} Dettagli: {link}")
+        }
+        Language::English => format!("Report {code}: {what}.{note}{expected} Details: {link}"),
+    }
+}
+
+fn state_words(language: Language, state: PublicState, step: StatusStep) -> &'static str {
+    match (language, step, state) {
+        (Language::Italian, StatusStep::OnHold, _) => "i lavori sono sospesi",
+        (Language::English, StatusStep::OnHold, _) => "work on it is on hold",
+        (Language::Italian, StatusStep::Reopened, _) => "è stata riaperta e torna alla squadra",
+        (Language::English, StatusStep::Reopened, _) => {
+            "has been reopened and goes back to the crew"
+        }
+        (Language::Italian, _, PublicState::Unspecified | PublicState::Received) => {
+            "è stata ricevuta"
+        }
+        (Language::Italian, _, PublicState::InReview) => "è in verifica da parte degli uffici",
+        (Language::Italian, _, PublicState::Assigned) => "è stata presa in carico",
+        (Language::Italian, _, PublicState::InProgress) => "una squadra è al lavoro",
+        (Language::Italian, _, PublicState::Resolved) => "è stata risolta",
+        (Language::Italian, _, PublicState::Closed) => "è stata chiusa",
+        (Language::Italian, _, PublicState::Duplicate) => {
             "è stata unita a un'altra segnalazione dello stesso problema"
         }
-        (Language::Italian, PublicState::Rejected) => "non è stata accolta",
-        (Language::English, PublicState::InReview) => "is being reviewed by the city",
-        (Language::English, PublicState::Assigned) => "has been taken on",
-        (Language::English, PublicState::InProgress) => "a crew is working on it",
-        (Language::English, PublicState::Resolved) => "has been resolved",
-        (Language::English, PublicState::Closed) => "has been closed",
-        (Language::English, PublicState::Duplicate) => {
+        (Language::Italian, _, PublicState::Rejected) => "non è stata accolta",
+        (Language::English, _, PublicState::Unspecified | PublicState::Received) => {
+            "has been received"
+        }
+        (Language::English, _, PublicState::InReview) => "is being reviewed by the city",
+        (Language::English, _, PublicState::Assigned) => "has been taken on",
+        (Language::English, _, PublicState::InProgress) => "a crew is working on it",
+        (Language::English, _, PublicState::Resolved) => "has been resolved",
+        (Language::English, _, PublicState::Closed) => "has been closed",
+        (Language::English, _, PublicState::Duplicate) => {
             "has been merged with another report of the same problem"
         }
-        (Language::English, PublicState::Rejected) => "was not accepted",
-    };
-    let note = note.trim();
-    let note = match (language, note.is_empty()) {
-        (_, true) => String::new(),
-        (Language::Italian, false) => format!(" Nota: {note}"),
-        (Language::English, false) => format!(" Note: {note}"),
-    };
-    Some(match language {
-        Language::Italian => format!("Segnalazione {code}: {what}.{note} Dettagli: {link}"),
-        Language::English => format!("Report {code}: {what}.{note} Details: {link}"),
-    })
+        (Language::English, _, PublicState::Rejected) => "was not accepted",
+    }
+}
+
+/// A note as a sentence: ending with a full stop unless it ends with punctuation.
+fn sentence(text: &str) -> String {
+    if text.ends_with(['.', '!', '?', '…']) {
+        text.to_owned()
+    } else {
+        format!("{text}.")
+    }
+}
+
+const MONTHS_IT: [&str; 12] = [
+    "gennaio",
+    "febbraio",
+    "marzo",
+    "aprile",
+    "maggio",
+    "giugno",
+    "luglio",
+    "agosto",
+    "settembre",
+    "ottobre",
+    "novembre",
+    "dicembre",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// "5 dicembre 2026, ore 14:30" / "5 December 2026, 14:30", on the city's clock.
+fn date(language: Language, at: DateTime<Tz>) -> String {
+    let month = usize::try_from(at.month0()).unwrap_or_default();
+    let (day, year, time) = (at.day(), at.year(), at.format("%H:%M"));
+    match language {
+        Language::Italian => format!("{day} {} {year}, ore {time}", MONTHS_IT[month % 12]),
+        Language::English => format!("{day} {} {year}, {time}", MONTHS_EN[month % 12]),
+    }
+}
+
+/// Asked after the resolution's news.
+pub fn ask_if_fixed(language: Language) -> String {
+    match language {
+        Language::Italian => {
+            "Il problema è davvero risolto? Rispondi «sì» oppure «no», e se qualcosa non va dicci cosa.".into()
+        }
+        Language::English => {
+            "Is the problem really fixed? Answer \"yes\" or \"no\", and if something is wrong tell us what.".into()
+        }
+    }
+}
+
+/// The two buttons under the question: fixed, not fixed.
+pub fn fixed_labels(language: Language) -> [&'static str; 2] {
+    match language {
+        Language::Italian => ["Sì, è risolto", "No, non è risolto"],
+        Language::English => ["Yes, it's fixed", "No, not fixed"],
+    }
+}
+
+pub fn thanks_for_feedback(language: Language, code: &str, fixed: bool) -> String {
+    match (language, fixed) {
+        (Language::Italian, true) => {
+            format!("Grazie della conferma! La segnalazione {code} è risolta.")
+        }
+        (Language::Italian, false) => format!(
+            "Grazie, ci dispiace: la segnalazione {code} torna alla squadra. Ti aggiorneremo qui."
+        ),
+        (Language::English, true) => {
+            format!("Thank you for confirming! Report {code} is resolved.")
+        }
+        (Language::English, false) => format!(
+            "Thank you, and sorry: report {code} goes back to the crew. We will keep you posted here."
+        ),
+    }
+}
+
+pub fn already_answered(language: Language, code: &str) -> String {
+    match language {
+        Language::Italian => {
+            format!("Abbiamo già la tua risposta sulla segnalazione {code}, grazie.")
+        }
+        Language::English => format!("We already have your answer on report {code}, thank you."),
+    }
+}
+
+/// An answer that comes after the report moved on (work started again, reopened).
+pub fn moved_on(language: Language, code: &str, link: &str) -> String {
+    match language {
+        Language::Italian => format!(
+            "Grazie! La segnalazione {code} nel frattempo è andata avanti: lo stato aggiornato è qui {link}"
+        ),
+        Language::English => {
+            format!(
+                "Thank you! Report {code} has moved on since: its current status is here {link}"
+            )
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeZone;
+
     use super::*;
+
+    fn news<'a>(state: PublicState, step: StatusStep, note: &'a str) -> StatusNews<'a> {
+        StatusNews {
+            code: "ABC",
+            state,
+            step,
+            note,
+            expected_at: None,
+            link: "https://x/r/ABC",
+        }
+    }
 
     #[test]
     fn status_updates_speak_the_reporters_language() {
         assert_eq!(
             status_changed(
                 Language::Italian,
-                "ABC",
-                PublicState::Resolved,
-                "Lampada sostituita",
-                "https://x/r/ABC"
+                &news(
+                    PublicState::Resolved,
+                    StatusStep::WorkResolved,
+                    "Lampada sostituita"
+                )
             )
             .as_deref(),
             Some(
-                "Segnalazione ABC: è stata risolta. Nota: Lampada sostituita Dettagli: https://x/r/ABC"
+                "Segnalazione ABC: è stata risolta. Nota: Lampada sostituita. Dettagli: https://x/r/ABC"
             )
         );
+        let mut assigned = news(PublicState::Assigned, StatusStep::WorkQueued, "");
+        assigned.link = "L";
         assert_eq!(
-            status_changed(Language::English, "ABC", PublicState::Assigned, "", "L").as_deref(),
+            status_changed(Language::English, &assigned).as_deref(),
             Some("Report ABC: has been taken on. Details: L")
         );
         assert_eq!(
-            status_changed(Language::English, "ABC", PublicState::Received, "", "L"),
+            status_changed(
+                Language::English,
+                &news(PublicState::Received, StatusStep::Received, "")
+            ),
             None
+        );
+    }
+
+    #[test]
+    fn a_hold_is_a_hold_with_its_reason_and_the_expected_date_on_the_citys_clock() {
+        let mut held = news(
+            PublicState::InProgress,
+            StatusStep::OnHold,
+            "In attesa del pezzo di ricambio",
+        );
+        // 13:30 UTC on 4 December is 14:30 in Rome.
+        let due = chrono::Utc
+            .with_ymd_and_hms(2026, 12, 4, 13, 30, 0)
+            .unwrap();
+        held.expected_at = Some(due.with_timezone(&segnala_shared::time::DEFAULT_TIME_ZONE));
+        assert_eq!(
+            status_now(Language::Italian, &held),
+            "Segnalazione ABC: i lavori sono sospesi. Motivo: In attesa del pezzo di ricambio. Data prevista: 4 dicembre 2026, ore 14:30. Dettagli: https://x/r/ABC"
+        );
+        held.note = "Waiting for a spare part";
+        held.expected_at = Some(due.with_timezone(&Tz::Europe__London));
+        assert_eq!(
+            status_now(Language::English, &held),
+            "Report ABC: work on it is on hold. Reason: Waiting for a spare part. Expected by 4 December 2026, 13:30. Details: https://x/r/ABC"
+        );
+        // No expected date once it is resolved.
+        let mut resolved = news(PublicState::Resolved, StatusStep::WorkResolved, "");
+        resolved.expected_at = held.expected_at;
+        assert_eq!(
+            status_now(Language::English, &resolved),
+            "Report ABC: has been resolved. Details: https://x/r/ABC"
         );
     }
 }

@@ -71,6 +71,10 @@ pub struct XSettings {
     pub consumer_secret: Option<SecretString>,
     /// A user-context OAuth 2.0 token of the city account, for posting replies.
     pub user_access_token: Option<SecretString>,
+    /// The city account's numeric user id: its own posts (the bot's replies) are never
+    /// taken as reports. Account Activity events name it themselves (`for_user_id`);
+    /// v2 deliveries do not.
+    pub account_id: String,
     pub api_base_url: String,
     /// Post public alerts on the city account.
     pub broadcast_alerts: bool,
@@ -126,6 +130,7 @@ impl Default for XSettings {
         Self {
             consumer_secret: None,
             user_access_token: None,
+            account_id: String::new(),
             api_base_url: "https://api.x.com".into(),
             broadcast_alerts: false,
             rate_per_second: 0.2,
@@ -225,6 +230,12 @@ impl ChannelSettings {
         }
         if self.x.enabled() {
             require_secret(&key("x.user_access_token"), &self.x.user_access_token)?;
+        }
+        if !self.x.account_id.chars().all(|c| c.is_ascii_digit()) {
+            return Err(ConfigError::invalid(
+                key("x.account_id"),
+                "must be the account's numeric user id",
+            ));
         }
         for (name, rate) in [
             ("telegram.rate_per_second", self.telegram.rate_per_second),

@@ -27,6 +27,8 @@ mod route {
         pub report_id: Uuid,
         pub route: Json,
         pub language: String,
+        /// Who reported, as the conversation knew them; absent on older rows.
+        pub sender: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -113,6 +115,9 @@ pub struct PendingReport {
 pub struct StoredRoute {
     pub route: ReplyRoute,
     pub language: Language,
+    /// The reporter as the platform names them (chat id, phone, account id), to
+    /// recognise their answers later; `None` on routes stored before it was kept.
+    pub sender: Option<String>,
 }
 
 pub async fn save_route<C: ConnectionTrait>(
@@ -120,16 +125,22 @@ pub async fn save_route<C: ConnectionTrait>(
     report_id: Uuid,
     route: &ReplyRoute,
     language: Language,
+    sender: &str,
 ) -> Result<(), DbErr> {
     let json = serde_json::to_value(route).map_err(|e| DbErr::Custom(e.to_string()))?;
     route::Entity::insert(route::ActiveModel {
         report_id: Set(report_id),
         route: Set(json),
         language: Set(language.code().to_owned()),
+        sender: Set(Some(sender.to_owned())),
     })
     .on_conflict(
         OnConflict::column(route::Column::ReportId)
-            .update_columns([route::Column::Route, route::Column::Language])
+            .update_columns([
+                route::Column::Route,
+                route::Column::Language,
+                route::Column::Sender,
+            ])
             .to_owned(),
     )
     .exec_without_returning(db)
@@ -149,6 +160,7 @@ pub async fn route_of<C: ConnectionTrait>(
     Ok(Some(StoredRoute {
         route,
         language: Language::from_code(&row.language).unwrap_or(Language::Italian),
+        sender: row.sender,
     }))
 }
 
@@ -329,6 +341,7 @@ enum ReplyRoutes {
     ReportId,
     Route,
     Language,
+    Sender,
 }
 
 #[derive(DeriveIden)]
@@ -483,5 +496,31 @@ impl MigrationTrait for ConversationPhotos {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         migration::drop_column(manager, Conversations::Table, Conversations::Photos).await
+    }
+}
+
+/// Who each reply route belongs to, so that answers to the questions sent along it
+/// (is it fixed?) are recognised.
+pub struct ReplyRouteSender;
+
+impl MigrationName for ReplyRouteSender {
+    fn name(&self) -> &str {
+        "m20261207_000000_intake_reply_route_sender"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for ReplyRouteSender {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        migration::add_column(
+            manager,
+            ReplyRoutes::Table,
+            string_null(ReplyRoutes::Sender),
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        migration::drop_column(manager, ReplyRoutes::Table, ReplyRoutes::Sender).await
     }
 }

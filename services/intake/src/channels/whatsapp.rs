@@ -9,11 +9,11 @@ use axum::{
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
-use serde::Deserialize;
+use serde::{Deserialize, de::IgnoredAny};
 
 use super::{
     Channels, WebhookError,
-    message::{IncomingMessage, ReplyRoute},
+    message::{ButtonPress, IncomingMessage, ReplyRoute, Unreadable},
     photos::PhotoRef,
     signature,
 };
@@ -43,6 +43,8 @@ struct Value {
     metadata: Metadata,
     contacts: Vec<Contact>,
     messages: Vec<Message>,
+    /// Delivery receipts of the bot's own messages.
+    statuses: Vec<IgnoredAny>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -69,9 +71,39 @@ struct Profile {
 struct Message {
     from: String,
     id: String,
+    /// `text`, `image`, `location`, `interactive`, `button`, `audio`, `video`,
+    /// `document`, `sticker`, `reaction`, `contacts`, `order`, `unsupported`…
+    #[serde(rename = "type")]
+    kind: String,
     text: Option<Text>,
     location: Option<Location>,
     image: Option<Image>,
+    /// Videos and documents may carry a caption: their words are read, the file is not.
+    video: Option<Image>,
+    document: Option<Image>,
+    interactive: Option<Interactive>,
+    button: Option<TemplateButton>,
+}
+
+/// The answer to one of the bot's interactive messages.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Interactive {
+    button_reply: Option<Reply>,
+    list_reply: Option<Reply>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Reply {
+    id: String,
+}
+
+/// A quick-reply button of a template message.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct TemplateButton {
+    payload: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -137,6 +169,12 @@ pub async fn webhook(
         .flat_map(|e| e.changes)
         .map(|c| c.value)
     {
+        if !value.statuses.is_empty() {
+            tracing::debug!(
+                receipts = value.statuses.len(),
+                "WhatsApp delivery receipts ignored"
+            );
+        }
         let names: HashMap<String, Option<String>> = value
             .contacts
             .into_iter()
@@ -149,7 +187,6 @@ pub async fn webhook(
             }
         }
     }
-    // Delivery receipts (`statuses`) and other fields are acknowledged and left alone.
     Ok(StatusCode::OK.into_response())
 }
 
@@ -159,39 +196,109 @@ fn incoming(
     phone_number_id: &str,
 ) -> Option<IncomingMessage> {
     if message.id.is_empty() || message.from.is_empty() {
+        tracing::debug!(kind = %message.kind, "WhatsApp message ignored: it has no id or sender");
         return None;
     }
-    let (caption, photos) = match message.image {
-        Some(image) => (
-            image.caption,
-            (!image.id.is_empty())
-                .then_some(PhotoRef::WhatsApp { media_id: image.id })
-                .into_iter()
-                .collect(),
-        ),
-        None => (None, Vec::new()),
-    };
-    let text = message.text.map(|t| t.body).or(caption);
-    Some(IncomingMessage {
-        channel: Channel::WhatsApp,
-        message_id: message.id,
-        sender: message.from.clone(),
-        text,
-        location: message.location.map(|l| GeoPoint {
-            latitude: l.latitude,
-            longitude: l.longitude,
-        }),
-        language_hint: None,
-        contact: ReporterContact {
-            display_name: name,
-            email: None,
-            phone: Some(format!("+{}", message.from)),
-            handle: None,
-        },
-        photos,
-        route: ReplyRoute::WhatsApp {
+    let mut incoming = IncomingMessage::new(
+        Channel::WhatsApp,
+        message.id,
+        message.from.clone(),
+        ReplyRoute::WhatsApp {
             phone_number_id: phone_number_id.to_owned(),
-            to: message.from,
+            to: message.from.clone(),
         },
-    })
+    );
+    incoming.contact = ReporterContact {
+        display_name: name,
+        email: None,
+        phone: Some(format!("+{}", message.from)),
+        handle: None,
+    };
+    incoming.unreadable = unreadable(&message.kind);
+    let caption = [&message.image, &message.video, &message.document]
+        .into_iter()
+        .flatten()
+        .find_map(|media| media.caption.clone());
+    incoming.text = message.text.map(|t| t.body).or(caption);
+    incoming.location = message.location.map(|l| GeoPoint {
+        latitude: l.latitude,
+        longitude: l.longitude,
+    });
+    incoming.photos = message
+        .image
+        .filter(|image| !image.id.is_empty())
+        .map(|image| PhotoRef::WhatsApp { media_id: image.id })
+        .into_iter()
+        .collect();
+    let pressed = message
+        .interactive
+        .and_then(|i| i.button_reply.or(i.list_reply))
+        .map(|reply| reply.id)
+        .or_else(|| message.button.map(|b| b.payload))
+        .filter(|data| !data.is_empty());
+    incoming.button = pressed.map(|data| ButtonPress {
+        data,
+        callback_query_id: None,
+    });
+    Some(incoming)
+}
+
+/// What a message of this type holds that the bot cannot read.
+fn unreadable(kind: &str) -> Option<Unreadable> {
+    match kind {
+        "text" | "image" | "location" | "interactive" | "button" | "" => None,
+        "audio" | "voice" => Some(Unreadable::Audio),
+        "video" => Some(Unreadable::Video),
+        "document" => Some(Unreadable::Document),
+        "contacts" => Some(Unreadable::Contact),
+        "sticker" | "reaction" => Some(Unreadable::Reaction),
+        _ => Some(Unreadable::Other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(json: &str) -> Option<IncomingMessage> {
+        let message: Message = serde_json::from_str(json).unwrap_or_default();
+        incoming(message, None, "1029")
+    }
+
+    #[test]
+    fn what_the_bot_cannot_read_is_named_and_a_caption_is_read() {
+        let reaction = message(
+            r#"{"from":"39333","id":"wamid.R1","timestamp":"1","type":"reaction","reaction":{"message_id":"wamid.X","emoji":"👍"}}"#,
+        );
+        assert_eq!(
+            reaction.as_ref().and_then(|m| m.unreadable),
+            Some(Unreadable::Reaction)
+        );
+        assert!(!reaction.is_some_and(|m| m.has_content()));
+        let order = message(
+            r#"{"from":"39333","id":"wamid.O1","timestamp":"1","type":"order","order":{"catalog_id":"1","product_items":[]}}"#,
+        );
+        assert_eq!(order.and_then(|m| m.unreadable), Some(Unreadable::Other));
+        let video = message(
+            r#"{"from":"39333","id":"wamid.V1","timestamp":"1","type":"video","video":{"id":"77","mime_type":"video/mp4","caption":"Buca in via Roma 3"}}"#,
+        );
+        assert_eq!(
+            video
+                .as_ref()
+                .map(|m| (m.text.as_deref(), m.photos.len(), m.unreadable)),
+            Some((Some("Buca in via Roma 3"), 0, Some(Unreadable::Video)))
+        );
+    }
+
+    #[test]
+    fn a_button_reply_is_a_button_press() {
+        let reply = message(
+            r#"{"context":{"from":"39021","id":"wamid.Q"},"from":"39333","id":"wamid.B1","timestamp":"1","type":"interactive",
+               "interactive":{"type":"button_reply","button_reply":{"id":"fb:abc:n","title":"No, non è risolto"}}}"#,
+        );
+        assert_eq!(
+            reply.and_then(|m| m.button).map(|b| b.data),
+            Some("fb:abc:n".to_owned())
+        );
+    }
 }

@@ -23,7 +23,9 @@ pub fn router(open311: open311::Open311, reports: Reports, channels: &Channels) 
         .merge(channels.router())
 }
 
-fn media_router(reports: Reports) -> Router {
+/// The photos intake serves, at `/media/{id}`; also on the public site when the status
+/// pages run in the same process.
+pub fn media_router(reports: Reports) -> Router {
     Router::new()
         .route("/media/{id}", get(media))
         .with_state(reports)

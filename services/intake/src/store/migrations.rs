@@ -16,6 +16,8 @@ impl MigratorTrait for Migrator {
             Box::new(Open311AndMedia),
             Box::new(crate::channels::store::ConversationPhotos),
             Box::new(RequestHashes),
+            Box::new(crate::channels::store::ReplyRouteSender),
+            Box::new(crate::channels::feedback::CreateFeedbackRequests),
         ])
     }
 }

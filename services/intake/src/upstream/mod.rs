@@ -1,7 +1,8 @@
 //! The other services intake asks synchronously, over their gRPC APIs: triage for the
-//! service list, status for public statuses. Conversions to intake's own types happen
+//! service list and early safety advice, status for public statuses. Conversions to intake's own types happen
 //! here.
 
+pub mod safety;
 pub mod status;
 pub mod triage;
 

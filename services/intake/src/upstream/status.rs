@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use segnala_proto::status::v1::{
-    self as pb, PublicState, TimelineStep, status_service_client::StatusServiceClient,
+    self as pb, PublicState, StatusStep, status_service_client::StatusServiceClient,
 };
 use segnala_shared::{
     AppError,
@@ -36,7 +36,7 @@ pub struct PublicStatus {
 #[derive(Clone, Debug, PartialEq)]
 pub struct StatusNote {
     pub time: Option<DateTime<Utc>>,
-    pub step: TimelineStep,
+    pub step: StatusStep,
     /// The state the step left the report in.
     pub state: PublicState,
     /// The step in a sentence, in the language asked for.
@@ -184,7 +184,7 @@ fn from_proto(status: pb::ReportStatus) -> PublicStatus {
             .into_iter()
             .map(|entry| StatusNote {
                 time: from_timestamp(entry.time.as_ref()),
-                step: TimelineStep::try_from(entry.step).unwrap_or(TimelineStep::Unspecified),
+                step: StatusStep::try_from(entry.step).unwrap_or(StatusStep::Unspecified),
                 state: PublicState::try_from(entry.state).unwrap_or(PublicState::Unspecified),
                 message: entry.message,
                 note: entry.note,

@@ -450,6 +450,7 @@ impl Projector {
                 .map_or(0, |name| convert::channel(name) as i32),
             change_time: Some(to_timestamp(change.entry.time)),
             version: status.version,
+            step: convert::step(change.entry.kind) as i32,
         }
     }
 }

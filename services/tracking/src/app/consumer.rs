@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::DatabaseTransaction;
 use segnala_proto::{
-    intake::v1::ReporterFeedback,
+    intake::v1::{FixVerdict, ReporterFeedbackReceived},
     triage::v1::{ReportMerged, ReportRouted},
 };
 use segnala_shared::{
@@ -29,13 +29,15 @@ use crate::{
 
 /// Who the audit log names for changes triage asked for.
 const TRIAGE: &str = "triage";
+/// Who the audit log names for what reporters said.
+const REPORTER: &str = "reporter";
 
 segnala_shared::consumed_events! {
     /// An event tracking consumes.
     pub enum TrackingEvent {
         Routed(ReportRouted),
         Merged(ReportMerged),
-        Feedback(ReporterFeedback),
+        Feedback(ReporterFeedbackReceived),
     }
 }
 
@@ -169,13 +171,23 @@ impl TrackingConsumer {
         Ok(())
     }
 
-    /// After resolution the reporters are asked whether it is really fixed: "not fixed"
-    /// reopens the order, "fixed" closes it.
+    /// After resolution the reporters are asked whether it is really fixed. Every
+    /// answer is recorded; "not fixed" reopens a resolved or closed order, "fixed"
+    /// closes a resolved one. An answer about an earlier resolution than the order's
+    /// latest, or one that comes after the order moved on, changes nothing else.
     fn feedback(
         &self,
         orders: &mut HeldOrders,
-        event: ReporterFeedback,
+        event: ReporterFeedbackReceived,
     ) -> Result<(), HandlerError> {
+        let fixed = match FixVerdict::try_from(event.verdict) {
+            Ok(FixVerdict::Fixed) => true,
+            Ok(FixVerdict::NotFixed) => false,
+            _ => {
+                tracing::info!(report = %event.report, "feedback without a verdict; nothing to apply");
+                return Ok(());
+            }
+        };
         let Some(order) = orders
             .of_report(&event.report)
             .and_then(|(id, _)| orders.get(id).ok())
@@ -184,23 +196,41 @@ impl TrackingConsumer {
             return Ok(());
         };
         let now = self.clock.now();
-        let command = match (event.fixed, order.state) {
-            (false, WorkOrderState::Resolved | WorkOrderState::Closed) => reopen(
+        let asked_about = from_timestamp(event.resolve_time.as_ref());
+        let stale = asked_about
+            .zip(order.resolved_at)
+            .is_some_and(|(asked, latest)| latest > asked + Duration::seconds(1));
+        let follow_up = match (fixed, order.state) {
+            _ if stale => None,
+            (false, WorkOrderState::Resolved | WorkOrderState::Closed) => Some(reopen(
                 order,
                 "a reporter says it is not fixed",
                 now,
                 &self.resolve_within,
-            ),
-            (true, WorkOrderState::Resolved) => Command::Close,
-            (fixed, state) => {
-                tracing::info!(work_order = %order.id, fixed, state = state.as_str(), "feedback does not change the order");
-                return Ok(());
-            }
+            )),
+            (true, WorkOrderState::Resolved) => Some(Command::Close),
+            _ => None,
         };
-        let id = order.id;
-        let action = command.action();
-        orders.apply(id, command, "reporter", now)?;
-        tracing::info!(work_order = %id, action, "reporter feedback applied");
+        let (id, state) = (order.id, order.state);
+        orders.apply(
+            id,
+            Command::Feedback {
+                fixed,
+                reason: event.reason,
+            },
+            REPORTER,
+            now,
+        )?;
+        match follow_up {
+            Some(command) => {
+                let action = command.action();
+                orders.apply(id, command, REPORTER, now)?;
+                tracing::info!(work_order = %id, action, "reporter feedback applied");
+            }
+            None => {
+                tracing::info!(work_order = %id, fixed, stale, state = state.as_str(), "reporter feedback recorded; the order stays as it is");
+            }
+        }
         Ok(())
     }
 

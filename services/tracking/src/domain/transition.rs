@@ -69,6 +69,13 @@ pub enum Command {
     DetachReport {
         report: String,
     },
+    /// A reporter said whether the problem is fixed. Recorded whatever the state; what
+    /// follows from it (closing, reopening) is a command of its own.
+    Feedback {
+        fixed: bool,
+        /// The reporter's words, without their personal data; may be empty.
+        reason: String,
+    },
     /// Triage sent the order's problem to another department.
     Reroute {
         department: String,
@@ -97,6 +104,7 @@ impl Command {
             Self::AttachPhoto { .. } => "photo",
             Self::AttachReport { .. } => "attach_report",
             Self::DetachReport { .. } => "detach_report",
+            Self::Feedback { .. } => "feedback",
             Self::Reroute { .. } => "reroute",
         }
     }
@@ -380,6 +388,17 @@ impl WorkOrder {
                 applied.detail = report.clone();
                 self.reports.retain(|r| *r != report);
             }
+            Command::Feedback { fixed, reason } => {
+                applied.announce = false;
+                let verdict = if fixed { "fixed" } else { "not fixed" };
+                let reason = reason.trim();
+                applied.detail = format!("a reporter says it is {verdict}");
+                if !reason.is_empty() {
+                    applied.detail.push_str(&format!(": {reason}"));
+                    // The crew reads the reporter's words with the order's notes.
+                    applied.note = Some((NoteVisibility::Internal, format!("Reporter: {reason}")));
+                }
+            }
             Command::Reroute {
                 department,
                 category,
@@ -575,6 +594,45 @@ mod tests {
         order.apply(Command::ExpireLease, until).unwrap();
         assert_eq!(order.state, WorkOrderState::Queued);
         assert_eq!(order.crew, None);
+    }
+
+    #[test]
+    fn feedback_is_recorded_in_any_state_and_moves_nothing() {
+        let mut order = order();
+        let now = Utc::now();
+        let recorded = order
+            .apply(
+                Command::Feedback {
+                    fixed: false,
+                    reason: " still dark ".into(),
+                },
+                now,
+            )
+            .unwrap();
+        assert_eq!(order.state, WorkOrderState::Queued);
+        assert!(!recorded.announce);
+        assert_eq!(
+            recorded.detail,
+            "a reporter says it is not fixed: still dark"
+        );
+        assert_eq!(
+            recorded.note,
+            Some((NoteVisibility::Internal, "Reporter: still dark".into()))
+        );
+        let bare = order
+            .apply(
+                Command::Feedback {
+                    fixed: true,
+                    reason: String::new(),
+                },
+                now,
+            )
+            .unwrap();
+        assert_eq!(
+            (bare.detail.as_str(), bare.note),
+            ("a reporter says it is fixed", None)
+        );
+        assert_eq!(order.version, 3);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Triage's use cases.
 
+mod assess_text;
 mod consumer;
 mod decisions;
 mod follow_orders;
@@ -8,6 +9,7 @@ mod operators;
 mod publish_taxonomy;
 mod route_report;
 
+pub use assess_text::{AssessText, Assessment};
 pub use consumer::TriageConsumer;
 pub use decisions::Decisions;
 pub use follow_orders::FollowWorkOrders;

@@ -189,8 +189,25 @@ pub struct EmergencyTerms {
     /// cover", "injured pigeon").
     #[serde(default)]
     pub ordinary: Vec<OrdinaryFault>,
+    /// The safety reply once the report is in (`EmergencyDetected`).
     pub message_it: String,
     pub message_en: String,
+    /// What to tell a citizen at once, before their report is complete (it may still
+    /// lack its place), so it promises nothing done yet. Absent: the messages above.
+    #[serde(default)]
+    pub advice_it: Option<String>,
+    #[serde(default)]
+    pub advice_en: Option<String>,
+}
+
+impl EmergencyTerms {
+    /// The advice before the report is complete, Italian and English.
+    pub fn advice(&self) -> (&str, &str) {
+        (
+            self.advice_it.as_deref().unwrap_or(&self.message_it),
+            self.advice_en.as_deref().unwrap_or(&self.message_en),
+        )
+    }
 }
 
 /// Emergency terms made ordinary by the words around them.

@@ -5,7 +5,7 @@
 //! beside them: each note's `step` and `state`, and `duplicate_of`, `media_urls` and
 //! `attributes` (every answer kept with the report).
 
-use segnala_proto::status::v1::{PublicState, TimelineStep};
+use segnala_proto::status::v1::{PublicState, StatusStep};
 
 use super::document::{Node, w3};
 use crate::{
@@ -80,7 +80,7 @@ fn note(note: &StatusNote) -> Node {
 /// Chicago's three kinds of note: the report came in, something happened, or the step
 /// left it closed (resolved, cancelled, turned away, or merged into work not yet begun).
 fn note_type(note: &StatusNote) -> &'static str {
-    if note.step == TimelineStep::Received {
+    if note.step == StatusStep::Received {
         "opened"
     } else if is_open(note.state) {
         "activity"
@@ -90,7 +90,7 @@ fn note_type(note: &StatusNote) -> &'static str {
 }
 
 /// "merged" for `TIMELINE_STEP_MERGED`.
-fn step_name(step: TimelineStep) -> String {
+fn step_name(step: StatusStep) -> String {
     step.as_str_name()
         .strip_prefix("TIMELINE_STEP_")
         .unwrap_or_default()
@@ -109,7 +109,7 @@ fn state_name(state: PublicState) -> String {
 mod tests {
     use super::*;
 
-    fn step(step: TimelineStep, state: PublicState) -> StatusNote {
+    fn step(step: StatusStep, state: PublicState) -> StatusNote {
         StatusNote {
             time: None,
             step,
@@ -122,12 +122,12 @@ mod tests {
     #[test]
     fn notes_are_typed_by_what_the_step_did() {
         let types = [
-            (TimelineStep::Received, PublicState::Received),
-            (TimelineStep::Routed, PublicState::Received),
-            (TimelineStep::Merged, PublicState::Duplicate),
-            (TimelineStep::Merged, PublicState::Assigned),
-            (TimelineStep::WorkResolved, PublicState::Resolved),
-            (TimelineStep::Reopened, PublicState::Assigned),
+            (StatusStep::Received, PublicState::Received),
+            (StatusStep::Routed, PublicState::Received),
+            (StatusStep::Merged, PublicState::Duplicate),
+            (StatusStep::Merged, PublicState::Assigned),
+            (StatusStep::WorkResolved, PublicState::Resolved),
+            (StatusStep::Reopened, PublicState::Assigned),
         ]
         .map(|(s, state)| note_type(&step(s, state)));
         assert_eq!(
@@ -136,7 +136,7 @@ mod tests {
                 "opened", "activity", "closed", "activity", "closed", "activity"
             ]
         );
-        assert_eq!(step_name(TimelineStep::WorkResolved), "work_resolved");
+        assert_eq!(step_name(StatusStep::WorkResolved), "work_resolved");
         assert_eq!(state_name(PublicState::InProgress), "in_progress");
     }
 }

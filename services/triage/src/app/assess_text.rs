@@ -1,0 +1,126 @@
+//! A first look at a citizen's words before their report is complete: is it an
+//! emergency, and what should they be told at once. The channels ask while the place is
+//! still missing, so that the safety advice does not wait for it.
+
+use std::sync::Arc;
+
+use segnala_shared::AppError;
+
+use crate::{
+    domain::{Classifier, Taxonomy, text},
+    events::Language,
+};
+
+/// The longest text assessed, as long as a report's description may be.
+const MAX_CHARS: usize = 4000;
+
+/// What the emergency rules see in a text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assessment {
+    /// The live emergency terms found; empty: no emergency.
+    pub matched_terms: Vec<String>,
+    /// The taxonomy's advice before a report is complete, in `language`, when it is
+    /// an emergency.
+    pub safety_message: Option<String>,
+    pub language: Language,
+}
+
+#[derive(Clone)]
+pub struct AssessText {
+    classifier: Arc<Classifier>,
+    taxonomy: Arc<Taxonomy>,
+}
+
+impl AssessText {
+    pub fn new(classifier: Arc<Classifier>, taxonomy: Arc<Taxonomy>) -> Self {
+        Self {
+            classifier,
+            taxonomy,
+        }
+    }
+
+    /// The same rules routing applies, so a text assessed an emergency here is routed
+    /// as one once the report is complete.
+    pub fn assess(&self, text: &str, language_code: &str) -> Result<Assessment, AppError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(AppError::invalid("text", "must not be empty"));
+        }
+        if text.chars().count() > MAX_CHARS {
+            return Err(AppError::invalid(
+                "text",
+                format!("must be at most {MAX_CHARS} characters"),
+            ));
+        }
+        let language = Language::of(language_code, &text::words(text));
+        let matched_terms = self.classifier.emergency_terms(text);
+        let (italian, english) = self.taxonomy.emergency.advice();
+        let safety_message =
+            (!matched_terms.is_empty()).then(|| language.pick(italian, english).to_owned());
+        Ok(Assessment {
+            matched_terms,
+            safety_message,
+            language,
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::settings::TriageSettings;
+
+    fn assessor() -> AssessText {
+        let settings = TriageSettings::default();
+        let taxonomy = Arc::new(settings.taxonomy().unwrap());
+        let classifier = Arc::new(settings.classifier(&taxonomy).unwrap());
+        AssessText::new(classifier, taxonomy)
+    }
+
+    #[test]
+    fn danger_gets_the_safety_advice_in_the_texts_language() {
+        let assessor = assessor();
+        let gas = assessor
+            .assess("Forte odore di gas nel palazzo, fuga di gas!", "")
+            .unwrap();
+        assert_eq!(gas.language, Language::Italian);
+        assert!(
+            gas.matched_terms.contains(&"fuga di gas".to_owned()),
+            "{gas:?}"
+        );
+        // Before the report is complete nothing was passed on: the advice says so.
+        let advice = gas.safety_message.unwrap();
+        assert!(
+            advice.contains("112") && !advice.contains("avvisato"),
+            "{advice}"
+        );
+        let fire = assessor
+            .assess("There is a house on fire near the school", "en-GB")
+            .unwrap();
+        assert_eq!(fire.language, Language::English);
+        assert!(
+            fire.safety_message
+                .unwrap()
+                .starts_with("If anyone is in danger")
+        );
+    }
+
+    #[test]
+    fn everyday_faults_and_bad_input_are_no_emergency() {
+        let assessor = assessor();
+        for text in [
+            "Lampione spento in via Roma",
+            "Nessun incendio, solo fumo dal camino",
+        ] {
+            let calm = assessor.assess(text, "it").unwrap();
+            assert_eq!(
+                (calm.matched_terms.len(), calm.safety_message),
+                (0, None),
+                "{text}"
+            );
+        }
+        assert!(assessor.assess("  ", "it").is_err());
+        assert!(assessor.assess(&"a".repeat(4001), "it").is_err());
+    }
+}
