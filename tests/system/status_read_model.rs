@@ -245,7 +245,7 @@ async fn status_batch_reads_and_lists_reports_with_filters_and_pages() {
         steps,
         [
             "Report received",
-            "Sent to the Street lighting department",
+            "Sent to the street_lighting department",
             "In the department's work queue"
         ]
     );

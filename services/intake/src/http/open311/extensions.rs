@@ -92,7 +92,7 @@ fn note_type(note: &StatusNote) -> &'static str {
 /// "merged" for `TIMELINE_STEP_MERGED`.
 fn step_name(step: StatusStep) -> String {
     step.as_str_name()
-        .strip_prefix("TIMELINE_STEP_")
+        .strip_prefix("STATUS_STEP_")
         .unwrap_or_default()
         .to_ascii_lowercase()
 }
