@@ -140,7 +140,8 @@ async fn open311_xml_only_client_as_fixmystreet_talks() {
     assert!(!xml.contains("<token>"), "the id, not a token: {xml}");
 
     // FixMyStreet adds answers of its own that the service does not ask for: they are
-    // kept with the report and shown with extensions.
+    // kept with the report for operators, and never public (they may hold the
+    // citizen's words and exact position).
     let mut extras = form.to_vec();
     extras.extend([
         ("attribute[fixmystreet_id]", "1001"),
@@ -150,6 +151,7 @@ async fn open311_xml_only_client_as_fixmystreet_talks() {
             "attribute[report_url]",
             "https://fixmystreet.example.org/report/1001",
         ),
+        ("attribute[closest_address]", "Via Roma 12, 20121 Milano"),
         ("attribute[category]", ""),
     ]);
     let response = open311.post_form("requests.xml", &extras).await;
@@ -164,17 +166,55 @@ async fn open311_xml_only_client_as_fixmystreet_talks() {
         .text()
         .await
         .expect("body");
-    for kept in [
-        "<attribute><code>asset_id</code><value>LP-4471</value></attribute>",
-        "<attribute><code>fixmystreet_id</code><value>1001</value></attribute>",
-        "<attribute><code>easting</code><value>529025</value></attribute>",
+    for private in [
+        "asset_id",
+        "fixmystreet_id",
+        "easting",
+        "closest_address",
+        "LP-4471",
     ] {
-        assert!(xml.contains(kept), "{kept}: {xml}");
+        assert!(!xml.contains(private), "{private} is public: {xml}");
+    }
+    let kept = open311.platform.report_as_operator(&id).await.attributes;
+    for (code, value) in [
+        ("asset_id", "LP-4471"),
+        ("fixmystreet_id", "1001"),
+        ("easting", "529025"),
+        ("closest_address", "Via Roma 12, 20121 Milano"),
+    ] {
+        assert_eq!(kept.get(code).map(String::as_str), Some(value), "{code}");
     }
     assert!(
-        !xml.contains("<code>category</code>"),
-        "an empty answer is no answer: {xml}"
+        !kept.contains_key("category"),
+        "an empty answer is no answer: {kept:?}"
     );
+
+    // Answers to the service's own questions are public, free text redacted.
+    let mut asked = form.to_vec();
+    asked.retain(|(name, _)| *name != "service_code");
+    asked.extend([
+        ("service_code", "201"),
+        ("attribute[size]", "small"),
+        ("attribute[lane]", "corsia destra, per info 347 555 1234"),
+    ]);
+    let response = open311.post_form("requests.xml", &asked).await;
+    assert_eq!(response.status(), 200);
+    let xml = response.text().await.expect("body");
+    let pothole = xml_text(&xml, "service_request_id")
+        .expect("an id")
+        .to_owned();
+    let xml = open311
+        .get(&format!("requests/{pothole}.xml?extensions=true"))
+        .await
+        .text()
+        .await
+        .expect("body");
+    for shown in [
+        "<attribute><code>size</code><value>small</value></attribute>",
+        "<attribute><code>lane</code><value>corsia destra, per info [telefono]</value></attribute>",
+    ] {
+        assert!(xml.contains(shown), "{shown}: {xml}");
+    }
 
     // An answer the service asks for is still checked: the refusal is XML it can show.
     let mut refused = form.to_vec();
@@ -187,6 +227,6 @@ async fn open311_xml_only_client_as_fixmystreet_talks() {
         xml_text(&xml, "description").is_some_and(|d| d.contains("attribute[size]")),
         "{xml}"
     );
-    assert_eq!(open311.reports().await, 2);
+    assert_eq!(open311.reports().await, 3);
     open311.finish().await;
 }

@@ -2,6 +2,8 @@
 //! "is it fixed?", an address, a description, or only politeness. The bot asks for a
 //! missing detail; a message that cannot be that detail must not become it.
 
+use segnala_shared::redaction::redact_text;
+
 /// Lower-case words without accents or punctuation: "Sì, è RISOLTO!" → ["si", "e", "risolto"].
 fn words(text: &str) -> Vec<String> {
     text.chars()
@@ -246,67 +248,17 @@ pub fn verdict(text: &str) -> Option<bool> {
 }
 
 /// The citizen's words as a reason for the crew, or `None` when they are only the
-/// verdict ("No", "Sì, grazie"). Addresses, phone numbers and handles are taken out.
+/// verdict ("No", "Sì, grazie"). A reason travels in an event, so personal data in it
+/// is redacted as on every public surface.
 pub fn reason(text: &str) -> Option<String> {
     if is_small_talk(text) {
         return None;
     }
-    let cleaned = without_personal_data(text);
-    let cleaned = cleaned.trim();
+    let cleaned = redact_text(text.trim(), None);
     (!cleaned.is_empty()).then(|| cleaned.chars().take(MAX_REASON_CHARS).collect())
 }
 
 const MAX_REASON_CHARS: usize = 500;
-
-/// The text with e-mail addresses, phone numbers and @handles replaced by "…": a
-/// reason travels in an event, and these are the reporter's, not the city's.
-pub fn without_personal_data(text: &str) -> String {
-    let mut out: Vec<String> = Vec::new();
-    for token in text.split_whitespace() {
-        let bare = token.trim_matches(|c: char| !c.is_alphanumeric() && c != '+' && c != '@');
-        let digits = bare.chars().filter(char::is_ascii_digit).count();
-        let personal = (bare.contains('@') && bare.len() > 1)
-            || (digits >= 7 && digits * 2 >= bare.chars().count());
-        if personal {
-            if out.last().is_none_or(|last| last != "…") {
-                out.push("…".into());
-            }
-        } else {
-            out.push(token.to_owned());
-        }
-    }
-    // A number written in groups ("333 123 4567") is one phone number.
-    let joined = out.join(" ");
-    collapse_digit_runs(&joined)
-}
-
-/// Replaces runs of digit groups that add up to seven digits or more with "…".
-fn collapse_digit_runs(text: &str) -> String {
-    let tokens: Vec<&str> = text.split(' ').collect();
-    let is_group = |t: &str| {
-        !t.is_empty()
-            && t.chars()
-                .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | '(' | ')'))
-    };
-    let mut out: Vec<&str> = Vec::with_capacity(tokens.len());
-    let mut i = 0;
-    while i < tokens.len() {
-        let mut j = i;
-        let mut digits = 0;
-        while j < tokens.len() && is_group(tokens[j]) {
-            digits += tokens[j].chars().filter(char::is_ascii_digit).count();
-            j += 1;
-        }
-        if j - i >= 2 && digits >= 7 {
-            out.push("…");
-            i = j;
-        } else {
-            out.push(tokens[i]);
-            i += 1;
-        }
-    }
-    out.join(" ")
-}
 
 #[cfg(test)]
 mod tests {
@@ -383,11 +335,11 @@ mod tests {
         assert_eq!(
             reason("No, è ancora spento. Chiamatemi al 333 123 4567 o scrivete a anna@example.org")
                 .as_deref(),
-            Some("No, è ancora spento. Chiamatemi al … o scrivete a …")
+            Some("No, è ancora spento. Chiamatemi al [telefono] o scrivete a [email]")
         );
         assert_eq!(
             reason("Still broken, ask @neighbour_joe or +393331234567").as_deref(),
-            Some("Still broken, ask … or …")
+            Some("Still broken, ask [user] or [phone]")
         );
     }
 }

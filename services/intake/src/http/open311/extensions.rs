@@ -3,18 +3,28 @@
 //! and a `type` of opened, activity or closed) and `extended_attributes` with
 //! `channel`, `duplicate` and `parent_service_request_id`. Segnala's own fields stand
 //! beside them: each note's `step` and `state`, and `duplicate_of`, `media_urls` and
-//! `attributes` (every answer kept with the report).
+//! `attributes`: the answers to the questions the service asks, free text redacted.
+//! Answers a client sent that the service never asked for (FixMyStreet's `title`,
+//! `closest_address`, `easting` …) are kept for operators but never shown here: they
+//! may carry the citizen's words and exact position unredacted.
 
 use segnala_proto::status::v1::{PublicState, StatusStep};
 
+use segnala_shared::{lang::Lang, redaction::redact_text};
+
 use super::document::{Node, w3};
 use crate::{
-    domain::Report,
+    domain::{Datatype, Report, ServiceType},
     upstream::status::{PublicStatus, StatusNote, is_open},
 };
 
 /// Adds `notes` and `extended_attributes` to the request `node`.
-pub fn add(node: &mut Node, report: Option<&Report>, status: Option<&PublicStatus>) {
+pub fn add(
+    node: &mut Node,
+    report: Option<&Report>,
+    status: Option<&PublicStatus>,
+    service: Option<&ServiceType>,
+) {
     let notes = status.map(|s| s.notes.as_slice()).unwrap_or_default();
     node.push(
         "notes",
@@ -45,20 +55,31 @@ pub fn add(node: &mut Node, report: Option<&Report>, status: Option<&PublicStatu
             "attributes",
             Node::list(
                 "attribute",
-                report
-                    .attributes
-                    .iter()
+                public_answers(report, service)
                     .map(|(code, value)| {
-                        Node::object([
-                            ("code", Node::text(code.clone())),
-                            ("value", Node::text(value.clone())),
-                        ])
+                        Node::object([("code", Node::text(code)), ("value", Node::text(value))])
                     })
                     .collect(),
             ),
         );
     }
     node.push("extended_attributes", extended);
+}
+
+/// The report's answers to the questions its service asks, free text redacted.
+fn public_answers<'a>(
+    report: &'a Report,
+    service: Option<&'a ServiceType>,
+) -> impl Iterator<Item = (String, String)> + 'a {
+    let language = report.language_code.as_deref().and_then(Lang::parse);
+    report.attributes.iter().filter_map(move |(code, value)| {
+        let question = service?.attributes.iter().find(|a| a.code == *code)?;
+        let value = match question.datatype {
+            Datatype::String | Datatype::Text => redact_text(value, language),
+            _ => value.clone(),
+        };
+        Some((code.clone(), value))
+    })
 }
 
 fn note(note: &StatusNote) -> Node {

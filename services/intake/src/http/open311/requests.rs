@@ -338,7 +338,7 @@ fn request_node(
         ),
     ]);
     if rendering.extensions {
-        extensions::add(&mut node, report, status);
+        extensions::add(&mut node, report, status, service);
     }
     node
 }
