@@ -391,15 +391,7 @@ async fn a_crew_sees_places_and_its_citys_clock_and_holds_one_order_at_a_time() 
         if let Some(report) = request.report.as_mut() {
             report.location = Some(distinct_place(place));
         }
-        let code = clients
-            .intake
-            .create_report(request)
-            .await
-            .expect("accepted")
-            .into_inner()
-            .report
-            .expect("a report")
-            .tracking_code;
+        let code = clients.submit_request(request).await;
         clients
             .wait_for_state(&code, PublicState::Assigned, Duration::from_secs(30))
             .await;

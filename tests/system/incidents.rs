@@ -55,15 +55,7 @@ async fn reports_of_one_lamp_from_two_channels_become_one_incident_and_one_work_
     let http = segnala_shared::delivery::http_client(TIMEOUT).expect("an HTTP client");
 
     // The first report, by the gRPC API at the Duomo, opens the incident.
-    let first = clients
-        .intake
-        .create_report(lamp_at(45.4642, 9.19))
-        .await
-        .expect("accepted")
-        .into_inner()
-        .report
-        .expect("a report")
-        .tracking_code;
+    let first = clients.submit_request(lamp_at(45.4642, 9.19)).await;
     let routed: ReportRouted = tap
         .next_of(&first, |e: &ReportRouted| &e.tracking_code, TIMEOUT)
         .await;
@@ -116,15 +108,7 @@ async fn reports_of_one_lamp_from_two_channels_become_one_incident_and_one_work_
     assert_eq!(merged.priority, Priority::High as i32);
 
     // About 420 m north: another lamp, another incident.
-    let far = clients
-        .intake
-        .create_report(lamp_at(45.4680, 9.19))
-        .await
-        .expect("accepted")
-        .into_inner()
-        .report
-        .expect("a report")
-        .tracking_code;
+    let far = clients.submit_request(lamp_at(45.4680, 9.19)).await;
     let routed: ReportRouted = tap
         .next_of(&far, |e: &ReportRouted| &e.tracking_code, TIMEOUT)
         .await;

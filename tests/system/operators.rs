@@ -63,15 +63,7 @@ async fn submit_filed_at(
         report.location = Some(distinct_place(place));
         report.service_code = service_code.into();
     }
-    clients
-        .intake
-        .create_report(request)
-        .await
-        .expect("accepted")
-        .into_inner()
-        .report
-        .expect("a report")
-        .tracking_code
+    clients.submit_request(request).await
 }
 
 /// The report's work order once it is in `department`.

@@ -22,7 +22,6 @@ use serde_json::Value;
 
 use crate::support::{
     RunningPlatform, TestEnv,
-    clients::report_request,
     env::{CREW_KEY, INTEGRATOR_KEY},
     eventually,
     tracking::{claim, crew_client, resolve, start},
@@ -134,17 +133,8 @@ async fn personal_data_in_reports_and_public_notes_never_reaches_a_public_surfac
     assert!(at_once.contains("[telefono]"), "{at_once}");
 
     let code = clients
-        .intake
-        .create_report(report_request(
-            CITIZEN_TEXT,
-            &uuid::Uuid::new_v4().to_string(),
-        ))
-        .await
-        .expect("accepted")
-        .into_inner()
-        .report
-        .expect("a report")
-        .tracking_code;
+        .submit(CITIZEN_TEXT, &uuid::Uuid::new_v4().to_string())
+        .await;
     clients
         .status
         .create_subscription(CreateSubscriptionRequest {

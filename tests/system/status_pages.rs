@@ -329,15 +329,7 @@ async fn status_public_answers_never_show_the_reporters_contact() {
     if let Some(report) = request.report.as_mut() {
         report.reporter = Some(contact.clone());
     }
-    let code = clients
-        .intake
-        .create_report(request)
-        .await
-        .expect("accepted")
-        .into_inner()
-        .report
-        .expect("a report")
-        .tracking_code;
+    let code = clients.submit_request(request).await;
     let status = clients
         .wait_for_state(&code, PublicState::Assigned, WAIT)
         .await;

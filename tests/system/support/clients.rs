@@ -59,8 +59,14 @@ impl Clients {
 
     /// Submits a report and returns its tracking code.
     pub async fn submit(&mut self, description: &str, request_id: &str) -> String {
+        self.submit_request(report_request(description, request_id))
+            .await
+    }
+
+    /// Submits `request` and returns the report's tracking code.
+    pub async fn submit_request(&mut self, request: CreateReportRequest) -> String {
         self.intake
-            .create_report(report_request(description, request_id))
+            .create_report(request)
             .await
             .expect("the report is accepted")
             .into_inner()

@@ -184,15 +184,8 @@ fn iban_checks(iban: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{PersonalData, find};
+    use super::super::{PersonalData, tests::kinds};
     use super::*;
-
-    fn kinds(text: &str) -> Vec<(PersonalData, &str)> {
-        find(text)
-            .into_iter()
-            .map(|f| (f.kind, &text[f.range]))
-            .collect()
-    }
 
     #[test]
     fn tax_codes_are_checked_by_their_last_letter() {

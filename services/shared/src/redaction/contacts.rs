@@ -119,14 +119,7 @@ fn phones(text: &str, push: &mut impl FnMut(PersonalData, std::ops::Range<usize>
 
 #[cfg(test)]
 mod tests {
-    use super::super::{PersonalData, find};
-
-    fn kinds(text: &str) -> Vec<(PersonalData, &str)> {
-        find(text)
-            .into_iter()
-            .map(|f| (f.kind, &text[f.range]))
-            .collect()
-    }
+    use super::super::{PersonalData, tests::kinds};
 
     #[test]
     fn phone_numbers_in_the_ways_people_write_them() {

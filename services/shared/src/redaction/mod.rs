@@ -163,8 +163,16 @@ fn ceil_char_boundary(text: &str, mut at: usize) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
+
+    /// Each finding's kind and the text it covers.
+    pub(crate) fn kinds(text: &str) -> Vec<(PersonalData, &str)> {
+        find(text)
+            .into_iter()
+            .map(|f| (f.kind, &text[f.range]))
+            .collect()
+    }
 
     fn it(text: &str) -> String {
         redact(text, Lang::It)
