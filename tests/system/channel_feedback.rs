@@ -424,7 +424,7 @@ async fn whatsapp_buttons_and_words_on_mastodon_and_x_answer_once() {
         (
             masto_code.as_str(),
             FixVerdict::Fixed as i32,
-            "Sì, funziona adesso. Per altro scrivete a …"
+            "Sì, funziona adesso. Per altro scrivete a [email]"
         )
     );
     assert_eq!(setup.report_count().await, 3, "no answer became a report");
