@@ -25,7 +25,7 @@ use segnala_shared::{
     config::SecretString,
     db::{self, DatabaseTarget},
     grpc::{ApiKeySettings, Authenticator, Role, client::ClientInterceptor},
-    messaging::{BatchHandler, EmbeddedBus, EventContext, Outbox},
+    messaging::{EmbeddedBus, EventContext, Outbox, handle_batch},
     service::ServiceContext,
     time::to_timestamp,
 };
@@ -216,7 +216,7 @@ async fn seed(target: &DatabaseTarget, count: usize) {
             })
             .collect();
         let txn = db.begin().await.unwrap();
-        consumer.handle_batch(&txn, events).await.unwrap();
+        handle_batch(&consumer, &txn, events).await.unwrap();
         txn.commit().await.unwrap();
     }
     // The seeding's events are not what is measured.

@@ -17,7 +17,10 @@ use sea_orm::{
 use tracing::Instrument;
 use uuid::Uuid;
 
-use super::{DeliveryHandler, Envelope, HandlerError, Outbox, transport::deliver_each};
+use super::{
+    BatchHandler, DeliveryHandler, Envelope, HandlerError, Outbox, batch::handle_batch,
+    transport::deliver_each,
+};
 use crate::telemetry;
 
 pub(crate) mod entity {
@@ -134,38 +137,31 @@ where
         .map_err(|e| HandlerError::Permanent(format!("undecodable {}: {e}", envelope.event_type)))
 }
 
-/// Handles every event type of a consumer, a delivered batch at a time: it can then read
-/// and write the rows of the whole batch with a few statements instead of a few per
-/// event. Its writes, and the events it records in the outbox, commit together with the
-/// batch's inbox entries.
-#[async_trait]
-pub trait BatchHandler: Send + Sync + 'static {
-    /// Any of the consumer's events, decoded.
-    type Event: Send + 'static;
-
-    /// Handles `events`, in the order they were delivered, inside `txn`.
-    async fn handle_batch(
-        &self,
-        txn: &DatabaseTransaction,
-        events: Vec<(Self::Event, EventContext)>,
-    ) -> Result<(), HandlerError>;
-}
-
 type Decoder<T> = fn(&Envelope) -> Result<T, HandlerError>;
 
-/// A batch handler with the decoders of the event types it takes.
-pub struct Batched<B: BatchHandler> {
+/// A consumer's events with what a handler knows about each message: the items of its
+/// batch handler.
+pub type Delivered<T> = (T, EventContext);
+
+/// A consumer's batch handler with the decoders of the event types it takes. Every
+/// event of a delivered batch is decoded into `T`, the consumer's event enum, before
+/// the batch is loaded.
+pub struct Batched<T, B> {
     handler: B,
-    decoders: HashMap<String, Decoder<B::Event>>,
+    decoders: HashMap<String, Decoder<T>>,
 }
 
-impl<B: BatchHandler> Batched<B> {
+impl<T, B> Batched<T, B>
+where
+    T: Send + 'static,
+    B: BatchHandler<Item = Delivered<T>, Output = ()>,
+{
     /// The handler also takes events of type `E`.
     pub fn on<E>(mut self) -> Self
     where
-        E: prost::Message + prost::Name + Default + Into<B::Event> + 'static,
+        E: prost::Message + prost::Name + Default + Into<T> + 'static,
     {
-        self.decoders.insert(E::full_name(), decode::<E, B::Event>);
+        self.decoders.insert(E::full_name(), decode::<E, T>);
         self
     }
 
@@ -190,7 +186,11 @@ trait ErasedBatch: Send + Sync {
 }
 
 #[async_trait]
-impl<B: BatchHandler> ErasedBatch for Batched<B> {
+impl<T, B> ErasedBatch for Batched<T, B>
+where
+    T: Send + 'static,
+    B: BatchHandler<Item = Delivered<T>, Output = ()>,
+{
     fn event_types(&self) -> Vec<String> {
         self.decoders.keys().cloned().collect()
     }
@@ -211,7 +211,7 @@ impl<B: BatchHandler> ErasedBatch for Batched<B> {
             })?;
             events.push((decoder(envelope)?, EventContext::of(envelope, span)));
         }
-        self.handler.handle_batch(txn, events).await
+        handle_batch(&self.handler, txn, events).await
     }
 }
 
@@ -244,7 +244,11 @@ impl EventHandlers {
     }
 
     /// Handlers that take each delivered batch whole; name its event types with `on`.
-    pub fn batched<B: BatchHandler>(handler: B) -> Batched<B> {
+    pub fn batched<T, B>(handler: B) -> Batched<T, B>
+    where
+        T: Send + 'static,
+        B: BatchHandler<Item = Delivered<T>, Output = ()>,
+    {
         Batched {
             handler,
             decoders: HashMap::new(),

@@ -23,6 +23,7 @@ macro_rules! consumed_events {
 }
 
 mod backoff;
+pub mod batch;
 pub mod embedded;
 mod envelope;
 pub mod inbox;
@@ -32,9 +33,10 @@ pub mod rabbitmq;
 mod transport;
 
 pub use backoff::Backoff;
+pub use batch::{BatchHandler, handle_batch};
 pub use embedded::EmbeddedBus;
 pub use envelope::Envelope;
-pub use inbox::{BatchHandler, Batched, EventContext, EventHandler, EventHandlers, InboxConsumer};
+pub use inbox::{Batched, Delivered, EventContext, EventHandler, EventHandlers, InboxConsumer};
 pub use outbox::{Outbox, OutboxRelay};
 pub use rabbitmq::{RabbitMqSettings, RabbitMqTransport};
 pub use transport::{

@@ -21,7 +21,7 @@ use segnala_proto::{
 };
 use segnala_shared::{
     lang::Lang,
-    messaging::{BatchHandler, Envelope, EventContext, HandlerError, Outbox},
+    messaging::{BatchHandler, Delivered, Envelope, EventContext, HandlerError, Outbox},
     redaction::redact_text,
     time::{from_timestamp, to_timestamp},
     tracking_code::{TrackingCode, parse_report_name},
@@ -48,6 +48,30 @@ segnala_shared::consumed_events! {
         Rejected(ReportRejected),
         WorkOrderChanged(WorkOrderChanged),
         TaxonomyPublished(TaxonomyPublished),
+    }
+}
+
+impl StatusEvent {
+    /// The reports it names, and the incident whose reports it needs to see; a code
+    /// that is none fails the batch before anything is read.
+    fn reads(&self) -> Result<(Vec<String>, Option<&str>), HandlerError> {
+        let one = |code: &str| code_of(code).map(|code| vec![code.to_string()]);
+        Ok(match self {
+            Self::Received(event) => (one(&event.tracking_code)?, None),
+            Self::Routed(event) => (one(&event.tracking_code)?, None),
+            Self::NeedsReview(event) => (one(&event.tracking_code)?, None),
+            Self::Rejected(event) => (one(&event.tracking_code)?, None),
+            Self::Merged(event) => (one(&event.tracking_code)?, Some(event.incident.as_str())),
+            Self::WorkOrderChanged(event) => (
+                event
+                    .reports
+                    .iter()
+                    .map(|report| listed_code(report))
+                    .collect::<Result<_, _>>()?,
+                Some(event.incident.as_str()),
+            ),
+            Self::TaxonomyPublished(_) => (Vec::new(), None),
+        })
     }
 }
 
@@ -164,11 +188,7 @@ impl Fact {
                 let listed = event
                     .reports
                     .iter()
-                    .map(|report| {
-                        parse_report_name(report)
-                            .map(|code| code.to_string())
-                            .map_err(|e| HandlerError::Permanent(format!("report `{report}`: {e}")))
-                    })
+                    .map(|report| listed_code(report))
                     .collect::<Result<Vec<_>, _>>()?;
                 Self::WorkOrder(
                     listed,
@@ -192,26 +212,18 @@ impl Fact {
             StatusEvent::TaxonomyPublished(event) => Self::Taxonomy(convert::taxonomy(event)),
         })
     }
-
-    /// The reports it names, and the incident whose reports it needs to see.
-    fn reads(&self) -> (Vec<&str>, Option<&str>) {
-        match self {
-            Self::Received(code, _) | Self::Routed(code, _) | Self::TriageHold(code, _) => {
-                (vec![code.as_str()], None)
-            }
-            Self::Merged(code, merged) => (vec![code.as_str()], Some(&merged.incident)),
-            Self::WorkOrder(listed, update) => (
-                listed.iter().map(String::as_str).collect(),
-                Some(&update.incident),
-            ),
-            Self::Taxonomy(_) => (Vec::new(), None),
-        }
-    }
 }
 
 fn code_of(text: &str) -> Result<TrackingCode, HandlerError> {
     TrackingCode::parse(text)
         .map_err(|e| HandlerError::Permanent(format!("tracking code `{text}`: {e}")))
+}
+
+/// The code of a report a work order lists by name.
+fn listed_code(report: &str) -> Result<String, HandlerError> {
+    parse_report_name(report)
+        .map(|code| code.to_string())
+        .map_err(|e| HandlerError::Permanent(format!("report `{report}`: {e}")))
 }
 
 fn time_of(timestamp: Option<&prost_types::Timestamp>, context: &EventContext) -> DateTime<Utc> {
@@ -220,7 +232,7 @@ fn time_of(timestamp: Option<&prost_types::Timestamp>, context: &EventContext) -
 
 /// A batch's statuses in memory, and what it will write.
 #[derive(Default)]
-struct Projection {
+pub struct Projection {
     records: HashMap<String, StatusRecord>,
     changed: BTreeSet<String>,
     entries: Vec<(String, Uuid, TimelineEntry)>,
@@ -272,17 +284,17 @@ impl Projector {
         }
     }
 
-    /// Reads every status the facts touch, with one query.
-    async fn load(
+    /// Reads every status the batch's events touch, with one query.
+    async fn read(
         &self,
         txn: &DatabaseTransaction,
-        facts: &[(Fact, EventContext)],
+        events: &[Delivered<StatusEvent>],
     ) -> Result<Projection, HandlerError> {
         let mut codes = BTreeSet::new();
         let mut incidents = BTreeSet::new();
-        for (fact, _) in facts {
-            let (named, incident) = fact.reads();
-            codes.extend(named.into_iter().map(str::to_owned));
+        for (event, _) in events {
+            let (named, incident) = event.reads()?;
+            codes.extend(named);
             incidents.extend(incident.filter(|i| !i.is_empty()).map(str::to_owned));
         }
         let records = self
@@ -303,7 +315,7 @@ impl Projector {
     }
 
     /// Applies one fact to the statuses in memory.
-    async fn apply(
+    async fn apply_fact(
         &self,
         txn: &DatabaseTransaction,
         projection: &mut Projection,
@@ -405,7 +417,7 @@ impl Projector {
     }
 
     /// Writes the batch's changed statuses, their timeline steps and their events.
-    async fn write(
+    async fn write_all(
         &self,
         txn: &DatabaseTransaction,
         projection: Projection,
@@ -457,23 +469,34 @@ impl Projector {
 
 #[async_trait]
 impl BatchHandler for Projector {
-    type Event = StatusEvent;
+    type Item = Delivered<StatusEvent>;
+    type Batch = Projection;
+    type Output = ();
 
-    async fn handle_batch(
+    async fn load(
         &self,
         txn: &DatabaseTransaction,
-        events: Vec<(StatusEvent, EventContext)>,
+        events: &[Delivered<StatusEvent>],
+    ) -> Result<Projection, HandlerError> {
+        self.read(txn, events).await
+    }
+
+    async fn apply(
+        &self,
+        txn: &DatabaseTransaction,
+        projection: &mut Projection,
+        (event, context): Delivered<StatusEvent>,
     ) -> Result<(), HandlerError> {
-        // Every event is checked before anything is read.
-        let facts = events
-            .into_iter()
-            .map(|(event, context)| Ok((Fact::of(event, &context, &self.directory)?, context)))
-            .collect::<Result<Vec<_>, HandlerError>>()?;
-        let mut projection = self.load(txn, &facts).await?;
-        for (fact, context) in facts {
-            self.apply(txn, &mut projection, fact, &context).await?;
-        }
-        self.write(txn, projection).await
+        let fact = Fact::of(event, &context, &self.directory)?;
+        self.apply_fact(txn, projection, fact, &context).await
+    }
+
+    async fn flush(
+        &self,
+        txn: &DatabaseTransaction,
+        projection: Projection,
+    ) -> Result<(), HandlerError> {
+        self.write_all(txn, projection).await
     }
 }
 

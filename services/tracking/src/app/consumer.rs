@@ -13,7 +13,7 @@ use segnala_proto::{
     triage::v1::{ReportMerged, ReportRouted},
 };
 use segnala_shared::{
-    messaging::{BatchHandler, EventContext, HandlerError},
+    messaging::{BatchHandler, Delivered, HandlerError},
     time::from_timestamp,
 };
 use uuid::Uuid;
@@ -80,27 +80,43 @@ impl TrackingConsumer {
 
 #[async_trait]
 impl BatchHandler for TrackingConsumer {
-    type Event = TrackingEvent;
+    type Item = Delivered<TrackingEvent>;
+    type Batch = HeldOrders;
+    type Output = ();
 
-    async fn handle_batch(
+    /// The orders of every report and incident the batch names, with one query each.
+    async fn load(
         &self,
         txn: &DatabaseTransaction,
-        events: Vec<(TrackingEvent, EventContext)>,
-    ) -> Result<(), HandlerError> {
+        events: &[Delivered<TrackingEvent>],
+    ) -> Result<HeldOrders, HandlerError> {
         let reports = events.iter().map(|(e, _)| e.report().to_owned()).collect();
         let incidents = events
             .iter()
             .filter_map(|(e, _)| e.incident().map(str::to_owned))
             .collect();
-        let mut orders = HeldOrders::read(txn, self.ledger.clone(), reports, incidents).await?;
-        for (event, context) in events {
-            // In the message's own span: what it announces continues its trace.
-            context.span.in_scope(|| match event {
-                TrackingEvent::Routed(event) => self.routed(&mut orders, event),
-                TrackingEvent::Merged(event) => self.merged(&mut orders, event),
-                TrackingEvent::Feedback(event) => self.feedback(&mut orders, event),
-            })?;
-        }
+        Ok(HeldOrders::read(txn, self.ledger.clone(), reports, incidents).await?)
+    }
+
+    async fn apply(
+        &self,
+        _txn: &DatabaseTransaction,
+        orders: &mut HeldOrders,
+        (event, context): Delivered<TrackingEvent>,
+    ) -> Result<(), HandlerError> {
+        // In the message's own span: what it announces continues its trace.
+        context.span.in_scope(|| match event {
+            TrackingEvent::Routed(event) => self.routed(orders, event),
+            TrackingEvent::Merged(event) => self.merged(orders, event),
+            TrackingEvent::Feedback(event) => self.feedback(orders, event),
+        })
+    }
+
+    async fn flush(
+        &self,
+        txn: &DatabaseTransaction,
+        orders: HeldOrders,
+    ) -> Result<(), HandlerError> {
         orders.write(txn).await
     }
 }

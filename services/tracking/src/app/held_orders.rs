@@ -26,7 +26,7 @@ struct Held {
     changed: bool,
 }
 
-pub(super) struct HeldOrders {
+pub struct HeldOrders {
     ledger: Ledger,
     store: WorkOrderStore,
     orders: HashMap<Uuid, Held>,

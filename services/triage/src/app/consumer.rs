@@ -6,9 +6,9 @@
 use async_trait::async_trait;
 use sea_orm::DatabaseTransaction;
 use segnala_proto::{intake::v1::ReportReceived, tracking::v1::WorkOrderChanged};
-use segnala_shared::messaging::{BatchHandler, EventContext, HandlerError};
+use segnala_shared::messaging::{BatchHandler, Delivered, HandlerError};
 
-use super::{FollowWorkOrders, RouteReport};
+use super::{Decided, FollowWorkOrders, RouteReport};
 
 segnala_shared::consumed_events! {
     /// An event triage consumes.
@@ -32,36 +32,47 @@ impl TriageConsumer {
 
 #[async_trait]
 impl BatchHandler for TriageConsumer {
-    type Event = TriageEvent;
+    type Item = Delivered<TriageEvent>;
+    type Batch = Decided;
+    type Output = ();
 
-    async fn handle_batch(
+    /// Reports come from intake and order changes from tracking: nothing orders one
+    /// kind against the other, so the batch's order changes are applied first, all
+    /// together, and its reports then meet incidents as they now are.
+    async fn load(
         &self,
         txn: &DatabaseTransaction,
-        events: Vec<(TriageEvent, EventContext)>,
-    ) -> Result<(), HandlerError> {
-        // Reports come from intake and order changes from tracking: nothing orders one
-        // kind against the other, so the batch's order changes are applied first, all
-        // together, and its reports then meet incidents as they now are.
-        let mut received = Vec::new();
+        events: &[Delivered<TriageEvent>],
+    ) -> Result<Decided, HandlerError> {
+        let mut codes = Vec::new();
         let mut orders = Vec::new();
-        for (event, context) in events {
+        for (event, _) in events {
             match event {
-                TriageEvent::Received(report) => received.push((report, context)),
-                TriageEvent::WorkOrderChanged(order) => orders.push(order),
+                TriageEvent::Received(report) => codes.push(report.tracking_code.clone()),
+                TriageEvent::WorkOrderChanged(order) => orders.push(order.clone()),
             }
         }
         self.follow.follow(txn, orders).await?;
-        let codes = received
-            .iter()
-            .map(|(report, _)| report.tracking_code.clone())
-            .collect();
-        let mut decided = self.route.begin(txn, codes).await?;
-        for (report, context) in received {
+        self.route.begin(txn, codes).await
+    }
+
+    async fn apply(
+        &self,
+        _txn: &DatabaseTransaction,
+        decided: &mut Decided,
+        (event, context): Delivered<TriageEvent>,
+    ) -> Result<(), HandlerError> {
+        match event {
             // In the message's own span: what it announces continues its trace.
-            context
-                .span
-                .in_scope(|| self.route.route(report, &mut decided))?;
+            TriageEvent::Received(report) => {
+                context.span.in_scope(|| self.route.route(report, decided))
+            }
+            // Applied with the others when the batch was loaded.
+            TriageEvent::WorkOrderChanged(_) => Ok(()),
         }
+    }
+
+    async fn flush(&self, txn: &DatabaseTransaction, decided: Decided) -> Result<(), HandlerError> {
         self.route.finish(txn, decided).await
     }
 }

@@ -16,4 +16,4 @@ pub use follow_orders::FollowWorkOrders;
 pub use incidents::{Incidents, Placed, RoutedReport};
 pub use operators::{Destination, Operators};
 pub use publish_taxonomy::publish_taxonomy;
-pub use route_report::RouteReport;
+pub use route_report::{Decided, RouteReport};
