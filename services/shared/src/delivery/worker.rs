@@ -10,9 +10,8 @@ use std::{
 use chrono::Utc;
 use http::{HeaderName, HeaderValue, StatusCode};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait, prelude::Expr, sea_query::LockBehavior,
-    sea_query::LockType,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, prelude::Expr, sea_query::LockBehavior, sea_query::LockType,
 };
 use tokio::sync::Notify;
 
@@ -20,7 +19,10 @@ use super::{
     Attempt, DeliveryState, Destination, RetryPolicy,
     store::{Column, DeliveryRow, entity},
 };
-use crate::messaging::Backoff;
+use crate::messaging::{
+    Backoff,
+    claim_loop::{ClaimLoop, DueRows},
+};
 
 /// How many rows one pass claims.
 const BATCH_SIZE: u64 = 20;
@@ -29,11 +31,15 @@ const IDLE_POLL: Duration = Duration::from_millis(500);
 
 /// Runs the deliveries of one service. See the module documentation.
 pub struct DeliveryWorker {
-    db: DatabaseConnection,
+    claims: ClaimLoop,
+    sender: Sender,
+}
+
+/// Sends the rows of a batch and records what came of each.
+struct Sender {
     client: reqwest::Client,
     destinations: HashMap<String, Destination>,
     policy: RetryPolicy,
-    wake: Arc<Notify>,
     /// When each destination may be called next (rate limit or pause after a failure).
     not_before: HashMap<String, Instant>,
 }
@@ -58,77 +64,33 @@ impl DeliveryWorker {
         wake: Arc<Notify>,
     ) -> Self {
         Self {
-            db,
-            client,
-            destinations: destinations
-                .into_iter()
-                .map(|d| (d.name.clone(), d))
-                .collect(),
-            policy,
-            wake,
-            not_before: HashMap::new(),
+            claims: ClaimLoop {
+                name: "delivery worker",
+                db,
+                wake,
+                first_retry: Duration::from_millis(200),
+            },
+            sender: Sender {
+                client,
+                destinations: destinations
+                    .into_iter()
+                    .map(|d| (d.name.clone(), d))
+                    .collect(),
+                policy,
+                not_before: HashMap::new(),
+            },
         }
     }
 
     /// Runs until the task is dropped.
-    pub async fn run(mut self) {
-        let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
-        loop {
-            match self.deliver_due().await {
-                Ok(handled) if handled > 0 => backoff.reset(),
-                Ok(_) => {
-                    backoff.reset();
-                    let pause = self.next_wake();
-                    tokio::select! {
-                        _ = self.wake.notified() => {}
-                        _ = tokio::time::sleep(pause) => {}
-                    }
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "delivery worker could not read its rows; retrying");
-                    tokio::time::sleep(backoff.next_delay()).await;
-                }
-            }
-        }
+    pub async fn run(self) {
+        self.claims.run(self.sender).await;
     }
+}
 
+impl DueRows for Sender {
     /// Sends one batch of due rows; returns how many were attempted.
-    pub async fn deliver_due(&mut self) -> Result<usize, DbErr> {
-        match self.db.get_database_backend() {
-            DatabaseBackend::Postgres => {
-                let txn = self.db.begin().await?;
-                let handled = self.deliver_batch(&txn, true).await?;
-                txn.commit().await?;
-                Ok(handled)
-            }
-            // SQLite has one writer and one worker per process: no claim needed.
-            _ => {
-                let db = self.db.clone();
-                self.deliver_batch(&db, false).await
-            }
-        }
-    }
-
-    fn next_wake(&self) -> Duration {
-        let now = Instant::now();
-        self.not_before
-            .values()
-            .filter(|at| **at > now)
-            .map(|at| *at - now)
-            .min()
-            .map_or(IDLE_POLL, |soonest| soonest.min(IDLE_POLL))
-    }
-
-    fn paused_destinations(&self) -> Vec<String> {
-        let now = Instant::now();
-        self.not_before
-            .iter()
-            .filter(|(_, at)| **at > now + Duration::from_millis(50))
-            .map(|(name, _)| name.clone())
-            .collect()
-    }
-
-    async fn deliver_batch<C: ConnectionTrait>(
+    async fn handle_batch<C: ConnectionTrait>(
         &mut self,
         db: &C,
         claim: bool,
@@ -158,6 +120,31 @@ impl DeliveryWorker {
             self.record(db, row, outcome).await?;
         }
         Ok(attempted)
+    }
+
+    fn more_due(&self, attempted: usize) -> bool {
+        attempted > 0
+    }
+
+    fn idle_wait(&self) -> Duration {
+        let now = Instant::now();
+        self.not_before
+            .values()
+            .filter(|at| **at > now)
+            .map(|at| *at - now)
+            .min()
+            .map_or(IDLE_POLL, |soonest| soonest.min(IDLE_POLL))
+    }
+}
+
+impl Sender {
+    fn paused_destinations(&self) -> Vec<String> {
+        let now = Instant::now();
+        self.not_before
+            .iter()
+            .filter(|(_, at)| **at > now + Duration::from_millis(50))
+            .map(|(name, _)| name.clone())
+            .collect()
     }
 
     async fn attempt(&mut self, row: &entity::Model) -> Outcome {

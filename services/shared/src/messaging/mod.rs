@@ -24,6 +24,7 @@ macro_rules! consumed_events {
 
 mod backoff;
 pub mod batch;
+pub(crate) mod claim_loop;
 pub mod embedded;
 mod envelope;
 pub mod inbox;

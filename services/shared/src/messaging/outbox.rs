@@ -6,15 +6,17 @@
 use std::{sync::Arc, time::Duration};
 
 use chrono::Utc;
-use futures_util::FutureExt;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait, prelude::Expr,
-    sea_query::LockBehavior, sea_query::LockType,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, prelude::Expr, sea_query::LockBehavior,
+    sea_query::LockType,
 };
 use tokio::sync::Notify;
 
-use super::{Backoff, Envelope, Transport, TransportError};
+use super::{
+    Backoff, Envelope, Transport, TransportError,
+    claim_loop::{ClaimLoop, DueRows},
+};
 use crate::telemetry::TraceHeaders;
 
 pub(crate) mod entity {
@@ -98,14 +100,20 @@ impl Outbox {
     /// A relay that publishes this outbox's rows from `db` through `transport`.
     pub fn relay(&self, db: DatabaseConnection, transport: Arc<dyn Transport>) -> OutboxRelay {
         OutboxRelay {
-            db,
-            transport,
-            wake: self.wake.clone(),
-            // Embedded, a batch is handled by each subscriber in one transaction while
-            // the relay waits: at 2,000 reports/s for a minute, batches of 500 settled
-            // 1,840/s where batches of 200 settled 1,636/s.
-            batch_size: 500,
-            idle_poll: Duration::from_secs(1),
+            claims: ClaimLoop {
+                name: "outbox relay",
+                db,
+                wake: self.wake.clone(),
+                first_retry: Duration::from_millis(100),
+            },
+            publisher: Publisher {
+                transport,
+                // Embedded, a batch is handled by each subscriber in one transaction
+                // while the relay waits: larger batches settle more a second
+                // (docs/performance.md).
+                batch_size: 500,
+                idle_poll: Duration::from_secs(1),
+            },
         }
     }
 }
@@ -113,11 +121,8 @@ impl Outbox {
 /// Publishes outbox rows. Safe to run in several replicas on PostgreSQL: each batch is
 /// claimed with `FOR UPDATE SKIP LOCKED`.
 pub struct OutboxRelay {
-    db: DatabaseConnection,
-    transport: Arc<dyn Transport>,
-    wake: Arc<Notify>,
-    batch_size: u64,
-    idle_poll: Duration,
+    claims: ClaimLoop,
+    publisher: Publisher,
 }
 
 /// How long a failed row waits: from 200 ms up to ten seconds, so that events for a
@@ -128,47 +133,30 @@ const RETRY_CEILING: Duration = Duration::from_secs(10);
 impl OutboxRelay {
     /// Runs until the task is dropped.
     pub async fn run(self) {
-        let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
-        loop {
-            match self.relay_batch().await {
-                Ok(sent) if sent as u64 == self.batch_size => {
-                    backoff.reset();
-                    continue;
-                }
-                Ok(_) => {
-                    backoff.reset();
-                    tokio::select! {
-                        _ = self.wake.notified() => {}
-                        _ = tokio::time::sleep(self.idle_poll) => {}
-                    }
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "outbox relay could not read its rows; retrying");
-                    tokio::time::sleep(backoff.next_delay()).await;
-                }
-            }
-        }
+        let Self { claims, publisher } = self;
+        claims.run(&publisher).await;
     }
 
     /// Publishes one batch of due rows; returns how many were published.
     pub async fn relay_batch(&self) -> Result<usize, DbErr> {
-        // Rows whose wake-up is pending were committed before it was given, so this
-        // batch reads them: their wake-up must not cost another, empty, read.
-        let _ = self.wake.notified().now_or_never();
-        match self.db.get_database_backend() {
-            DatabaseBackend::Postgres => {
-                let txn = self.db.begin().await?;
-                let sent = self.publish_due(&txn, true).await?;
-                txn.commit().await?;
-                Ok(sent)
-            }
-            // SQLite has one writer: a transaction held open while subscribers run would
-            // stall the service. One relay per process needs no claim.
-            _ => self.publish_due(&self.db, false).await,
-        }
+        self.claims.claim_batch(&mut &self.publisher).await
     }
+}
 
-    async fn publish_due<C: ConnectionTrait>(&self, db: &C, claim: bool) -> Result<usize, DbErr> {
+/// What the relay does with a batch: publish it, delete what went, postpone the rest.
+struct Publisher {
+    transport: Arc<dyn Transport>,
+    batch_size: u64,
+    idle_poll: Duration,
+}
+
+impl DueRows for &Publisher {
+    /// Publishes one batch of due rows; returns how many were published.
+    async fn handle_batch<C: ConnectionTrait>(
+        &mut self,
+        db: &C,
+        claim: bool,
+    ) -> Result<usize, DbErr> {
         let now_ms = Utc::now().timestamp_millis();
         let mut query = OutboxRow::find()
             .filter(Column::NextAttemptMs.lte(now_ms))
@@ -188,7 +176,7 @@ impl OutboxRelay {
         for (row, outcome) in rows.iter().zip(outcomes) {
             match outcome {
                 Ok(()) => published.push(row.seq),
-                Err(error) => self.postpone(db, row, &error).await?,
+                Err(error) => postpone(db, row, &error).await?,
             }
         }
         if !published.is_empty() {
@@ -200,27 +188,35 @@ impl OutboxRelay {
         Ok(published.len())
     }
 
-    async fn postpone<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        row: &entity::Model,
-        error: &TransportError,
-    ) -> Result<(), DbErr> {
-        let attempts = row.attempts.saturating_add(1);
-        let delay = Backoff::delay_for(RETRY_FIRST, RETRY_CEILING, attempts.unsigned_abs());
-        let next = Utc::now().timestamp_millis() + delay.as_millis() as i64;
-        if attempts == 1 || attempts % 10 == 0 {
-            tracing::warn!(event = %row.event_type, message_id = %row.message_id, attempts, %error, "publish failed; will retry");
-        }
-        OutboxRow::update_many()
-            .col_expr(Column::Attempts, Expr::value(attempts))
-            .col_expr(Column::NextAttemptMs, Expr::value(next))
-            .col_expr(Column::LastError, Expr::value(error.to_string()))
-            .filter(Column::Seq.eq(row.seq))
-            .exec(db)
-            .await?;
-        Ok(())
+    fn more_due(&self, published: usize) -> bool {
+        published as u64 == self.batch_size
     }
+
+    fn idle_wait(&self) -> Duration {
+        self.idle_poll
+    }
+}
+
+/// Leaves a row that failed to publish for a later batch, with back-off.
+async fn postpone<C: ConnectionTrait>(
+    db: &C,
+    row: &entity::Model,
+    error: &TransportError,
+) -> Result<(), DbErr> {
+    let attempts = row.attempts.saturating_add(1);
+    let delay = Backoff::delay_for(RETRY_FIRST, RETRY_CEILING, attempts.unsigned_abs());
+    let next = Utc::now().timestamp_millis() + delay.as_millis() as i64;
+    if attempts == 1 || attempts % 10 == 0 {
+        tracing::warn!(event = %row.event_type, message_id = %row.message_id, attempts, %error, "publish failed; will retry");
+    }
+    OutboxRow::update_many()
+        .col_expr(Column::Attempts, Expr::value(attempts))
+        .col_expr(Column::NextAttemptMs, Expr::value(next))
+        .col_expr(Column::LastError, Expr::value(error.to_string()))
+        .filter(Column::Seq.eq(row.seq))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 fn to_envelope(row: &entity::Model) -> Envelope {
