@@ -5,6 +5,12 @@
 //! server's delayed acknowledgement, 40 ms on Linux, for a round trip that otherwise takes
 //! a fraction of a millisecond. sqlx offers no hook on the socket it makes, so after each
 //! new connection the process's own sockets to the database's port are found and set.
+//!
+//! Upstream this is <https://github.com/transact-rs/sqlx/issues/4335>: sqlx set the option
+//! from #3055 on, 0.9.0 lost it in a refactoring (#4022), and #4336 sets it again. That
+//! fix is merged after 0.9.0 and in no release yet. This module, its call in `db.rs` and
+//! the `rustix` dependency can go once `Cargo.lock` has a `sqlx-core` that includes #4336:
+//! the first sqlx release after 0.9.0 (0.9.1, if it is a patch release).
 
 use std::{fs, io, net::SocketAddr};
 
