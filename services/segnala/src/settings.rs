@@ -67,6 +67,25 @@ pub struct BusSettings {
     pub delivery_limit: u32,
 }
 
+/// Where a process listens unless told otherwise, and so where the command-line clients
+/// look for it.
+pub mod default_listen {
+    use std::net::Ipv4Addr;
+
+    pub const HOST: Ipv4Addr = Ipv4Addr::LOCALHOST;
+    pub const INTAKE_PORT: u16 = 50051;
+    pub const TRIAGE_PORT: u16 = 50052;
+    pub const TRACKING_PORT: u16 = 50053;
+    pub const STATUS_PORT: u16 = 50054;
+    pub const INTAKE_HTTP_PORT: u16 = 8081;
+    pub const STATUS_HTTP_PORT: u16 = 8080;
+
+    /// The plain-text URL of `port` on the default host, such as `http://127.0.0.1:50051`.
+    pub fn url(port: u16) -> String {
+        format!("http://{HOST}:{port}")
+    }
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ListenSettings {
@@ -134,13 +153,13 @@ impl Default for BusSettings {
 impl Default for ListenSettings {
     fn default() -> Self {
         Self {
-            host: IpAddr::from([127, 0, 0, 1]),
-            intake_port: 50051,
-            triage_port: 50052,
-            tracking_port: 50053,
-            status_port: 50054,
-            intake_http_port: 8081,
-            status_http_port: 8080,
+            host: IpAddr::V4(default_listen::HOST),
+            intake_port: default_listen::INTAKE_PORT,
+            triage_port: default_listen::TRIAGE_PORT,
+            tracking_port: default_listen::TRACKING_PORT,
+            status_port: default_listen::STATUS_PORT,
+            intake_http_port: default_listen::INTAKE_HTTP_PORT,
+            status_http_port: default_listen::STATUS_HTTP_PORT,
             tracking_tls: None,
         }
     }

@@ -16,16 +16,16 @@ use tonic::codegen::http::Uri;
 
 use segnala_shared::time::Tz;
 
+use crate::settings::default_listen;
+
 use super::{
     CommandError,
     client::{KeyArgs, TrustArgs, connect},
     clock::{TimeZoneArgs, local_time},
 };
 
-const DEFAULT_INTAKE_URL: &str = "http://127.0.0.1:50051";
-const DEFAULT_STATUS_URL: &str = "http://127.0.0.1:50054";
-/// How far status's port is from intake's in the default layout (50051, 50054).
-const STATUS_PORT_AFTER_INTAKE: u16 = 3;
+/// How far status's port is from intake's in the default layout.
+const STATUS_PORT_AFTER_INTAKE: u16 = default_listen::STATUS_PORT - default_listen::INTAKE_PORT;
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
@@ -59,7 +59,7 @@ pub struct SubmitArgs {
     /// A UUID that makes retries safe; a fresh one is made when omitted.
     #[arg(long)]
     request_id: Option<String>,
-    #[arg(long, env = "SEGNALA_INTAKE_URL", default_value = DEFAULT_INTAKE_URL)]
+    #[arg(long, env = "SEGNALA_INTAKE_URL", default_value_t = default_listen::url(default_listen::INTAKE_PORT))]
     intake_url: String,
     /// Where to follow the report, for the command printed at the end; default: the
     /// status service beside the intake server (its host, its port + 3, as `segnala
@@ -77,7 +77,7 @@ pub struct SubmitArgs {
 pub struct StatusArgs {
     /// The tracking code, such as 7KQ2-M9XA-4BRT.
     code: String,
-    #[arg(long, env = "SEGNALA_STATUS_URL", default_value = DEFAULT_STATUS_URL)]
+    #[arg(long, env = "SEGNALA_STATUS_URL", default_value_t = default_listen::url(default_listen::STATUS_PORT))]
     status_url: String,
     #[command(flatten)]
     trust: TrustArgs,
@@ -157,10 +157,10 @@ async fn submit(args: SubmitArgs) -> Result<(), CommandError> {
 /// the port as far from intake's as in the default layout.
 fn status_url_beside(intake_url: &str) -> String {
     let Ok(uri) = intake_url.parse::<Uri>() else {
-        return DEFAULT_STATUS_URL.to_owned();
+        return default_listen::url(default_listen::STATUS_PORT);
     };
     let (Some(scheme), Some(host)) = (uri.scheme_str(), uri.host()) else {
-        return DEFAULT_STATUS_URL.to_owned();
+        return default_listen::url(default_listen::STATUS_PORT);
     };
     match uri.port_u16() {
         Some(port) => format!(
@@ -174,7 +174,7 @@ fn status_url_beside(intake_url: &str) -> String {
 /// The command that follows a report, naming the server when it is not the default.
 fn status_command(code: &str, status_url: &str, ca_cert: Option<&std::path::Path>) -> String {
     let mut command = format!("segnala report status {code}");
-    if status_url != DEFAULT_STATUS_URL {
+    if status_url != default_listen::url(default_listen::STATUS_PORT) {
         command.push_str(&format!(" --status-url {status_url}"));
     }
     if let Some(path) = ca_cert {
@@ -297,7 +297,11 @@ mod tests {
 
     #[test]
     fn the_status_command_names_the_server_it_was_not_given_by_default() {
-        assert_eq!(status_url_beside(DEFAULT_INTAKE_URL), DEFAULT_STATUS_URL);
+        let default_status_url = default_listen::url(default_listen::STATUS_PORT);
+        assert_eq!(
+            status_url_beside(&default_listen::url(default_listen::INTAKE_PORT)),
+            default_status_url
+        );
         assert_eq!(
             status_url_beside("http://10.1.2.3:50051"),
             "http://10.1.2.3:50054"
@@ -307,7 +311,7 @@ mod tests {
             "https://segnala.comune.it:6004"
         );
         assert_eq!(
-            status_command("7KQ2-M9XA-4BRT", DEFAULT_STATUS_URL, None),
+            status_command("7KQ2-M9XA-4BRT", &default_status_url, None),
             "segnala report status 7KQ2-M9XA-4BRT"
         );
         assert_eq!(

@@ -7,6 +7,8 @@ use segnala_proto::tracking::v1::{
 };
 use segnala_shared::time::from_timestamp;
 
+use crate::settings::default_listen;
+
 use super::{
     CommandError,
     client::{KeyArgs, connect},
@@ -18,7 +20,7 @@ pub struct TrackingArgs {
     #[arg(
         long,
         env = "SEGNALA_TRACKING_URL",
-        default_value = "http://127.0.0.1:50053",
+        default_value_t = default_listen::url(default_listen::TRACKING_PORT),
         global = true
     )]
     server: String,

@@ -32,6 +32,8 @@ pub use open311::Open311Client;
 pub use stats::Summary;
 use workload::Workload;
 
+use crate::settings::default_listen;
+
 use super::{
     CommandError,
     client::{Intercepted, KeyArgs, TrustArgs, connect as connect_client},
@@ -92,32 +94,32 @@ pub struct BenchArgs {
     #[arg(
         long,
         env = "SEGNALA_INTAKE_URL",
-        default_value = "http://127.0.0.1:50051"
+        default_value_t = default_listen::url(default_listen::INTAKE_PORT)
     )]
     intake_url: String,
     #[arg(
         long,
         env = "SEGNALA_TRIAGE_URL",
-        default_value = "http://127.0.0.1:50052"
+        default_value_t = default_listen::url(default_listen::TRIAGE_PORT)
     )]
     triage_url: String,
     #[arg(
         long,
         env = "SEGNALA_TRACKING_URL",
-        default_value = "http://127.0.0.1:50053"
+        default_value_t = default_listen::url(default_listen::TRACKING_PORT)
     )]
     tracking_url: String,
     #[arg(
         long,
         env = "SEGNALA_STATUS_URL",
-        default_value = "http://127.0.0.1:50054"
+        default_value_t = default_listen::url(default_listen::STATUS_PORT)
     )]
     status_url: String,
     /// Intake's HTTP address, for --via open311.
     #[arg(
         long,
         env = "SEGNALA_OPEN311_URL",
-        default_value = "http://127.0.0.1:8081"
+        default_value_t = default_listen::url(default_listen::INTAKE_HTTP_PORT)
     )]
     open311_url: String,
     // The API key must be allowed to submit and to read decisions and work orders

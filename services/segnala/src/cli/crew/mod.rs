@@ -27,6 +27,8 @@ pub use config::CrewConfig;
 
 use segnala_shared::time::Tz;
 
+use crate::settings::default_listen;
+
 use super::{
     CommandError,
     client::{Intercepted, TrustArgs},
@@ -81,8 +83,8 @@ enum CrewCommand {
 
 #[derive(Debug, clap::Args)]
 struct LoginArgs {
-    /// The tracking service, such as http://127.0.0.1:50053 or https://tracking.example.org.
-    #[arg(long, default_value = "http://127.0.0.1:50053")]
+    /// The tracking service, such as https://tracking.example.org.
+    #[arg(long, default_value_t = default_listen::url(default_listen::TRACKING_PORT))]
     server: String,
     /// Your crew's API key; read from standard input when omitted.
     #[arg(long, env = "SEGNALA_CREW_TOKEN", hide_env_values = true)]

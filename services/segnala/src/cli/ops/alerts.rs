@@ -12,10 +12,13 @@ use segnala_proto::status::v1::{
 use segnala_shared::time::{Tz, from_timestamp, to_timestamp};
 use serde::Serialize;
 
-use crate::cli::{
-    CommandError,
-    client::{Intercepted, KeyArgs, connect},
-    clock::local_time,
+use crate::{
+    cli::{
+        CommandError,
+        client::{Intercepted, KeyArgs, connect},
+        clock::local_time,
+    },
+    settings::default_listen,
 };
 
 #[derive(Debug, clap::Args)]
@@ -24,7 +27,7 @@ pub struct AlertsArgs {
     #[arg(
         long,
         env = "SEGNALA_STATUS_URL",
-        default_value = "http://127.0.0.1:50054",
+        default_value_t = default_listen::url(default_listen::STATUS_PORT),
         global = true
     )]
     status_url: String,

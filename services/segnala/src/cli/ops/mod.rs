@@ -14,6 +14,8 @@ use segnala_proto::triage::v1::{
 };
 use segnala_shared::time::from_timestamp;
 
+use crate::settings::default_listen;
+
 use super::{
     CommandError,
     client::{KeyArgs, connect},
@@ -25,7 +27,7 @@ pub struct OpsArgs {
     #[arg(
         long,
         env = "SEGNALA_TRIAGE_URL",
-        default_value = "http://127.0.0.1:50052",
+        default_value_t = default_listen::url(default_listen::TRIAGE_PORT),
         global = true
     )]
     server: String,
