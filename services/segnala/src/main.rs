@@ -4,9 +4,9 @@ use clap::Parser;
 use segnala::cli::{self, Cli};
 
 // Every report allocates and frees many small buffers on both worker threads (queries,
-// rows, protobuf, AMQP frames, SQLite's pages); glibc's allocator spent a quarter of the
-// platform's CPU on them at 1,000 reports a second. Without transparent huge pages, as a
-// half-used huge page is resident whole (embedded at 2,000/s: 441 MB against 726 MB).
+// rows, protobuf, AMQP frames, SQLite's pages), which glibc's allocator handles slowly
+// (docs/performance.md). Without transparent huge pages, as a half-used huge page is
+// resident whole.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
