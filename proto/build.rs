@@ -9,6 +9,7 @@ const PROTOS: &[&str] = &[
     "segnala/intake/v1/events.proto",
     "segnala/intake/v1/intake_service.proto",
     "segnala/intake/v1/report.proto",
+    "segnala/intake/v1/reporter_data_service.proto",
     "segnala/status/v1/events.proto",
     "segnala/status/v1/report_status.proto",
     "segnala/status/v1/status_service.proto",

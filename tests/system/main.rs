@@ -28,6 +28,7 @@ mod open311_clients;
 mod open311_places;
 mod operators;
 mod public_text;
+mod reporter_rights;
 mod status_alerts;
 mod status_pages;
 mod status_read_model;

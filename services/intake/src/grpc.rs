@@ -27,6 +27,10 @@ use crate::{
     store::{PageCursor, ReportFilter},
 };
 
+mod reporter_data;
+
+pub use reporter_data::server as reporter_data_server;
+
 const DEFAULT_PAGE_SIZE: u64 = 50;
 
 const DOMAIN: &str = "intake.segnala";
@@ -43,6 +47,14 @@ pub fn policy() -> MethodPolicy {
         )
         .allow(
             "/segnala.intake.v1.IntakeService/ListReports",
+            Access::Roles(&[Role::Operator]),
+        )
+        .allow(
+            "/segnala.intake.v1.ReporterDataService/ExportReporterData",
+            Access::Roles(&[Role::Operator]),
+        )
+        .allow(
+            "/segnala.intake.v1.ReporterDataService/EraseReporterData",
             Access::Roles(&[Role::Operator]),
         )
 }

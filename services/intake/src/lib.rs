@@ -68,6 +68,12 @@ pub async fn build(
         settings.language.clone(),
     ));
     let statuses = upstream::status::StatusClient::new(status);
+    let retention = app::ContactRetention::new(
+        db.clone(),
+        statuses.clone(),
+        chrono::Duration::days(settings.retention.contacts_days_after_close.into()),
+        std::time::Duration::from_secs(settings.retention.check_every_secs),
+    );
     let open311 = http::open311::Open311 {
         reports: reports.clone(),
         catalog: catalog.clone(),
@@ -109,7 +115,10 @@ pub async fn build(
         catalog,
         settings.language.clone(),
         settings.max_media_bytes,
-    ));
+    ))
+    .add_service(grpc::reporter_data_server(app::ReporterData::new(
+        db.clone(),
+    )));
     let mut application = Application::start(
         SERVICE_NAME,
         context,
@@ -122,6 +131,7 @@ pub async fn build(
     .with_http(http::router(open311, reports.clone(), &channels))
     .with_public_routes(http::media_router(reports));
     application.spawn_task(delivery_worker.run());
+    application.spawn_task(retention.run());
     if let Some(poller) = mastodon_poller {
         application.spawn_task(poller);
     }

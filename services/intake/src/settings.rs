@@ -34,6 +34,19 @@ pub struct IntakeSettings {
     pub max_media_bytes: usize,
     pub rate_limit: RateLimitSettings,
     pub geocoder: GeocoderSettings,
+    pub retention: RetentionSettings,
+}
+
+/// `[intake.retention]`: how long a reporter's contact outlives their report.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionSettings {
+    /// Days after a report closes (resolved, closed, rejected, a duplicate) when its
+    /// reporter's contact and chat identifiers are erased and its text anonymised;
+    /// 0 erases them as soon as it closes.
+    pub contacts_days_after_close: u32,
+    /// How often closed reports are looked for, in seconds.
+    pub check_every_secs: u64,
 }
 
 /// `[intake.geocoder]`: where the addresses of reports without coordinates are looked
@@ -72,6 +85,18 @@ impl Default for IntakeSettings {
             max_media_bytes: 5 * 1024 * 1024,
             rate_limit: RateLimitSettings::default(),
             geocoder: GeocoderSettings::default(),
+            retention: RetentionSettings::default(),
+        }
+    }
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        Self {
+            // Long enough for the reporter to answer whether the fix holds and for
+            // a reopening; short enough that the city keeps no address book.
+            contacts_days_after_close: 90,
+            check_every_secs: 3600,
         }
     }
 }
@@ -132,6 +157,18 @@ impl Validate for IntakeSettings {
             return Err(ConfigError::invalid(
                 "intake.geocoder.timeout_ms",
                 "must be between 100 and 60000",
+            ));
+        }
+        if !(1..=86_400).contains(&self.retention.check_every_secs) {
+            return Err(ConfigError::invalid(
+                "intake.retention.check_every_secs",
+                "must be between 1 and 86400",
+            ));
+        }
+        if self.retention.contacts_days_after_close > 3650 {
+            return Err(ConfigError::invalid(
+                "intake.retention.contacts_days_after_close",
+                "must be at most 3650 (ten years)",
             ));
         }
         if self.language.is_empty() {

@@ -2,9 +2,13 @@
 
 mod catalog;
 mod geocoder;
+mod reporter_data;
 mod reports;
+mod retention;
 mod writer;
 
 pub use catalog::{Catalog, ServiceCatalog, find_service};
 pub use geocoder::{Geocoder, Located, locate};
+pub use reporter_data::{ReporterData, ReporterExport};
 pub use reports::{MAX_PAGE_SIZE, ReportPage, Reports};
+pub use retention::{ContactRetention, RETENTION_OPERATOR};

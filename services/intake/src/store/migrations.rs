@@ -18,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(RequestHashes),
             Box::new(crate::channels::store::ReplyRouteSender),
             Box::new(crate::channels::feedback::CreateFeedbackRequests),
+            Box::new(super::reporter_requests::CreateReporterDataRequests),
         ])
     }
 }

@@ -1,6 +1,8 @@
 //! Intake's tables: reports, and reporters' contacts kept apart from them.
 
 mod migrations;
+pub mod reporter_data;
+pub mod reporter_requests;
 mod reports;
 
 pub use migrations::Migrator;

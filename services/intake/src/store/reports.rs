@@ -268,6 +268,21 @@ impl ReportStore {
         self.with_contacts(db, rows).await
     }
 
+    /// The reports with these ids, oldest first; unknown ids are left out.
+    pub async fn by_ids<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        ids: &[Uuid],
+    ) -> Result<Vec<Report>, DbErr> {
+        let rows = report::Entity::find()
+            .filter(report::Column::Id.is_in(ids.iter().copied()))
+            .order_by_asc(report::Column::CreatedAt)
+            .order_by_asc(report::Column::Id)
+            .all(db)
+            .await?;
+        self.with_contacts(db, rows).await
+    }
+
     /// Up to `limit` reports matching `filter`, newest first, after `after`.
     pub async fn list<C: ConnectionTrait>(
         &self,

@@ -3,6 +3,7 @@
 //! and their public alerts on status.
 
 mod alerts;
+mod reporter;
 
 use std::path::PathBuf;
 
@@ -56,6 +57,8 @@ enum OpsCommand {
     },
     /// Public alerts: publish, end and list them (on the status service).
     Alerts(alerts::AlertsArgs),
+    /// A reporter's rights: export or erase everything of theirs (on intake).
+    Reporter(reporter::ReporterArgs),
     /// Write operators' decisions as a CSV of `text,service_code,point,dept,category`
     /// for `segnala triage train --csv FILE --text-columns text --service-column
     /// service_code [--position-column point]`.
@@ -97,8 +100,12 @@ struct Destination {
 }
 
 pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
-    if let OpsCommand::Alerts(alerts) = args.command {
-        return alerts::run(alerts, &args.client, args.clock.zone()).await;
+    match args.command {
+        OpsCommand::Alerts(alerts) => {
+            return alerts::run(alerts, &args.client, args.clock.zone()).await;
+        }
+        OpsCommand::Reporter(reporter) => return reporter::run(reporter, &args.client).await,
+        _ => {}
     }
     let mut client = connect(
         &args.server,
@@ -109,7 +116,7 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
     .await?;
     let failed = |status: tonic::Status| CommandError::from_status(&status, &args.server);
     match args.command {
-        OpsCommand::Alerts(_) => Ok(()),
+        OpsCommand::Alerts(_) | OpsCommand::Reporter(_) => Ok(()),
         OpsCommand::Review(ReviewCommand::List) => {
             let mut page_token = String::new();
             let mut count = 0;
