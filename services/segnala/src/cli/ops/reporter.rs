@@ -15,9 +15,12 @@ use segnala_proto::{
 use segnala_shared::time::from_timestamp;
 use serde::Serialize;
 
-use crate::cli::{
-    CommandError,
-    client::{KeyArgs, connect},
+use crate::{
+    cli::{
+        CommandError,
+        client::{KeyArgs, connect},
+    },
+    settings::default_listen,
 };
 
 #[derive(Debug, clap::Args)]
@@ -26,7 +29,7 @@ pub struct ReporterArgs {
     #[arg(
         long,
         env = "SEGNALA_INTAKE_URL",
-        default_value = "http://127.0.0.1:50051",
+        default_value_t = default_listen::url(default_listen::INTAKE_PORT),
         global = true
     )]
     intake_url: String,
