@@ -160,9 +160,7 @@ fn json_failure(error: AppError) -> Response {
     };
     (
         status,
-        axum::Json(
-            serde_json::json!({ "error": { "reason": error.reason(), "message": message } }),
-        ),
+        axum::Json(json::ErrorAnswer::new(error.reason(), &message)),
     )
         .into_response()
 }
@@ -323,7 +321,7 @@ async fn report_json(
         Ok(report) => {
             let alerts = web.active_alerts(report.zone.as_deref()).await;
             let url = web.report_url(&report.code);
-            axum::Json(json::report(&report, &url, &alerts, lang)).into_response()
+            axum::Json(json::ReportAnswer::new(&report, &url, &alerts, lang)).into_response()
         }
         Err(error) => json_failure(error),
     }
@@ -341,7 +339,7 @@ async fn updates_json(
             next,
             alerts,
             ..
-        }) => axum::Json(json::updates(
+        }) => axum::Json(json::UpdatesAnswer::new(
             &updates,
             &next,
             &web.public_url,
