@@ -4,6 +4,7 @@ use segnala_proto::{common::v1::LatLng, status::v1 as pb};
 use segnala_shared::{
     AppError,
     error::FieldViolation,
+    lang::Lang,
     time::{from_timestamp, to_timestamp},
 };
 
@@ -13,7 +14,7 @@ use crate::{
         Topic,
     },
     events::{channel, severity, state, step},
-    i18n::{Lang, step_text},
+    i18n::step_text,
     store::{StatusFilter, Update},
 };
 

@@ -12,6 +12,7 @@ use segnala_proto::status::v1::{
 use segnala_shared::{
     AppError,
     grpc::{Access, MethodPolicy, Role, into_status},
+    lang::Lang,
     time::from_timestamp,
     tracking_code::TrackingCode,
 };
@@ -21,7 +22,6 @@ use tonic::{Request, Response, Status};
 use crate::{
     app::{Alerts, Directory, StatusWatch, Statuses, Subscriptions},
     domain::{Names, StatusView},
-    i18n::Lang,
     store::{StatusFilter, Steps},
 };
 use convert::{list_filter, non_empty, page_size, states_filter, status_view};

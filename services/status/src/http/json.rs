@@ -4,7 +4,9 @@
 use serde::Serialize;
 
 use super::views::{ReportView, StepView, UpdateView};
-use crate::{domain::Alert, i18n::Lang};
+use segnala_shared::lang::Lang;
+
+use crate::domain::Alert;
 
 /// `GET /api/v1/reports/{code}`.
 #[derive(Debug, Serialize)]

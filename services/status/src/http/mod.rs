@@ -14,13 +14,12 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use segnala_shared::{AppError, time::Tz, tracking_code::TrackingCode};
+use segnala_shared::{AppError, lang::Lang, time::Tz, tracking_code::TrackingCode};
 use serde::Deserialize;
 
 use crate::{
     app::{Alerts, Directory, Statuses},
     domain::{Alert, Names, PublicState},
-    i18n::Lang,
     store::{StatusFilter, Steps},
 };
 
@@ -86,7 +85,7 @@ impl PageQuery {
         let accept = headers
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok());
-        Lang::negotiate(self.lang.as_deref(), accept)
+        Lang::negotiate(self.lang.as_deref(), accept, Lang::default())
     }
 
     fn filter(&self) -> Result<StatusFilter, AppError> {
