@@ -5,7 +5,7 @@ use std::{path::PathBuf, time::Duration};
 
 use sea_orm::{
     AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, IsolationLevel, TransactionTrait, Value,
+    DbBackend, DbErr, IsolationLevel, Statement, TransactionTrait, Value,
 };
 use sea_orm_migration::MigratorTrait;
 use secrecy::{ExposeSecret, SecretString};
@@ -111,9 +111,8 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbEr
             }
             let url = format!("sqlite://{}?mode=rwc", path.display());
             // One connection: SQLite has one writer anyway, and a connection's page cache
-            // is thrown away whenever another connection has written. With four, at 2,000
-            // reports/s for a minute, transactions kept reading their pages again from
-            // the file (1,697-1,840/s settled, 638 MB); with one, 1,920/s and 306 MB.
+            // is thrown away whenever another connection has written, so with more the
+            // transactions keep reading their pages again from the file.
             let mut opts = options(&url, 1, 1);
             opts.map_sqlx_sqlite_opts(|o| {
                 // WAL makes a commit one append, and lets other processes read meanwhile;
@@ -124,11 +123,9 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbEr
                     .busy_timeout(Duration::from_secs(10))
                     // A checkpoint every 10,000 pages (40 MB of log) rather than 1,000: a
                     // page changed often is copied back to the file once per checkpoint.
-                    // At 2,000 reports/s for a minute: 1,952-1,962/s against 1,920-1,928/s.
                     .pragma("wal_autocheckpoint", "10000")
                     // A statement that changes many rows inside a transaction keeps
-                    // what it would undo in memory rather than in a temporary file:
-                    // 28 KB written per report before, 20 KB after, at 500/s.
+                    // what it would undo in memory rather than in a temporary file.
                     .pragma("temp_store", "memory")
             });
             Database::connect(opts).await
@@ -140,8 +137,8 @@ pub async fn connect(target: &DatabaseTarget) -> Result<DatabaseConnection, DbEr
 /// search path set to the service's schema, and every statement
 /// planned for its own parameters. A prepared statement's generic plan is otherwise made
 /// once for the connection's life, from the table's size at the time: planned in the
-/// first seconds of a fresh database, a lookup of 200 codes by primary key stayed a
-/// sequential scan, 113 ms a call on 50,000 rows, through a whole surge.
+/// first seconds of a fresh database, a lookup by primary key stays a sequential scan
+/// through a whole surge.
 fn on_each_connection(opts: &mut ConnectOptions, url: &str, schema: &str) -> Result<(), DbErr> {
     use sea_orm::sqlx::{self, Executor, postgres::PgConnectOptions};
 
@@ -201,6 +198,44 @@ pub fn values_list(
     (list.join(", "), values)
 }
 
+/// An `UPDATE … FROM (VALUES …)`: many rows of a table changed with one statement,
+/// each to values of its own. `set` and `matching` name the list's columns
+/// `v.column1`, `v.column2` … in the order of each row's values.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BulkUpdate<'a> {
+    pub table: &'a str,
+    /// The assignments: `state = v.column2, version = v.column3`.
+    pub set: &'a str,
+    /// Which row each row of the list changes: `orders.id = v.column1`.
+    pub matching: &'a str,
+    /// What the statement returns of the rows it changed (`id, state`); empty for
+    /// nothing.
+    pub returning: &'a str,
+}
+
+impl BulkUpdate<'_> {
+    /// The statement that changes `rows`, with the backend's placeholders.
+    pub fn statement(
+        &self,
+        backend: DbBackend,
+        rows: impl IntoIterator<Item = Vec<Value>>,
+    ) -> Statement {
+        let Self {
+            table,
+            set,
+            matching,
+            returning,
+        } = self;
+        let (list, values) = values_list(backend, rows);
+        let mut sql =
+            format!("UPDATE {table} SET {set} FROM (VALUES {list}) AS v WHERE {matching}");
+        if !returning.is_empty() {
+            sql.push_str(&format!(" RETURNING {returning}"));
+        }
+        Statement::from_sql_and_values(backend, sql, values)
+    }
+}
+
 fn is_identifier(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 63
@@ -208,4 +243,36 @@ fn is_identifier(name: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && !name.starts_with(|c: char| c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bulk_update_lists_its_rows_with_the_backends_placeholders() {
+        let update = BulkUpdate {
+            table: "orders",
+            set: "state = v.column2",
+            matching: "orders.id = v.column1",
+            returning: "",
+        };
+        let rows = || vec![vec![1.into(), "open".into()], vec![2.into(), "done".into()]];
+        let statement = update.statement(DbBackend::Postgres, rows());
+        assert_eq!(
+            statement.sql,
+            "UPDATE orders SET state = v.column2 FROM (VALUES ($1, $2), ($3, $4)) AS v \
+             WHERE orders.id = v.column1"
+        );
+        assert_eq!(statement.values.map(|v| v.0.len()), Some(4));
+        let returning = BulkUpdate {
+            returning: "id",
+            ..update
+        };
+        assert_eq!(
+            returning.statement(DbBackend::Sqlite, rows()).sql,
+            "UPDATE orders SET state = v.column2 FROM (VALUES (?, ?), (?, ?)) AS v \
+             WHERE orders.id = v.column1 RETURNING id"
+        );
+    }
 }

@@ -39,6 +39,41 @@ impl Lang {
         }
     }
 
+    /// The language to answer a request in: the one `query` (a `?lang=` parameter)
+    /// names, if Segnala speaks it; else the one the `Accept-Language` header prefers
+    /// among those it speaks; else `default`.
+    pub fn negotiate(query: Option<&str>, accept_language: Option<&str>, default: Lang) -> Lang {
+        query
+            .and_then(Self::parse)
+            .or_else(|| accept_language.and_then(|header| Self::preferred(header, default)))
+            .unwrap_or(default)
+    }
+
+    /// The language Segnala speaks that `header` weighs highest, the first listed on a
+    /// tie; `None` if it accepts none of them. A language weighs what the best range
+    /// naming it says (`it`, `it-IT`), or else what `*` says, which on a tie stands for
+    /// `default`; weight 0 refuses it.
+    fn preferred(header: &str, default: Lang) -> Option<Lang> {
+        let ranges: Vec<(Option<Lang>, f32)> = header.split(',').filter_map(range).collect();
+        let weight = |lang: Lang| {
+            let named = ranges
+                .iter()
+                .enumerate()
+                .filter_map(|(i, &(named, q))| (named == Some(lang)).then_some((q, i, ())));
+            heaviest(named).or_else(|| {
+                let (i, &(_, q)) = ranges.iter().enumerate().find(|(_, r)| r.0.is_none())?;
+                Some((q, i, ()))
+            })
+        };
+        let candidates =
+            std::iter::once(default).chain(Self::ALL.into_iter().filter(|l| *l != default));
+        let accepted = candidates.filter_map(|lang| {
+            let (q, i, ()) = weight(lang)?;
+            (q > 0.0).then_some((q, i, lang))
+        });
+        heaviest(accepted).map(|(_, _, lang)| lang)
+    }
+
     /// The language `text` is most likely written in; `None` when it has no words to
     /// tell by.
     pub fn detect(text: &str) -> Option<Self> {
@@ -47,6 +82,38 @@ impl Lang {
             _ => Some(Self::It),
         }
     }
+}
+
+/// The item of the highest weight, the earliest (by position, then order) on a tie.
+fn heaviest<T>(items: impl Iterator<Item = (f32, usize, T)>) -> Option<(f32, usize, T)> {
+    items.fold(None, |best, item| match &best {
+        Some((q, i, _)) if *q > item.0 || (*q == item.0 && *i <= item.1) => best,
+        _ => Some(item),
+    })
+}
+
+/// One range of an `Accept-Language` header: a language Segnala speaks (`None` for
+/// `*`) and its weight; `None` for a language it does not speak or a broken weight.
+fn range(text: &str) -> Option<(Option<Lang>, f32)> {
+    let mut parts = text.split(';');
+    let tag = parts.next()?.trim();
+    let weight = match parts.find_map(|p| {
+        let (name, value) = p.split_once('=')?;
+        name.trim().eq_ignore_ascii_case("q").then_some(value)
+    }) {
+        None => 1.0,
+        Some(value) => value
+            .trim()
+            .parse::<f32>()
+            .ok()
+            .filter(|q| (0.0..=1.0).contains(q))?,
+    };
+    let lang = if tag == "*" {
+        None
+    } else {
+        Some(Lang::parse(tag)?)
+    };
+    Some((lang, weight))
 }
 
 #[cfg(test)]
@@ -59,6 +126,74 @@ mod tests {
         assert_eq!(Lang::parse(" it_IT "), Some(Lang::It));
         assert_eq!(Lang::parse("de"), None);
         assert_eq!(Lang::parse(""), None);
+    }
+
+    #[test]
+    fn the_query_wins_then_the_best_accepted_language_then_the_default() {
+        let negotiate = |query, header| Lang::negotiate(query, header, Lang::It);
+        assert_eq!(negotiate(Some("en"), Some("it-IT")), Lang::En);
+        assert_eq!(negotiate(Some("xx"), Some("en-GB,it;q=0.5")), Lang::En);
+        assert_eq!(negotiate(None, Some("de-DE, it;q=0.3, en;q=0.8")), Lang::En);
+        assert_eq!(negotiate(None, Some("fr")), Lang::It);
+        assert_eq!(negotiate(None, None), Lang::It);
+        assert_eq!(Lang::negotiate(None, None, Lang::En), Lang::En);
+        assert_eq!(Lang::negotiate(Some(""), Some(""), Lang::En), Lang::En);
+    }
+
+    #[test]
+    fn region_tags_count_for_their_language() {
+        let negotiate = |header| Lang::negotiate(None, Some(header), Lang::En);
+        assert_eq!(negotiate("it-IT"), Lang::It);
+        assert_eq!(negotiate("it_IT;q=0.9, en-US;q=0.8"), Lang::It);
+        assert_eq!(negotiate("en-GB;q=0.4, it-CH;q=0.2, it;q=0.6"), Lang::It);
+        // Equal weights: the first listed wins.
+        assert_eq!(negotiate("en-US, it-IT"), Lang::En);
+        assert_eq!(negotiate("IT, en"), Lang::It);
+    }
+
+    #[test]
+    fn weight_zero_refuses_a_language() {
+        let negotiate = |header, default| Lang::negotiate(None, Some(header), default);
+        assert_eq!(negotiate("en;q=0, it", Lang::It), Lang::It);
+        assert_eq!(negotiate("en;q=0", Lang::En), Lang::En);
+        assert_eq!(negotiate("it;q=0.0, en;q=0.1", Lang::It), Lang::En);
+        assert_eq!(negotiate("*, it;q=0", Lang::It), Lang::En);
+    }
+
+    #[test]
+    fn a_wildcard_stands_for_the_languages_not_named() {
+        let negotiate = |header, default| Lang::negotiate(None, Some(header), default);
+        assert_eq!(negotiate("*", Lang::En), Lang::En);
+        assert_eq!(negotiate("fr, *;q=0.5", Lang::It), Lang::It);
+        assert_eq!(negotiate("*;q=0.5, en;q=0.8", Lang::It), Lang::En);
+        assert_eq!(negotiate("en;q=0.4, *;q=0.5", Lang::It), Lang::It);
+        // `*` makes both languages as welcome: the default wins.
+        assert_eq!(negotiate("de, *", Lang::En), Lang::En);
+        assert_eq!(negotiate("*;q=0", Lang::En), Lang::En);
+    }
+
+    #[test]
+    fn garbage_is_ignored() {
+        let negotiate = |header| Lang::negotiate(None, Some(header), Lang::It);
+        for header in [
+            "",
+            ",,,",
+            ";;;",
+            "q=1",
+            "en;q=",
+            "en;q=abc",
+            "en;q=1.5",
+            "en;q=-1",
+            "en;q=NaN",
+            "en;q=inf",
+            "e\u{301}n, ü;q=1",
+            "en-;-;q=0.9=1",
+        ] {
+            assert_eq!(negotiate(header), Lang::It, "{header:?}");
+        }
+        assert_eq!(negotiate("en;q=abc, en-GB;q=0.7"), Lang::En);
+        assert_eq!(negotiate(" en ; Q = 0.7 , xx"), Lang::En);
+        assert_eq!(negotiate("en;level=1;q=0.5"), Lang::En);
     }
 
     #[test]

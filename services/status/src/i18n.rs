@@ -2,58 +2,9 @@
 //! labels. Departments, categories and zones are named by `Names` (triage's taxonomy
 //! and the jurisdiction). The language comes from `?lang=` or `Accept-Language`.
 
+use segnala_shared::lang::Lang;
+
 use crate::domain::{Names, PublicState, StepKind, TimelineEntry};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Lang {
-    /// The city's own language, and the default.
-    #[default]
-    It,
-    En,
-}
-
-impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::It => "it",
-            Self::En => "en",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        let primary = text.trim().split(['-', '_']).next()?.to_ascii_lowercase();
-        match primary.as_str() {
-            "it" => Some(Self::It),
-            "en" => Some(Self::En),
-            _ => None,
-        }
-    }
-
-    /// `?lang=` wins; then the best of `Accept-Language` we speak; then Italian.
-    pub fn negotiate(query: Option<&str>, accept_language: Option<&str>) -> Self {
-        if let Some(lang) = query.and_then(Self::parse) {
-            return lang;
-        }
-        let Some(header) = accept_language else {
-            return Self::default();
-        };
-        let mut best: Option<(f32, Self)> = None;
-        for item in header.split(',') {
-            let mut parts = item.split(';');
-            let Some(lang) = parts.next().and_then(Self::parse) else {
-                continue;
-            };
-            let quality = parts
-                .filter_map(|p| p.trim().strip_prefix("q="))
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            if quality > 0.0 && best.is_none_or(|(q, _)| quality > q) {
-                best = Some((quality, lang));
-            }
-        }
-        best.map_or(Self::default(), |(_, lang)| lang)
-    }
-}
 
 /// The fixed words of the pages.
 #[derive(Debug)]
@@ -219,26 +170,5 @@ pub fn step_text(lang: Lang, entry: &TimelineEntry, names: &Names) -> String {
         (Lang::It, WorkResolved) => "Risolta".into(),
         (Lang::It, WorkClosed) => "Chiusa".into(),
         (Lang::It, WorkCancelled) => "Annullata".into(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_query_wins_then_the_best_accepted_language() {
-        assert_eq!(Lang::negotiate(Some("en"), Some("it-IT")), Lang::En);
-        assert_eq!(
-            Lang::negotiate(Some("xx"), Some("en-GB,it;q=0.5")),
-            Lang::En
-        );
-        assert_eq!(
-            Lang::negotiate(None, Some("de-DE, it;q=0.3, en;q=0.8")),
-            Lang::En
-        );
-        assert_eq!(Lang::negotiate(None, Some("en;q=0, it")), Lang::It);
-        assert_eq!(Lang::negotiate(None, Some("fr")), Lang::It);
-        assert_eq!(Lang::negotiate(None, None), Lang::It);
     }
 }

@@ -2,13 +2,13 @@
 //! personal data: state, department, expected date and a timeline per tracking code.
 
 pub mod app;
-mod convert;
 pub mod domain;
+mod events;
 mod grpc;
+mod http;
 pub mod i18n;
 pub mod settings;
 pub mod store;
-mod web;
 
 use std::sync::Arc;
 
@@ -91,7 +91,7 @@ pub async fn build(
         directory: directory.clone(),
         public_url: context.public_url.trim_end_matches('/').to_owned(),
     }));
-    let web = web::Web::new(
+    let web = http::Web::new(
         statuses,
         alerts,
         directory,

@@ -1,10 +1,67 @@
-//! The events tracking publishes: state only, never crews' internal notes.
+//! The bus edge of tracking: the events it consumes, as the domain's report events,
+//! and the events it publishes, which carry state only, never crews' internal notes.
 
-use chrono::{DateTime, Utc};
-use segnala_proto::{common::v1 as common, tracking::v1 as pb};
-use segnala_shared::time::to_timestamp;
+use chrono::{DateTime, Duration, Utc};
+use segnala_proto::{
+    common::v1 as common,
+    intake::v1::{FixVerdict, ReporterFeedbackReceived},
+    tracking::v1 as pb,
+    triage::v1::{ReportMerged, ReportRouted},
+};
+use segnala_shared::time::{from_timestamp, to_timestamp};
 
-use crate::domain::{Applied, Priority, WorkOrder, WorkOrderState};
+use crate::domain::{
+    Applied, Feedback, Location, Merge, Priority, ReportEvent, Routing, WorkOrder, WorkOrderState,
+};
+
+impl From<ReportRouted> for ReportEvent {
+    fn from(event: ReportRouted) -> Self {
+        Self::Routed(Routing {
+            report: event.report,
+            incident: event.incident,
+            department: event.department,
+            category: event.category,
+            zone: event.zone,
+            priority: priority_from(event.priority),
+            description: event.description,
+            location: location(event.location),
+            address: event.address,
+            routed_at: from_timestamp(event.route_time.as_ref()),
+            resolve_within: event
+                .resolve_within
+                .filter(|d| d.seconds > 0 || d.nanos > 0)
+                .map(|d| Duration::seconds(d.seconds) + Duration::nanoseconds(i64::from(d.nanos))),
+            version: event.version,
+        })
+    }
+}
+
+impl From<ReportMerged> for ReportEvent {
+    fn from(event: ReportMerged) -> Self {
+        Self::Merged(Merge {
+            report: event.report,
+            incident: event.incident,
+            priority: priority_from(event.priority),
+            version: event.version,
+        })
+    }
+}
+
+impl From<ReporterFeedbackReceived> for ReportEvent {
+    fn from(event: ReporterFeedbackReceived) -> Self {
+        let fixed = match FixVerdict::try_from(event.verdict) {
+            Ok(FixVerdict::Fixed) => Some(true),
+            Ok(FixVerdict::NotFixed) => Some(false),
+            _ => None,
+        };
+        Self::Feedback(Feedback {
+            report: event.report,
+            fixed,
+            reason: event.reason,
+            resolved_at: from_timestamp(event.resolve_time.as_ref()),
+        })
+    }
+}
 
 /// `applied` is the change that led here; `None` for a new order.
 pub fn work_order_changed(order: &WorkOrder, applied: Option<&Applied>) -> pb::WorkOrderChanged {
@@ -66,7 +123,7 @@ pub fn priority(priority: Priority) -> common::Priority {
 }
 
 /// `None` for an unspecified or unknown priority.
-pub fn priority_from(value: i32) -> Option<Priority> {
+fn priority_from(value: i32) -> Option<Priority> {
     match common::Priority::try_from(value) {
         Ok(common::Priority::Low) => Some(Priority::Low),
         Ok(common::Priority::Normal) => Some(Priority::Normal),
@@ -74,4 +131,11 @@ pub fn priority_from(value: i32) -> Option<Priority> {
         Ok(common::Priority::Critical) => Some(Priority::Critical),
         _ => None,
     }
+}
+
+pub fn location(location: Option<common::LatLng>) -> Option<Location> {
+    location.map(|l| Location {
+        latitude: l.latitude,
+        longitude: l.longitude,
+    })
 }

@@ -1,9 +1,8 @@
 use chrono::Utc;
 use sea_orm::{DatabaseConnection, TransactionTrait};
-use segnala_proto::status::v1::AlertPublished;
-use segnala_shared::{AppError, messaging::Outbox, request_id::RequestId, time::to_timestamp};
+use segnala_shared::{AppError, messaging::Outbox, request_id::RequestId};
 
-use crate::{convert, domain::Alert, store::AlertStore};
+use crate::{domain::Alert, events, store::AlertStore};
 
 /// Publishing and reading operators' alerts.
 #[derive(Clone)]
@@ -43,7 +42,9 @@ impl Alerts {
             }
             return Ok(published);
         }
-        self.outbox.record(&txn, &published(&alert)).await?;
+        self.outbox
+            .record(&txn, &events::alert_published(&alert))
+            .await?;
         txn.commit().await?;
         self.outbox.wake();
         Ok(alert)
@@ -88,17 +89,5 @@ impl Alerts {
         let mut alerts = self.active().await?;
         alerts.retain(|alert| alert.concerns(zone));
         Ok(alerts)
-    }
-}
-
-fn published(alert: &Alert) -> AlertPublished {
-    AlertPublished {
-        alert: format!("alerts/{}", alert.id),
-        severity: convert::severity(alert.severity) as i32,
-        title: alert.title.clone().into_iter().collect(),
-        body: alert.body.clone().into_iter().collect(),
-        zone: alert.zone.clone().unwrap_or_default(),
-        publish_time: Some(to_timestamp(alert.published_at)),
-        expire_time: alert.expires_at.map(to_timestamp),
     }
 }

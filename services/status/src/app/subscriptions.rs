@@ -11,6 +11,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 use segnala_shared::{
     AppError,
     delivery::{Attempt, Deliveries, Destination, OutgoingRequest, SignRequest},
+    lang::Lang,
     request_id::RequestId,
 };
 use serde_json::json;
@@ -23,7 +24,7 @@ use super::{
 };
 use crate::{
     domain::{Change, ReportStatus, Subscription, TargetPolicy},
-    i18n::{Lang, step_text},
+    i18n::step_text,
     store::SubscriptionStore,
 };
 

@@ -5,7 +5,8 @@ mod projection;
 mod public_state;
 
 pub use projection::{
-    Change, Merged, Received, Routed, StatusRecord, TriageHold, TriageOutcome, WorkOrderUpdate,
+    Change, Fact, Merged, Received, Routed, StatusRecord, TriageHold, TriageOutcome,
+    WorkOrderUpdate,
 };
 pub use public_state::{
     ApproximateLocation, ChannelName, PublicState, ReportStatus, StatusView, StepKind,

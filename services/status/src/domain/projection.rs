@@ -3,8 +3,11 @@
 //! overwrites a newer one.
 
 use chrono::{DateTime, Utc};
+use segnala_shared::tracking_code::TrackingCode;
 
-use super::{ApproximateLocation, PublicState, ReportStatus, StepKind, TimelineEntry};
+use super::{
+    ApproximateLocation, PublicState, PublishedTaxonomy, ReportStatus, StepKind, TimelineEntry,
+};
 
 /// What triage last decided about a report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +55,19 @@ pub struct StatusRecord {
     pub work_order_version: i64,
     /// The public meaning of the work order's state, once there is one.
     pub work_order_state: Option<PublicState>,
+}
+
+/// What one event says about reports.
+#[derive(Clone, Debug)]
+pub enum Fact {
+    Received(TrackingCode, Received),
+    Routed(TrackingCode, Routed),
+    Merged(TrackingCode, Merged),
+    TriageHold(TrackingCode, TriageHold),
+    /// Applies to the listed reports and every report of the order's incident.
+    WorkOrder(Vec<String>, WorkOrderUpdate),
+    /// Names for the departments and categories; about no report.
+    Taxonomy(PublishedTaxonomy),
 }
 
 /// Intake accepted the report.

@@ -8,57 +8,19 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::DatabaseTransaction;
-use segnala_proto::{
-    intake::v1::{FixVerdict, ReporterFeedbackReceived},
-    triage::v1::{ReportMerged, ReportRouted},
-};
-use segnala_shared::{
-    messaging::{BatchHandler, Delivered, HandlerError},
-    time::from_timestamp,
-};
+use segnala_shared::messaging::{BatchHandler, Delivered, HandlerError};
 use uuid::Uuid;
 
 use super::{Ledger, held_orders::HeldOrders, operations::reopen};
-use crate::{
-    domain::{
-        CancelReason, Clock, Command, Location, NewWorkOrder, Priority, ResolveWithin, WorkOrder,
-        WorkOrderState,
-    },
-    events::priority_from,
+use crate::domain::{
+    CancelReason, Clock, Command, Feedback, Merge, NewWorkOrder, Priority, ReportEvent,
+    ResolveWithin, Routing, WorkOrder, WorkOrderState,
 };
 
 /// Who the audit log names for changes triage asked for.
 const TRIAGE: &str = "triage";
 /// Who the audit log names for what reporters said.
 const REPORTER: &str = "reporter";
-
-segnala_shared::consumed_events! {
-    /// An event tracking consumes.
-    pub enum TrackingEvent {
-        Routed(ReportRouted),
-        Merged(ReportMerged),
-        Feedback(ReporterFeedbackReceived),
-    }
-}
-
-impl TrackingEvent {
-    fn report(&self) -> &str {
-        match self {
-            Self::Routed(event) => &event.report,
-            Self::Merged(event) => &event.report,
-            Self::Feedback(event) => &event.report,
-        }
-    }
-
-    fn incident(&self) -> Option<&str> {
-        match self {
-            Self::Routed(event) => Some(event.incident.as_str()),
-            Self::Merged(event) => Some(event.incident.as_str()),
-            Self::Feedback(_) => None,
-        }
-        .filter(|incident| !incident.is_empty())
-    }
-}
 
 /// Puts routed reports' incidents in their departments' queues and applies reporters'
 /// feedback.
@@ -80,7 +42,7 @@ impl TrackingConsumer {
 
 #[async_trait]
 impl BatchHandler for TrackingConsumer {
-    type Item = Delivered<TrackingEvent>;
+    type Item = Delivered<ReportEvent>;
     type Batch = HeldOrders;
     type Output = ();
 
@@ -88,27 +50,27 @@ impl BatchHandler for TrackingConsumer {
     async fn load(
         &self,
         txn: &DatabaseTransaction,
-        events: &[Delivered<TrackingEvent>],
+        events: &[Delivered<ReportEvent>],
     ) -> Result<HeldOrders, HandlerError> {
         let reports = events.iter().map(|(e, _)| e.report().to_owned()).collect();
         let incidents = events
             .iter()
             .filter_map(|(e, _)| e.incident().map(str::to_owned))
             .collect();
-        Ok(HeldOrders::read(txn, self.ledger.clone(), reports, incidents).await?)
+        Ok(HeldOrders::load(txn, self.ledger.clone(), reports, incidents).await?)
     }
 
     async fn apply(
         &self,
         _txn: &DatabaseTransaction,
         orders: &mut HeldOrders,
-        (event, context): Delivered<TrackingEvent>,
+        (event, context): Delivered<ReportEvent>,
     ) -> Result<(), HandlerError> {
         // In the message's own span: what it announces continues its trace.
         context.span.in_scope(|| match event {
-            TrackingEvent::Routed(event) => self.routed(orders, event),
-            TrackingEvent::Merged(event) => self.merged(orders, event),
-            TrackingEvent::Feedback(event) => self.feedback(orders, event),
+            ReportEvent::Routed(routing) => self.routed(orders, routing),
+            ReportEvent::Merged(merge) => self.merged(orders, merge),
+            ReportEvent::Feedback(feedback) => self.feedback(orders, feedback),
         })
     }
 
@@ -117,21 +79,21 @@ impl BatchHandler for TrackingConsumer {
         txn: &DatabaseTransaction,
         orders: HeldOrders,
     ) -> Result<(), HandlerError> {
-        orders.write(txn).await
+        orders.flush(txn).await
     }
 }
 
 impl TrackingConsumer {
     /// A new incident gets a new order, a report that joins one follows its order, and
     /// a report routed again moves its order to the new department.
-    fn routed(&self, orders: &mut HeldOrders, event: ReportRouted) -> Result<(), HandlerError> {
+    fn routed(&self, orders: &mut HeldOrders, event: Routing) -> Result<(), HandlerError> {
         if event.report.is_empty() || event.department.is_empty() {
             return Err(HandlerError::Permanent(
                 "ReportRouted without report or department".into(),
             ));
         }
         let now = self.clock.now();
-        let priority = priority_from(event.priority).unwrap_or(Priority::Normal);
+        let priority = event.priority.unwrap_or(Priority::Normal);
         let due_at = self.due(&event, priority, now);
         match orders.of_report(&event.report) {
             Some((_, seen)) if event.version <= seen => {
@@ -161,7 +123,7 @@ impl TrackingConsumer {
     }
 
     /// A report merged into an incident follows the incident's order.
-    fn merged(&self, orders: &mut HeldOrders, event: ReportMerged) -> Result<(), HandlerError> {
+    fn merged(&self, orders: &mut HeldOrders, event: Merge) -> Result<(), HandlerError> {
         if event.report.is_empty() || event.incident.is_empty() {
             return Err(HandlerError::Permanent(
                 "ReportMerged without report or incident".into(),
@@ -181,8 +143,14 @@ impl TrackingConsumer {
             Some((current, _)) => detach(orders, current, &event.report, now)?,
             None => {}
         }
-        let priority = priority_from(event.priority);
-        attach(orders, target, &event.report, event.version, priority, now)?;
+        attach(
+            orders,
+            target,
+            &event.report,
+            event.version,
+            event.priority,
+            now,
+        )?;
         tracing::info!(work_order = %target, report = %event.report, "report merged into work order");
         Ok(())
     }
@@ -191,18 +159,10 @@ impl TrackingConsumer {
     /// answer is recorded; "not fixed" reopens a resolved or closed order, "fixed"
     /// closes a resolved one. An answer about an earlier resolution than the order's
     /// latest, or one that comes after the order moved on, changes nothing else.
-    fn feedback(
-        &self,
-        orders: &mut HeldOrders,
-        event: ReporterFeedbackReceived,
-    ) -> Result<(), HandlerError> {
-        let fixed = match FixVerdict::try_from(event.verdict) {
-            Ok(FixVerdict::Fixed) => true,
-            Ok(FixVerdict::NotFixed) => false,
-            _ => {
-                tracing::info!(report = %event.report, "feedback without a verdict; nothing to apply");
-                return Ok(());
-            }
+    fn feedback(&self, orders: &mut HeldOrders, event: Feedback) -> Result<(), HandlerError> {
+        let Some(fixed) = event.fixed else {
+            tracing::info!(report = %event.report, "feedback without a verdict; nothing to apply");
+            return Ok(());
         };
         let Some(order) = orders
             .of_report(&event.report)
@@ -212,8 +172,8 @@ impl TrackingConsumer {
             return Ok(());
         };
         let now = self.clock.now();
-        let asked_about = from_timestamp(event.resolve_time.as_ref());
-        let stale = asked_about
+        let stale = event
+            .resolved_at
             .zip(order.resolved_at)
             .is_some_and(|(asked, latest)| latest > asked + Duration::seconds(1));
         let follow_up = match (fixed, order.state) {
@@ -250,22 +210,18 @@ impl TrackingConsumer {
         Ok(())
     }
 
-    fn due(&self, routed: &ReportRouted, priority: Priority, now: DateTime<Utc>) -> DateTime<Utc> {
-        let route_time = from_timestamp(routed.route_time.as_ref()).unwrap_or(now);
-        let within = routed
+    fn due(&self, routing: &Routing, priority: Priority, now: DateTime<Utc>) -> DateTime<Utc> {
+        let within = routing
             .resolve_within
-            .as_ref()
-            .filter(|d| d.seconds > 0 || d.nanos > 0)
-            .map(|d| Duration::seconds(d.seconds) + Duration::nanoseconds(i64::from(d.nanos)))
             .unwrap_or_else(|| self.resolve_within.for_priority(priority));
-        route_time + within
+        routing.routed_at.unwrap_or(now) + within
     }
 }
 
 /// Joins the routed report to its incident's order, or opens one.
 fn place(
     orders: &mut HeldOrders,
-    event: &ReportRouted,
+    event: &Routing,
     priority: Priority,
     due_at: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -291,10 +247,7 @@ fn place(
         zone: event.zone.clone(),
         priority,
         description: event.description.clone(),
-        location: event.location.map(|l| Location {
-            latitude: l.latitude,
-            longitude: l.longitude,
-        }),
+        location: event.location,
         address: event.address.clone(),
         due_at,
     };
@@ -310,7 +263,7 @@ fn place(
 fn take_up_again(
     orders: &mut HeldOrders,
     id: Uuid,
-    event: &ReportRouted,
+    event: &Routing,
     priority: Priority,
     due_at: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -336,7 +289,7 @@ fn take_up_again(
 }
 
 /// Moves an order to where `event` routes its report.
-fn reroute(event: &ReportRouted, priority: Priority, due_at: DateTime<Utc>) -> Command {
+fn reroute(event: &Routing, priority: Priority, due_at: DateTime<Utc>) -> Command {
     Command::Reroute {
         department: event.department.clone(),
         category: event.category.clone(),

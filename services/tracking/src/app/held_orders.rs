@@ -41,7 +41,7 @@ pub struct HeldOrders {
 
 impl HeldOrders {
     /// Reads the orders of `reports` and `incidents`, locked until the transaction ends.
-    pub async fn read<C: ConnectionTrait>(
+    pub async fn load<C: ConnectionTrait>(
         db: &C,
         ledger: Ledger,
         reports: Vec<String>,
@@ -161,7 +161,7 @@ impl HeldOrders {
 
     /// Writes what the batch did: new orders, changed orders, links, then the audit log,
     /// notes and events.
-    pub async fn write<C: ConnectionTrait>(mut self, db: &C) -> Result<(), HandlerError> {
+    pub async fn flush<C: ConnectionTrait>(mut self, db: &C) -> Result<(), HandlerError> {
         let mut opened = Vec::new();
         let mut changed = Vec::new();
         for id in &self.touched {

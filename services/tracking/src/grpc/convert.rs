@@ -86,13 +86,6 @@ fn lat_lng(location: Location) -> common::LatLng {
     }
 }
 
-pub fn location(location: Option<common::LatLng>) -> Option<Location> {
-    location.map(|l| Location {
-        latitude: l.latitude,
-        longitude: l.longitude,
-    })
-}
-
 fn cancel_reason(reason: CancelReason) -> pb::CancelReason {
     match reason {
         CancelReason::Duplicate => pb::CancelReason::Duplicate,

@@ -16,6 +16,7 @@ use super::{
 use crate::{
     app::{CrewStep, NewPhoto, QueueSnapshot, WorkQueue},
     domain::{Clock, NoteVisibility, PhotoKind},
+    events,
 };
 
 /// How often a watcher looks for changes other replicas made.
@@ -146,7 +147,7 @@ impl WorkQueueService for WorkQueueApi {
                 let photo = NewPhoto {
                     kind,
                     content: call.body.content,
-                    location: convert::location(call.body.location),
+                    location: events::location(call.body.location),
                 };
                 let stored = self
                     .queue

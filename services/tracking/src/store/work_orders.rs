@@ -5,10 +5,10 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IdenStatic, Iterable, QueryFilter,
-    QueryOrder, QuerySelect, Select, Statement, Value,
+    QueryOrder, QuerySelect, Select, Value,
     sea_query::{Expr, ExprTrait, LockBehavior, LockType},
 };
-use segnala_shared::db::values_list;
+use segnala_shared::db::BulkUpdate;
 use uuid::Uuid;
 
 use crate::domain::{CancelReason, Location, Priority, WorkOrder, WorkOrderState};
@@ -179,28 +179,27 @@ impl WorkOrderStore {
             .map(|(i, column)| format!("\"{}\" = v.column{}", column.as_str(), i + 3))
             .collect();
         let assignments = assignments.join(", ");
+        let update = BulkUpdate {
+            table: "work_orders",
+            set: &assignments,
+            matching: "work_orders.id = v.column1 AND work_orders.version = v.column2",
+            returning: "",
+        };
         let backend = db.get_database_backend();
         let mut written = 0;
         for chunk in changes.chunks(500) {
-            let (list, values) = values_list(
-                backend,
-                chunk.iter().map(|(order, read_version)| {
-                    let changed = active(order);
-                    let mut row: Vec<Value> = vec![order.id.into(), (*read_version).into()];
-                    row.extend(
-                        columns
-                            .iter()
-                            .filter_map(|column| changed.get(*column).into_value()),
-                    );
-                    row
-                }),
-            );
-            let sql = format!(
-                "UPDATE work_orders SET {assignments} FROM (VALUES {list}) AS v \
-                 WHERE work_orders.id = v.column1 AND work_orders.version = v.column2"
-            );
+            let rows = chunk.iter().map(|(order, read_version)| {
+                let changed = active(order);
+                let mut row: Vec<Value> = vec![order.id.into(), (*read_version).into()];
+                row.extend(
+                    columns
+                        .iter()
+                        .filter_map(|column| changed.get(*column).into_value()),
+                );
+                row
+            });
             written += db
-                .execute_raw(Statement::from_sql_and_values(backend, sql, values))
+                .execute_raw(update.statement(backend, rows))
                 .await?
                 .rows_affected();
         }

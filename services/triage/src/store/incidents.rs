@@ -2,11 +2,11 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement,
+    QuerySelect,
     sea_query::{LockType, OnConflict},
 };
 
-use segnala_shared::db::values_list;
+use segnala_shared::db::BulkUpdate;
 
 use super::decisions::{priority_from_text, priority_text};
 use crate::domain::{OpenIncident, Priority};
@@ -174,25 +174,22 @@ impl IncidentStore {
         incidents: &[&StoredIncident],
     ) -> Result<(), DbErr> {
         let backend = db.get_database_backend();
+        let update = BulkUpdate {
+            table: "incidents",
+            set: "report_count = v.column2, priority = v.column3, last_report_at = v.column4",
+            matching: "incidents.id = v.column1",
+            returning: "",
+        };
         for chunk in incidents.chunks(1_000) {
-            let (list, values) = values_list(
-                backend,
-                chunk.iter().map(|incident| {
-                    vec![
-                        incident.id.clone().into(),
-                        count(incident.report_count).into(),
-                        priority_text(incident.priority).into(),
-                        incident.last_report_at.into(),
-                    ]
-                }),
-            );
-            let sql = format!(
-                "UPDATE incidents SET report_count = v.column2, priority = v.column3, \
-                 last_report_at = v.column4 FROM (VALUES {list}) AS v \
-                 WHERE incidents.id = v.column1"
-            );
-            db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
-                .await?;
+            let rows = chunk.iter().map(|incident| {
+                vec![
+                    incident.id.clone().into(),
+                    count(incident.report_count).into(),
+                    priority_text(incident.priority).into(),
+                    incident.last_report_at.into(),
+                ]
+            });
+            db.execute_raw(update.statement(backend, rows)).await?;
         }
         Ok(())
     }
@@ -250,24 +247,21 @@ impl IncidentStore {
             return Ok(Vec::new());
         }
         let backend = db.get_database_backend();
-        let (list, values) = values_list(
-            backend,
-            changes.iter().map(|change| {
-                vec![
-                    change.incident.clone().into(),
-                    change.open.into(),
-                    change.order_version.into(),
-                ]
-            }),
-        );
-        let sql = format!(
-            "UPDATE incidents SET \"open\" = v.column2, order_version = v.column3 \
-             FROM (VALUES {list}) AS v \
-             WHERE incidents.id = v.column1 AND incidents.order_version < v.column3 \
-             AND incidents.merged_into = '' \
-             RETURNING id, \"open\""
-        );
-        db.query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        let update = BulkUpdate {
+            table: "incidents",
+            set: "\"open\" = v.column2, order_version = v.column3",
+            matching: "incidents.id = v.column1 AND incidents.order_version < v.column3 \
+                       AND incidents.merged_into = ''",
+            returning: "id, \"open\"",
+        };
+        let rows = changes.iter().map(|change| {
+            vec![
+                change.incident.clone().into(),
+                change.open.into(),
+                change.order_version.into(),
+            ]
+        });
+        db.query_all_raw(update.statement(backend, rows))
             .await?
             .iter()
             .map(|row| Ok((row.try_get("", "id")?, row.try_get("", "open")?)))

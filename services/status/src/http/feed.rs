@@ -5,7 +5,9 @@ use chrono::Utc;
 use maud::{PreEscaped, html};
 
 use super::views::UpdateView;
-use crate::{domain::Alert, i18n::Lang};
+use segnala_shared::lang::Lang;
+
+use crate::domain::Alert;
 
 #[derive(Debug)]
 pub struct FeedInfo {

@@ -3,11 +3,11 @@
 //! and zones by name.
 
 use chrono::{DateTime, Utc};
-use segnala_shared::time::Tz;
+use segnala_shared::{lang::Lang, time::Tz};
 
 use crate::{
     domain::{ApproximateLocation, Names, PublicState, ReportStatus},
-    i18n::{Lang, state_label, step_text},
+    i18n::{state_label, step_text},
     store::Update,
 };
 

@@ -1,6 +1,8 @@
 //! The gRPC edge of status. Reading is public: no credentials needed; alerts are
 //! written by operators.
 
+mod convert;
+
 use std::pin::Pin;
 
 use segnala_proto::status::v1::{
@@ -10,6 +12,7 @@ use segnala_proto::status::v1::{
 use segnala_shared::{
     AppError,
     grpc::{Access, MethodPolicy, Role, into_status},
+    lang::Lang,
     time::from_timestamp,
     tracking_code::TrackingCode,
 };
@@ -18,11 +21,10 @@ use tonic::{Request, Response, Status};
 
 use crate::{
     app::{Alerts, Directory, StatusWatch, Statuses, Subscriptions},
-    convert,
-    domain::{Names, PublicState, StatusView},
-    i18n::Lang,
+    domain::{Names, StatusView},
     store::{StatusFilter, Steps},
 };
+use convert::{list_filter, non_empty, page_size, states_filter, status_view};
 
 const DOMAIN: &str = "status.segnala";
 const SERVICE: &str = "/segnala.status.v1.StatusService/";
@@ -359,73 +361,4 @@ impl StatusService for StatusApi {
                 .map(|()| pb::DeleteSubscriptionResponse {}),
         )
     }
-}
-
-pub fn page_size(page_size: i32) -> Result<u64, AppError> {
-    u64::try_from(page_size).map_err(|_| AppError::invalid("page_size", "must not be negative"))
-}
-
-fn non_empty(text: &str) -> Option<String> {
-    (!text.is_empty()).then(|| text.to_owned())
-}
-
-/// The states asked for: the listed ones, narrowed to open or closed ones.
-pub fn states_filter(states: &[i32], openness: pb::Openness) -> Result<Vec<PublicState>, AppError> {
-    let mut wanted = Vec::new();
-    for (i, value) in states.iter().enumerate() {
-        let state = pb::PublicState::try_from(*value)
-            .ok()
-            .and_then(convert::state_from_proto)
-            .ok_or_else(|| AppError::invalid(format!("states[{i}]"), "is not a public state"))?;
-        wanted.push(state);
-    }
-    if wanted.is_empty() {
-        wanted = PublicState::ALL.to_vec();
-    }
-    let all_wanted = wanted.len() == PublicState::ALL.len();
-    wanted.retain(|state| match openness {
-        pb::Openness::Unspecified => true,
-        pb::Openness::Open => state.is_open(),
-        pb::Openness::Closed => !state.is_open(),
-    });
-    if all_wanted && openness == pb::Openness::Unspecified {
-        wanted.clear();
-    } else if wanted.is_empty() {
-        return Err(AppError::invalid(
-            "openness",
-            "no state asked for is of this openness",
-        ));
-    }
-    Ok(wanted)
-}
-
-/// The view asked for; the full one when unspecified.
-fn status_view(view: i32) -> Result<StatusView, AppError> {
-    match pb::ReportStatusView::try_from(view) {
-        Ok(pb::ReportStatusView::Basic) => Ok(StatusView::Basic),
-        Ok(pb::ReportStatusView::Full | pb::ReportStatusView::Unspecified) => Ok(StatusView::Full),
-        Err(_) => Err(AppError::invalid("view", "is not a known view")),
-    }
-}
-
-fn list_filter(request: &pb::ListReportStatusesRequest) -> Result<StatusFilter, AppError> {
-    let openness = pb::Openness::try_from(request.openness)
-        .map_err(|_| AppError::invalid("openness", "is not a known openness"))?;
-    let time = |field: &str, value: &Option<prost_types::Timestamp>| match value {
-        None => Ok(None),
-        Some(t) => from_timestamp(Some(t))
-            .map(Some)
-            .ok_or_else(|| AppError::invalid(field, "is not a valid time")),
-    };
-    Ok(StatusFilter {
-        department: non_empty(&request.department),
-        service_code: non_empty(&request.service_code),
-        zone: non_empty(&request.zone),
-        incident: None,
-        states: states_filter(&request.states, openness)?,
-        created_after: time("created_after", &request.created_after)?,
-        created_before: time("created_before", &request.created_before)?,
-        updated_after: time("updated_after", &request.updated_after)?,
-        updated_before: time("updated_before", &request.updated_before)?,
-    })
 }

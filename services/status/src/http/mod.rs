@@ -14,13 +14,12 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use segnala_shared::{AppError, time::Tz, tracking_code::TrackingCode};
+use segnala_shared::{AppError, lang::Lang, time::Tz, tracking_code::TrackingCode};
 use serde::Deserialize;
 
 use crate::{
     app::{Alerts, Directory, Statuses},
     domain::{Alert, Names, PublicState},
-    i18n::Lang,
     store::{StatusFilter, Steps},
 };
 
@@ -86,7 +85,7 @@ impl PageQuery {
         let accept = headers
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok());
-        Lang::negotiate(self.lang.as_deref(), accept)
+        Lang::negotiate(self.lang.as_deref(), accept, Lang::default())
     }
 
     fn filter(&self) -> Result<StatusFilter, AppError> {
@@ -160,9 +159,7 @@ fn json_failure(error: AppError) -> Response {
     };
     (
         status,
-        axum::Json(
-            serde_json::json!({ "error": { "reason": error.reason(), "message": message } }),
-        ),
+        axum::Json(json::ErrorAnswer::new(error.reason(), &message)),
     )
         .into_response()
 }
@@ -323,7 +320,7 @@ async fn report_json(
         Ok(report) => {
             let alerts = web.active_alerts(report.zone.as_deref()).await;
             let url = web.report_url(&report.code);
-            axum::Json(json::report(&report, &url, &alerts, lang)).into_response()
+            axum::Json(json::ReportAnswer::new(&report, &url, &alerts, lang)).into_response()
         }
         Err(error) => json_failure(error),
     }
@@ -341,7 +338,7 @@ async fn updates_json(
             next,
             alerts,
             ..
-        }) => axum::Json(json::updates(
+        }) => axum::Json(json::UpdatesAnswer::new(
             &updates,
             &next,
             &web.public_url,
@@ -365,21 +362,50 @@ async fn alerts_json(
     }
 }
 
-/// A feed's title: the city's, or the city's and what the feed follows.
+/// What a feed follows: the whole city, a department or a zone.
 enum FeedOf {
     City,
     Department(String),
     Zone(String),
 }
 
+impl FeedOf {
+    fn filter(&self) -> StatusFilter {
+        match self {
+            Self::City => StatusFilter::default(),
+            Self::Department(id) => StatusFilter {
+                department: Some(id.clone()),
+                ..StatusFilter::default()
+            },
+            Self::Zone(id) => StatusFilter {
+                zone: Some(id.clone()),
+                ..StatusFilter::default()
+            },
+        }
+    }
+
+    fn path(&self) -> String {
+        match self {
+            Self::City => "/feeds/city".into(),
+            Self::Department(id) => format!("/feeds/departments/{id}"),
+            Self::Zone(id) => format!("/feeds/zones/{id}"),
+        }
+    }
+
+    /// The city's title, and what the feed follows by name.
+    fn title(&self, lang: Lang, names: &Names) -> String {
+        let city = crate::i18n::words(lang).city_title;
+        match self {
+            Self::City => city.to_owned(),
+            Self::Department(id) => format!("{city} — {}", names.department(id, lang.code())),
+            Self::Zone(id) => format!("{city} — {}", names.zone(id)),
+        }
+    }
+}
+
 /// An Atom feed of every step (a feed reader shows each change once, as news).
-async fn feed_of(
-    web: &Web,
-    filter: StatusFilter,
-    of: FeedOf,
-    self_path: String,
-    lang: Lang,
-) -> Response {
+async fn feed_of(web: &Web, of: FeedOf, lang: Lang) -> Response {
+    let filter = of.filter();
     let result = async {
         let page = web
             .statuses
@@ -392,19 +418,11 @@ async fn feed_of(
     .await;
     match result {
         Ok((updates, names)) => {
-            let city = crate::i18n::words(lang).city_title;
-            let title = match of {
-                FeedOf::City => city.to_owned(),
-                FeedOf::Department(id) => {
-                    format!("{city} — {}", names.department(&id, lang.code()))
-                }
-                FeedOf::Zone(id) => format!("{city} — {}", names.zone(&id)),
-            };
             let alerts = web.active_alerts(filter.zone.as_deref()).await;
             let body = feed::atom(
                 &feed::FeedInfo {
-                    title,
-                    self_url: format!("{}{self_path}", web.public_url),
+                    title: of.title(lang, &names),
+                    self_url: format!("{}{}", web.public_url, of.path()),
                     public_url: web.public_url.clone(),
                     lang,
                 },
@@ -426,15 +444,7 @@ async fn city_feed(
     Query(query): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let lang = query.lang(&headers);
-    feed_of(
-        &web,
-        StatusFilter::default(),
-        FeedOf::City,
-        "/feeds/city".into(),
-        lang,
-    )
-    .await
+    feed_of(&web, FeedOf::City, query.lang(&headers)).await
 }
 
 async fn department_feed(
@@ -443,20 +453,7 @@ async fn department_feed(
     Query(query): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let lang = query.lang(&headers);
-    let filter = StatusFilter {
-        department: Some(department.clone()),
-        ..StatusFilter::default()
-    };
-    let self_path = format!("/feeds/departments/{department}");
-    feed_of(
-        &web,
-        filter,
-        FeedOf::Department(department),
-        self_path,
-        lang,
-    )
-    .await
+    feed_of(&web, FeedOf::Department(department), query.lang(&headers)).await
 }
 
 async fn zone_feed(
@@ -465,11 +462,5 @@ async fn zone_feed(
     Query(query): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let lang = query.lang(&headers);
-    let filter = StatusFilter {
-        zone: Some(zone.clone()),
-        ..StatusFilter::default()
-    };
-    let self_path = format!("/feeds/zones/{zone}");
-    feed_of(&web, filter, FeedOf::Zone(zone), self_path, lang).await
+    feed_of(&web, FeedOf::Zone(zone), query.lang(&headers)).await
 }

@@ -1,86 +1,28 @@
-//! Conversions between the domain and the protobuf contracts, for the gRPC and event
-//! edges.
+//! Conversions between the domain and the gRPC contracts.
 
-use segnala_proto::{
-    common::v1::{Channel, LatLng},
-    status::v1 as pb,
-    triage::v1::TaxonomyPublished,
-};
+use segnala_proto::{common::v1::LatLng, status::v1 as pb};
 use segnala_shared::{
     AppError,
     error::FieldViolation,
+    lang::Lang,
     time::{from_timestamp, to_timestamp},
 };
 
 use crate::{
     domain::{
-        Alert, DisplayNames, Names, PublicState, PublishedCategory, PublishedDepartment,
-        PublishedTaxonomy, ReportStatus, Severity, StepKind, Subscription, TimelineEntry, Topic,
+        Alert, Names, PublicState, ReportStatus, Severity, StatusView, Subscription, TimelineEntry,
+        Topic,
     },
-    i18n::{Lang, step_text},
-    store::Update,
+    events::{channel, severity, state, step},
+    i18n::step_text,
+    store::{StatusFilter, Update},
 };
-
-pub fn state(state: PublicState) -> pb::PublicState {
-    match state {
-        PublicState::Received => pb::PublicState::Received,
-        PublicState::InReview => pb::PublicState::InReview,
-        PublicState::Assigned => pb::PublicState::Assigned,
-        PublicState::InProgress => pb::PublicState::InProgress,
-        PublicState::Resolved => pb::PublicState::Resolved,
-        PublicState::Closed => pb::PublicState::Closed,
-        PublicState::Duplicate => pb::PublicState::Duplicate,
-        PublicState::Rejected => pb::PublicState::Rejected,
-    }
-}
-
-pub fn step(kind: StepKind) -> pb::StatusStep {
-    match kind {
-        StepKind::Received => pb::StatusStep::Received,
-        StepKind::InReview => pb::StatusStep::InReview,
-        StepKind::Routed => pb::StatusStep::Routed,
-        StepKind::Merged => pb::StatusStep::Merged,
-        StepKind::Rejected => pb::StatusStep::Rejected,
-        StepKind::WorkQueued => pb::StatusStep::WorkQueued,
-        StepKind::Reopened => pb::StatusStep::Reopened,
-        StepKind::CrewClaimed => pb::StatusStep::CrewClaimed,
-        StepKind::WorkStarted => pb::StatusStep::WorkStarted,
-        StepKind::OnHold => pb::StatusStep::OnHold,
-        StepKind::WorkResolved => pb::StatusStep::WorkResolved,
-        StepKind::WorkClosed => pb::StatusStep::WorkClosed,
-        StepKind::WorkCancelled => pb::StatusStep::WorkCancelled,
-    }
-}
 
 /// `None` for `UNSPECIFIED`.
 pub fn state_from_proto(state: pb::PublicState) -> Option<PublicState> {
     PublicState::ALL
         .into_iter()
         .find(|s| self::state(*s) == state)
-}
-
-/// The public name of a channel ("telegram"), `None` when unspecified.
-pub fn channel_name(channel: Channel) -> Option<String> {
-    if channel == Channel::Unspecified {
-        return None;
-    }
-    channel
-        .as_str_name()
-        .strip_prefix("CHANNEL_")
-        .map(str::to_ascii_lowercase)
-}
-
-pub fn channel(name: &str) -> Channel {
-    Channel::from_str_name(&format!("CHANNEL_{}", name.to_ascii_uppercase()))
-        .unwrap_or(Channel::Unspecified)
-}
-
-pub fn severity(severity: Severity) -> pb::AlertSeverity {
-    match severity {
-        Severity::Info => pb::AlertSeverity::Info,
-        Severity::Warning => pb::AlertSeverity::Warning,
-        Severity::Emergency => pb::AlertSeverity::Emergency,
-    }
 }
 
 pub fn alert(alert: Alert) -> pb::Alert {
@@ -167,32 +109,6 @@ pub fn alert_id(name: &str) -> Result<uuid::Uuid, AppError> {
         .ok_or_else(|| AppError::invalid("name", "must be `alerts/{id}` as PublishAlert gave it"))
 }
 
-/// The names triage published, as status keeps them.
-pub fn taxonomy(event: TaxonomyPublished) -> PublishedTaxonomy {
-    let names = |map: std::collections::HashMap<String, String>| -> DisplayNames {
-        map.into_iter().collect()
-    };
-    PublishedTaxonomy {
-        version: event.version,
-        departments: event
-            .departments
-            .into_iter()
-            .map(|department| PublishedDepartment {
-                id: department.department_id,
-                names: names(department.display_names),
-                categories: department
-                    .categories
-                    .into_iter()
-                    .map(|category| PublishedCategory {
-                        id: category.category_id,
-                        names: names(category.display_names),
-                    })
-                    .collect(),
-            })
-            .collect(),
-    }
-}
-
 /// The language a read asks its sentences in: English unless it names one we speak.
 pub fn language(code: &str) -> Lang {
     Lang::parse(code).unwrap_or(Lang::En)
@@ -265,15 +181,81 @@ pub fn status(status: ReportStatus, lang: Lang, names: &Names) -> pb::ReportStat
     }
 }
 
+pub fn page_size(page_size: i32) -> Result<u64, AppError> {
+    u64::try_from(page_size).map_err(|_| AppError::invalid("page_size", "must not be negative"))
+}
+
+pub fn non_empty(text: &str) -> Option<String> {
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+/// The states asked for: the listed ones, narrowed to open or closed ones.
+pub fn states_filter(states: &[i32], openness: pb::Openness) -> Result<Vec<PublicState>, AppError> {
+    let mut wanted = Vec::new();
+    for (i, value) in states.iter().enumerate() {
+        let state = pb::PublicState::try_from(*value)
+            .ok()
+            .and_then(state_from_proto)
+            .ok_or_else(|| AppError::invalid(format!("states[{i}]"), "is not a public state"))?;
+        wanted.push(state);
+    }
+    if wanted.is_empty() {
+        wanted = PublicState::ALL.to_vec();
+    }
+    let all_wanted = wanted.len() == PublicState::ALL.len();
+    wanted.retain(|state| match openness {
+        pb::Openness::Unspecified => true,
+        pb::Openness::Open => state.is_open(),
+        pb::Openness::Closed => !state.is_open(),
+    });
+    if all_wanted && openness == pb::Openness::Unspecified {
+        wanted.clear();
+    } else if wanted.is_empty() {
+        return Err(AppError::invalid(
+            "openness",
+            "no state asked for is of this openness",
+        ));
+    }
+    Ok(wanted)
+}
+
+/// The view asked for; the full one when unspecified.
+pub fn status_view(view: i32) -> Result<StatusView, AppError> {
+    match pb::ReportStatusView::try_from(view) {
+        Ok(pb::ReportStatusView::Basic) => Ok(StatusView::Basic),
+        Ok(pb::ReportStatusView::Full | pb::ReportStatusView::Unspecified) => Ok(StatusView::Full),
+        Err(_) => Err(AppError::invalid("view", "is not a known view")),
+    }
+}
+
+pub fn list_filter(request: &pb::ListReportStatusesRequest) -> Result<StatusFilter, AppError> {
+    let openness = pb::Openness::try_from(request.openness)
+        .map_err(|_| AppError::invalid("openness", "is not a known openness"))?;
+    let time = |field: &str, value: &Option<prost_types::Timestamp>| match value {
+        None => Ok(None),
+        Some(t) => from_timestamp(Some(t))
+            .map(Some)
+            .ok_or_else(|| AppError::invalid(field, "is not a valid time")),
+    };
+    Ok(StatusFilter {
+        department: non_empty(&request.department),
+        service_code: non_empty(&request.service_code),
+        zone: non_empty(&request.zone),
+        incident: None,
+        states: states_filter(&request.states, openness)?,
+        created_after: time("created_after", &request.created_after)?,
+        created_before: time("created_before", &request.created_before)?,
+        updated_after: time("updated_after", &request.updated_after)?,
+        updated_before: time("updated_before", &request.updated_before)?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn channels_and_states_read_back() {
-        assert_eq!(channel_name(Channel::Telegram).as_deref(), Some("telegram"));
-        assert_eq!(channel("telegram"), Channel::Telegram);
-        assert_eq!(channel_name(Channel::Unspecified), None);
+    fn states_read_back() {
         for s in PublicState::ALL {
             assert_eq!(state_from_proto(state(s)), Some(s));
         }

@@ -2,12 +2,12 @@
 
 use axum::response::Html;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
-use segnala_shared::time::Tz;
+use segnala_shared::{lang::Lang, time::Tz};
 
 use super::views::{ReportView, UpdateView, date, day};
 use crate::{
     domain::{Alert, Names, PublicState},
-    i18n::{Lang, Words, state_label, words},
+    i18n::{Words, state_label, words},
 };
 
 /// High contrast (WCAG AA and better), large targets, one column on small screens.
