@@ -29,7 +29,10 @@ const SHARED: [&str; 3] = [
 /// The services each port serves, as reflection should list them.
 fn expected(kind: ServiceKind) -> BTreeSet<String> {
     let own: &[&str] = match kind {
-        ServiceKind::Intake => &["segnala.intake.v1.IntakeService"],
+        ServiceKind::Intake => &[
+            "segnala.intake.v1.IntakeService",
+            "segnala.intake.v1.ReporterDataService",
+        ],
         ServiceKind::Triage => &["segnala.triage.v1.TriageService"],
         ServiceKind::Tracking => &[
             "segnala.tracking.v1.TrackingService",

@@ -259,3 +259,202 @@ async fn personal_data_in_reports_and_public_notes_never_reaches_a_public_surfac
     drop(platform);
     env.cleanup().await;
 }
+
+/// Per channel: what the citizen wrote, and the pieces of it that say who they are.
+const TELEGRAM_TEXT: &str = "Mi chiamo Carla Fumagalli, codice fiscale FMGCRL80A41F205E: \
+    la mia auto targata AB 123 CD è finita in una buca in via Padova 40";
+const WHATSAPP_TEXT: &str = "Buongiorno, cassonetto rotto e rifiuti in strada in piazza \
+    Duomo. Per il rimborso IBAN IT60 X054 2811 1010 0000 0123 456. Saluti, Lorenzo Gatti";
+const X_TEXT: &str = "@ComuneDemo semaforo guasto in viale Monza 100, scrivetemi a \
+    elena.riva@example.net o al +39 02 8877 6655";
+const MASTODON_TEXT: &str =
+    "<p>@comune Lampione spento da giorni, sono Paolo Ferri, tel 349 2233 445</p>";
+const OPEN311_TEXT: &str = "Auto abbandonata targa EF 456 GH davanti al civico 8 di via \
+    Torino, da un mese. Firmato Anna Conti";
+const CHANNEL_SECRETS: [&str; 22] = [
+    "Carla",
+    "Fumagalli",
+    "FMGCRL80A41F205E",
+    "AB 123 CD",
+    "giulia_b",
+    "IT60",
+    "0123 456",
+    "Lorenzo",
+    "Gatti",
+    "elena.riva",
+    "example.net",
+    "8877 6655",
+    "lucia_v",
+    "Paolo",
+    "Ferri",
+    "2233 445",
+    "marco@social",
+    "EF 456 GH",
+    "Anna",
+    "Conti",
+    "anna.conti",
+    "333 444 5566",
+];
+
+#[tokio::test]
+async fn personal_data_sent_on_every_channel_never_reaches_a_public_surface() {
+    use crate::support::chats::{
+        Setup, TELEGRAM_SEND, WA_PHONE_ID, code_in, mention, telegram_message,
+        whatsapp_notification,
+    };
+    use serde_json::json;
+
+    let setup = Setup::with(&ServiceKind::ALL, |_| {}).await;
+    let http = segnala_shared::delivery::http_client(WAIT).expect("an HTTP client");
+    let open311 = format!("{}/open311/v2", setup.intake_url);
+    let pages = setup.platform.http_url(ServiceKind::Status);
+    let mut codes = Vec::new();
+
+    setup
+        .tell_telegram(&telegram_message(
+            60,
+            6_060_606,
+            "it",
+            json!({"text": TELEGRAM_TEXT, "location": {"latitude": 45.4642, "longitude": 9.19}}),
+        ))
+        .await;
+    codes.push(code_in(&setup.telegram_reply(1).await));
+
+    let from = "393471112233";
+    let whatsapp = format!("/{WA_PHONE_ID}/messages");
+    setup
+        .tell_whatsapp(&whatsapp_notification(
+            json!({"from": from, "id": "wamid.scan-1", "timestamp": "1763900000",
+                   "type": "text", "text": {"body": WHATSAPP_TEXT}}),
+            "Lorenzo Gatti",
+            from,
+        ))
+        .await;
+    setup.fake.wait_for_posts(&whatsapp, 1).await;
+    setup
+        .tell_whatsapp(&whatsapp_notification(
+            json!({"from": from, "id": "wamid.scan-2", "timestamp": "1763900060",
+                   "type": "location", "location": {"latitude": 45.4641, "longitude": 9.1919}}),
+            "Lorenzo Gatti",
+            from,
+        ))
+        .await;
+    let answered = setup.fake.wait_for_posts(&whatsapp, 2).await;
+    codes.push(code_in(
+        answered[1].body["text"]["body"].as_str().expect("a text"),
+    ));
+
+    setup
+        .tell_x(&json!({
+            "for_user_id": "4400",
+            "tweet_create_events": [
+                {"id_str": "1860000000000000077", "text": X_TEXT, "lang": "it",
+                 "user": {"id_str": "9911", "screen_name": "lucia_v", "name": "Lucia"},
+                 "coordinates": {"type": "Point", "coordinates": [9.2046, 45.4920]}}
+            ]
+        }))
+        .await;
+    let tweets = setup.fake.wait_for_posts("/2/tweets", 1).await;
+    codes.push(code_in(tweets[0].body["text"].as_str().expect("a text")));
+
+    setup
+        .fake
+        .set_notifications(vec![mention("601", "111000111000111601", MASTODON_TEXT)]);
+    setup.fake.wait_for_posts("/api/v1/statuses", 1).await;
+    setup.fake.set_notifications(vec![
+        crate::support::chats::reply_mention(
+            "602",
+            "111000111000111602",
+            "1",
+            "<p>@comune Via Emilia 120</p>",
+        ),
+        mention("601", "111000111000111601", MASTODON_TEXT),
+    ]);
+    let toots = setup.fake.wait_for_posts("/api/v1/statuses", 2).await;
+    codes.push(code_in(toots[1].body["status"].as_str().expect("a text")));
+
+    let posted: Value = http
+        .post(format!("{open311}/requests.json"))
+        .form(&[
+            ("api_key", INTEGRATOR_KEY),
+            ("service_code", "101"),
+            ("lat", "45.4700"),
+            ("long", "9.1800"),
+            ("description", OPEN311_TEXT),
+            ("first_name", "Anna"),
+            ("last_name", "Conti"),
+            ("email", "anna.conti@example.org"),
+            ("phone", "333 444 5566"),
+        ])
+        .send()
+        .await
+        .expect("posted")
+        .json()
+        .await
+        .expect("JSON");
+    codes.push(
+        posted[0]["service_request_id"]
+            .as_str()
+            .expect("a request id")
+            .to_owned(),
+    );
+
+    let mut answers = Vec::new();
+    let status = setup.platform.clients().await;
+    let mut descriptions = Vec::new();
+    for code in &codes {
+        let public = status
+            .wait_until(code, "status knows it", WAIT, |s| !s.description.is_empty())
+            .await;
+        answers.push(format!("{public:?}"));
+        descriptions.push(public.description);
+        for url in [
+            format!("{open311}/requests/{code}.json?extensions=true"),
+            format!("{open311}/requests/{code}.xml?extensions=true"),
+            format!("{pages}/r/{code}"),
+            format!("{pages}/api/v1/reports/{code}"),
+        ] {
+            answers.push(text_of(&http, &url).await);
+        }
+    }
+    // Operators still read what was written.
+    let originals = [
+        "FMGCRL80A41F205E",
+        "IT60 X054",
+        "elena.riva@example.net",
+        "349 2233 445",
+        "EF 456 GH",
+    ];
+    for (code, original) in codes.iter().zip(originals) {
+        let report = setup.platform.report_as_operator(code).await;
+        assert!(
+            report.description.contains(original),
+            "operators read {original} in {code}: {}",
+            report.description
+        );
+    }
+    for url in [
+        format!("{open311}/requests.json?extensions=true"),
+        format!("{pages}/"),
+        format!("{pages}/api/v1/updates"),
+        format!("{pages}/feeds/city"),
+    ] {
+        answers.push(text_of(&http, &url).await);
+    }
+    assert_eq!(
+        descriptions[0],
+        "Mi chiamo [nome], codice fiscale [codice fiscale]: la mia auto targata [targa] è \
+         finita in una buca in via Padova 40",
+        "the problem still reads"
+    );
+    for answer in &answers {
+        for secret in CHANNEL_SECRETS {
+            assert!(
+                !answer.contains(secret),
+                "`{secret}` is public in: {answer}"
+            );
+        }
+    }
+    assert!(!setup.fake.posts(TELEGRAM_SEND).is_empty());
+    setup.finish().await;
+}
