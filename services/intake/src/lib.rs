@@ -16,6 +16,10 @@ mod upstream;
 
 use std::sync::Arc;
 
+use segnala_proto::{
+    status::v1::{AlertPublished, ReportStatusChanged},
+    triage::v1::EmergencyDetected,
+};
 use segnala_shared::{
     db,
     grpc::GrpcServer,
@@ -99,6 +103,12 @@ pub async fn build(
     .map_err(startup)?;
     let delivery_worker = channels.delivery_worker().map_err(startup)?;
     let mastodon_poller = channels.mastodon_poller().map_err(startup)?;
+    // Replies that follow the reports' status changes, emergencies and alerts.
+    let handlers = EventHandlers::batched(channels.clone())
+        .on::<ReportStatusChanged>()
+        .on::<EmergencyDetected>()
+        .on::<AlertPublished>()
+        .build();
     let server = GrpcServer::new(
         grpc::policy(),
         context.authenticator.clone(),
@@ -110,17 +120,10 @@ pub async fn build(
         settings.language.clone(),
         settings.max_media_bytes,
     ));
-    let mut application = Application::start(
-        SERVICE_NAME,
-        context,
-        db,
-        outbox,
-        channels.handlers(EventHandlers::new()),
-        server,
-    )
-    .await?
-    .with_http(http::router(open311, reports.clone(), &channels))
-    .with_public_routes(http::media_router(reports));
+    let mut application = Application::start(SERVICE_NAME, context, db, outbox, handlers, server)
+        .await?
+        .with_http(http::router(open311, reports.clone(), &channels))
+        .with_public_routes(http::media_router(reports));
     application.spawn_task(delivery_worker.run());
     if let Some(poller) = mastodon_poller {
         application.spawn_task(poller);

@@ -29,14 +29,10 @@ use axum::{
     routing::get,
 };
 use sea_orm::DatabaseConnection;
-use segnala_proto::{
-    status::v1::{AlertPublished, ReportStatusChanged},
-    triage::v1::EmergencyDetected,
-};
 use segnala_shared::{
     AppError,
     delivery::{self, Deliveries, DeliveryWorker},
-    messaging::{EventHandlers, Outbox},
+    messaging::Outbox,
     place::Jurisdiction,
     time::Tz,
 };
@@ -117,14 +113,6 @@ impl Channels {
             router = router.route("/webhooks/x", get(x::crc).post(x::webhook));
         }
         router.with_state(self.clone())
-    }
-
-    /// The events the channels answer: status changes, emergencies, alerts.
-    pub fn handlers(&self, handlers: EventHandlers) -> EventHandlers {
-        handlers
-            .on::<ReportStatusChanged, _>(self.clone())
-            .on::<EmergencyDetected, _>(self.clone())
-            .on::<AlertPublished, _>(self.clone())
     }
 
     /// The worker that sends replies and broadcasts.

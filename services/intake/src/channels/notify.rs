@@ -10,10 +10,11 @@ use segnala_proto::{
     triage::v1::EmergencyDetected,
 };
 use segnala_shared::{
-    messaging::{EventContext, EventHandler, HandlerError},
+    messaging::{BatchHandler, Delivered, HandlerError},
     time::from_timestamp,
     tracking_code::TrackingCode,
 };
+use tracing::Instrument;
 
 use super::{
     Channels, feedback,
@@ -26,6 +27,53 @@ use crate::{
     events,
     store::ReportStore,
 };
+
+segnala_shared::consumed_events! {
+    /// An event the channels answer.
+    pub enum ChannelEvent {
+        StatusChanged(ReportStatusChanged),
+        Emergency(EmergencyDetected),
+        Alert(AlertPublished),
+    }
+}
+
+/// Answers the events of a delivered batch one by one, each in its message's span;
+/// what they queue commits with the batch.
+#[async_trait]
+impl BatchHandler for Channels {
+    type Item = Delivered<ChannelEvent>;
+    type Batch = ();
+    type Output = ();
+
+    /// Nothing to read first: each event looks up the one report it is about.
+    async fn load(
+        &self,
+        _txn: &DatabaseTransaction,
+        _events: &[Delivered<ChannelEvent>],
+    ) -> Result<(), HandlerError> {
+        Ok(())
+    }
+
+    async fn apply(
+        &self,
+        txn: &DatabaseTransaction,
+        _batch: &mut (),
+        (event, context): Delivered<ChannelEvent>,
+    ) -> Result<(), HandlerError> {
+        let answered = async {
+            match event {
+                ChannelEvent::StatusChanged(event) => self.status_changed(txn, event).await,
+                ChannelEvent::Emergency(event) => self.emergency(txn, event).await,
+                ChannelEvent::Alert(event) => self.alert(txn, event).await,
+            }
+        };
+        answered.instrument(context.span).await
+    }
+
+    async fn flush(&self, _txn: &DatabaseTransaction, _batch: ()) -> Result<(), HandlerError> {
+        Ok(())
+    }
+}
 
 impl Channels {
     /// The report of `tracking_code` and how to answer its reporter, when it came from a
@@ -69,15 +117,12 @@ impl Channels {
             .await?;
         Ok(())
     }
-}
 
-#[async_trait]
-impl EventHandler<ReportStatusChanged> for Channels {
-    async fn handle(
+    /// Tells the reporter where their report now stands; after a resolution, asks whether it is fixed.
+    async fn status_changed(
         &self,
         txn: &DatabaseTransaction,
         event: ReportStatusChanged,
-        _context: &EventContext,
     ) -> Result<(), HandlerError> {
         // A report from a channel without replies needs no lookup; an event that does
         // not name its channel is looked up.
@@ -135,15 +180,12 @@ impl EventHandler<ReportStatusChanged> for Channels {
         let key = format!("status/{code}/v{}", event.version);
         self.tell(txn, key, &route, &text, &choices).await
     }
-}
 
-#[async_trait]
-impl EventHandler<EmergencyDetected> for Channels {
-    async fn handle(
+    /// Tells the reporter that their report went on with priority, and whom to call.
+    async fn emergency(
         &self,
         txn: &DatabaseTransaction,
         event: EmergencyDetected,
-        _context: &EventContext,
     ) -> Result<(), HandlerError> {
         let Some((report, route)) = self.reporter_of(txn, &event.tracking_code).await? else {
             return Ok(());
@@ -153,15 +195,12 @@ impl EventHandler<EmergencyDetected> for Channels {
         self.tell(txn, format!("emergency/{code}"), &route, &text, &[])
             .await
     }
-}
 
-#[async_trait]
-impl EventHandler<AlertPublished> for Channels {
-    async fn handle(
+    /// Publishes an alert on every channel configured for broadcasts.
+    async fn alert(
         &self,
         txn: &DatabaseTransaction,
         event: AlertPublished,
-        _context: &EventContext,
     ) -> Result<(), HandlerError> {
         let text = replies::alert(&event.title, &event.body);
         if text.is_empty() {
