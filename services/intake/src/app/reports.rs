@@ -1,5 +1,5 @@
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 use std::sync::Arc;
 
 use segnala_shared::{
@@ -196,6 +196,15 @@ impl Reports {
                 resource: "report",
                 name: code.to_string(),
             })
+    }
+
+    /// The report with `code`, read inside `db`: a consumer's transaction.
+    pub async fn find_in<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        code: &TrackingCode,
+    ) -> Result<Option<Report>, DbErr> {
+        self.store.by_tracking_code(db, code).await
     }
 
     /// The reports with these tracking codes that exist.

@@ -13,14 +13,17 @@ use axum::{
 };
 use uuid::Uuid;
 
-use crate::{app::Reports, channels::Channels};
+use crate::{
+    app::Reports,
+    channels::{self, Channels},
+};
 
 /// Every HTTP route of intake.
 pub fn router(open311: open311::Open311, reports: Reports, channels: &Channels) -> Router {
     Router::new()
         .merge(open311::router(open311))
         .merge(media_router(reports))
-        .merge(channels.router())
+        .merge(channels::router(channels))
 }
 
 /// The photos intake serves, at `/media/{id}`; also on the public site when the status

@@ -11,14 +11,15 @@ use sea_orm::{DatabaseTransaction, TransactionTrait};
 use segnala_proto::status::v1::{PublicState, StatusStep};
 use segnala_shared::{AppError, FieldViolation, place::Place, tracking_code::TrackingCode};
 
-use super::{
-    Channels,
-    message::{IncomingMessage, Language, coordinates_in},
-    outgoing, replies,
-    store::{self, PendingReport},
-    words,
+use super::{Channels, replies};
+use crate::{
+    channels::{
+        domain::{IncomingMessage, Language, PendingReport, coordinates_in, words},
+        platforms::outgoing,
+        store::conversations as store,
+    },
+    domain::{GeoPoint, ReportDraft, ReporterContact},
 };
-use crate::domain::{GeoPoint, ReportDraft, ReporterContact};
 
 enum Command {
     Start,

@@ -16,16 +16,15 @@ use segnala_shared::{
 };
 use tracing::Instrument;
 
-use super::{
-    Channels, feedback,
-    outgoing::{self, Choice},
-    replies,
-    store::{self, StoredRoute},
-};
+use super::{Channels, feedback, replies};
 use crate::{
+    channels::{
+        domain::{Choice, ReporterRoute},
+        platforms::outgoing,
+        store::conversations as store,
+    },
     domain::{Channel, Report},
     events,
-    store::ReportStore,
 };
 
 segnala_shared::consumed_events! {
@@ -82,11 +81,11 @@ impl Channels {
         &self,
         txn: &DatabaseTransaction,
         tracking_code: &str,
-    ) -> Result<Option<(Report, StoredRoute)>, HandlerError> {
+    ) -> Result<Option<(Report, ReporterRoute)>, HandlerError> {
         let code = TrackingCode::parse(tracking_code).map_err(|_| {
             HandlerError::Permanent(format!("`{tracking_code}` is not a tracking code"))
         })?;
-        let Some(report) = ReportStore.by_tracking_code(txn, &code).await? else {
+        let Some(report) = self.reports.find_in(txn, &code).await? else {
             tracing::warn!(%tracking_code, "no such report here; nobody to answer");
             return Ok(None);
         };
@@ -105,7 +104,7 @@ impl Channels {
         &self,
         txn: &DatabaseTransaction,
         key: String,
-        route: &StoredRoute,
+        route: &ReporterRoute,
         text: &str,
         choices: &[Choice],
     ) -> Result<(), HandlerError> {

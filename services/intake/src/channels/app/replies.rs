@@ -6,7 +6,7 @@ use chrono::{DateTime, Datelike};
 use segnala_proto::status::v1::{PublicState, StatusStep};
 use segnala_shared::time::Tz;
 
-use super::message::Language;
+use crate::channels::domain::Language;
 
 /// The public page of a report.
 pub fn status_link(public_url: &str, tracking_code: &str) -> String {

@@ -3,7 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::photos::PhotoRef;
 use crate::domain::{Channel, GeoPoint, ReporterContact};
 
 /// One message from a citizen, whatever the platform.
@@ -121,6 +120,27 @@ pub enum ReplyRoute {
     X {
         tweet_id: String,
     },
+}
+
+/// A photo as the platform names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "platform", rename_all = "snake_case")]
+pub enum PhotoRef {
+    /// A public link to the image.
+    Link { url: String },
+    /// A Bot API `file_id`.
+    Telegram { file_id: String },
+    /// A Cloud API media id.
+    WhatsApp { media_id: String },
+}
+
+/// A button under a reply: what it says, and the data the platform gives back when it
+/// is pressed. Telegram and WhatsApp show buttons; on Mastodon and X the text itself
+/// says what to answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Choice {
+    pub label: String,
+    pub data: String,
 }
 
 /// The languages the replies speak.
