@@ -13,7 +13,6 @@ use segnala_shared::{
     time::to_timestamp,
     tracking_code::{parse_report_name, report_name},
 };
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use segnala_shared::time::from_timestamp;
@@ -21,7 +20,7 @@ use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use crate::{
-    app::{Reports, ServiceCatalog, find_service},
+    app::Reports,
     domain::{Channel, GeoPoint, MediaDraft, Report, ReportDraft, ReporterContact, RequestId},
     events,
     store::{PageCursor, ReportFilter},
@@ -50,7 +49,6 @@ pub fn policy() -> MethodPolicy {
 /// `language` is the city's: service codes are checked against its list.
 pub fn server(
     reports: Reports,
-    catalog: Arc<dyn ServiceCatalog>,
     language: String,
     max_media_bytes: usize,
 ) -> IntakeServiceServer<IntakeApi> {
@@ -58,7 +56,6 @@ pub fn server(
     let max_message = max_media_bytes * crate::domain::MAX_MEDIA_PER_REPORT + 256 * 1024;
     IntakeServiceServer::new(IntakeApi {
         reports,
-        catalog,
         language,
         max_media_bytes,
     })
@@ -67,7 +64,7 @@ pub fn server(
 
 pub struct IntakeApi {
     reports: Reports,
-    catalog: Arc<dyn ServiceCatalog>,
+    /// The city's: service codes are checked against its list.
     language: String,
     max_media_bytes: usize,
 }
@@ -83,17 +80,9 @@ impl IntakeService for IntakeApi {
             let request_id = RequestId::parse(&request.request_id)
                 .map_err(|v| AppError::InvalidArgument(vec![v]))?;
             let draft = draft_from(required(request.report, "report")?, self.max_media_bytes)?;
-            if let Some(code) = draft.service_code.as_deref().filter(|c| !c.trim().is_empty()) {
-                find_service(self.catalog.as_ref(), code.trim(), &self.language)
-                    .await
-                    .map_err(|e| match e {
-                        AppError::NotFound { .. } => AppError::invalid(
-                            "report.service_code",
-                            format!("`{code}` is not a service of this city; see the Open311 services list"),
-                        ),
-                        other => other,
-                    })?;
-            }
+            self.reports
+                .requested_service(draft.service_code.as_deref(), &self.language)
+                .await?;
             self.reports.create(draft, request_id).await
         }
         .await;

@@ -56,13 +56,6 @@ pub async fn build(
     if let Some(problem) = media.problem(&context.public_url) {
         tracing::warn!("{problem}");
     }
-    let reports = app::Reports::new(
-        db.clone(),
-        outbox.clone(),
-        media.base,
-        jurisdiction.clone(),
-        geocoder,
-    );
     let triage = upstream::connect(&settings.triage_url, "intake.triage_url")
         .map_err(StartupError::Config)?;
     let status = upstream::connect(&settings.status_url, "intake.status_url")
@@ -71,6 +64,14 @@ pub async fn build(
         triage.clone(),
         settings.language.clone(),
     ));
+    let reports = app::Reports::new(
+        db.clone(),
+        outbox.clone(),
+        media.base,
+        jurisdiction.clone(),
+        geocoder,
+        catalog.clone(),
+    );
     let statuses = upstream::status::StatusClient::new(status);
     let open311 = http::open311::Open311 {
         reports: reports.clone(),
@@ -116,7 +117,6 @@ pub async fn build(
     )
     .add_service(grpc::server(
         reports.clone(),
-        catalog,
         settings.language.clone(),
         settings.max_media_bytes,
     ));

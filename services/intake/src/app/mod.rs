@@ -7,4 +7,4 @@ mod writer;
 
 pub use catalog::{Catalog, ServiceCatalog, find_service};
 pub use geocoder::{Geocoder, Located, locate};
-pub use reports::{MAX_PAGE_SIZE, ReportPage, Reports};
+pub use reports::{MAX_PAGE_SIZE, ReportPage, Reports, ServiceCodeError};
