@@ -8,7 +8,6 @@
 
 use chrono::Utc;
 use sea_orm::{DatabaseTransaction, TransactionTrait};
-use segnala_proto::status::v1::{PublicState, StatusStep};
 use segnala_shared::{AppError, FieldViolation, place::Place, tracking_code::TrackingCode};
 
 use super::{Channels, replies};
@@ -18,7 +17,7 @@ use crate::{
         platforms::outgoing,
         store::conversations as store,
     },
-    domain::{GeoPoint, ReportDraft, ReporterContact},
+    domain::{GeoPoint, PublicState, ReportDraft, ReporterContact, StatusStep},
 };
 
 enum Command {

@@ -5,13 +5,8 @@
 
 use async_trait::async_trait;
 use sea_orm::DatabaseTransaction;
-use segnala_proto::{
-    status::v1::{AlertPublished, PublicState, ReportStatusChanged, StatusStep},
-    triage::v1::EmergencyDetected,
-};
 use segnala_shared::{
     messaging::{BatchHandler, Delivered, HandlerError},
-    time::from_timestamp,
     tracking_code::TrackingCode,
 };
 use tracing::Instrument;
@@ -23,32 +18,22 @@ use crate::{
         platforms::outgoing,
         store::conversations as store,
     },
-    domain::{Channel, Report},
-    events,
+    domain::{Alert, Notice, PublicState, Report, StatusChange},
 };
 
-segnala_shared::consumed_events! {
-    /// An event the channels answer.
-    pub enum ChannelEvent {
-        StatusChanged(ReportStatusChanged),
-        Emergency(EmergencyDetected),
-        Alert(AlertPublished),
-    }
-}
-
-/// Answers the events of a delivered batch one by one, each in its message's span;
+/// Answers the notices of a delivered batch one by one, each in its message's span;
 /// what they queue commits with the batch.
 #[async_trait]
 impl BatchHandler for Channels {
-    type Item = Delivered<ChannelEvent>;
+    type Item = Delivered<Notice>;
     type Batch = ();
     type Output = ();
 
-    /// Nothing to read first: each event looks up the one report it is about.
+    /// Nothing to read first: each notice looks up the one report it is about.
     async fn load(
         &self,
         _txn: &DatabaseTransaction,
-        _events: &[Delivered<ChannelEvent>],
+        _notices: &[Delivered<Notice>],
     ) -> Result<(), HandlerError> {
         Ok(())
     }
@@ -57,13 +42,13 @@ impl BatchHandler for Channels {
         &self,
         txn: &DatabaseTransaction,
         _batch: &mut (),
-        (event, context): Delivered<ChannelEvent>,
+        (notice, context): Delivered<Notice>,
     ) -> Result<(), HandlerError> {
         let answered = async {
-            match event {
-                ChannelEvent::StatusChanged(event) => self.status_changed(txn, event).await,
-                ChannelEvent::Emergency(event) => self.emergency(txn, event).await,
-                ChannelEvent::Alert(event) => self.alert(txn, event).await,
+            match notice {
+                Notice::StatusChanged(change) => self.status_changed(txn, change).await,
+                Notice::Emergency { tracking_code } => self.emergency(txn, &tracking_code).await,
+                Notice::Alert(alert) => self.alert(txn, alert).await,
             }
         };
         answered.instrument(context.span).await
@@ -117,37 +102,33 @@ impl Channels {
         Ok(())
     }
 
-    /// Tells the reporter where their report now stands; after a resolution, asks whether it is fixed.
+    /// Tells the reporter where their report now stands; after a resolution, asks
+    /// whether it is fixed.
     async fn status_changed(
         &self,
         txn: &DatabaseTransaction,
-        event: ReportStatusChanged,
+        change: StatusChange,
     ) -> Result<(), HandlerError> {
-        // A report from a channel without replies needs no lookup; an event that does
+        // A report from a channel without replies needs no lookup; a change that does
         // not name its channel is looked up.
-        let channel = Channel::ALL
-            .into_iter()
-            .find(|channel| events::channel(*channel) as i32 == event.channel);
-        if channel.is_some_and(|channel| !channel.has_replies()) {
+        if change.channel.is_some_and(|channel| !channel.has_replies()) {
             return Ok(());
         }
-        let Some((report, route)) = self.reporter_of(txn, &event.tracking_code).await? else {
+        let Some((report, route)) = self.reporter_of(txn, &change.tracking_code).await? else {
             return Ok(());
         };
-        let state = PublicState::try_from(event.state).unwrap_or(PublicState::Unspecified);
-        let step = StatusStep::try_from(event.step).unwrap_or(StatusStep::Unspecified);
         let code = report.tracking_code.to_string();
-        let link = if event.status_url.is_empty() {
-            replies::status_link(&self.public_url, &code)
-        } else {
-            event.status_url.clone()
-        };
+        let link = change
+            .status_url
+            .clone()
+            .unwrap_or_else(|| replies::status_link(&self.public_url, &code));
         let news = replies::StatusNews {
             code: &code,
-            state,
-            step,
-            note: &event.message,
-            expected_at: from_timestamp(event.expected_time.as_ref())
+            state: change.state,
+            step: change.step,
+            note: &change.note,
+            expected_at: change
+                .expected_at
                 .map(|at| at.with_timezone(&self.time_zone)),
             link: &link,
         };
@@ -155,13 +136,13 @@ impl Channels {
             return Ok(());
         };
         let mut choices = Vec::new();
-        match state {
+        match change.state {
             PublicState::Resolved => {
                 let resolution = feedback::Resolution {
                     report_id: report.id,
                     tracking_code: &code,
-                    status_version: event.version,
-                    resolved_at: from_timestamp(event.change_time.as_ref()),
+                    status_version: change.version,
+                    resolved_at: change.changed_at,
                 };
                 if let Some(buttons) = self
                     .ask_if_fixed(txn, resolution, &route, report.channel)
@@ -174,9 +155,9 @@ impl Channels {
             // A closed report may still be "not fixed"; any other step is the report
             // moving past its resolution.
             PublicState::Closed => {}
-            _ => self.report_moved_on(txn, report.id, event.version).await?,
+            _ => self.report_moved_on(txn, report.id, change.version).await?,
         }
-        let key = format!("status/{code}/v{}", event.version);
+        let key = format!("status/{code}/v{}", change.version);
         self.tell(txn, key, &route, &text, &choices).await
     }
 
@@ -184,9 +165,9 @@ impl Channels {
     async fn emergency(
         &self,
         txn: &DatabaseTransaction,
-        event: EmergencyDetected,
+        tracking_code: &str,
     ) -> Result<(), HandlerError> {
-        let Some((report, route)) = self.reporter_of(txn, &event.tracking_code).await? else {
+        let Some((report, route)) = self.reporter_of(txn, tracking_code).await? else {
             return Ok(());
         };
         let code = report.tracking_code.to_string();
@@ -196,20 +177,15 @@ impl Channels {
     }
 
     /// Publishes an alert on every channel configured for broadcasts.
-    async fn alert(
-        &self,
-        txn: &DatabaseTransaction,
-        event: AlertPublished,
-    ) -> Result<(), HandlerError> {
-        let text = replies::alert(&event.title, &event.body);
+    async fn alert(&self, txn: &DatabaseTransaction, alert: Alert) -> Result<(), HandlerError> {
+        let text = replies::alert(&alert.titles, &alert.bodies);
         if text.is_empty() {
             return Err(HandlerError::Permanent(format!(
                 "alert {} has neither title nor body",
-                event.alert
+                alert.id
             )));
         }
-        for request in outgoing::broadcast(&format!("alert/{}", event.alert), &text, &self.settings)
-        {
+        for request in outgoing::broadcast(&format!("alert/{}", alert.id), &text, &self.settings) {
             self.deliveries.enqueue(txn, request).await?;
         }
         Ok(())

@@ -3,10 +3,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike};
-use segnala_proto::status::v1::{PublicState, StatusStep};
 use segnala_shared::time::Tz;
 
-use crate::channels::domain::Language;
+use crate::{
+    channels::domain::Language,
+    domain::{PublicState, StatusStep},
+};
 
 /// The public page of a report.
 pub fn status_link(public_url: &str, tracking_code: &str) -> String {
