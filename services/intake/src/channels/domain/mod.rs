@@ -9,7 +9,7 @@ pub mod words;
 
 pub use conversation::{PendingReport, ReporterRoute};
 pub use message::{
-    ButtonPress, Choice, IncomingMessage, Language, PhotoRef, ReplyRoute, Unreadable,
-    coordinates_in,
+    ButtonPress, Choice, IncomingMessage, PhotoRef, ReplyRoute, Unreadable, coordinates_in,
+    language_of,
 };
 pub use question::{Question, QuestionState};

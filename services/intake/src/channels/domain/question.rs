@@ -2,9 +2,9 @@
 //! stands.
 
 use chrono::{DateTime, Utc};
+use segnala_shared::lang::Lang;
 use uuid::Uuid;
 
-use super::Language;
 use crate::domain::Channel;
 
 /// Where a question stands.
@@ -24,7 +24,7 @@ pub struct Question {
     pub tracking_code: String,
     pub channel: Channel,
     pub sender: String,
-    pub language: Language,
+    pub language: Lang,
     pub status_version: i64,
     pub resolved_at: Option<DateTime<Utc>>,
     pub asked_at: DateTime<Utc>,

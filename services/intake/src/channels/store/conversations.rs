@@ -7,10 +7,11 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
     sea_query::OnConflict,
 };
+use segnala_shared::lang::Lang;
 use uuid::Uuid;
 
 use crate::{
-    channels::domain::{Language, PendingReport, ReplyRoute, ReporterRoute},
+    channels::domain::{PendingReport, ReplyRoute, ReporterRoute},
     domain::{Channel, GeoPoint, ReporterContact},
 };
 
@@ -100,7 +101,7 @@ pub async fn save_route<C: ConnectionTrait>(
     db: &C,
     report_id: Uuid,
     route: &ReplyRoute,
-    language: Language,
+    language: Lang,
     sender: &str,
 ) -> Result<(), DbErr> {
     let json = serde_json::to_value(route).map_err(|e| DbErr::Custom(e.to_string()))?;
@@ -135,7 +136,7 @@ pub async fn route_of<C: ConnectionTrait>(
         .map_err(|e| DbErr::Custom(format!("reply route of {report_id}: {e}")))?;
     Ok(Some(ReporterRoute {
         route,
-        language: Language::from_code(&row.language).unwrap_or(Language::Italian),
+        language: Lang::parse(&row.language).unwrap_or_default(),
         sender: row.sender,
     }))
 }
@@ -197,7 +198,7 @@ pub async fn pending<C: ConnectionTrait>(
                 }),
                 _ => None,
             },
-            language: Language::from_code(&row.language).unwrap_or(Language::Italian),
+            language: Lang::parse(&row.language).unwrap_or_default(),
             contact: contact.into(),
             photos: serde_json::from_str(&row.photos).unwrap_or_default(),
         }

@@ -7,10 +7,11 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     sea_query::{Expr, OnConflict},
 };
+use segnala_shared::lang::Lang;
 use uuid::Uuid;
 
 use crate::{
-    channels::domain::{Language, Question, QuestionState},
+    channels::domain::{Question, QuestionState},
     domain::Channel,
 };
 
@@ -69,7 +70,7 @@ fn question_of(row: entity::Model) -> Question {
         tracking_code: row.tracking_code,
         channel: Channel::parse(&row.channel).unwrap_or_default(),
         sender: row.sender,
-        language: Language::from_code(&row.language).unwrap_or(Language::Italian),
+        language: Lang::parse(&row.language).unwrap_or_default(),
         status_version: row.status_version,
         resolved_at: row.resolved_at,
         asked_at: row.asked_at,
