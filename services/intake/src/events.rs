@@ -21,9 +21,7 @@ use crate::domain::{
 impl From<ReportStatusChanged> for Notice {
     fn from(event: ReportStatusChanged) -> Self {
         Self::StatusChanged(StatusChange {
-            channel: Channel::ALL
-                .into_iter()
-                .find(|channel| self::channel(*channel) as i32 == event.channel),
+            channel: channel_from(event.channel),
             state: public_state(event.state),
             step: status_step(event.step),
             note: event.message,
@@ -145,6 +143,13 @@ pub fn lat_lng(point: GeoPoint) -> common::LatLng {
         latitude: point.latitude,
         longitude: point.longitude,
     }
+}
+
+/// A channel as the contract numbers it; `None` for unspecified or unknown.
+pub fn channel_from(value: i32) -> Option<Channel> {
+    Channel::ALL
+        .into_iter()
+        .find(|channel| self::channel(*channel) as i32 == value)
 }
 
 pub fn channel(channel: Channel) -> common::Channel {
