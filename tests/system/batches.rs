@@ -13,7 +13,7 @@ use segnala_shared::{
     config::SecretString,
     db::{self, DatabaseTarget},
     messaging::{
-        DeliveryHandler, Envelope, EventContext, EventHandler, EventHandlers, HandlerError,
+        BatchHandler, Delivered, DeliveryHandler, Envelope, EventHandlers, HandlerError,
         InboxConsumer, Outbox, RabbitMqSettings, RabbitMqTransport, Subscription, Transport, inbox,
         migration,
     },
@@ -27,12 +27,24 @@ const GOOD: usize = 49;
 struct Recording;
 
 #[async_trait]
-impl EventHandler<ReportReceived> for Recording {
-    async fn handle(
+impl BatchHandler for Recording {
+    type Item = Delivered<ReportReceived>;
+    type Batch = ();
+    type Output = ();
+
+    async fn load(
+        &self,
+        _: &DatabaseTransaction,
+        _: &[Delivered<ReportReceived>],
+    ) -> Result<(), HandlerError> {
+        Ok(())
+    }
+
+    async fn apply(
         &self,
         txn: &DatabaseTransaction,
-        event: ReportReceived,
-        _: &EventContext,
+        _: &mut (),
+        (event, _): Delivered<ReportReceived>,
     ) -> Result<(), HandlerError> {
         if event.tracking_code == "POISON" {
             return Err(HandlerError::Permanent(
@@ -47,6 +59,16 @@ impl EventHandler<ReportReceived> for Recording {
         .await?;
         Ok(())
     }
+
+    async fn flush(&self, _: &DatabaseTransaction, _: ()) -> Result<(), HandlerError> {
+        Ok(())
+    }
+}
+
+fn recording() -> EventHandlers {
+    EventHandlers::batched(Recording)
+        .on::<ReportReceived>()
+        .build()
 }
 
 struct MessagingTables;
@@ -80,7 +102,7 @@ async fn a_poison_message_in_a_batch_costs_the_others_nothing() {
     })
     .await
     .expect("connect");
-    let handlers = EventHandlers::new().on::<ReportReceived, _>(Recording);
+    let handlers = recording();
     let subscription = Subscription {
         consumer: "triage".into(),
         event_types: handlers.event_types(),
@@ -213,12 +235,7 @@ async fn a_batch_skips_the_messages_already_handled() {
         )
         .await
         .expect("effects table");
-    let consumer = InboxConsumer::new(
-        "triage",
-        database.clone(),
-        EventHandlers::new().on::<ReportReceived, _>(Recording),
-        Outbox::new(),
-    );
+    let consumer = InboxConsumer::new("triage", database.clone(), recording(), Outbox::new());
     let report = |code: &str| {
         Envelope::new(&ReportReceived {
             tracking_code: code.into(),

@@ -17,8 +17,8 @@ use segnala_proto::intake::v1::ReportReceived;
 use segnala_shared::{
     db::{self, DatabaseTarget},
     messaging::{
-        EmbeddedBus, EventContext, EventHandler, EventHandlers, HandlerError, InboxConsumer,
-        Outbox, Subscription, Transport, inbox, migration, outbox,
+        BatchHandler, Delivered, EmbeddedBus, EventHandlers, HandlerError, InboxConsumer, Outbox,
+        Subscription, Transport, inbox, migration, outbox,
     },
 };
 
@@ -188,12 +188,24 @@ struct Counting {
 }
 
 #[async_trait]
-impl EventHandler<ReportReceived> for Counting {
-    async fn handle(
+impl BatchHandler for Counting {
+    type Item = Delivered<ReportReceived>;
+    type Batch = ();
+    type Output = ();
+
+    async fn load(
         &self,
         _: &DatabaseTransaction,
-        _: ReportReceived,
-        _: &EventContext,
+        _: &[Delivered<ReportReceived>],
+    ) -> Result<(), HandlerError> {
+        Ok(())
+    }
+
+    async fn apply(
+        &self,
+        _: &DatabaseTransaction,
+        _: &mut (),
+        _: Delivered<ReportReceived>,
     ) -> Result<(), HandlerError> {
         self.attempts.fetch_add(1, Ordering::SeqCst);
         let left = self.failures_left.load(Ordering::SeqCst);
@@ -201,6 +213,10 @@ impl EventHandler<ReportReceived> for Counting {
             self.failures_left.store(left - 1, Ordering::SeqCst);
             return Err(HandlerError::Transient("the database blinked".into()));
         }
+        Ok(())
+    }
+
+    async fn flush(&self, _: &DatabaseTransaction, _: ()) -> Result<(), HandlerError> {
         Ok(())
     }
 }
@@ -233,7 +249,9 @@ async fn the_embedded_bus_keeps_an_event_until_every_subscriber_has_handled_it()
             attempts: attempts.clone(),
             failures_left: Arc::new(AtomicUsize::new(failures)),
         };
-        let handlers = EventHandlers::new().on::<ReportReceived, _>(handler);
+        let handlers = EventHandlers::batched(handler)
+            .on::<ReportReceived>()
+            .build();
         bus.subscribe(Subscription {
             consumer: name.into(),
             event_types: handlers.event_types(),

@@ -16,6 +16,10 @@ mod upstream;
 
 use std::sync::Arc;
 
+use segnala_proto::{
+    status::v1::{AlertPublished, ReportStatusChanged},
+    triage::v1::EmergencyDetected,
+};
 use segnala_shared::{
     db,
     grpc::GrpcServer,
@@ -52,13 +56,6 @@ pub async fn build(
     if let Some(problem) = media.problem(&context.public_url) {
         tracing::warn!("{problem}");
     }
-    let reports = app::Reports::new(
-        db.clone(),
-        outbox.clone(),
-        media.base,
-        jurisdiction.clone(),
-        geocoder,
-    );
     let triage = upstream::connect(&settings.triage_url, "intake.triage_url")
         .map_err(StartupError::Config)?;
     let status = upstream::connect(&settings.status_url, "intake.status_url")
@@ -67,6 +64,14 @@ pub async fn build(
         triage.clone(),
         settings.language.clone(),
     ));
+    let reports = app::Reports::new(
+        db.clone(),
+        outbox.clone(),
+        media.base,
+        jurisdiction.clone(),
+        geocoder,
+        catalog.clone(),
+    );
     let statuses = upstream::status::StatusClient::new(status);
     let retention = app::ContactRetention::new(
         db.clone(),
@@ -105,6 +110,12 @@ pub async fn build(
     .map_err(startup)?;
     let delivery_worker = channels.delivery_worker().map_err(startup)?;
     let mastodon_poller = channels.mastodon_poller().map_err(startup)?;
+    // Replies that follow the reports' status changes, emergencies and alerts.
+    let handlers = EventHandlers::batched(channels.clone())
+        .on::<ReportStatusChanged>()
+        .on::<EmergencyDetected>()
+        .on::<AlertPublished>()
+        .build();
     let server = GrpcServer::new(
         grpc::policy(),
         context.authenticator.clone(),
@@ -112,24 +123,16 @@ pub async fn build(
     )
     .add_service(grpc::server(
         reports.clone(),
-        catalog,
         settings.language.clone(),
         settings.max_media_bytes,
     ))
     .add_service(grpc::reporter_data_server(app::ReporterData::new(
         db.clone(),
     )));
-    let mut application = Application::start(
-        SERVICE_NAME,
-        context,
-        db,
-        outbox,
-        channels.handlers(EventHandlers::new()),
-        server,
-    )
-    .await?
-    .with_http(http::router(open311, reports.clone(), &channels))
-    .with_public_routes(http::media_router(reports));
+    let mut application = Application::start(SERVICE_NAME, context, db, outbox, handlers, server)
+        .await?
+        .with_http(http::router(open311, reports.clone(), &channels))
+        .with_public_routes(http::media_router(reports));
     application.spawn_task(delivery_worker.run());
     application.spawn_task(retention.run());
     if let Some(poller) = mastodon_poller {

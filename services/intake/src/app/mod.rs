@@ -10,5 +10,5 @@ mod writer;
 pub use catalog::{Catalog, ServiceCatalog, find_service};
 pub use geocoder::{Geocoder, Located, locate};
 pub use reporter_data::{ReporterData, ReporterExport};
-pub use reports::{MAX_PAGE_SIZE, ReportPage, Reports};
+pub use reports::{MAX_PAGE_SIZE, ReportPage, Reports, ServiceCodeError};
 pub use retention::{ContactRetention, RETENTION_OPERATOR};

@@ -1,5 +1,5 @@
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 use std::sync::Arc;
 
 use segnala_shared::{
@@ -11,11 +11,12 @@ use segnala_shared::{
 use uuid::Uuid;
 
 use super::{
+    catalog::{ServiceCatalog, find_service},
     geocoder::{Geocoder, Located, locate},
     writer::{ReportWriter, Submission, Written},
 };
 use crate::{
-    domain::{Channel, MediaDraft, Report, ReportDraft, RequestId},
+    domain::{Channel, MediaDraft, Report, ReportDraft, RequestId, ServiceType},
     events,
     store::{NewMedia, PageCursor, ReportFilter, ReportStore, StoredMedia, StoredRequest},
 };
@@ -35,6 +36,33 @@ pub struct Reports {
     jurisdiction: Arc<Jurisdiction>,
     /// Places reports that give an address and no coordinates.
     geocoder: Arc<dyn Geocoder>,
+    /// The city's services, which service codes must name.
+    catalog: Arc<dyn ServiceCatalog>,
+}
+
+/// Why a report's service code was refused.
+#[derive(Debug)]
+pub enum ServiceCodeError {
+    /// None was given where every report needs one.
+    Missing,
+    /// No service of the city has this code, as given.
+    Unknown(String),
+    /// The city's service list could not be read.
+    Catalog(AppError),
+}
+
+/// The refusal as the gRPC API words it; Open311 words its own.
+impl From<ServiceCodeError> for AppError {
+    fn from(error: ServiceCodeError) -> Self {
+        match error {
+            ServiceCodeError::Missing => AppError::invalid("report.service_code", "is required"),
+            ServiceCodeError::Unknown(code) => AppError::invalid(
+                "report.service_code",
+                format!("`{code}` is not a service of this city; see the Open311 services list"),
+            ),
+            ServiceCodeError::Catalog(error) => error,
+        }
+    }
 }
 
 /// A page of reports and where the next one starts.
@@ -44,6 +72,22 @@ pub struct ReportPage {
     pub next: Option<PageCursor>,
 }
 
+/// The service `code` names in `catalog`; `None` for a blank code.
+async fn requested_service(
+    catalog: &dyn ServiceCatalog,
+    code: Option<&str>,
+    language: &str,
+) -> Result<Option<ServiceType>, ServiceCodeError> {
+    let Some(given) = code.filter(|c| !c.trim().is_empty()) else {
+        return Ok(None);
+    };
+    match find_service(catalog, given.trim(), language).await {
+        Ok(service) => Ok(Some(service)),
+        Err(AppError::NotFound { .. }) => Err(ServiceCodeError::Unknown(given.to_owned())),
+        Err(other) => Err(ServiceCodeError::Catalog(other)),
+    }
+}
+
 impl Reports {
     pub fn new(
         db: DatabaseConnection,
@@ -51,6 +95,7 @@ impl Reports {
         media_base_url: String,
         jurisdiction: Arc<Jurisdiction>,
         geocoder: Arc<dyn Geocoder>,
+        catalog: Arc<dyn ServiceCatalog>,
     ) -> Self {
         Self {
             writer: ReportWriter::start(db.clone(), outbox),
@@ -59,7 +104,31 @@ impl Reports {
             media_base_url: media_base_url.trim_end_matches('/').to_owned(),
             jurisdiction,
             geocoder,
+            catalog,
         }
+    }
+
+    /// The city's service a report asks for by `code`, from its list in `language`. A
+    /// blank code names none, and the report is taken without one: triage classifies it
+    /// by its words.
+    pub async fn requested_service(
+        &self,
+        code: Option<&str>,
+        language: &str,
+    ) -> Result<Option<ServiceType>, ServiceCodeError> {
+        requested_service(self.catalog.as_ref(), code, language).await
+    }
+
+    /// [`Self::requested_service`] for a way in where every report names its service
+    /// (Open311).
+    pub async fn required_service(
+        &self,
+        code: Option<&str>,
+        language: &str,
+    ) -> Result<ServiceType, ServiceCodeError> {
+        requested_service(self.catalog.as_ref(), code, language)
+            .await?
+            .ok_or(ServiceCodeError::Missing)
     }
 
     /// The geocoder reports are placed with, for a way in that wants to place an
@@ -198,6 +267,15 @@ impl Reports {
             })
     }
 
+    /// The report with `code`, read inside `db`: a consumer's transaction.
+    pub async fn find_in<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        code: &TrackingCode,
+    ) -> Result<Option<Report>, DbErr> {
+        self.store.by_tracking_code(db, code).await
+    }
+
     /// The reports with these tracking codes that exist.
     pub async fn get_many(&self, codes: &[TrackingCode]) -> Result<Vec<Report>, AppError> {
         Ok(self.store.by_tracking_codes(&self.db, codes).await?)
@@ -275,5 +353,53 @@ impl Reports {
                 .await?);
         }
         Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::Catalog;
+
+    struct OneService;
+
+    #[async_trait::async_trait]
+    impl ServiceCatalog for OneService {
+        async fn catalog(&self, _: &str) -> Result<Arc<Catalog>, AppError> {
+            Ok(Arc::new(Catalog {
+                services: vec![ServiceType {
+                    code: "101".into(),
+                    name: "Lampione spento".into(),
+                    description: String::new(),
+                    department: "street_lighting".into(),
+                    group: "Illuminazione pubblica".into(),
+                    keywords: Vec::new(),
+                    attributes: Vec::new(),
+                }],
+                departments: Vec::new(),
+            }))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_service_code_names_one_of_the_citys_services_or_none() {
+        let code = |given: Option<&'static str>| async move {
+            requested_service(&OneService, given, "it")
+                .await
+                .map(|service| service.map(|s| s.code))
+        };
+        assert_eq!(code(Some(" 101 ")).await.ok(), Some(Some("101".into())));
+        assert_eq!(code(Some("  ")).await.ok(), Some(None));
+        assert_eq!(code(None).await.ok(), Some(None));
+        match code(Some("999")).await {
+            Err(ServiceCodeError::Unknown(code)) => assert_eq!(code, "999"),
+            other => panic!("{other:?}"),
+        }
+        match AppError::from(ServiceCodeError::Unknown("999".into())) {
+            AppError::InvalidArgument(violations) => {
+                assert_eq!(violations[0].field, "report.service_code");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

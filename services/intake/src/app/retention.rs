@@ -12,7 +12,7 @@ use super::reporter_data::erase;
 use crate::{
     domain::Channel,
     store::{reporter_data, reporter_requests::ReporterAction},
-    upstream::status::{StatusClient, is_open},
+    upstream::status::StatusClient,
 };
 
 /// Reports looked at per statement and per call to status.
@@ -117,7 +117,7 @@ impl ContactRetention {
             .await?
             .into_iter()
             .map(|s| {
-                let due = !is_open(s.state) && s.updated_at.is_some_and(|at| at <= time);
+                let due = !s.state.is_open() && s.updated_at.is_some_and(|at| at <= time);
                 (s.tracking_code, due)
             })
             .collect();

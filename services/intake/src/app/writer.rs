@@ -2,10 +2,11 @@
 //! costs one commit (one flush to disk) and a handful of statements per batch instead of
 //! per report. A report is answered only after its batch has committed.
 
-use std::collections::HashSet;
+use std::{collections::HashSet, sync::Arc};
 
-use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
-use segnala_shared::messaging::{Envelope, Outbox};
+use async_trait::async_trait;
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
+use segnala_shared::messaging::{BatchHandler, Envelope, HandlerError, Outbox, handle_batch};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
@@ -35,8 +36,63 @@ pub struct Submission {
     pub event: Envelope,
 }
 
+/// Stores a batch of accepted reports, and the events of those that are new, in the
+/// caller's transaction; tells which reports it stored.
+struct AcceptedReports {
+    outbox: Outbox,
+}
+
+#[async_trait]
+impl BatchHandler for AcceptedReports {
+    type Item = Arc<Submission>;
+    type Batch = Vec<Arc<Submission>>;
+    type Output = HashSet<Uuid>;
+
+    /// Nothing to read first: whether a report is new is settled by its insert.
+    async fn load(
+        &self,
+        _txn: &DatabaseTransaction,
+        submissions: &[Arc<Submission>],
+    ) -> Result<Self::Batch, HandlerError> {
+        Ok(Vec::with_capacity(submissions.len()))
+    }
+
+    async fn apply(
+        &self,
+        _txn: &DatabaseTransaction,
+        batch: &mut Self::Batch,
+        submission: Arc<Submission>,
+    ) -> Result<(), HandlerError> {
+        batch.push(submission);
+        Ok(())
+    }
+
+    async fn flush(
+        &self,
+        txn: &DatabaseTransaction,
+        batch: Self::Batch,
+    ) -> Result<HashSet<Uuid>, HandlerError> {
+        let reports: Vec<NewReport<'_>> = batch
+            .iter()
+            .map(|submission| NewReport {
+                report: &submission.report,
+                uploads: &submission.uploads,
+                request: submission.request.as_ref(),
+            })
+            .collect();
+        let stored = ReportStore.insert_new(txn, &reports).await?;
+        let events = batch
+            .iter()
+            .filter(|submission| stored.contains(&submission.report.id))
+            .map(|submission| submission.event.clone())
+            .collect();
+        self.outbox.record_envelopes(txn, events).await?;
+        Ok(stored)
+    }
+}
+
 struct Pending {
-    submission: Submission,
+    submission: Arc<Submission>,
     done: oneshot::Sender<Result<Written, DbErr>>,
 }
 
@@ -50,7 +106,7 @@ pub struct ReportWriter {
 impl ReportWriter {
     pub fn start(db: DatabaseConnection, outbox: Outbox) -> Self {
         let (queue, pending) = mpsc::channel(MAX_BATCH * 4);
-        tokio::spawn(write_batches(db, outbox, pending));
+        tokio::spawn(write_batches(db, AcceptedReports { outbox }, pending));
         Self { queue }
     }
 
@@ -58,7 +114,10 @@ impl ReportWriter {
     pub async fn write(&self, submission: Submission) -> Result<Written, DbErr> {
         let (done, written) = oneshot::channel();
         self.queue
-            .send(Pending { submission, done })
+            .send(Pending {
+                submission: Arc::new(submission),
+                done,
+            })
             .await
             .map_err(|_| DbErr::Custom("the report writer has stopped".into()))?;
         written
@@ -67,16 +126,20 @@ impl ReportWriter {
     }
 }
 
-async fn write_batches(db: DatabaseConnection, outbox: Outbox, mut queue: mpsc::Receiver<Pending>) {
+async fn write_batches(
+    db: DatabaseConnection,
+    handler: AcceptedReports,
+    mut queue: mpsc::Receiver<Pending>,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        match write_together(&db, &outbox, &batch).await {
+        match write_together(&db, &handler, &batch).await {
             Ok(stored) => answer(batch.drain(..), &stored),
             // One bad report must not fail the others: write them one at a time.
             Err(_) if batch.len() > 1 => {
                 for pending in batch.drain(..) {
                     let one = [pending];
-                    match write_together(&db, &outbox, &one).await {
+                    match write_together(&db, &handler, &one).await {
                         Ok(stored) => answer(one.into_iter(), &stored),
                         Err(error) => {
                             let [pending] = one;
@@ -91,7 +154,7 @@ async fn write_batches(db: DatabaseConnection, outbox: Outbox, mut queue: mpsc::
                 }
             }
         }
-        outbox.wake();
+        handler.outbox.wake();
     }
 }
 
@@ -108,27 +171,20 @@ fn answer(batch: impl Iterator<Item = Pending>, stored: &HashSet<Uuid>) {
     }
 }
 
+/// Writes `batch` in one transaction; returns the ids of the reports it stored.
 async fn write_together(
     db: &DatabaseConnection,
-    outbox: &Outbox,
+    handler: &AcceptedReports,
     batch: &[Pending],
 ) -> Result<HashSet<Uuid>, DbErr> {
-    let reports: Vec<NewReport<'_>> = batch
+    let submissions = batch
         .iter()
-        .map(|pending| NewReport {
-            report: &pending.submission.report,
-            uploads: &pending.submission.uploads,
-            request: pending.submission.request.as_ref(),
-        })
+        .map(|pending| pending.submission.clone())
         .collect();
     let txn = db.begin().await?;
-    let stored = ReportStore.insert_new(&txn, &reports).await?;
-    let events = batch
-        .iter()
-        .filter(|pending| stored.contains(&pending.submission.report.id))
-        .map(|pending| pending.submission.event.clone())
-        .collect();
-    outbox.record_envelopes(&txn, events).await?;
+    let stored = handle_batch(handler, &txn, submissions)
+        .await
+        .map_err(|error| DbErr::Custom(error.to_string()))?;
     txn.commit().await?;
     Ok(stored)
 }

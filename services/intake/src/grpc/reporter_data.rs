@@ -11,7 +11,10 @@ use segnala_shared::{
 };
 use tonic::{Request, Response, Status};
 
-use super::{DOMAIN, channel_from, to_proto};
+use super::{
+    DOMAIN,
+    convert::{channel_from, to_proto},
+};
 use crate::{
     app::{ReporterData, ReporterExport},
     domain::Reporter,

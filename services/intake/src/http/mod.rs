@@ -1,61 +1,22 @@
 //! Intake's HTTP surface: Open311 GeoReport v2, the photos intake serves, and the
 //! channels' webhooks. Each part brings its own routes; they are merged here.
 
+mod media;
 pub mod open311;
 pub mod rate_limit;
 
-use axum::{
-    Router,
-    extract::{Path, State},
-    http::{StatusCode, header},
-    response::{IntoResponse, Response},
-    routing::get,
-};
-use uuid::Uuid;
+use axum::Router;
 
-use crate::{app::Reports, channels::Channels};
+use crate::{
+    app::Reports,
+    channels::{self, Channels},
+};
+pub use media::media_router;
 
 /// Every HTTP route of intake.
 pub fn router(open311: open311::Open311, reports: Reports, channels: &Channels) -> Router {
     Router::new()
         .merge(open311::router(open311))
         .merge(media_router(reports))
-        .merge(channels.router())
-}
-
-/// The photos intake serves, at `/media/{id}`; also on the public site when the status
-/// pages run in the same process.
-pub fn media_router(reports: Reports) -> Router {
-    Router::new()
-        .route("/media/{id}", get(media))
-        .with_state(reports)
-}
-
-/// A photo uploaded with a report. Served with its checked type and `nosniff`, so a
-/// browser never runs it as anything else.
-async fn media(State(reports): State<Reports>, Path(id): Path<String>) -> Response {
-    let Ok(id) = Uuid::parse_str(&id) else {
-        return (StatusCode::NOT_FOUND, "no such photo").into_response();
-    };
-    match reports.media(id).await {
-        Ok(media) => (
-            [
-                (header::CONTENT_TYPE, media.content_type),
-                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-                (
-                    header::CACHE_CONTROL,
-                    "public, max-age=86400, immutable".to_owned(),
-                ),
-            ],
-            media.content,
-        )
-            .into_response(),
-        Err(segnala_shared::AppError::NotFound { .. }) => {
-            (StatusCode::NOT_FOUND, "no such photo").into_response()
-        }
-        Err(error) => {
-            tracing::error!(%error, "serving a photo failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "please retry").into_response()
-        }
-    }
+        .merge(channels::router(channels))
 }

@@ -9,15 +9,17 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        // The channels' changes were made between intake's own: each keeps its place.
+        let channels = crate::channels::migrations();
         messaging::migration::with_messaging_tables(vec![
             Box::new(CreateReports),
-            Box::new(crate::channels::store::CreateChannelTables),
-            segnala_shared::delivery::migration(),
+            channels.tables,
+            channels.deliveries,
             Box::new(Open311AndMedia),
-            Box::new(crate::channels::store::ConversationPhotos),
+            channels.conversation_photos,
             Box::new(RequestHashes),
-            Box::new(crate::channels::store::ReplyRouteSender),
-            Box::new(crate::channels::feedback::CreateFeedbackRequests),
+            channels.reply_route_sender,
+            channels.feedback_requests,
             Box::new(super::reporter_requests::CreateReporterDataRequests),
         ])
     }
@@ -257,5 +259,35 @@ impl MigrationTrait for RequestHashes {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         migration::drop_columns(manager, ReportsV3::Table, [ReportsV3::RequestHash]).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Databases record migrations by name and ran them in this order: neither may
+    /// change.
+    #[test]
+    fn intake_migrations_keep_their_names_and_order() {
+        let names: Vec<String> = Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect();
+        let own = &names[names.len() - 9..];
+        assert_eq!(
+            own,
+            [
+                "m20261123_000100_intake_reports",
+                "m20261123_000300_intake_channels",
+                "m20261123_000010_outgoing_deliveries",
+                "m20261123_000200_intake_open311_media",
+                "m20261123_000400_intake_conversation_photos",
+                "m20261126_000500_intake_request_hashes",
+                "m20261207_000000_intake_reply_route_sender",
+                "m20261207_000100_intake_feedback_requests",
+                "m20261207_000200_intake_reporter_data_requests",
+            ]
+        );
     }
 }

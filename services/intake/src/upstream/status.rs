@@ -1,9 +1,7 @@
 //! Public statuses from the status service, for Open311's GET requests.
 
 use chrono::{DateTime, Utc};
-use segnala_proto::status::v1::{
-    self as pb, PublicState, StatusStep, status_service_client::StatusServiceClient,
-};
+use segnala_proto::status::v1::{self as pb, status_service_client::StatusServiceClient};
 use segnala_shared::{
     AppError,
     time::{from_timestamp, to_timestamp},
@@ -11,6 +9,10 @@ use segnala_shared::{
 };
 
 use super::{Connection, call_failed};
+use crate::{
+    domain::{PublicState, StatusStep},
+    events::{public_state, status_step},
+};
 
 /// What the public may know of a report's progress.
 #[derive(Clone, Debug, PartialEq)]
@@ -48,19 +50,8 @@ pub struct StatusNote {
 impl PublicStatus {
     /// Open311's two states.
     pub fn is_open(&self) -> bool {
-        is_open(self.state)
+        self.state.is_open()
     }
-}
-
-/// Whether a report in `state` still needs work (Open311's "open").
-pub fn is_open(state: PublicState) -> bool {
-    !matches!(
-        state,
-        PublicState::Resolved
-            | PublicState::Closed
-            | PublicState::Duplicate
-            | PublicState::Rejected
-    )
 }
 
 /// Filters of a status listing; each applies when set.
@@ -167,7 +158,7 @@ fn from_proto(status: pb::ReportStatus) -> PublicStatus {
         .map(str::to_owned)
         .filter(|c| !c.is_empty());
     PublicStatus {
-        state: PublicState::try_from(status.state).unwrap_or(PublicState::Unspecified),
+        state: public_state(status.state),
         department: status.department,
         service_code: status.service_code,
         description: status.description,
@@ -184,8 +175,8 @@ fn from_proto(status: pb::ReportStatus) -> PublicStatus {
             .into_iter()
             .map(|entry| StatusNote {
                 time: from_timestamp(entry.time.as_ref()),
-                step: StatusStep::try_from(entry.step).unwrap_or(StatusStep::Unspecified),
-                state: PublicState::try_from(entry.state).unwrap_or(PublicState::Unspecified),
+                step: status_step(entry.step),
+                state: public_state(entry.state),
                 message: entry.message,
                 note: entry.note,
             })

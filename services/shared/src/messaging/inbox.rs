@@ -4,7 +4,6 @@
 
 use std::{
     collections::{HashMap, HashSet},
-    marker::PhantomData,
     sync::Arc,
 };
 
@@ -83,49 +82,6 @@ impl EventContext {
     }
 }
 
-/// Handles one event type. Its writes, and the events it records in the outbox, commit
-/// together with the inbox entry.
-#[async_trait]
-pub trait EventHandler<E>: Send + Sync + 'static {
-    async fn handle(
-        &self,
-        txn: &DatabaseTransaction,
-        event: E,
-        context: &EventContext,
-    ) -> Result<(), HandlerError>;
-}
-
-#[async_trait]
-trait ErasedHandler: Send + Sync {
-    async fn handle(
-        &self,
-        txn: &DatabaseTransaction,
-        envelope: &Envelope,
-    ) -> Result<(), HandlerError>;
-}
-
-struct Typed<E, H> {
-    handler: H,
-    event: PhantomData<fn() -> E>,
-}
-
-#[async_trait]
-impl<E, H> ErasedHandler for Typed<E, H>
-where
-    E: prost::Message + Default + 'static,
-    H: EventHandler<E>,
-{
-    async fn handle(
-        &self,
-        txn: &DatabaseTransaction,
-        envelope: &Envelope,
-    ) -> Result<(), HandlerError> {
-        let event = decode::<E, E>(envelope)?;
-        let context = EventContext::of(envelope, tracing::Span::current());
-        self.handler.handle(txn, event, &context).await
-    }
-}
-
 /// The event `envelope` carries, as the handler's type `T`.
 fn decode<E, T>(envelope: &Envelope) -> Result<T, HandlerError>
 where
@@ -167,7 +123,7 @@ where
 
     pub fn build(self) -> EventHandlers {
         EventHandlers {
-            dispatch: Dispatch::Whole(Arc::new(self)),
+            handler: Arc::new(self),
         }
     }
 }
@@ -215,34 +171,14 @@ where
     }
 }
 
-/// A service's handlers, registered once at start: one per event type, or one that takes
-/// whole batches of all of them.
+/// A service's handler, registered once at start: it takes whole batches of every
+/// event type its consumer is subscribed to.
 #[derive(Clone)]
 pub struct EventHandlers {
-    dispatch: Dispatch,
-}
-
-#[derive(Clone)]
-enum Dispatch {
-    /// A handler per event type, called once per event.
-    Each(HashMap<String, Arc<dyn ErasedHandler>>),
-    /// One handler for every event type, called once per batch.
-    Whole(Arc<dyn ErasedBatch>),
-}
-
-impl Default for EventHandlers {
-    fn default() -> Self {
-        Self {
-            dispatch: Dispatch::Each(HashMap::new()),
-        }
-    }
+    handler: Arc<dyn ErasedBatch>,
 }
 
 impl EventHandlers {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
     /// Handlers that take each delivered batch whole; name its event types with `on`.
     pub fn batched<T, B>(handler: B) -> Batched<T, B>
     where
@@ -255,42 +191,14 @@ impl EventHandlers {
         }
     }
 
-    /// Adds the handler of event type `E`, called once per event.
-    ///
-    /// # Panics
-    /// On handlers made with [`EventHandlers::batched`]: their types are named there.
-    pub fn on<E, H>(mut self, handler: H) -> Self
-    where
-        E: prost::Message + prost::Name + Default + 'static,
-        H: EventHandler<E>,
-    {
-        let Dispatch::Each(by_type) = &mut self.dispatch else {
-            panic!("a batch handler takes every event type of its consumer");
-        };
-        by_type.insert(
-            E::full_name(),
-            Arc::new(Typed {
-                handler,
-                event: PhantomData,
-            }),
-        );
-        self
-    }
-
     pub fn event_types(&self) -> Vec<String> {
-        let mut types: Vec<String> = match &self.dispatch {
-            Dispatch::Each(by_type) => by_type.keys().cloned().collect(),
-            Dispatch::Whole(handler) => handler.event_types(),
-        };
+        let mut types = self.handler.event_types();
         types.sort();
         types
     }
 
     fn takes(&self, event_type: &str) -> bool {
-        match &self.dispatch {
-            Dispatch::Each(by_type) => by_type.contains_key(event_type),
-            Dispatch::Whole(handler) => handler.takes(event_type),
-        }
+        self.handler.takes(event_type)
     }
 
     /// Handles new messages, in order, inside `txn`, each in its own span.
@@ -299,18 +207,7 @@ impl EventHandlers {
         txn: &DatabaseTransaction,
         envelopes: Vec<(&Envelope, tracing::Span)>,
     ) -> Result<(), HandlerError> {
-        match &self.dispatch {
-            Dispatch::Each(by_type) => {
-                for (envelope, span) in envelopes {
-                    let handler = by_type.get(&envelope.event_type).ok_or_else(|| {
-                        HandlerError::Permanent(format!("no handler for {}", envelope.event_type))
-                    })?;
-                    handler.handle(txn, envelope).instrument(span).await?;
-                }
-                Ok(())
-            }
-            Dispatch::Whole(handler) => handler.handle(txn, envelopes).await,
-        }
+        self.handler.handle(txn, envelopes).await
     }
 }
 

@@ -37,7 +37,7 @@ pub use backoff::Backoff;
 pub use batch::{BatchHandler, handle_batch};
 pub use embedded::EmbeddedBus;
 pub use envelope::Envelope;
-pub use inbox::{Batched, Delivered, EventContext, EventHandler, EventHandlers, InboxConsumer};
+pub use inbox::{Batched, Delivered, EventContext, EventHandlers, InboxConsumer};
 pub use outbox::{Outbox, OutboxRelay};
 pub use rabbitmq::{RabbitMqSettings, RabbitMqTransport};
 pub use transport::{

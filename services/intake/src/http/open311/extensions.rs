@@ -8,14 +8,12 @@
 //! `closest_address`, `easting` …) are kept for operators but never shown here: they
 //! may carry the citizen's words and exact position unredacted.
 
-use segnala_proto::status::v1::{PublicState, StatusStep};
-
 use segnala_shared::{lang::Lang, redaction::redact_text};
 
 use super::document::{Node, w3};
 use crate::{
-    domain::{Datatype, Report, ServiceType},
-    upstream::status::{PublicStatus, StatusNote, is_open},
+    domain::{Datatype, Report, ServiceType, StatusStep},
+    upstream::status::{PublicStatus, StatusNote},
 };
 
 /// Adds `notes` and `extended_attributes` to the request `node`.
@@ -93,8 +91,8 @@ fn note(note: &StatusNote) -> Node {
         ("summary", Node::text(note.message.clone())),
         ("description", Node::text(description.clone())),
         ("type", Node::text(note_type(note))),
-        ("step", Node::text(step_name(note.step))),
-        ("state", Node::text(state_name(note.state))),
+        ("step", Node::text(note.step.name())),
+        ("state", Node::text(note.state.name())),
     ])
 }
 
@@ -103,32 +101,17 @@ fn note(note: &StatusNote) -> Node {
 fn note_type(note: &StatusNote) -> &'static str {
     if note.step == StatusStep::Received {
         "opened"
-    } else if is_open(note.state) {
+    } else if note.state.is_open() {
         "activity"
     } else {
         "closed"
     }
 }
 
-/// "merged" for `TIMELINE_STEP_MERGED`.
-fn step_name(step: StatusStep) -> String {
-    step.as_str_name()
-        .strip_prefix("STATUS_STEP_")
-        .unwrap_or_default()
-        .to_ascii_lowercase()
-}
-
-fn state_name(state: PublicState) -> String {
-    state
-        .as_str_name()
-        .strip_prefix("PUBLIC_STATE_")
-        .unwrap_or_default()
-        .to_ascii_lowercase()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::PublicState;
 
     fn step(step: StatusStep, state: PublicState) -> StatusNote {
         StatusNote {
@@ -157,7 +140,7 @@ mod tests {
                 "opened", "activity", "closed", "activity", "closed", "activity"
             ]
         );
-        assert_eq!(step_name(StatusStep::WorkResolved), "work_resolved");
-        assert_eq!(state_name(PublicState::InProgress), "in_progress");
+        assert_eq!(StatusStep::WorkResolved.name(), "work_resolved");
+        assert_eq!(PublicState::InProgress.name(), "in_progress");
     }
 }

@@ -18,7 +18,7 @@ use super::{
     too_many, unknown_format,
 };
 use crate::{
-    app::find_service,
+    app::ServiceCodeError,
     domain::{Channel, GeoPoint, MediaDraft, ReportDraft, ReporterContact},
 };
 
@@ -221,12 +221,19 @@ async fn draft(
     language: &str,
 ) -> Result<ReportDraft, Open311Error> {
     let params = &submission.params;
-    let code = params
-        .get("service_code")
-        .ok_or_else(|| Open311Error::bad_request(format, "service_code is required"))?;
-    let service = find_service(open311.catalog.as_ref(), code, language)
+    let service = open311
+        .reports
+        .required_service(params.get("service_code"), language)
         .await
-        .map_err(|e| Open311Error::from_app(format, e))?;
+        .map_err(|error| match error {
+            ServiceCodeError::Missing => {
+                Open311Error::bad_request(format, "service_code is required")
+            }
+            ServiceCodeError::Unknown(code) => {
+                Open311Error::not_found(format, format!("service_code {code} was not found"))
+            }
+            ServiceCodeError::Catalog(error) => Open311Error::from_app(format, error),
+        })?;
     let attributes = service
         .check_answers(&params.attributes())
         .map_err(|violations| {

@@ -11,13 +11,14 @@ use axum::{
 };
 use serde::{Deserialize, de::IgnoredAny};
 
-use super::{
-    Channels, WebhookError,
-    message::{ButtonPress, IncomingMessage, ReplyRoute, Unreadable},
-    photos::PhotoRef,
-    signature,
+use super::{WebhookError, signature};
+use crate::{
+    channels::{
+        Channels,
+        domain::{ButtonPress, IncomingMessage, PhotoRef, ReplyRoute, Unreadable},
+    },
+    domain::{Channel, GeoPoint, ReporterContact},
 };
-use crate::domain::{Channel, GeoPoint, ReporterContact};
 
 const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 

@@ -1,4 +1,4 @@
-//! The channels' own tables: how to answer each report's reporter, conversations
+//! How to answer each report's reporter, conversations
 //! waiting for a missing detail, messages already taken in, and pollers' cursors.
 //! Personal data (chat ids, phone numbers, handles) lives here and nowhere else.
 
@@ -7,15 +7,13 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
     sea_query::OnConflict,
 };
-use sea_orm_migration::{prelude::*, schema::*};
-use segnala_shared::messaging::migration;
+use segnala_shared::lang::Lang;
 use uuid::Uuid;
 
-use super::{
-    message::{Language, ReplyRoute},
-    photos::PhotoRef,
+use crate::{
+    channels::domain::{PendingReport, ReplyRoute, ReporterRoute},
+    domain::{Channel, GeoPoint, ReporterContact},
 };
-use crate::domain::{Channel, GeoPoint, ReporterContact};
 
 mod route {
     use sea_orm::entity::prelude::*;
@@ -99,32 +97,11 @@ mod cursor {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// A report waiting for its location or its description.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PendingReport {
-    pub first_message_id: String,
-    pub description: Option<String>,
-    pub location: Option<GeoPoint>,
-    pub language: Language,
-    pub contact: ReporterContact,
-    pub photos: Vec<PhotoRef>,
-}
-
-/// How to answer a report's reporter.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoredRoute {
-    pub route: ReplyRoute,
-    pub language: Language,
-    /// The reporter as the platform names them (chat id, phone, account id), to
-    /// recognise their answers later; `None` on routes stored before it was kept.
-    pub sender: Option<String>,
-}
-
 pub async fn save_route<C: ConnectionTrait>(
     db: &C,
     report_id: Uuid,
     route: &ReplyRoute,
-    language: Language,
+    language: Lang,
     sender: &str,
 ) -> Result<(), DbErr> {
     let json = serde_json::to_value(route).map_err(|e| DbErr::Custom(e.to_string()))?;
@@ -151,15 +128,15 @@ pub async fn save_route<C: ConnectionTrait>(
 pub async fn route_of<C: ConnectionTrait>(
     db: &C,
     report_id: Uuid,
-) -> Result<Option<StoredRoute>, DbErr> {
+) -> Result<Option<ReporterRoute>, DbErr> {
     let Some(row) = route::Entity::find_by_id(report_id).one(db).await? else {
         return Ok(None);
     };
     let route = serde_json::from_value(row.route)
         .map_err(|e| DbErr::Custom(format!("reply route of {report_id}: {e}")))?;
-    Ok(Some(StoredRoute {
+    Ok(Some(ReporterRoute {
         route,
-        language: Language::from_code(&row.language).unwrap_or(Language::Italian),
+        language: Lang::parse(&row.language).unwrap_or_default(),
         sender: row.sender,
     }))
 }
@@ -221,7 +198,7 @@ pub async fn pending<C: ConnectionTrait>(
                 }),
                 _ => None,
             },
-            language: Language::from_code(&row.language).unwrap_or(Language::Italian),
+            language: Lang::parse(&row.language).unwrap_or_default(),
             contact: contact.into(),
             photos: serde_json::from_str(&row.photos).unwrap_or_default(),
         }
@@ -332,195 +309,5 @@ impl From<StoredContact> for ReporterContact {
             phone: contact.phone,
             handle: contact.handle,
         }
-    }
-}
-
-#[derive(DeriveIden)]
-enum ReplyRoutes {
-    Table,
-    ReportId,
-    Route,
-    Language,
-    Sender,
-}
-
-#[derive(DeriveIden)]
-enum Conversations {
-    Table,
-    Channel,
-    Sender,
-    FirstMessageId,
-    Description,
-    Latitude,
-    Longitude,
-    Language,
-    Contact,
-    ExpiresAt,
-    Photos,
-}
-
-#[derive(DeriveIden)]
-enum ChannelMessages {
-    Table,
-    Channel,
-    MessageId,
-    ReceivedAt,
-}
-
-#[derive(DeriveIden)]
-enum ChannelCursors {
-    Table,
-    Name,
-    Position,
-}
-
-#[derive(DeriveIden)]
-enum Reports {
-    Table,
-    Id,
-}
-
-pub struct CreateChannelTables;
-
-impl MigrationName for CreateChannelTables {
-    fn name(&self) -> &str {
-        "m20261123_000300_intake_channels"
-    }
-}
-
-#[async_trait::async_trait]
-impl MigrationTrait for CreateChannelTables {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table(ReplyRoutes::Table)
-                    .if_not_exists()
-                    .col(pk_uuid(ReplyRoutes::ReportId))
-                    .col(json(ReplyRoutes::Route))
-                    .col(string(ReplyRoutes::Language))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(ReplyRoutes::Table, ReplyRoutes::ReportId)
-                            .to(Reports::Table, Reports::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(Conversations::Table)
-                    .if_not_exists()
-                    .col(string(Conversations::Channel))
-                    .col(string(Conversations::Sender))
-                    .col(string(Conversations::FirstMessageId))
-                    .col(text_null(Conversations::Description))
-                    .col(double_null(Conversations::Latitude))
-                    .col(double_null(Conversations::Longitude))
-                    .col(string(Conversations::Language))
-                    .col(json(Conversations::Contact))
-                    .col(timestamp_with_time_zone(Conversations::ExpiresAt))
-                    .primary_key(
-                        Index::create()
-                            .col(Conversations::Channel)
-                            .col(Conversations::Sender),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(ChannelMessages::Table)
-                    .if_not_exists()
-                    .col(string(ChannelMessages::Channel))
-                    .col(string(ChannelMessages::MessageId))
-                    .col(timestamp_with_time_zone(ChannelMessages::ReceivedAt))
-                    .primary_key(
-                        Index::create()
-                            .col(ChannelMessages::Channel)
-                            .col(ChannelMessages::MessageId),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(ChannelCursors::Table)
-                    .if_not_exists()
-                    .col(string(ChannelCursors::Name).primary_key())
-                    .col(string(ChannelCursors::Position))
-                    .to_owned(),
-            )
-            .await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            ChannelCursors::Table.into_iden(),
-            ChannelMessages::Table.into_iden(),
-            Conversations::Table.into_iden(),
-            ReplyRoutes::Table.into_iden(),
-        ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
-        }
-        Ok(())
-    }
-}
-
-/// The photos of a conversation's messages, kept until the report is complete.
-pub struct ConversationPhotos;
-
-impl MigrationName for ConversationPhotos {
-    fn name(&self) -> &str {
-        "m20261123_000400_intake_conversation_photos"
-    }
-}
-
-#[async_trait::async_trait]
-impl MigrationTrait for ConversationPhotos {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // JSON: the platforms' references, as `PhotoRef`s.
-        migration::add_column(
-            manager,
-            Conversations::Table,
-            text(Conversations::Photos).default("[]"),
-        )
-        .await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        migration::drop_column(manager, Conversations::Table, Conversations::Photos).await
-    }
-}
-
-/// Who each reply route belongs to, so that answers to the questions sent along it
-/// (is it fixed?) are recognised.
-pub struct ReplyRouteSender;
-
-impl MigrationName for ReplyRouteSender {
-    fn name(&self) -> &str {
-        "m20261207_000000_intake_reply_route_sender"
-    }
-}
-
-#[async_trait::async_trait]
-impl MigrationTrait for ReplyRouteSender {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        migration::add_column(
-            manager,
-            ReplyRoutes::Table,
-            string_null(ReplyRoutes::Sender),
-        )
-        .await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        migration::drop_column(manager, ReplyRoutes::Table, ReplyRoutes::Sender).await
     }
 }

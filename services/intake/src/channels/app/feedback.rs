@@ -4,25 +4,23 @@
 //! reopens or closes the work order from it. An answer to a question already answered,
 //! or to one the report has moved past, is thanked and announced no more.
 
-mod store;
-
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{DatabaseTransaction, DbErr, TransactionTrait};
 use segnala_shared::AppError;
 use uuid::Uuid;
 
-pub use store::CreateFeedbackRequests;
-use store::{Question, QuestionState};
-
-use super::{
-    Channels,
-    message::{ButtonPress, IncomingMessage},
-    outgoing::{self, Choice},
-    replies,
-    store::StoredRoute,
-    words,
+use super::{Channels, replies};
+use crate::{
+    channels::{
+        domain::{
+            ButtonPress, Choice, IncomingMessage, Question, QuestionState, ReporterRoute, words,
+        },
+        platforms::outgoing,
+        store::{conversations, questions as store},
+    },
+    domain::Channel,
+    events,
 };
-use crate::events;
 
 /// How long after the question words are taken as its answer. Buttons work as long as
 /// the question is open.
@@ -61,8 +59,8 @@ impl Channels {
         &self,
         txn: &DatabaseTransaction,
         resolution: Resolution<'_>,
-        route: &StoredRoute,
-        channel: crate::domain::Channel,
+        route: &ReporterRoute,
+        channel: Channel,
     ) -> Result<Option<Vec<Choice>>, DbErr> {
         let question = Question {
             id: Uuid::now_v7(),
@@ -140,7 +138,7 @@ impl Channels {
                     channel = message.channel.as_str(),
                     "a button press that answers no question of this chat, ignored"
                 );
-                super::store::mark_seen(&txn, message.channel, &message.message_id).await?;
+                conversations::mark_seen(&txn, message.channel, &message.message_id).await?;
                 txn.commit().await?;
                 self.deliveries.wake();
                 Ok(())

@@ -8,17 +8,19 @@
 
 use chrono::Utc;
 use sea_orm::{DatabaseTransaction, TransactionTrait};
-use segnala_proto::status::v1::{PublicState, StatusStep};
-use segnala_shared::{AppError, FieldViolation, place::Place, tracking_code::TrackingCode};
-
-use super::{
-    Channels,
-    message::{IncomingMessage, Language, coordinates_in},
-    outgoing, replies,
-    store::{self, PendingReport},
-    words,
+use segnala_shared::{
+    AppError, FieldViolation, lang::Lang, place::Place, tracking_code::TrackingCode,
 };
-use crate::domain::{GeoPoint, ReportDraft, ReporterContact};
+
+use super::{Channels, replies};
+use crate::{
+    channels::{
+        domain::{IncomingMessage, PendingReport, coordinates_in, language_of, words},
+        platforms::outgoing,
+        store::conversations as store,
+    },
+    domain::{GeoPoint, PublicState, ReportDraft, ReporterContact, StatusStep},
+};
 
 enum Command {
     Start,
@@ -27,7 +29,7 @@ enum Command {
 
 impl Command {
     /// `/start`, `/stato CODE` or `/status CODE` (`/stato@CityBot CODE` in groups).
-    fn parse(text: &str) -> Option<(Self, Option<Language>)> {
+    fn parse(text: &str) -> Option<(Self, Option<Lang>)> {
         let mut words = text.split_whitespace();
         let head = words.next()?.strip_prefix('/')?;
         let name = head
@@ -38,8 +40,8 @@ impl Command {
         let argument = words.next().map(str::to_owned);
         match name.as_str() {
             "start" => Some((Self::Start, None)),
-            "stato" => Some((Self::Status(argument), Some(Language::Italian))),
-            "status" => Some((Self::Status(argument), Some(Language::English))),
+            "stato" => Some((Self::Status(argument), Some(Lang::It))),
+            "status" => Some((Self::Status(argument), Some(Lang::En))),
             _ => None,
         }
     }
@@ -74,9 +76,9 @@ impl Channels {
             let language = message
                 .language_hint
                 .as_deref()
-                .and_then(Language::from_code)
+                .and_then(Lang::parse)
                 .or(language)
-                .unwrap_or(Language::Italian);
+                .unwrap_or_default();
             return self.command(&message, command, language).await;
         }
         if let Some(text) = text
@@ -91,7 +93,7 @@ impl Channels {
             pending = None;
         }
         let language = pending.as_ref().map_or_else(
-            || Language::detect(message.language_hint.as_deref(), text),
+            || language_of(message.language_hint.as_deref(), text),
             |p| p.language,
         );
         if !message.has_content() {
@@ -143,11 +145,7 @@ impl Channels {
 
     /// A message with nothing a report can be made of: a voice message or a file is
     /// answered with what the bot can read; a sticker or a reaction is left alone.
-    async fn unreadable(
-        &self,
-        message: &IncomingMessage,
-        language: Language,
-    ) -> Result<(), AppError> {
+    async fn unreadable(&self, message: &IncomingMessage, language: Lang) -> Result<(), AppError> {
         match message.unreadable {
             Some(kind) if kind.deserves_an_answer() => {
                 tracing::debug!(
@@ -259,7 +257,7 @@ impl Channels {
         &self,
         message: &IncomingMessage,
         command: Command,
-        language: Language,
+        language: Lang,
     ) -> Result<(), AppError> {
         let text = match command {
             Command::Start | Command::Status(None) => replies::welcome(language),
@@ -283,7 +281,7 @@ impl Channels {
 
     /// Where the report stands, its expected date and its link, from the status
     /// service; only the link when status cannot say in time.
-    async fn status_of(&self, code: &TrackingCode, language: Language) -> String {
+    async fn status_of(&self, code: &TrackingCode, language: Lang) -> String {
         let code_text = code.to_string();
         let link = replies::status_link(&self.public_url, &code_text);
         let looked_up = tokio::time::timeout(

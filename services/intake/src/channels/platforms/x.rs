@@ -16,13 +16,14 @@ use axum::{
 use serde::{Deserialize, de::IgnoredAny};
 use serde_json::Value;
 
-use super::{
-    Channels, WebhookError,
-    message::{IncomingMessage, ReplyRoute},
-    photos::PhotoRef,
-    signature, text,
+use super::{WebhookError, signature, text};
+use crate::{
+    channels::{
+        Channels,
+        domain::{IncomingMessage, PhotoRef, ReplyRoute},
+    },
+    domain::{Channel, GeoPoint, ReporterContact},
 };
-use crate::domain::{Channel, GeoPoint, ReporterContact};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

@@ -6,13 +6,15 @@ use std::time::Duration;
 use segnala_shared::{AppError, config::ExposeSecret, messaging::Backoff};
 use serde::Deserialize;
 
-use super::{
-    Channels,
-    message::{IncomingMessage, ReplyRoute},
-    photos::PhotoRef,
-    store, text,
+use super::text;
+use crate::{
+    channels::{
+        Channels,
+        domain::{IncomingMessage, PhotoRef, ReplyRoute},
+        store::conversations as store,
+    },
+    domain::{Channel, ReporterContact},
 };
-use crate::domain::{Channel, ReporterContact};
 
 const CURSOR: &str = "mastodon.notifications";
 

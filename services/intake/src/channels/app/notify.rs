@@ -5,27 +5,59 @@
 
 use async_trait::async_trait;
 use sea_orm::DatabaseTransaction;
-use segnala_proto::{
-    status::v1::{AlertPublished, PublicState, ReportStatusChanged, StatusStep},
-    triage::v1::EmergencyDetected,
-};
 use segnala_shared::{
-    messaging::{EventContext, EventHandler, HandlerError},
-    time::from_timestamp,
+    messaging::{BatchHandler, Delivered, HandlerError},
     tracking_code::TrackingCode,
 };
+use tracing::Instrument;
 
-use super::{
-    Channels, feedback,
-    outgoing::{self, Choice},
-    replies,
-    store::{self, StoredRoute},
-};
+use super::{Channels, feedback, replies};
 use crate::{
-    domain::{Channel, Report},
-    events,
-    store::ReportStore,
+    channels::{
+        domain::{Choice, ReporterRoute},
+        platforms::outgoing,
+        store::conversations as store,
+    },
+    domain::{Alert, Notice, PublicState, Report, StatusChange},
 };
+
+/// Answers the notices of a delivered batch one by one, each in its message's span;
+/// what they queue commits with the batch.
+#[async_trait]
+impl BatchHandler for Channels {
+    type Item = Delivered<Notice>;
+    type Batch = ();
+    type Output = ();
+
+    /// Nothing to read first: each notice looks up the one report it is about.
+    async fn load(
+        &self,
+        _txn: &DatabaseTransaction,
+        _notices: &[Delivered<Notice>],
+    ) -> Result<(), HandlerError> {
+        Ok(())
+    }
+
+    async fn apply(
+        &self,
+        txn: &DatabaseTransaction,
+        _batch: &mut (),
+        (notice, context): Delivered<Notice>,
+    ) -> Result<(), HandlerError> {
+        let answered = async {
+            match notice {
+                Notice::StatusChanged(change) => self.status_changed(txn, change).await,
+                Notice::Emergency { tracking_code } => self.emergency(txn, &tracking_code).await,
+                Notice::Alert(alert) => self.alert(txn, alert).await,
+            }
+        };
+        answered.instrument(context.span).await
+    }
+
+    async fn flush(&self, _txn: &DatabaseTransaction, _batch: ()) -> Result<(), HandlerError> {
+        Ok(())
+    }
+}
 
 impl Channels {
     /// The report of `tracking_code` and how to answer its reporter, when it came from a
@@ -34,11 +66,11 @@ impl Channels {
         &self,
         txn: &DatabaseTransaction,
         tracking_code: &str,
-    ) -> Result<Option<(Report, StoredRoute)>, HandlerError> {
+    ) -> Result<Option<(Report, ReporterRoute)>, HandlerError> {
         let code = TrackingCode::parse(tracking_code).map_err(|_| {
             HandlerError::Permanent(format!("`{tracking_code}` is not a tracking code"))
         })?;
-        let Some(report) = ReportStore.by_tracking_code(txn, &code).await? else {
+        let Some(report) = self.reports.find_in(txn, &code).await? else {
             tracing::warn!(%tracking_code, "no such report here; nobody to answer");
             return Ok(None);
         };
@@ -57,7 +89,7 @@ impl Channels {
         &self,
         txn: &DatabaseTransaction,
         key: String,
-        route: &StoredRoute,
+        route: &ReporterRoute,
         text: &str,
         choices: &[Choice],
     ) -> Result<(), HandlerError> {
@@ -69,41 +101,34 @@ impl Channels {
             .await?;
         Ok(())
     }
-}
 
-#[async_trait]
-impl EventHandler<ReportStatusChanged> for Channels {
-    async fn handle(
+    /// Tells the reporter where their report now stands; after a resolution, asks
+    /// whether it is fixed.
+    async fn status_changed(
         &self,
         txn: &DatabaseTransaction,
-        event: ReportStatusChanged,
-        _context: &EventContext,
+        change: StatusChange,
     ) -> Result<(), HandlerError> {
-        // A report from a channel without replies needs no lookup; an event that does
+        // A report from a channel without replies needs no lookup; a change that does
         // not name its channel is looked up.
-        let channel = Channel::ALL
-            .into_iter()
-            .find(|channel| events::channel(*channel) as i32 == event.channel);
-        if channel.is_some_and(|channel| !channel.has_replies()) {
+        if change.channel.is_some_and(|channel| !channel.has_replies()) {
             return Ok(());
         }
-        let Some((report, route)) = self.reporter_of(txn, &event.tracking_code).await? else {
+        let Some((report, route)) = self.reporter_of(txn, &change.tracking_code).await? else {
             return Ok(());
         };
-        let state = PublicState::try_from(event.state).unwrap_or(PublicState::Unspecified);
-        let step = StatusStep::try_from(event.step).unwrap_or(StatusStep::Unspecified);
         let code = report.tracking_code.to_string();
-        let link = if event.status_url.is_empty() {
-            replies::status_link(&self.public_url, &code)
-        } else {
-            event.status_url.clone()
-        };
+        let link = change
+            .status_url
+            .clone()
+            .unwrap_or_else(|| replies::status_link(&self.public_url, &code));
         let news = replies::StatusNews {
             code: &code,
-            state,
-            step,
-            note: &event.message,
-            expected_at: from_timestamp(event.expected_time.as_ref())
+            state: change.state,
+            step: change.step,
+            note: &change.note,
+            expected_at: change
+                .expected_at
                 .map(|at| at.with_timezone(&self.time_zone)),
             link: &link,
         };
@@ -111,13 +136,13 @@ impl EventHandler<ReportStatusChanged> for Channels {
             return Ok(());
         };
         let mut choices = Vec::new();
-        match state {
+        match change.state {
             PublicState::Resolved => {
                 let resolution = feedback::Resolution {
                     report_id: report.id,
                     tracking_code: &code,
-                    status_version: event.version,
-                    resolved_at: from_timestamp(event.change_time.as_ref()),
+                    status_version: change.version,
+                    resolved_at: change.changed_at,
                 };
                 if let Some(buttons) = self
                     .ask_if_fixed(txn, resolution, &route, report.channel)
@@ -130,22 +155,19 @@ impl EventHandler<ReportStatusChanged> for Channels {
             // A closed report may still be "not fixed"; any other step is the report
             // moving past its resolution.
             PublicState::Closed => {}
-            _ => self.report_moved_on(txn, report.id, event.version).await?,
+            _ => self.report_moved_on(txn, report.id, change.version).await?,
         }
-        let key = format!("status/{code}/v{}", event.version);
+        let key = format!("status/{code}/v{}", change.version);
         self.tell(txn, key, &route, &text, &choices).await
     }
-}
 
-#[async_trait]
-impl EventHandler<EmergencyDetected> for Channels {
-    async fn handle(
+    /// Tells the reporter that their report went on with priority, and whom to call.
+    async fn emergency(
         &self,
         txn: &DatabaseTransaction,
-        event: EmergencyDetected,
-        _context: &EventContext,
+        tracking_code: &str,
     ) -> Result<(), HandlerError> {
-        let Some((report, route)) = self.reporter_of(txn, &event.tracking_code).await? else {
+        let Some((report, route)) = self.reporter_of(txn, tracking_code).await? else {
             return Ok(());
         };
         let code = report.tracking_code.to_string();
@@ -153,25 +175,17 @@ impl EventHandler<EmergencyDetected> for Channels {
         self.tell(txn, format!("emergency/{code}"), &route, &text, &[])
             .await
     }
-}
 
-#[async_trait]
-impl EventHandler<AlertPublished> for Channels {
-    async fn handle(
-        &self,
-        txn: &DatabaseTransaction,
-        event: AlertPublished,
-        _context: &EventContext,
-    ) -> Result<(), HandlerError> {
-        let text = replies::alert(&event.title, &event.body);
+    /// Publishes an alert on every channel configured for broadcasts.
+    async fn alert(&self, txn: &DatabaseTransaction, alert: Alert) -> Result<(), HandlerError> {
+        let text = replies::alert(&alert.titles, &alert.bodies);
         if text.is_empty() {
             return Err(HandlerError::Permanent(format!(
                 "alert {} has neither title nor body",
-                event.alert
+                alert.id
             )));
         }
-        for request in outgoing::broadcast(&format!("alert/{}", event.alert), &text, &self.settings)
-        {
+        for request in outgoing::broadcast(&format!("alert/{}", alert.id), &text, &self.settings) {
             self.deliveries.enqueue(txn, request).await?;
         }
         Ok(())

@@ -8,22 +8,12 @@ use segnala_shared::{
     AppError,
     config::{ExposeSecret, SecretString},
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::settings::ChannelSettings;
-use crate::domain::{MAX_MEDIA_PER_REPORT, MediaDraft};
-
-/// A photo as the platform names it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "platform", rename_all = "snake_case")]
-pub enum PhotoRef {
-    /// A public link to the image.
-    Link { url: String },
-    /// A Bot API `file_id`.
-    Telegram { file_id: String },
-    /// A Cloud API media id.
-    WhatsApp { media_id: String },
-}
+use crate::{
+    channels::{domain::PhotoRef, settings::ChannelSettings},
+    domain::{MAX_MEDIA_PER_REPORT, MediaDraft},
+};
 
 /// Fetches chat photos with each platform's credentials.
 #[derive(Clone)]

@@ -7,7 +7,10 @@ use segnala_shared::{
 };
 use serde_json::json;
 
-use super::{message::ReplyRoute, settings::ChannelSettings};
+use crate::channels::{
+    domain::{Choice, ReplyRoute},
+    settings::ChannelSettings,
+};
 
 const TELEGRAM: &str = "telegram";
 const WHATSAPP: &str = "whatsapp";
@@ -20,15 +23,6 @@ const X_LIMIT: usize = 280;
 /// WhatsApp's interactive messages: a body of 1,024 characters, button titles of 20.
 const WHATSAPP_BODY_LIMIT: usize = 1024;
 const WHATSAPP_BUTTON_LIMIT: usize = 20;
-
-/// A button under a reply: what it says, and the data the platform gives back when it
-/// is pressed. Telegram and WhatsApp show buttons; on Mastodon and X the text itself
-/// says what to answer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Choice {
-    pub label: String,
-    pub data: String,
-}
 
 /// The request that sends `text` along `route`, with `choices` as buttons where the
 /// platform has them. `key` makes it unique.

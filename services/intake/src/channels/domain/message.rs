@@ -1,9 +1,9 @@
 //! What every platform's webhook or poller turns a citizen's message into, and how to
 //! answer them there. Routes and senders are personal data: they stay in intake.
 
+use segnala_shared::lang::Lang;
 use serde::{Deserialize, Serialize};
 
-use super::photos::PhotoRef;
 use crate::domain::{Channel, GeoPoint, ReporterContact};
 
 /// One message from a citizen, whatever the platform.
@@ -123,57 +123,55 @@ pub enum ReplyRoute {
     },
 }
 
-/// The languages the replies speak.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Language {
-    Italian,
-    English,
+/// A photo as the platform names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "platform", rename_all = "snake_case")]
+pub enum PhotoRef {
+    /// A public link to the image.
+    Link { url: String },
+    /// A Bot API `file_id`.
+    Telegram { file_id: String },
+    /// A Cloud API media id.
+    WhatsApp { media_id: String },
 }
 
-impl Language {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Italian => "it",
-            Self::English => "en",
+/// A button under a reply: what it says, and the data the platform gives back when it
+/// is pressed. Telegram and WhatsApp show buttons; on Mastodon and X the text itself
+/// says what to answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Choice {
+    pub label: String,
+    pub data: String,
+}
+
+/// The language to answer a message in: the platform's hint when it names one the
+/// replies speak, else a guess from the words of the text; Italian when nothing tells.
+/// The guess counts common words rather than asking [`Lang::detect`]: chat messages
+/// are a few words long, too few for it ("Rifiuti abbandonati sul marciapiede" reads
+/// as English there).
+pub fn language_of(hint: Option<&str>, text: Option<&str>) -> Lang {
+    if let Some(language) = hint.and_then(Lang::parse) {
+        return language;
+    }
+    let Some(text) = text else {
+        return Lang::It;
+    };
+    let (mut italian, mut english) = (0, 0);
+    for word in text
+        .split(|c: char| !c.is_alphabetic() && c != '\'')
+        .map(str::to_lowercase)
+    {
+        if ITALIAN_WORDS.contains(&word.as_str()) {
+            italian += 1;
+        }
+        if ENGLISH_WORDS.contains(&word.as_str()) {
+            english += 1;
         }
     }
-
-    /// From a stored or platform language code; `None` for other languages.
-    pub fn from_code(code: &str) -> Option<Self> {
-        let primary = code.split(['-', '_']).next()?.to_ascii_lowercase();
-        match primary.as_str() {
-            "it" => Some(Self::Italian),
-            "en" => Some(Self::English),
-            _ => None,
-        }
-    }
-
-    /// The platform's hint when it names Italian or English, else a guess from the
-    /// words of the text; Italian when nothing tells.
-    pub fn detect(hint: Option<&str>, text: Option<&str>) -> Self {
-        if let Some(language) = hint.and_then(Self::from_code) {
-            return language;
-        }
-        let Some(text) = text else {
-            return Self::Italian;
-        };
-        let (mut italian, mut english) = (0, 0);
-        for word in text
-            .split(|c: char| !c.is_alphabetic() && c != '\'')
-            .map(str::to_lowercase)
-        {
-            if ITALIAN_WORDS.contains(&word.as_str()) {
-                italian += 1;
-            }
-            if ENGLISH_WORDS.contains(&word.as_str()) {
-                english += 1;
-            }
-        }
-        if english > italian {
-            Self::English
-        } else {
-            Self::Italian
-        }
+    if english > italian {
+        Lang::En
+    } else {
+        Lang::It
     }
 }
 
@@ -289,18 +287,15 @@ mod tests {
 
     #[test]
     fn language_from_hint_then_text() {
+        assert_eq!(language_of(Some("en-GB"), Some("buca")), Lang::En);
+        assert_eq!(language_of(Some("ru"), None), Lang::It);
         assert_eq!(
-            Language::detect(Some("en-GB"), Some("buca")),
-            Language::English
-        );
-        assert_eq!(Language::detect(Some("ru"), None), Language::Italian);
-        assert_eq!(
-            Language::detect(None, Some("The street light is out near the school")),
-            Language::English
+            language_of(None, Some("The street light is out near the school")),
+            Lang::En
         );
         assert_eq!(
-            Language::detect(Some("ru"), Some("C'è una buca nella strada")),
-            Language::Italian
+            language_of(Some("ru"), Some("C'è una buca nella strada")),
+            Lang::It
         );
     }
 
