@@ -2,8 +2,6 @@
 
 use std::sync::Arc;
 
-use prost::Message;
-use segnala_proto::intake::v1::ReportReceived;
 use segnala_proto::triage::v1::{
     self as pb,
     triage_service_server::{TriageService, TriageServiceServer},
@@ -19,9 +17,8 @@ use tonic::{Request, Response, Status};
 use crate::{
     app::{AssessText, Decisions, Destination, Operators},
     contract,
-    domain::Taxonomy,
+    domain::{Decision, Outcome, Priority, Taxonomy},
     events,
-    store::{Outcome, StoredDecision},
 };
 
 const DOMAIN: &str = "triage.segnala";
@@ -402,21 +399,16 @@ fn offset_page(page_size: i32, page_token: &str, default: u64) -> Result<(u64, u
     Ok((offset, limit))
 }
 
-fn review_item(stored: StoredDecision) -> pb::ReviewItem {
-    let description = stored
-        .received
-        .as_deref()
-        .and_then(|bytes| ReportReceived::decode(bytes).ok())
-        .map(|r| r.description)
-        .unwrap_or_default();
+fn review_item(stored: Decision) -> pb::ReviewItem {
+    let reason = stored.review_reason().unwrap_or_default().to_owned();
     pb::ReviewItem {
         report: format!("reports/{}", stored.tracking_code),
         tracking_code: stored.tracking_code,
-        description,
-        reason: stored.review_reason,
+        description: stored.received.map(|r| r.description).unwrap_or_default(),
+        reason,
         candidates: scores(stored.explanation.scores),
         review_time: Some(to_timestamp(stored.decided_at)),
-        zone: stored.zone,
+        zone: stored.zone.unwrap_or_default(),
     }
 }
 
@@ -431,32 +423,40 @@ fn scores(scores: Vec<(String, f32)>) -> Vec<pb::DepartmentScore> {
         .collect()
 }
 
-fn decision(stored: StoredDecision) -> pb::Decision {
-    let incident = match stored.outcome {
-        Outcome::Routed => format!("incidents/{}", stored.incident()),
-        Outcome::NeedsReview | Outcome::Rejected => String::new(),
+fn decision(stored: Decision) -> pb::Decision {
+    let incident = stored
+        .incident()
+        .map(|incident| format!("incidents/{incident}"))
+        .unwrap_or_default();
+    let emergency = stored.is_emergency();
+    let (outcome, assignment) = match stored.outcome {
+        Outcome::Routed(assignment)
+        | Outcome::Merged { assignment, .. }
+        | Outcome::Emergency { assignment, .. } => (pb::DecisionOutcome::Routed, Some(assignment)),
+        Outcome::NeedsReview { .. } => (pb::DecisionOutcome::NeedsReview, None),
+        Outcome::Rejected => (pb::DecisionOutcome::Rejected, None),
     };
+    let priority = assignment.as_ref().map_or(Priority::Normal, |a| a.priority);
+    let (department, category) = assignment
+        .map(|a| (a.department, a.category))
+        .unwrap_or_default();
     pb::Decision {
         name: format!("reports/{}/decision", stored.tracking_code),
-        department: stored.department,
-        category: stored.category,
-        priority: events::priority(stored.priority) as i32,
+        department,
+        category,
+        priority: events::priority(priority) as i32,
         matched_keywords: stored.explanation.matched_keywords,
         method: stored.explanation.method,
         decide_time: Some(to_timestamp(stored.decided_at)),
         version: stored.version,
-        outcome: match stored.outcome {
-            Outcome::Routed => pb::DecisionOutcome::Routed,
-            Outcome::NeedsReview => pb::DecisionOutcome::NeedsReview,
-            Outcome::Rejected => pb::DecisionOutcome::Rejected,
-        } as i32,
-        emergency: stored.emergency,
+        outcome: outcome as i32,
+        emergency,
         rules: stored.explanation.rules,
         features: stored.explanation.features,
         scores: scores(stored.explanation.scores),
         model_version: stored.explanation.model_version,
         incident,
-        zone: stored.zone,
+        zone: stored.zone.unwrap_or_default(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Routing decisions. No transport or storage types here.
 
 mod classifier;
+mod decision;
 pub mod evaluation;
 mod incidents;
 pub mod model;
@@ -11,6 +12,7 @@ pub use classifier::{
     Classification, Classifier, Explanation, Routing, UnknownLabels, Verdict,
     method as classifier_method,
 };
+pub use decision::{Assignment, Decision, Outcome, ReceivedReport};
 pub use incidents::{IncidentIndex, OpenIncident, raised_priority};
 pub use model::{Example, Featurizer, Model, ModelError, Position, ReportContext, TrainingOptions};
 pub use taxonomy::{
