@@ -7,6 +7,7 @@ mod incidents;
 pub mod model;
 mod taxonomy;
 pub mod text;
+pub mod training;
 
 pub use classifier::{
     Classification, Classifier, Explanation, Routing, UnknownLabels, Verdict,
