@@ -3,7 +3,9 @@
 mod classifier;
 mod decision;
 pub mod evaluation;
+mod featurizer;
 mod incidents;
+mod index;
 pub mod model;
 mod taxonomy;
 pub mod text;
@@ -14,8 +16,9 @@ pub use classifier::{
     method as classifier_method,
 };
 pub use decision::{Assignment, Decision, Outcome, ReceivedReport};
+pub use featurizer::{Featurizer, Position, ReportContext};
 pub use incidents::{IncidentIndex, OpenIncident, raised_priority};
-pub use model::{Example, Featurizer, Model, ModelError, Position, ReportContext, TrainingOptions};
+pub use model::{Example, Model, ModelError, TrainingOptions};
 pub use taxonomy::{
     AnswerKind, Category, Department, DuplicateRule, Question, Taxonomy, TaxonomyError,
 };

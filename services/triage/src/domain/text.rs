@@ -7,6 +7,8 @@ use std::{cell::RefCell, collections::HashMap};
 use rust_stemmers::{Algorithm, Stemmer};
 use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
 
+use super::index::typed_index;
+
 /// Lower-case words without accents: "Più LUCI spente!" → ["piu", "luci", "spente"].
 pub fn words(text: &str) -> Vec<String> {
     // Most reports are plain ASCII: decomposing them would change nothing.
@@ -167,13 +169,18 @@ fn first_letters(word: &str) -> &str {
         .map_or(word, |(end, _)| &word[..end])
 }
 
+typed_index! {
+    /// A keyword's position in its [`KeywordSet`].
+    pub struct KeywordIndex(usize);
+}
+
 /// Keywords indexed by their first word, so that finding them in a text costs a
 /// lookup or two per text word instead of a comparison with every keyword.
 #[derive(Clone, Debug, Default)]
 pub struct KeywordSet {
     pub keywords: Vec<Keyword>,
-    whole: HashMap<String, Vec<usize>>,
-    prefixed: HashMap<String, Vec<usize>>,
+    whole: HashMap<String, Vec<KeywordIndex>>,
+    prefixed: HashMap<String, Vec<KeywordIndex>>,
 }
 
 impl KeywordSet {
@@ -190,16 +197,20 @@ impl KeywordSet {
                 index
                     .entry(first.to_owned())
                     .or_default()
-                    .push(set.keywords.len());
+                    .push(KeywordIndex(set.keywords.len()));
             }
             set.keywords.push(keyword);
         }
         set
     }
 
-    /// Each (keyword index, start) where a keyword occurs, in order of start, found
-    /// as they are asked for: a caller that needs only the first stops there.
-    pub fn matches<'s>(&'s self, text: &'s [String]) -> impl Iterator<Item = (usize, usize)> + 's {
+    /// Each (keyword, start) where a keyword occurs, the start a position among the
+    /// text's words, in order of start, found as they are asked for: a caller that
+    /// needs only the first stops there.
+    pub fn matches<'s>(
+        &'s self,
+        text: &'s [String],
+    ) -> impl Iterator<Item = (KeywordIndex, usize)> + 's {
         text.iter().enumerate().flat_map(move |(start, word)| {
             let whole = self.whole.get(word.as_str());
             let prefixed = self.prefixed.get(first_letters(word));
@@ -212,14 +223,15 @@ impl KeywordSet {
         })
     }
 
-    /// Every (keyword index, start) where a keyword occurs, in order of start.
-    pub fn occurrences(&self, text: &[String]) -> Vec<(usize, usize)> {
+    /// Every (keyword, start) where a keyword occurs, in order of start.
+    pub fn occurrences(&self, text: &[String]) -> Vec<(KeywordIndex, usize)> {
         self.matches(text).collect()
     }
 
-    /// The indices of the keywords that occur in the text, each once, in order.
-    pub fn found(&self, text: &[String]) -> Vec<usize> {
-        let mut found: Vec<usize> = self.occurrences(text).into_iter().map(|(k, _)| k).collect();
+    /// The keywords that occur in the text, each once, in order.
+    pub fn found(&self, text: &[String]) -> Vec<KeywordIndex> {
+        let mut found: Vec<KeywordIndex> =
+            self.occurrences(text).into_iter().map(|(k, _)| k).collect();
         found.sort_unstable();
         found.dedup();
         found
