@@ -11,14 +11,11 @@ use segnala_proto::{
         ReportRejected, ReportRouted,
     },
 };
-use segnala_shared::{place::Jurisdiction, time::to_timestamp};
+use segnala_shared::{lang::Lang, place::Jurisdiction, time::to_timestamp};
 
 use crate::{
     app::TriageEvent,
-    domain::{
-        Decision, Priority, ReceivedReport, Taxonomy, Verdict,
-        text::{self, Language as TextLanguage},
-    },
+    domain::{Decision, Priority, ReceivedReport, Taxonomy, Verdict, text::in_language},
     store::StoredIncident,
 };
 
@@ -43,7 +40,7 @@ fn received_report(event: ReportReceived) -> ReceivedReport {
         location: event.location.map(|l| (l.latitude, l.longitude)),
         address: present(event.address),
         service_code: present(event.service_code),
-        language_code: present(event.language_code),
+        language: Lang::parse(&event.language_code),
     }
 }
 
@@ -57,7 +54,10 @@ pub fn encode_received(report: &ReceivedReport) -> Vec<u8> {
         location: location(report),
         address: report.address.clone().unwrap_or_default(),
         service_code: report.service_code.clone().unwrap_or_default(),
-        language_code: report.language_code.clone().unwrap_or_default(),
+        language_code: report
+            .language
+            .map(|lang| lang.code().to_owned())
+            .unwrap_or_default(),
         ..ReportReceived::default()
     }
     .encode_to_vec()
@@ -78,49 +78,6 @@ fn location(report: &ReceivedReport) -> Option<common::LatLng> {
         latitude,
         longitude,
     })
-}
-
-/// The language of the answers triage writes for the reporter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Language {
-    Italian,
-    English,
-}
-
-impl Language {
-    /// The report's language code when intake knew it, else a guess from its words.
-    pub fn of(language_code: &str, words: &[String]) -> Self {
-        match language_code.split(['-', '_']).next().unwrap_or_default() {
-            "it" => Self::Italian,
-            "en" => Self::English,
-            _ => match text::language(words) {
-                TextLanguage::Italian => Self::Italian,
-                TextLanguage::English => Self::English,
-            },
-        }
-    }
-
-    /// The language of a report as triage received it.
-    pub fn of_report(received: &ReceivedReport) -> Self {
-        Self::of(
-            received.language_code.as_deref().unwrap_or_default(),
-            &text::words(&received.description),
-        )
-    }
-
-    pub fn pick<'a>(self, italian: &'a str, english: &'a str) -> &'a str {
-        match self {
-            Self::Italian => italian,
-            Self::English => english,
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Italian => "it",
-            Self::English => "en",
-        }
-    }
 }
 
 /// The announcement of a routed report; none for a decision that routed nothing.
@@ -186,7 +143,7 @@ pub fn emergency_detected(
     received: &ReceivedReport,
     stored: &Decision,
     taxonomy: &Taxonomy,
-    language: Language,
+    language: Lang,
 ) -> EmergencyDetected {
     EmergencyDetected {
         report: report_name_of(&stored.tracking_code),
@@ -195,12 +152,12 @@ pub fn emergency_detected(
         location: location(received),
         zone: stored.zone.clone().unwrap_or_default(),
         detect_time: Some(to_timestamp(stored.decided_at)),
-        safety_message: language
-            .pick(
-                &taxonomy.emergency.message_it,
-                &taxonomy.emergency.message_en,
-            )
-            .to_owned(),
+        safety_message: in_language(
+            language,
+            &taxonomy.emergency.message_it,
+            &taxonomy.emergency.message_en,
+        )
+        .to_owned(),
     }
 }
 
@@ -210,18 +167,18 @@ pub fn emergency_detected(
 pub fn needs_review(
     stored: &Decision,
     taxonomy: &Taxonomy,
-    language: Language,
+    language: Lang,
 ) -> Option<ReportNeedsReview> {
     Some(ReportNeedsReview {
         report: report_name_of(&stored.tracking_code),
         tracking_code: stored.tracking_code.clone(),
         reason: stored.review_reason()?.to_owned(),
-        message: language
-            .pick(
-                &taxonomy.needs_review.message_it,
-                &taxonomy.needs_review.message_en,
-            )
-            .to_owned(),
+        message: in_language(
+            language,
+            &taxonomy.needs_review.message_it,
+            &taxonomy.needs_review.message_en,
+        )
+        .to_owned(),
         candidates: stored
             .explanation
             .scores
@@ -242,26 +199,29 @@ pub fn rejected(
     verdict: &Verdict,
     taxonomy: &Taxonomy,
     jurisdiction: &Jurisdiction,
-    language: Language,
+    language: Lang,
 ) -> ReportRejected {
     let (reason, message) = match verdict {
         Verdict::OutOfRemit => (
             RejectionReason::NotCityResponsibility,
-            language.pick(
+            in_language(
+                language,
                 &taxonomy.out_of_remit.message_it,
                 &taxonomy.out_of_remit.message_en,
             ),
         ),
         Verdict::OutsideJurisdiction => (
             RejectionReason::OutsideJurisdiction,
-            language.pick(
+            in_language(
+                language,
                 &taxonomy.outside_jurisdiction.message_it,
                 &taxonomy.outside_jurisdiction.message_en,
             ),
         ),
         _ => (
             RejectionReason::NotAReport,
-            language.pick(
+            in_language(
+                language,
                 &taxonomy.not_a_report.message_it,
                 &taxonomy.not_a_report.message_en,
             ),
@@ -284,12 +244,12 @@ pub fn rejected_as_not_a_report(
 ) -> ReportRejected {
     let message = message.map_or_else(
         || {
-            Language::of_report(received)
-                .pick(
-                    &taxonomy.not_a_report.message_it,
-                    &taxonomy.not_a_report.message_en,
-                )
-                .to_owned()
+            in_language(
+                received.language(),
+                &taxonomy.not_a_report.message_it,
+                &taxonomy.not_a_report.message_en,
+            )
+            .to_owned()
         },
         str::to_owned,
     );

@@ -9,6 +9,7 @@ use segnala_proto::triage::v1::{
 use segnala_shared::{
     AppError,
     grpc::{Access, MethodPolicy, Principal, Role, into_status},
+    lang::Lang,
     time::to_timestamp,
     tracking_code::{TrackingCode, parse_report_name},
 };
@@ -316,7 +317,7 @@ impl TriageService for TriageApi {
         let request = request.into_inner();
         let assessment = self
             .assessor
-            .assess(&request.text, &request.language_code)
+            .assess(&request.text, Lang::parse(&request.language_code))
             .map_err(|e| into_status(e, DOMAIN))?;
         Ok(Response::new(pb::AssessTextResponse {
             emergency: !assessment.matched_terms.is_empty(),

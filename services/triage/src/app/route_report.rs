@@ -3,6 +3,7 @@ use std::{collections::HashSet, sync::Arc};
 use chrono::Utc;
 use sea_orm::DatabaseTransaction;
 use segnala_shared::{
+    lang::Lang,
     messaging::{Envelope, HandlerError, Outbox},
     place::{Jurisdiction, Place},
     tracking_code::TrackingCode,
@@ -15,7 +16,7 @@ use crate::{
         Assignment, Classification, Classifier, Decision, Explanation, Outcome, ReceivedReport,
         ReportContext, Taxonomy, Verdict,
     },
-    events::{self, Language},
+    events,
     store::DecisionStore,
 };
 
@@ -127,7 +128,7 @@ pub struct Decided {
 struct Routed {
     event: ReceivedReport,
     decision: Decision,
-    language: Language,
+    language: Lang,
     /// The report's own span: what placing it announces continues its trace.
     span: Span,
 }
@@ -186,7 +187,7 @@ impl RouteReport {
             verdict,
             mut explanation,
         } = self.classify(&event);
-        let language = Language::of_report(&event);
+        let language = event.language();
         let place = self.place(&event);
         let zone = match place {
             Place::Inside { zone } => zone,

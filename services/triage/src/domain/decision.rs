@@ -1,8 +1,9 @@
 //! What triage decided about a report, and the report as it received it.
 
 use chrono::{DateTime, Utc};
+use segnala_shared::lang::Lang;
 
-use super::{Explanation, Position, Priority};
+use super::{Explanation, Position, Priority, text};
 
 /// A report as triage received it from intake.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -13,8 +14,15 @@ pub struct ReceivedReport {
     pub address: Option<String>,
     /// The Open311 service the citizen chose.
     pub service_code: Option<String>,
-    /// The language intake knew the report to be in, such as "it" or "en-GB".
-    pub language_code: Option<String>,
+    /// The language intake knew the report to be in.
+    pub language: Option<Lang>,
+}
+
+impl ReceivedReport {
+    /// The report's language: the one intake knew, else a guess from its words.
+    pub fn language(&self) -> Lang {
+        text::language_of(&self.description, self.language)
+    }
 }
 
 /// Where a routed report's work goes.
