@@ -1,5 +1,7 @@
 //! The gRPC edge of triage.
 
+mod convert;
+
 use std::sync::Arc;
 
 use segnala_proto::triage::v1::{
@@ -10,7 +12,6 @@ use segnala_shared::{
     AppError,
     grpc::{Access, MethodPolicy, Principal, Role, into_status},
     lang::Lang,
-    time::to_timestamp,
     tracking_code::{TrackingCode, parse_report_name},
 };
 use tonic::{Request, Response, Status};
@@ -18,8 +19,7 @@ use tonic::{Request, Response, Status};
 use crate::{
     app::{AssessText, Decisions, Destination, Operators},
     contract,
-    domain::{Decision, Outcome, Priority, Taxonomy},
-    events,
+    domain::Taxonomy,
 };
 
 const DOMAIN: &str = "triage.segnala";
@@ -110,7 +110,7 @@ impl TriageService for TriageApi {
         .await;
         let stored = result.map_err(|e| into_status(e, DOMAIN))?;
         Ok(Response::new(pb::GetDecisionResponse {
-            decision: Some(decision(stored)),
+            decision: Some(convert::decision(stored)),
         }))
     }
 
@@ -151,7 +151,7 @@ impl TriageService for TriageApi {
             } else {
                 String::new()
             },
-            review_items: items.into_iter().map(review_item).collect(),
+            review_items: items.into_iter().map(convert::review_item).collect(),
         }))
     }
 
@@ -188,7 +188,9 @@ impl TriageService for TriageApi {
                 .await
         }
         .await;
-        let decision = result.map(decision).map_err(|e| into_status(e, DOMAIN))?;
+        let decision = result
+            .map(convert::decision)
+            .map_err(|e| into_status(e, DOMAIN))?;
         Ok(Response::new(pb::RejectReviewItemResponse {
             decision: Some(decision),
         }))
@@ -246,30 +248,7 @@ impl TriageService for TriageApi {
                 Some(last) if more => last.id.to_string(),
                 _ => String::new(),
             },
-            corrections: corrections
-                .into_iter()
-                .map(|c| pb::Correction {
-                    report: format!("reports/{}", c.tracking_code),
-                    text: c.text,
-                    service_code: c.service_code,
-                    location: c.position.map(|(latitude, longitude)| {
-                        segnala_proto::common::v1::LatLng {
-                            latitude,
-                            longitude,
-                        }
-                    }),
-                    department: c.department,
-                    category: c.category,
-                    previous_department: c.previous_department,
-                    operator: c.operator,
-                    correct_time: Some(to_timestamp(c.corrected_at)),
-                    rejection_reason: if c.rejected {
-                        pb::RejectionReason::NotAReport
-                    } else {
-                        pb::RejectionReason::Unspecified
-                    } as i32,
-                })
-                .collect(),
+            corrections: corrections.into_iter().map(convert::correction).collect(),
         }))
     }
 
@@ -306,7 +285,7 @@ impl TriageService for TriageApi {
         .await;
         let stored = result.map_err(|e| into_status(e, DOMAIN))?;
         Ok(Response::new(pb::UnmergeReportResponse {
-            decision: Some(decision(stored)),
+            decision: Some(convert::decision(stored)),
         }))
     }
 
@@ -334,7 +313,6 @@ fn incident_id<'a>(name: &'a str, field: &str) -> Result<&'a str, AppError> {
         .ok_or_else(|| AppError::invalid(field, "must be incidents/{incident_id}"))
 }
 
-/// The calling operator's key name, for the record.
 /// What an operator does with a report's department and category.
 #[derive(Clone, Copy)]
 enum Correction {
@@ -365,10 +343,13 @@ impl TriageApi {
             }
         }
         .await;
-        result.map(decision).map_err(|e| into_status(e, DOMAIN))
+        result
+            .map(convert::decision)
+            .map_err(|e| into_status(e, DOMAIN))
     }
 }
 
+/// The calling operator's key name, for the record.
 fn operator<T>(request: &Request<T>) -> String {
     request
         .extensions()
@@ -398,67 +379,6 @@ fn offset_page(page_size: i32, page_token: &str, default: u64) -> Result<(u64, u
             .min(500),
     };
     Ok((offset, limit))
-}
-
-fn review_item(stored: Decision) -> pb::ReviewItem {
-    let reason = stored.review_reason().unwrap_or_default().to_owned();
-    pb::ReviewItem {
-        report: format!("reports/{}", stored.tracking_code),
-        tracking_code: stored.tracking_code,
-        description: stored.received.map(|r| r.description).unwrap_or_default(),
-        reason,
-        candidates: scores(stored.explanation.scores),
-        review_time: Some(to_timestamp(stored.decided_at)),
-        zone: stored.zone.unwrap_or_default(),
-    }
-}
-
-fn scores(scores: Vec<(String, f32)>) -> Vec<pb::DepartmentScore> {
-    scores
-        .into_iter()
-        .map(|(department, score)| pb::DepartmentScore {
-            department,
-            category: String::new(),
-            score: f64::from(score),
-        })
-        .collect()
-}
-
-fn decision(stored: Decision) -> pb::Decision {
-    let incident = stored
-        .incident()
-        .map(|incident| format!("incidents/{incident}"))
-        .unwrap_or_default();
-    let emergency = stored.is_emergency();
-    let (outcome, assignment) = match stored.outcome {
-        Outcome::Routed(assignment)
-        | Outcome::Merged { assignment, .. }
-        | Outcome::Emergency { assignment, .. } => (pb::DecisionOutcome::Routed, Some(assignment)),
-        Outcome::NeedsReview { .. } => (pb::DecisionOutcome::NeedsReview, None),
-        Outcome::Rejected => (pb::DecisionOutcome::Rejected, None),
-    };
-    let priority = assignment.as_ref().map_or(Priority::Normal, |a| a.priority);
-    let (department, category) = assignment
-        .map(|a| (a.department, a.category))
-        .unwrap_or_default();
-    pb::Decision {
-        name: format!("reports/{}/decision", stored.tracking_code),
-        department,
-        category,
-        priority: events::priority(priority) as i32,
-        matched_keywords: stored.explanation.matched_keywords,
-        method: stored.explanation.method,
-        decide_time: Some(to_timestamp(stored.decided_at)),
-        version: stored.version,
-        outcome: outcome as i32,
-        emergency,
-        rules: stored.explanation.rules,
-        features: stored.explanation.features,
-        scores: scores(stored.explanation.scores),
-        model_version: stored.explanation.model_version,
-        incident,
-        zone: stored.zone.unwrap_or_default(),
-    }
 }
 
 struct Page {
