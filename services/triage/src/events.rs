@@ -44,8 +44,8 @@ fn received_report(event: ReportReceived) -> ReceivedReport {
     }
 }
 
-/// The report as triage keeps it with its decision: encoded as it came, a
-/// `ReportReceived`.
+/// The report as triage keeps it with its decision: a `ReportReceived` of what
+/// triage reads of it.
 pub fn encode_received(report: &ReceivedReport) -> Vec<u8> {
     ReportReceived {
         report: report_name_of(&report.tracking_code),
@@ -128,7 +128,7 @@ pub fn report_merged(
         report: report_name_of(&stored.tracking_code),
         tracking_code: stored.tracking_code.clone(),
         incident: format!("incidents/{}", incident.id),
-        duplicate_of: format!("reports/{}", incident.id),
+        duplicate_of: report_name_of(&incident.id),
         department: incident.department.clone(),
         category: incident.category.clone(),
         report_count: i32::try_from(incident.report_count).unwrap_or(i32::MAX),
