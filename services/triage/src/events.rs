@@ -1,86 +1,111 @@
-//! The events triage publishes.
+//! Triage's bus events, at the edge: the reports it receives become domain reports,
+//! and its decisions become the events it publishes.
 
+use prost::Message;
 use segnala_proto::{
     common::v1 as common,
     intake::v1::ReportReceived,
+    tracking::v1::WorkOrderChanged,
     triage::v1::{
         DepartmentScore, EmergencyDetected, RejectionReason, ReportMerged, ReportNeedsReview,
         ReportRejected, ReportRouted,
     },
 };
-use segnala_shared::{place::Jurisdiction, time::to_timestamp};
+use segnala_shared::{lang::Lang, place::Jurisdiction, time::to_timestamp};
 
 use crate::{
-    domain::{
-        Priority, Taxonomy, Verdict,
-        text::{self, Language as TextLanguage},
-    },
-    store::{StoredDecision, StoredIncident},
+    app::TriageEvent,
+    domain::{Decision, Priority, ReceivedReport, Taxonomy, Verdict, text::in_language},
+    store::StoredIncident,
 };
 
-/// The language of the answers triage writes for the reporter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Language {
-    Italian,
-    English,
-}
-
-impl Language {
-    /// The report's language code when intake knew it, else a guess from its words.
-    pub fn of(language_code: &str, words: &[String]) -> Self {
-        match language_code.split(['-', '_']).next().unwrap_or_default() {
-            "it" => Self::Italian,
-            "en" => Self::English,
-            _ => match text::language(words) {
-                TextLanguage::Italian => Self::Italian,
-                TextLanguage::English => Self::English,
-            },
-        }
-    }
-
-    /// The language of a report as triage received it.
-    pub fn of_report(received: &ReportReceived) -> Self {
-        Self::of(&received.language_code, &text::words(&received.description))
-    }
-
-    pub fn pick<'a>(self, italian: &'a str, english: &'a str) -> &'a str {
-        match self {
-            Self::Italian => italian,
-            Self::English => english,
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Italian => "it",
-            Self::English => "en",
-        }
+impl From<ReportReceived> for TriageEvent {
+    fn from(event: ReportReceived) -> Self {
+        Self::Received(received_report(event))
     }
 }
 
+impl From<WorkOrderChanged> for TriageEvent {
+    fn from(event: WorkOrderChanged) -> Self {
+        Self::WorkOrderChanged(event)
+    }
+}
+
+/// A received report, as triage reads it.
+fn received_report(event: ReportReceived) -> ReceivedReport {
+    let present = |text: String| Some(text).filter(|text| !text.is_empty());
+    ReceivedReport {
+        tracking_code: event.tracking_code,
+        description: event.description,
+        location: event.location.map(|l| (l.latitude, l.longitude)),
+        address: present(event.address),
+        service_code: present(event.service_code),
+        language: Lang::parse(&event.language_code),
+    }
+}
+
+/// The report as triage keeps it with its decision: a `ReportReceived` of what
+/// triage reads of it.
+pub fn encode_received(report: &ReceivedReport) -> Vec<u8> {
+    ReportReceived {
+        report: report_name_of(&report.tracking_code),
+        tracking_code: report.tracking_code.clone(),
+        description: report.description.clone(),
+        location: location(report),
+        address: report.address.clone().unwrap_or_default(),
+        service_code: report.service_code.clone().unwrap_or_default(),
+        language_code: report
+            .language
+            .map(|lang| lang.code().to_owned())
+            .unwrap_or_default(),
+        ..ReportReceived::default()
+    }
+    .encode_to_vec()
+}
+
+/// The report kept with a decision; `None` when the bytes are not a `ReportReceived`.
+pub fn decode_received(bytes: &[u8]) -> Option<ReceivedReport> {
+    ReportReceived::decode(bytes).ok().map(received_report)
+}
+
+/// `reports/{tracking_code}`.
+fn report_name_of(tracking_code: &str) -> String {
+    format!("reports/{tracking_code}")
+}
+
+fn location(report: &ReceivedReport) -> Option<common::LatLng> {
+    report.location.map(|(latitude, longitude)| common::LatLng {
+        latitude,
+        longitude,
+    })
+}
+
+/// The announcement of a routed report; none for a decision that routed nothing.
 pub fn report_routed(
-    received: &ReportReceived,
-    stored: &StoredDecision,
+    received: &ReceivedReport,
+    decision: &Decision,
     taxonomy: &Taxonomy,
-) -> ReportRouted {
-    let department = taxonomy.department(&stored.department);
-    ReportRouted {
-        report: received.report.clone(),
-        tracking_code: stored.tracking_code.clone(),
-        department: stored.department.clone(),
-        category: stored.category.clone(),
-        priority: priority(stored.priority) as i32,
+) -> Option<ReportRouted> {
+    let assignment = decision.assignment()?;
+    let department = taxonomy.department(&assignment.department);
+    Some(ReportRouted {
+        report: report_name_of(&decision.tracking_code),
+        tracking_code: decision.tracking_code.clone(),
+        department: assignment.department.clone(),
+        category: assignment.category.clone(),
+        priority: priority(assignment.priority) as i32,
         description: received.description.clone(),
-        location: received.location,
-        address: received.address.clone(),
-        route_time: Some(to_timestamp(stored.decided_at)),
-        version: stored.version,
-        incident: format!("incidents/{}", stored.incident()),
-        emergency: stored.emergency,
-        zone: stored.zone.clone(),
-        resolve_within: department.map(|d| duration(taxonomy.resolve_within(d, stored.priority))),
-        service_code: service_code(taxonomy, &stored.department, &stored.category),
-    }
+        location: location(received),
+        address: received.address.clone().unwrap_or_default(),
+        route_time: Some(to_timestamp(decision.decided_at)),
+        version: decision.version,
+        incident: format!("incidents/{}", decision.incident()?),
+        emergency: decision.is_emergency(),
+        zone: decision.zone.clone().unwrap_or_default(),
+        resolve_within: department
+            .map(|d| duration(taxonomy.resolve_within(d, assignment.priority))),
+        service_code: service_code(taxonomy, &assignment.department, &assignment.category),
+    })
 }
 
 /// The Open311 service code of a department's category; empty when it has none.
@@ -95,15 +120,15 @@ fn service_code(taxonomy: &Taxonomy, department: &str, category: &str) -> String
 /// The report duplicates `incident`, which it joined, and is handled under the
 /// incident's service from now on.
 pub fn report_merged(
-    stored: &StoredDecision,
+    stored: &Decision,
     incident: &StoredIncident,
     taxonomy: &Taxonomy,
 ) -> ReportMerged {
     ReportMerged {
-        report: format!("reports/{}", stored.tracking_code),
+        report: report_name_of(&stored.tracking_code),
         tracking_code: stored.tracking_code.clone(),
         incident: format!("incidents/{}", incident.id),
-        duplicate_of: format!("reports/{}", incident.id),
+        duplicate_of: report_name_of(&incident.id),
         department: incident.department.clone(),
         category: incident.category.clone(),
         report_count: i32::try_from(incident.report_count).unwrap_or(i32::MAX),
@@ -115,46 +140,45 @@ pub fn report_merged(
 }
 
 pub fn emergency_detected(
-    received: &ReportReceived,
-    stored: &StoredDecision,
+    received: &ReceivedReport,
+    stored: &Decision,
     taxonomy: &Taxonomy,
-    language: Language,
+    language: Lang,
 ) -> EmergencyDetected {
     EmergencyDetected {
-        report: received.report.clone(),
+        report: report_name_of(&stored.tracking_code),
         tracking_code: stored.tracking_code.clone(),
         matched_terms: stored.explanation.matched_keywords.clone(),
-        location: received.location,
-        zone: stored.zone.clone(),
+        location: location(received),
+        zone: stored.zone.clone().unwrap_or_default(),
         detect_time: Some(to_timestamp(stored.decided_at)),
-        safety_message: language
-            .pick(
-                &taxonomy.emergency.message_it,
-                &taxonomy.emergency.message_en,
-            )
-            .to_owned(),
+        safety_message: in_language(
+            language,
+            &taxonomy.emergency.message_it,
+            &taxonomy.emergency.message_en,
+        )
+        .to_owned(),
     }
 }
 
-/// The report waits for an operator: `reason` (the classifier's scores) is for
-/// operators, the taxonomy's sentence in the report's language for the reporter.
+/// The report waits for an operator: the reason (the classifier's scores) is for
+/// operators, the taxonomy's sentence in the report's language for the reporter. None
+/// for a decision that is not waiting.
 pub fn needs_review(
-    received: &ReportReceived,
-    stored: &StoredDecision,
-    reason: &str,
+    stored: &Decision,
     taxonomy: &Taxonomy,
-    language: Language,
-) -> ReportNeedsReview {
-    ReportNeedsReview {
-        report: received.report.clone(),
+    language: Lang,
+) -> Option<ReportNeedsReview> {
+    Some(ReportNeedsReview {
+        report: report_name_of(&stored.tracking_code),
         tracking_code: stored.tracking_code.clone(),
-        reason: reason.to_owned(),
-        message: language
-            .pick(
-                &taxonomy.needs_review.message_it,
-                &taxonomy.needs_review.message_en,
-            )
-            .to_owned(),
+        reason: stored.review_reason()?.to_owned(),
+        message: in_language(
+            language,
+            &taxonomy.needs_review.message_it,
+            &taxonomy.needs_review.message_en,
+        )
+        .to_owned(),
         candidates: stored
             .explanation
             .scores
@@ -167,42 +191,43 @@ pub fn needs_review(
             .collect(),
         review_time: Some(to_timestamp(stored.decided_at)),
         version: stored.version,
-    }
+    })
 }
 
 pub fn rejected(
-    received: &ReportReceived,
-    stored: &StoredDecision,
+    stored: &Decision,
     verdict: &Verdict,
     taxonomy: &Taxonomy,
     jurisdiction: &Jurisdiction,
-    language: Language,
+    language: Lang,
 ) -> ReportRejected {
     let (reason, message) = match verdict {
         Verdict::OutOfRemit => (
             RejectionReason::NotCityResponsibility,
-            language.pick(
+            in_language(
+                language,
                 &taxonomy.out_of_remit.message_it,
                 &taxonomy.out_of_remit.message_en,
             ),
         ),
         Verdict::OutsideJurisdiction => (
             RejectionReason::OutsideJurisdiction,
-            language.pick(
+            in_language(
+                language,
                 &taxonomy.outside_jurisdiction.message_it,
                 &taxonomy.outside_jurisdiction.message_en,
             ),
         ),
         _ => (
             RejectionReason::NotAReport,
-            language.pick(
+            in_language(
+                language,
                 &taxonomy.not_a_report.message_it,
                 &taxonomy.not_a_report.message_en,
             ),
         ),
     };
     rejection(
-        received,
         stored,
         reason,
         message.replace("{jurisdiction}", &jurisdiction.name),
@@ -212,33 +237,28 @@ pub fn rejected(
 /// An operator rejected a report in review as not a report: with `message`, or with the
 /// taxonomy's answer to such messages in the report's language.
 pub fn rejected_as_not_a_report(
-    received: &ReportReceived,
-    stored: &StoredDecision,
+    received: &ReceivedReport,
+    stored: &Decision,
     taxonomy: &Taxonomy,
     message: Option<&str>,
 ) -> ReportRejected {
     let message = message.map_or_else(
         || {
-            Language::of_report(received)
-                .pick(
-                    &taxonomy.not_a_report.message_it,
-                    &taxonomy.not_a_report.message_en,
-                )
-                .to_owned()
+            in_language(
+                received.language(),
+                &taxonomy.not_a_report.message_it,
+                &taxonomy.not_a_report.message_en,
+            )
+            .to_owned()
         },
         str::to_owned,
     );
-    rejection(received, stored, RejectionReason::NotAReport, message)
+    rejection(stored, RejectionReason::NotAReport, message)
 }
 
-fn rejection(
-    received: &ReportReceived,
-    stored: &StoredDecision,
-    reason: RejectionReason,
-    message: String,
-) -> ReportRejected {
+fn rejection(stored: &Decision, reason: RejectionReason, message: String) -> ReportRejected {
     ReportRejected {
-        report: received.report.clone(),
+        report: report_name_of(&stored.tracking_code),
         tracking_code: stored.tracking_code.clone(),
         reason: reason as i32,
         message,

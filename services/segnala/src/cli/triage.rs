@@ -2,7 +2,6 @@
 //! it, offline, from a CSV file of past reports.
 
 use std::{
-    collections::{BTreeMap, HashMap},
     path::{Path, PathBuf},
     time::Instant,
 };
@@ -11,10 +10,9 @@ use clap::{Args, Subcommand};
 use segnala_triage::{
     TriageSettings,
     domain::{
-        Classifier, DEFAULT_MODEL_VERSION, Example, Featurizer, Model, Position, Taxonomy,
-        TrainingOptions, default_model,
-        evaluation::{Evaluation, ReviewShare},
+        Classifier, DEFAULT_MODEL_VERSION, Example, Model, Taxonomy, default_model,
         taxonomy_training_options,
+        training::{self, Columns, Folds, LabelMap, Learning, Routed},
     },
 };
 
@@ -72,20 +70,20 @@ pub struct DataArgs {
 }
 
 impl DataArgs {
-    fn training_options(&self) -> TrainingOptions {
-        TrainingOptions {
+    fn learning(&self) -> Learning {
+        Learning {
             cell_km: self.position_column.is_some().then_some(self.cell_km),
-            ..TrainingOptions::default()
+            with_taxonomy: self.with_taxonomy,
         }
     }
 
-    /// The reports to learn from, with the taxonomy's own examples when asked.
-    fn training_set(&self, taxonomy: &Taxonomy, reports: Vec<Example>) -> Vec<Example> {
-        let mut examples = reports;
-        if self.with_taxonomy {
-            examples.extend(taxonomy.training_examples());
+    fn columns(&self) -> Columns {
+        Columns {
+            text: self.text_columns.clone(),
+            label: self.label_column.clone(),
+            position: self.position_column.clone(),
+            service: self.service_column.clone(),
         }
-        examples
     }
 }
 
@@ -154,9 +152,8 @@ fn train(args: TrainArgs) -> Result<(), CommandError> {
             version,
         )
     } else {
-        let examples = args
-            .data
-            .training_set(&taxonomy, read_examples(&args.data, &taxonomy)?);
+        let learning = args.data.learning();
+        let examples = learning.training_set(&taxonomy, read_examples(&args.data, &taxonomy)?);
         let version = args.version.unwrap_or_else(|| {
             format!(
                 "tfidf-logreg/{}-{}",
@@ -164,12 +161,11 @@ fn train(args: TrainArgs) -> Result<(), CommandError> {
                 examples.len()
             )
         });
-        (examples, args.data.training_options(), version)
+        (examples, learning.options(), version)
     };
     let started = Instant::now();
-    let model = Model::train(&examples, &version, &Featurizer::default(), options)?;
+    let model = training::train(&taxonomy, &examples, &version, options)?;
     let took = started.elapsed();
-    Classifier::new(&taxonomy, model.clone(), 0.0)?;
     std::fs::write(&args.out, model.to_json()?)
         .map_err(|e| CommandError::new(format!("{}: {e}", args.out.display())))?;
     outln!(
@@ -190,14 +186,36 @@ fn eval(args: EvalArgs) -> Result<(), CommandError> {
     }
     let taxonomy = taxonomy(args.data.taxonomy.as_ref())?;
     let examples = read_examples(&args.data, &taxonomy)?;
-    let routings: Vec<(String, bool)> = match args.folds {
-        Some(folds) => cross_validate(
-            &taxonomy,
-            &examples,
-            folds,
-            &args.data,
-            args.review_threshold,
-        )?,
+    let routings: Vec<Routed> = match args.folds {
+        Some(folds) => {
+            let folds = Folds::new(folds, examples.len()).ok_or_else(|| {
+                CommandError::new(format!(
+                    "--folds must be between 2 and the number of reports ({})",
+                    examples.len()
+                ))
+            })?;
+            let mut validation = training::CrossValidation::new(
+                &taxonomy,
+                &examples,
+                folds,
+                args.data.learning(),
+                args.review_threshold,
+            );
+            for fold in &mut validation {
+                let fold = fold?;
+                let took = fold.classified_in.as_secs_f64();
+                outln!(
+                    "fold {}/{}: trained on {} examples in {:.2} s; classified {} in {took:.3} s ({:.0} reports/s, one thread)",
+                    fold.index + 1,
+                    fold.folds,
+                    fold.trained_on,
+                    fold.trained_in.as_secs_f64(),
+                    fold.held_out,
+                    fold.held_out as f64 / took
+                );
+            }
+            validation.into_routings()
+        }
         None => {
             let model = match &args.model {
                 None => default_model()?,
@@ -208,8 +226,7 @@ fn eval(args: EvalArgs) -> Result<(), CommandError> {
             };
             let classifier = Classifier::new(&taxonomy, model, args.review_threshold)?;
             let started = Instant::now();
-            let routings: Vec<(String, bool)> =
-                examples.iter().map(|e| routed(&classifier, e)).collect();
+            let routings = training::route_all(&classifier, &examples);
             let took = started.elapsed().as_secs_f64();
             outln!(
                 "model {}: classified {} reports in {took:.3} s, {:.0} reports/s (one thread)",
@@ -221,124 +238,33 @@ fn eval(args: EvalArgs) -> Result<(), CommandError> {
             routings
         }
     };
-    let (predictions, to_review): (Vec<String>, Vec<bool>) = routings.into_iter().unzip();
     if let Some(path) = &args.mistakes {
-        write_mistakes(path, &examples, &predictions)?;
+        write_mistakes(path, &examples, &routings)?;
     }
-    let evaluation = Evaluation::from_pairs(
-        examples
-            .iter()
-            .zip(&predictions)
-            .map(|(e, p)| (e.label.as_str(), p.as_str())),
-    );
+    let (evaluation, review) = training::measure(&examples, &routings, args.review_threshold);
     outln!();
     out!("{evaluation}");
-    let outcomes = examples
-        .iter()
-        .zip(&predictions)
-        .zip(&to_review)
-        .map(|((e, predicted), &to_review)| (to_review, &e.label == predicted));
     outln!();
-    out!(
-        "{}",
-        ReviewShare::from_outcomes(args.review_threshold, outcomes)
-    );
+    out!("{review}");
     Ok(())
-}
-
-/// The department a report goes to, and whether it waits for an operator first.
-fn routed(classifier: &Classifier, example: &Example) -> (String, bool) {
-    let routing = classifier.routing_of(&example.text, example.context());
-    (routing.department.to_owned(), routing.to_review)
-}
-
-/// Pooled routings of K models, each measured on the fold it did not see.
-fn cross_validate(
-    taxonomy: &Taxonomy,
-    examples: &[Example],
-    folds: usize,
-    data: &DataArgs,
-    review_threshold: f32,
-) -> Result<Vec<(String, bool)>, CommandError> {
-    if folds < 2 || folds > examples.len() {
-        return Err(CommandError::new(format!(
-            "--folds must be between 2 and the number of reports ({})",
-            examples.len()
-        )));
-    }
-    let featurizer = Featurizer::default();
-    let mut routings = vec![(String::new(), false); examples.len()];
-    for fold in 0..folds {
-        let training = data.training_set(
-            taxonomy,
-            examples
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| i % folds != fold)
-                .map(|(_, e)| e.clone())
-                .collect(),
-        );
-        let started = Instant::now();
-        let model = Model::train(
-            &training,
-            &format!("fold-{fold}"),
-            &featurizer,
-            data.training_options(),
-        )?;
-        let trained_in = started.elapsed().as_secs_f64();
-        let classifier = Classifier::new(taxonomy, model, review_threshold)?;
-        let started = Instant::now();
-        let mut held_out = 0;
-        for (i, example) in examples
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| i % folds == fold)
-        {
-            routings[i] = routed(&classifier, example);
-            held_out += 1;
-        }
-        let took = started.elapsed().as_secs_f64();
-        outln!(
-            "fold {}/{folds}: trained on {} examples in {trained_in:.2} s; classified {held_out} in {took:.3} s ({:.0} reports/s, one thread)",
-            fold + 1,
-            training.len(),
-            f64::from(held_out) / took
-        );
-    }
-    Ok(routings)
 }
 
 fn write_mistakes(
     path: &Path,
     examples: &[Example],
-    predictions: &[String],
+    routings: &[Routed],
 ) -> Result<(), CommandError> {
-    let failed = |e: csv::Error| CommandError::new(format!("{}: {e}", path.display()));
-    let mut writer = csv::Writer::from_path(path).map_err(failed)?;
-    writer
-        .write_record(["label", "predicted", "text"])
-        .map_err(failed)?;
-    let mut written = 0;
-    for (example, predicted) in examples.iter().zip(predictions) {
-        if &example.label != predicted {
-            writer
-                .write_record([example.label.as_str(), predicted, &example.text])
-                .map_err(failed)?;
-            written += 1;
-        }
-    }
-    writer.flush().map_err(|e| failed(e.into()))?;
+    let file = std::fs::File::create(path)
+        .map_err(|e| CommandError::new(format!("{}: {e}", path.display())))?;
+    let written = training::write_mistakes(file, examples, routings)
+        .map_err(|e| CommandError::new(format!("{}: {e}", path.display())))?;
     outln!("wrote {written} misrouted reports to {}", path.display());
     Ok(())
 }
 
 /// How often the emergency rules fire, with the first texts they fire on.
 fn report_emergencies(classifier: &Classifier, examples: &[Example]) -> Result<(), CommandError> {
-    let flagged: Vec<(&Example, Vec<String>)> = examples
-        .iter()
-        .map(|e| (e, classifier.emergency_terms(&e.text)))
-        .filter(|(_, terms)| !terms.is_empty())
-        .collect();
+    let flagged = training::emergencies(classifier, examples);
     outln!(
         "emergency rules fired on {} of {} reports ({:.2}%)",
         flagged.len(),
@@ -357,98 +283,28 @@ fn report_emergencies(classifier: &Classifier, examples: &[Example]) -> Result<(
     Ok(())
 }
 
+/// The labelled reports of `--csv`, their labels translated by `--label-map`; every
+/// label must be one of the taxonomy's departments.
 fn read_examples(data: &DataArgs, taxonomy: &Taxonomy) -> Result<Vec<Example>, CommandError> {
     let path = data
         .csv
         .as_ref()
         .ok_or_else(|| CommandError::new("--csv FILE is needed"))?;
-    let label_map = match &data.label_map {
-        None => HashMap::new(),
-        Some(path) => read_label_map(path)?,
+    let labels = match &data.label_map {
+        None => LabelMap::default(),
+        Some(map) => LabelMap::parse(
+            &read_to_string(map)?,
+            &map.display().to_string(),
+            data.only_mapped,
+        )?,
     };
-    let mut reader = csv::Reader::from_path(path)
+    let file = std::fs::File::open(path)
         .map_err(|e| CommandError::new(format!("{}: {e}", path.display())))?;
-    let headers = reader.headers()?.clone();
-    let column = |name: &str| {
-        headers.iter().position(|h| h == name).ok_or_else(|| {
-            CommandError::new(format!(
-                "{}: no column `{name}` (columns: {})",
-                path.display(),
-                headers.iter().collect::<Vec<_>>().join(", ")
-            ))
-        })
-    };
-    let text_columns = data
-        .text_columns
-        .iter()
-        .map(|c| column(c))
-        .collect::<Result<Vec<_>, _>>()?;
-    let label_column = column(&data.label_column)?;
-    let position_column = data.position_column.as_deref().map(column).transpose()?;
-    let service_column = data.service_column.as_deref().map(column).transpose()?;
-    let mut examples = Vec::new();
-    for (row, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| CommandError::new(format!("{}: {e}", path.display())))?;
-        let label = record.get(label_column).unwrap_or_default().trim();
-        let label = match label_map.get(label) {
-            Some(department) => department.as_str(),
-            None if data.only_mapped => continue,
-            None => label,
-        };
-        // No label, or one the map translates to nothing: nothing to learn or score.
-        if label.is_empty() {
-            continue;
-        }
-        let label = label.to_owned();
-        let text = text_columns
-            .iter()
-            .filter_map(|&c| record.get(c))
-            .collect::<Vec<_>>()
-            .join(". ");
-        if text.trim().is_empty() {
-            return Err(CommandError::new(format!(
-                "{}: row {} has no text",
-                path.display(),
-                row + 2
-            )));
-        }
-        let position = match position_column {
-            None => None,
-            Some(c) => parse_position(record.get(c).unwrap_or_default()).map_err(|e| {
-                CommandError::new(format!("{} row {}: {e}", path.display(), row + 2))
-            })?,
-        };
-        let service = service_column
-            .and_then(|c| record.get(c))
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned);
-        examples.push(Example {
-            text,
-            label,
-            position,
-            service,
-        });
-    }
-    check_labels(&examples, taxonomy, path)?;
-    Ok(examples)
-}
-
-/// Every label must be one of the taxonomy's departments: a label the model can never
-/// give would otherwise be trained on, or scored as a miss, without a word.
-fn check_labels(
-    examples: &[Example],
-    taxonomy: &Taxonomy,
-    path: &Path,
-) -> Result<(), CommandError> {
-    let mut unknown: BTreeMap<&str, usize> = BTreeMap::new();
-    for example in examples {
-        if taxonomy.department(&example.label).is_none() {
-            *unknown.entry(&example.label).or_default() += 1;
-        }
-    }
+    let examples =
+        training::read_examples(file, &path.display().to_string(), &data.columns(), &labels)?;
+    let unknown = training::unknown_labels(&examples, taxonomy);
     if unknown.is_empty() {
-        return Ok(());
+        return Ok(examples);
     }
     let listed: Vec<String> = unknown
         .iter()
@@ -461,44 +317,8 @@ fn check_labels(
     )))
 }
 
-/// `latitude longitude` (or `latitude,longitude`) in degrees; nothing when empty.
-fn parse_position(field: &str) -> Result<Option<Position>, String> {
-    let parts: Vec<&str> = field
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|p| !p.is_empty())
-        .collect();
-    match parts.as_slice() {
-        [] => Ok(None),
-        [latitude, longitude] => match (latitude.parse::<f64>(), longitude.parse::<f64>()) {
-            (Ok(latitude), Ok(longitude)) if latitude.abs() <= 90.0 && longitude.abs() <= 180.0 => {
-                Ok(Some((latitude, longitude)))
-            }
-            _ => Err(format!("`{field}` is not `latitude longitude` in degrees")),
-        },
-        _ => Err(format!("`{field}` is not `latitude longitude` in degrees")),
-    }
-}
-
-fn read_label_map(path: &PathBuf) -> Result<HashMap<String, String>, CommandError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CommandError::new(format!("{}: {e}", path.display())))?;
-    let mut map = HashMap::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        // Labels may hold commas; department ids never do.
-        let (from, to) = line.rsplit_once(',').ok_or_else(|| {
-            CommandError::new(format!(
-                "{} line {}: expected `label,department`",
-                path.display(),
-                n + 1
-            ))
-        })?;
-        map.insert(from.trim().to_owned(), to.trim().to_owned());
-    }
-    Ok(map)
+fn read_to_string(path: &Path) -> Result<String, CommandError> {
+    std::fs::read_to_string(path).map_err(|e| CommandError::new(format!("{}: {e}", path.display())))
 }
 
 fn file_stem(path: Option<&PathBuf>) -> String {
@@ -510,8 +330,6 @@ fn file_stem(path: Option<&PathBuf>) -> String {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use segnala_triage::domain::ReportContext;
-
     use super::*;
 
     fn data_args(dir: &Path, csv: &str, label_map: Option<&str>) -> DataArgs {
@@ -536,33 +354,16 @@ mod tests {
         }
     }
 
-    const REPORTS: &str = "title,detail,category\n\
-        Lamp out,Dark all night,\"Street lights, lamps\"\n\
-        Sofa dumped,On the pavement,Fly-tipping\n\
-        Something wrong,Please look,Other\n\
-        Bus late,Again,Bus service\n";
-
-    #[test]
-    fn a_label_map_translates_labels_that_hold_commas_and_drops_those_it_maps_to_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let map = "# the borough's names\nStreet lights, lamps,street_lighting\n\
-                   Fly-tipping,waste\nBus service,public_transport\nOther,\n";
-        let examples = read_examples(
-            &data_args(dir.path(), REPORTS, Some(map)),
-            &Taxonomy::default_italian().unwrap(),
-        )
-        .unwrap();
-        let labels: Vec<&str> = examples.iter().map(|e| e.label.as_str()).collect();
-        assert_eq!(labels, ["street_lighting", "waste", "public_transport"]);
-        assert_eq!(examples[0].text, "Lamp out. Dark all night");
-    }
-
     #[test]
     fn labels_that_are_not_departments_are_refused_by_name_and_count() {
         let dir = tempfile::tempdir().unwrap();
-        let map = "Fly-tipping,waste\nOther,\n";
+        let reports = "title,detail,category\n\
+            Lamp out,Dark all night,\"Street lights, lamps\"\n\
+            Sofa dumped,On the pavement,Fly-tipping\n\
+            Bus late,Again,Bus service\n";
+        let map = "Fly-tipping,waste\n";
         let error = read_examples(
-            &data_args(dir.path(), REPORTS, Some(map)),
+            &data_args(dir.path(), reports, Some(map)),
             &Taxonomy::default_italian().unwrap(),
         )
         .unwrap_err()
@@ -575,97 +376,19 @@ mod tests {
     }
 
     #[test]
-    fn a_map_of_a_sample_keyed_by_id_scores_only_that_sample() {
+    fn mistakes_are_written_to_the_named_file() {
         let dir = tempfile::tempdir().unwrap();
-        let reports = "report_id,title,detail\n\
-            11,Sofa dumped,On the pavement\n\
-            12,Lamp out,Dark all night\n\
-            13,See photo,As before\n\
-            14,Pothole,Deep one\n";
-        let read = "11,waste\n12,street_lighting\n13,\n";
-        let mut data = data_args(dir.path(), reports, Some(read));
-        data.label_column = "report_id".into();
-        data.only_mapped = true;
-        let examples = read_examples(&data, &Taxonomy::default_italian().unwrap()).unwrap();
-        let labels: Vec<&str> = examples.iter().map(|e| e.label.as_str()).collect();
-        assert_eq!(labels, ["waste", "street_lighting"]);
-    }
-
-    #[test]
-    fn a_named_service_column_gives_each_report_the_service_it_was_filed_under() {
-        let dir = tempfile::tempdir().unwrap();
-        let reports = "title,detail,service,dept\n\
-            Lamp out,Dark all night, 101 ,street_lighting\n\
-            Sofa dumped,On the pavement,,waste\n";
-        let mut data = data_args(dir.path(), reports, None);
-        data.label_column = "dept".into();
-        data.service_column = Some("service".into());
-        let taxonomy = Taxonomy::default_italian().unwrap();
-        let examples = read_examples(&data, &taxonomy).unwrap();
-        let services: Vec<Option<&str>> = examples.iter().map(|e| e.service.as_deref()).collect();
-        assert_eq!(services, [Some("101"), None]);
-
-        data.service_column = Some("code".into());
-        let error = read_examples(&data, &taxonomy).unwrap_err().to_string();
-        assert!(error.contains("no column `code`"), "{error}");
-    }
-
-    #[test]
-    fn mistakes_are_written_with_their_label_prediction_and_text() {
-        let dir = tempfile::tempdir().unwrap();
-        let example = |text: &str, label: &str| Example {
-            text: text.into(),
-            label: label.into(),
+        let examples = [Example {
+            text: "Sofa dumped on the pavement".into(),
+            label: "roads".into(),
             position: None,
             service: None,
-        };
-        let examples = [
-            example("Lamp out, dark all night", "street_lighting"),
-            example("Sofa dumped on the pavement", "roads"),
-        ];
-        let predictions = ["street_lighting".to_owned(), "waste".to_owned()];
+        }];
         let path = dir.path().join("mistakes.csv");
-        write_mistakes(&path, &examples, &predictions).unwrap();
+        write_mistakes(&path, &examples, &[("waste".to_owned(), false)]).unwrap();
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
             "label,predicted,text\nroads,waste,Sofa dumped on the pavement\n"
         );
-    }
-
-    #[test]
-    fn a_short_history_learns_the_taxonomy_too_when_asked() {
-        let dir = tempfile::tempdir().unwrap();
-        let history = "title,detail,category\n\
-            Sofa dumped,On the pavement,waste\n\
-            Mattress dumped,By the bins,waste\n\
-            Lamp out,Dark all night,street_lighting\n\
-            Street light off,Whole road dark,street_lighting\n";
-        let taxonomy = Taxonomy::default_italian().unwrap();
-        let mut data = data_args(dir.path(), history, None);
-        let pothole = "Buca profonda in mezzo alla carreggiata";
-        let department = |data: &DataArgs| {
-            let examples = data.training_set(&taxonomy, read_examples(data, &taxonomy).unwrap());
-            let options = TrainingOptions {
-                // Four reports: every word is rare.
-                min_document_frequency: 1,
-                ..data.training_options()
-            };
-            let model = Model::train(&examples, "t", &Featurizer::default(), options).unwrap();
-            let classifier = Classifier::new(&taxonomy, model, 0.0).unwrap();
-            (
-                examples.len(),
-                classifier
-                    .routing_of(pothole, ReportContext::default())
-                    .department
-                    .to_owned(),
-            )
-        };
-        let (alone, routed_alone) = department(&data);
-        assert_eq!(alone, 4);
-        assert_ne!(routed_alone, "roads", "four reports know no roads");
-        data.with_taxonomy = true;
-        let (with_taxonomy, routed) = department(&data);
-        assert_eq!(with_taxonomy, 4 + taxonomy.training_examples().len());
-        assert_eq!(routed, "roads");
     }
 }

@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 
-use segnala_shared::AppError;
+use segnala_shared::{AppError, lang::Lang};
 
-use crate::{
-    domain::{Classifier, Taxonomy, text},
-    events::Language,
+use crate::domain::{
+    Classifier, Taxonomy,
+    text::{in_language, language_of},
 };
 
 /// The longest text assessed, as long as a report's description may be.
@@ -22,7 +22,7 @@ pub struct Assessment {
     /// The taxonomy's advice before a report is complete, in `language`, when it is
     /// an emergency.
     pub safety_message: Option<String>,
-    pub language: Language,
+    pub language: Lang,
 }
 
 #[derive(Clone)]
@@ -41,7 +41,8 @@ impl AssessText {
 
     /// The same rules routing applies, so a text assessed an emergency here is routed
     /// as one once the report is complete.
-    pub fn assess(&self, text: &str, language_code: &str) -> Result<Assessment, AppError> {
+    /// `language`: the one the text's sender said it is in, if any.
+    pub fn assess(&self, text: &str, language: Option<Lang>) -> Result<Assessment, AppError> {
         let text = text.trim();
         if text.is_empty() {
             return Err(AppError::invalid("text", "must not be empty"));
@@ -52,11 +53,11 @@ impl AssessText {
                 format!("must be at most {MAX_CHARS} characters"),
             ));
         }
-        let language = Language::of(language_code, &text::words(text));
+        let language = language_of(text, language);
         let matched_terms = self.classifier.emergency_terms(text);
         let (italian, english) = self.taxonomy.emergency.advice();
         let safety_message =
-            (!matched_terms.is_empty()).then(|| language.pick(italian, english).to_owned());
+            (!matched_terms.is_empty()).then(|| in_language(language, italian, english).to_owned());
         Ok(Assessment {
             matched_terms,
             safety_message,
@@ -82,9 +83,9 @@ mod tests {
     fn danger_gets_the_safety_advice_in_the_texts_language() {
         let assessor = assessor();
         let gas = assessor
-            .assess("Forte odore di gas nel palazzo, fuga di gas!", "")
+            .assess("Forte odore di gas nel palazzo, fuga di gas!", None)
             .unwrap();
-        assert_eq!(gas.language, Language::Italian);
+        assert_eq!(gas.language, Lang::It);
         assert!(
             gas.matched_terms.contains(&"fuga di gas".to_owned()),
             "{gas:?}"
@@ -96,9 +97,12 @@ mod tests {
             "{advice}"
         );
         let fire = assessor
-            .assess("There is a house on fire near the school", "en-GB")
+            .assess(
+                "There is a house on fire near the school",
+                Lang::parse("en-GB"),
+            )
             .unwrap();
-        assert_eq!(fire.language, Language::English);
+        assert_eq!(fire.language, Lang::En);
         assert!(
             fire.safety_message
                 .unwrap()
@@ -113,14 +117,14 @@ mod tests {
             "Lampione spento in via Roma",
             "Nessun incendio, solo fumo dal camino",
         ] {
-            let calm = assessor.assess(text, "it").unwrap();
+            let calm = assessor.assess(text, Some(Lang::It)).unwrap();
             assert_eq!(
                 (calm.matched_terms.len(), calm.safety_message),
                 (0, None),
                 "{text}"
             );
         }
-        assert!(assessor.assess("  ", "it").is_err());
-        assert!(assessor.assess(&"a".repeat(4001), "it").is_err());
+        assert!(assessor.assess("  ", Some(Lang::It)).is_err());
+        assert!(assessor.assess(&"a".repeat(4001), Some(Lang::It)).is_err());
     }
 }

@@ -5,17 +5,16 @@
 
 use async_trait::async_trait;
 use sea_orm::DatabaseTransaction;
-use segnala_proto::{intake::v1::ReportReceived, tracking::v1::WorkOrderChanged};
+use segnala_proto::tracking::v1::WorkOrderChanged;
 use segnala_shared::messaging::{BatchHandler, Delivered, HandlerError};
 
 use super::{Decided, FollowWorkOrders, RouteReport};
+use crate::domain::ReceivedReport;
 
-segnala_shared::consumed_events! {
-    /// An event triage consumes.
-    pub enum TriageEvent {
-        Received(ReportReceived),
-        WorkOrderChanged(WorkOrderChanged),
-    }
+/// An event triage consumes (`events` reads them off the bus).
+pub enum TriageEvent {
+    Received(ReceivedReport),
+    WorkOrderChanged(WorkOrderChanged),
 }
 
 /// Routes received reports and follows the work orders of incidents.

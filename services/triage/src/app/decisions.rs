@@ -1,7 +1,7 @@
 use sea_orm::DatabaseConnection;
 use segnala_shared::{AppError, tracking_code::TrackingCode};
 
-use crate::store::{DecisionStore, StoredDecision};
+use crate::{domain::Decision, store::DecisionStore};
 
 /// Reading decisions, for operators.
 #[derive(Clone)]
@@ -18,7 +18,7 @@ impl Decisions {
         }
     }
 
-    pub async fn get(&self, code: &TrackingCode) -> Result<StoredDecision, AppError> {
+    pub async fn get(&self, code: &TrackingCode) -> Result<Decision, AppError> {
         self.store
             .get(&self.db, code.as_str())
             .await?

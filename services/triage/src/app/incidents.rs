@@ -5,14 +5,13 @@ use std::{
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
-use segnala_proto::intake::v1::ReportReceived;
 use segnala_shared::messaging::Envelope;
 use tokio::sync::Mutex;
 
 use crate::{
-    domain::{IncidentIndex, Priority, Taxonomy, raised_priority},
+    domain::{Decision, IncidentIndex, Priority, ReceivedReport, Taxonomy, raised_priority},
     events,
-    store::{IncidentStore, OrderChange, StoredDecision, StoredIncident},
+    store::{IncidentStore, OrderChange, StoredIncident},
 };
 
 /// How far back a replica looks for incidents others opened since it last looked: a
@@ -40,17 +39,18 @@ pub struct RoutedReport<'a> {
 }
 
 impl<'a> RoutedReport<'a> {
-    /// The report `received` as `decision` routed it.
-    pub fn of(decision: &'a StoredDecision, received: &ReportReceived) -> Self {
-        Self {
+    /// The report `received` as `decision` routed it; none when it routed nothing.
+    pub fn of(decision: &'a Decision, received: &ReceivedReport) -> Option<Self> {
+        let assignment = decision.assignment()?;
+        Some(Self {
             tracking_code: &decision.tracking_code,
-            department: &decision.department,
-            category: &decision.category,
-            priority: decision.priority,
-            location: received.location.map(|l| (l.latitude, l.longitude)),
-            zone: &decision.zone,
+            department: &assignment.department,
+            category: &assignment.category,
+            priority: assignment.priority,
+            location: received.location,
+            zone: decision.zone.as_deref().unwrap_or_default(),
             at: decision.decided_at,
-        }
+        })
     }
 }
 
@@ -265,24 +265,31 @@ impl Incidents {
     /// Places a report routed to `decision`'s department and category, names the
     /// incident in the decision, and returns its announcement, made in the current span:
     /// `ReportRouted` when it opened its own incident, `ReportMerged` when it joined one.
+    /// Nothing for a decision that routed nothing.
     pub async fn place_and_announce<C: ConnectionTrait>(
         &self,
         txn: &C,
-        received: &ReportReceived,
-        decision: &mut StoredDecision,
+        received: &ReceivedReport,
+        decision: &mut Decision,
         placed: &mut Placed,
-    ) -> Result<Envelope, DbErr> {
-        let placement = self
-            .place(txn, RoutedReport::of(decision, received), placed)
-            .await?;
-        Ok(match placement {
+    ) -> Result<Option<Envelope>, DbErr> {
+        let Some(report) = RoutedReport::of(decision, received) else {
+            return Ok(None);
+        };
+        Ok(match self.place(txn, report, placed).await? {
             Placement::Opened => {
-                decision.incident = decision.tracking_code.clone();
-                Envelope::new(&events::report_routed(received, decision, &self.taxonomy))
+                let own = decision.tracking_code.clone();
+                decision.place_in(&own);
+                events::report_routed(received, decision, &self.taxonomy)
+                    .map(|routed| Envelope::new(&routed))
             }
             Placement::Joined(incident) => {
-                decision.incident = incident.id.clone();
-                Envelope::new(&events::report_merged(decision, &incident, &self.taxonomy))
+                decision.place_in(&incident.id);
+                Some(Envelope::new(&events::report_merged(
+                    decision,
+                    &incident,
+                    &self.taxonomy,
+                )))
             }
         })
     }

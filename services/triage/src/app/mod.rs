@@ -10,7 +10,7 @@ mod publish_taxonomy;
 mod route_report;
 
 pub use assess_text::{AssessText, Assessment};
-pub use consumer::TriageConsumer;
+pub use consumer::{TriageConsumer, TriageEvent};
 pub use decisions::Decisions;
 pub use follow_orders::FollowWorkOrders;
 pub use incidents::{Incidents, Placed, RoutedReport};

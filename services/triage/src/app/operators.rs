@@ -1,16 +1,16 @@
 use std::sync::Arc;
 
 use chrono::Utc;
-use prost::Message;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
-use segnala_proto::intake::v1::ReportReceived;
 use segnala_shared::{AppError, messaging::Outbox, tracking_code::TrackingCode};
 
 use super::{Incidents, Placed, RoutedReport};
 use crate::{
-    domain::{Priority, Taxonomy, classifier_method},
+    domain::{
+        Assignment, Decision, Outcome, Priority, ReceivedReport, Taxonomy, classifier_method,
+    },
     events,
-    store::{Correction, CorrectionStore, DecisionStore, Outcome, StoredDecision, StoredIncident},
+    store::{Correction, CorrectionStore, DecisionStore, StoredIncident},
 };
 
 /// The longest answer an operator may give a rejected report.
@@ -54,11 +54,7 @@ impl Operators {
     }
 
     /// Reports waiting for review, oldest first.
-    pub async fn review_queue(
-        &self,
-        offset: u64,
-        limit: u64,
-    ) -> Result<Vec<StoredDecision>, AppError> {
+    pub async fn review_queue(&self, offset: u64, limit: u64) -> Result<Vec<Decision>, AppError> {
         Ok(self
             .decisions
             .waiting_for_review(&self.db, offset, limit)
@@ -76,7 +72,7 @@ impl Operators {
         code: &TrackingCode,
         to: Destination,
         operator: &str,
-    ) -> Result<StoredDecision, AppError> {
+    ) -> Result<Decision, AppError> {
         let (department, category) = self.destination(&to)?;
         let txn = self.db.begin().await?;
         let (mut decision, received) = self.locked(&txn, code).await?;
@@ -96,7 +92,7 @@ impl Operators {
             .await?;
         self.incidents.write(&txn, placed).await?;
         self.outbox
-            .record_envelopes(&txn, vec![announcement])
+            .record_envelopes(&txn, announcement.into_iter().collect())
             .await?;
         self.finish(txn, &decision, &received, Decided::Routed(""), operator)
             .await?;
@@ -111,7 +107,7 @@ impl Operators {
         code: &TrackingCode,
         message: &str,
         operator: &str,
-    ) -> Result<StoredDecision, AppError> {
+    ) -> Result<Decision, AppError> {
         let message = message.trim();
         if message.chars().count() > MAX_REJECTION_CHARS {
             return Err(AppError::invalid(
@@ -124,11 +120,6 @@ impl Operators {
         let (mut decision, received) = self.locked(&txn, code).await?;
         in_review(code, &decision)?;
         decision.outcome = Outcome::Rejected;
-        decision.department.clear();
-        decision.category.clear();
-        decision.incident.clear();
-        decision.emergency = false;
-        decision.review_reason.clear();
         decision.explanation.method = classifier_method::OPERATOR.into();
         decision
             .explanation
@@ -154,27 +145,28 @@ impl Operators {
         code: &TrackingCode,
         to: Destination,
         operator: &str,
-    ) -> Result<StoredDecision, AppError> {
+    ) -> Result<Decision, AppError> {
         let (department, category) = self.destination(&to)?;
         let txn = self.db.begin().await?;
         let (mut decision, received) = self.locked(&txn, code).await?;
-        if decision.outcome != Outcome::Routed {
+        let Some(routed) = decision.assignment() else {
             return Err(AppError::FailedPrecondition {
                 reason: "NOT_ROUTED",
                 message: format!(
                     "reports/{code} was {}: only routed reports can be rerouted",
-                    describe(decision.outcome)
+                    describe(&decision.outcome)
                 ),
             });
-        }
-        if decision.department == department && decision.category == category {
+        };
+        if routed.department == department && routed.category == category {
             return Err(AppError::FailedPrecondition {
                 reason: "ALREADY_THERE",
                 message: format!("reports/{code} is already routed to {department}/{category}"),
             });
         }
-        let previous = decision.department.clone();
-        let priority = decision.priority;
+        let previous = routed.department.clone();
+        let priority = routed.priority;
+        let incident = decision.incident().unwrap_or(code.as_str()).to_owned();
         self.decide(
             &mut decision,
             &department,
@@ -183,17 +175,11 @@ impl Operators {
             operator,
             &previous,
         );
-        let incident = decision.incident().to_owned();
         self.incidents
             .moved(&txn, &incident, &department, &category)
             .await?;
-        decision.incident = incident;
-        self.outbox
-            .record(
-                &txn,
-                &events::report_routed(&received, &decision, &self.taxonomy),
-            )
-            .await?;
+        decision.place_in(&incident);
+        self.announce_routed(&txn, &received, &decision).await?;
         self.finish(
             txn,
             &decision,
@@ -226,7 +212,7 @@ impl Operators {
         let now = Utc::now();
         let priority = moving
             .iter()
-            .map(|d| d.priority)
+            .filter_map(|d| d.assignment().map(|a| a.priority))
             .max()
             .unwrap_or(Priority::Low);
         let count = u32::try_from(moving.len()).unwrap_or(u32::MAX);
@@ -235,9 +221,11 @@ impl Operators {
             .await?;
         self.incidents.merged(&txn, merged, kept).await?;
         for decision in &mut moving {
-            decision.incident = target.id.clone();
-            decision.department = target.department.clone();
-            decision.category = target.category.clone();
+            decision.place_in(&target.id);
+            if let Some(assignment) = decision.assignment_mut() {
+                assignment.department.clone_from(&target.department);
+                assignment.category.clone_from(&target.category);
+            }
             decision.explanation.method = classifier_method::OPERATOR.into();
             decision.explanation.rules.push(format!(
                 "operator:{operator}:incidents/{merged}→incidents/{kept}"
@@ -272,15 +260,11 @@ impl Operators {
 
     /// Takes a report out of the incident it joined: it opens its own, and tracking
     /// gives it a work order of its own.
-    pub async fn unmerge(
-        &self,
-        code: &TrackingCode,
-        operator: &str,
-    ) -> Result<StoredDecision, AppError> {
+    pub async fn unmerge(&self, code: &TrackingCode, operator: &str) -> Result<Decision, AppError> {
         let txn = self.db.begin().await?;
         let (mut decision, received) = self.locked(&txn, code).await?;
-        let incident = decision.incident().to_owned();
-        if decision.outcome != Outcome::Routed || incident == code.as_str() {
+        let incident = decision.incident().unwrap_or(code.as_str()).to_owned();
+        if decision.assignment().is_none() || incident == code.as_str() {
             return Err(AppError::FailedPrecondition {
                 reason: "NOT_MERGED",
                 message: format!(
@@ -291,7 +275,7 @@ impl Operators {
         if let Some(mut left) = self.incidents.get_for_update(&txn, &incident).await? {
             self.incidents.shrink(&txn, &mut left).await?;
         }
-        decision.incident = code.to_string();
+        decision.place_in(code.as_str());
         decision.explanation.method = classifier_method::OPERATOR.into();
         decision
             .explanation
@@ -299,20 +283,28 @@ impl Operators {
             .push(format!("operator:{operator}:out of incidents/{incident}"));
         decision.decided_at = Utc::now();
         decision.version += 1;
-        self.incidents
-            .open(&txn, RoutedReport::of(&decision, &received))
-            .await?;
+        if let Some(report) = RoutedReport::of(&decision, &received) {
+            self.incidents.open(&txn, report).await?;
+        }
         self.decisions.update(&txn, &decision).await?;
-        self.outbox
-            .record(
-                &txn,
-                &events::report_routed(&received, &decision, &self.taxonomy),
-            )
-            .await?;
+        self.announce_routed(&txn, &received, &decision).await?;
         txn.commit().await?;
         self.outbox.wake();
         tracing::info!(tracking_code = %code, incident, operator, "operator unmerged a report");
         Ok(decision)
+    }
+
+    /// Announces where a routed report now goes.
+    async fn announce_routed(
+        &self,
+        txn: &DatabaseTransaction,
+        received: &ReceivedReport,
+        decision: &Decision,
+    ) -> Result<(), AppError> {
+        if let Some(routed) = events::report_routed(received, decision, &self.taxonomy) {
+            self.outbox.record(txn, &routed).await?;
+        }
+        Ok(())
     }
 
     /// An open incident, locked; `field` names it in errors.
@@ -361,7 +353,7 @@ impl Operators {
         &self,
         txn: &DatabaseTransaction,
         code: &TrackingCode,
-    ) -> Result<(StoredDecision, ReportReceived), AppError> {
+    ) -> Result<(Decision, ReceivedReport), AppError> {
         let decision = self
             .decisions
             .get_for_update(txn, code.as_str())
@@ -372,8 +364,7 @@ impl Operators {
             })?;
         let received = decision
             .received
-            .as_deref()
-            .and_then(|bytes| ReportReceived::decode(bytes).ok())
+            .clone()
             .ok_or_else(|| AppError::FailedPrecondition {
                 reason: "NO_REPORT_COPY",
                 message: format!(
@@ -386,7 +377,7 @@ impl Operators {
     /// The operator's decision replaces triage's, with a new version.
     fn decide(
         &self,
-        decision: &mut StoredDecision,
+        decision: &mut Decision,
         department: &str,
         category: &str,
         priority: Priority,
@@ -397,16 +388,18 @@ impl Operators {
             .taxonomy
             .department(department)
             .is_some_and(|d| d.emergency);
-        decision.outcome = Outcome::Routed;
-        decision.department = department.to_owned();
-        decision.category = category.to_owned();
-        decision.priority = if emergency {
-            Priority::Critical
-        } else {
-            priority
-        };
-        decision.emergency = emergency;
-        decision.review_reason.clear();
+        decision.outcome = Outcome::routed(
+            Assignment {
+                department: department.to_owned(),
+                category: category.to_owned(),
+                priority: if emergency {
+                    Priority::Critical
+                } else {
+                    priority
+                },
+            },
+            emergency,
+        );
         decision.explanation.method = classifier_method::OPERATOR.into();
         let from = if previous.is_empty() {
             "review"
@@ -424,12 +417,13 @@ impl Operators {
     async fn finish(
         &self,
         txn: DatabaseTransaction,
-        decision: &StoredDecision,
-        received: &ReportReceived,
+        decision: &Decision,
+        received: &ReceivedReport,
         decided: Decided<'_>,
         operator: &str,
     ) -> Result<(), AppError> {
         self.decisions.update(&txn, decision).await?;
+        let assignment = decision.assignment();
         self.corrections
             .insert(
                 &txn,
@@ -437,10 +431,10 @@ impl Operators {
                     id: 0,
                     tracking_code: decision.tracking_code.clone(),
                     text: received.description.clone(),
-                    service_code: received.service_code.clone(),
-                    position: received.location.map(|l| (l.latitude, l.longitude)),
-                    department: decision.department.clone(),
-                    category: decision.category.clone(),
+                    service_code: received.service_code.clone().unwrap_or_default(),
+                    position: received.location,
+                    department: assignment.map(|a| a.department.clone()).unwrap_or_default(),
+                    category: assignment.map(|a| a.category.clone()).unwrap_or_default(),
                     previous_department: match decided {
                         Decided::Routed(previous) => previous.to_owned(),
                         Decided::Rejected => String::new(),
@@ -455,8 +449,8 @@ impl Operators {
         self.outbox.wake();
         tracing::info!(
             tracking_code = %decision.tracking_code,
-            department = %decision.department,
-            outcome = describe(decision.outcome),
+            department = %assignment.map(|a| a.department.as_str()).unwrap_or_default(),
+            outcome = describe(&decision.outcome),
             operator,
             "operator decided a report"
         );
@@ -474,23 +468,23 @@ enum Decided<'a> {
 }
 
 /// Only a report waiting for review can be resolved or rejected.
-fn in_review(code: &TrackingCode, decision: &StoredDecision) -> Result<(), AppError> {
-    if decision.outcome == Outcome::NeedsReview {
+fn in_review(code: &TrackingCode, decision: &Decision) -> Result<(), AppError> {
+    if let Outcome::NeedsReview { .. } = decision.outcome {
         return Ok(());
     }
     Err(AppError::FailedPrecondition {
         reason: "NOT_IN_REVIEW",
         message: format!(
             "reports/{code} is not waiting for review: it was {}",
-            describe(decision.outcome)
+            describe(&decision.outcome)
         ),
     })
 }
 
-fn describe(outcome: Outcome) -> &'static str {
+fn describe(outcome: &Outcome) -> &'static str {
     match outcome {
-        Outcome::Routed => "routed",
-        Outcome::NeedsReview => "waiting for review",
+        Outcome::Routed(_) | Outcome::Merged { .. } | Outcome::Emergency { .. } => "routed",
+        Outcome::NeedsReview { .. } => "waiting for review",
         Outcome::Rejected => "rejected",
     }
 }

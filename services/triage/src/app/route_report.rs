@@ -1,10 +1,9 @@
 use std::{collections::HashSet, sync::Arc};
 
 use chrono::Utc;
-use prost::Message;
 use sea_orm::DatabaseTransaction;
-use segnala_proto::intake::v1::ReportReceived;
 use segnala_shared::{
+    lang::Lang,
     messaging::{Envelope, HandlerError, Outbox},
     place::{Jurisdiction, Place},
     tracking_code::TrackingCode,
@@ -13,9 +12,12 @@ use tracing::{Instrument, Span};
 
 use super::{Incidents, Placed, RoutedReport};
 use crate::{
-    domain::{Classification, Classifier, Explanation, Priority, ReportContext, Taxonomy, Verdict},
-    events::{self, Language},
-    store::{DecisionStore, Outcome, StoredDecision},
+    domain::{
+        Assignment, Classification, Classifier, Decision, Explanation, Outcome, ReceivedReport,
+        ReportContext, Taxonomy, Verdict,
+    },
+    events,
+    store::DecisionStore,
 };
 
 /// Decides what each received report is and announces it: routed (and perhaps an
@@ -49,9 +51,9 @@ impl RouteReport {
 
     /// Where the report is: outside the boundary, or inside and in which zone (none
     /// when it has no coordinates).
-    fn place(&self, event: &ReportReceived) -> Place<'_> {
+    fn place(&self, event: &ReceivedReport) -> Place<'_> {
         match event.location {
-            Some(l) => self.jurisdiction.locate(l.latitude, l.longitude),
+            Some((latitude, longitude)) => self.jurisdiction.locate(latitude, longitude),
             None => Place::Inside { zone: None },
         }
     }
@@ -100,10 +102,10 @@ impl RouteReport {
         }
     }
 
-    fn classify(&self, event: &ReportReceived) -> Classification {
+    fn classify(&self, event: &ReceivedReport) -> Classification {
         let context = ReportContext {
-            position: event.location.map(|l| (l.latitude, l.longitude)),
-            service: Some(event.service_code.as_str()),
+            position: event.location,
+            service: event.service_code.as_deref(),
         };
         self.classifier.classify(&event.description, context)
     }
@@ -115,7 +117,7 @@ impl RouteReport {
 pub struct Decided {
     /// Codes decided before the batch or in it: a report announced twice is decided once.
     codes: HashSet<String>,
-    decisions: Vec<StoredDecision>,
+    decisions: Vec<Decision>,
     /// Reports routed to a department, to place in incidents all together.
     routed: Vec<Routed>,
     placed: Placed,
@@ -124,9 +126,9 @@ pub struct Decided {
 
 /// A report routed to a department, not yet placed in an incident.
 struct Routed {
-    event: ReportReceived,
-    decision: StoredDecision,
-    language: Language,
+    event: ReceivedReport,
+    decision: Decision,
+    language: Lang,
     /// The report's own span: what placing it announces continues its trace.
     span: Span,
 }
@@ -154,7 +156,7 @@ impl RouteReport {
         let routed = std::mem::take(&mut decided.routed);
         let reports: Vec<RoutedReport<'_>> = routed
             .iter()
-            .map(|r| RoutedReport::of(&r.decision, &r.event))
+            .filter_map(|r| RoutedReport::of(&r.decision, &r.event))
             .collect();
         self.incidents
             .lock_joinable(txn, &reports, &mut decided.placed)
@@ -173,7 +175,7 @@ impl RouteReport {
 
     /// Decides what one received report is, inside the current span (the report's). A
     /// report routed to a department is placed in an incident when the batch finishes.
-    pub fn route(&self, event: ReportReceived, decided: &mut Decided) -> Result<(), HandlerError> {
+    pub fn route(&self, event: ReceivedReport, decided: &mut Decided) -> Result<(), HandlerError> {
         let code = TrackingCode::parse(&event.tracking_code).map_err(|e| {
             HandlerError::Permanent(format!("tracking_code `{}`: {e}", event.tracking_code))
         })?;
@@ -185,7 +187,7 @@ impl RouteReport {
             verdict,
             mut explanation,
         } = self.classify(&event);
-        let language = Language::of_report(&event);
+        let language = event.language();
         let place = self.place(&event);
         let zone = match place {
             Place::Inside { zone } => zone,
@@ -200,65 +202,55 @@ impl RouteReport {
             }
             Place::Inside { zone } => self.steer(verdict, zone, &mut explanation),
         };
-        let mut stored = StoredDecision {
+        let decision = |outcome| Decision {
             tracking_code: code.to_string(),
-            outcome: Outcome::Routed,
-            department: String::new(),
-            category: String::new(),
-            priority: Priority::Normal,
-            emergency: false,
-            zone: zone.unwrap_or_default().to_owned(),
-            incident: String::new(),
-            review_reason: String::new(),
-            received: Some(event.encode_to_vec()),
+            outcome,
+            zone: zone.map(str::to_owned),
+            received: Some(event.clone()),
             explanation,
             decided_at: Utc::now(),
             version: 1,
         };
-        let announcement = match verdict {
+        let (stored, announcement) = match verdict {
             Verdict::Route {
                 department,
                 category,
                 priority,
                 emergency,
             } => {
-                stored.department = department;
-                stored.category = category;
-                stored.priority = priority;
-                stored.emergency = emergency;
+                let assignment = Assignment {
+                    department,
+                    category,
+                    priority,
+                };
                 decided.routed.push(Routed {
+                    decision: decision(Outcome::routed(assignment, emergency)),
                     event,
-                    decision: stored,
                     language,
                     span: Span::current(),
                 });
                 return Ok(());
             }
             Verdict::Review { reason } => {
-                stored.outcome = Outcome::NeedsReview;
-                stored.review_reason = reason.clone();
-                Envelope::new(&events::needs_review(
-                    &event,
-                    &stored,
-                    &reason,
-                    &self.taxonomy,
-                    language,
-                ))
+                let stored = decision(Outcome::NeedsReview { reason });
+                let announcement = events::needs_review(&stored, &self.taxonomy, language)
+                    .map(|e| Envelope::new(&e));
+                (stored, announcement)
             }
             verdict
             @ (Verdict::NotAReport | Verdict::OutOfRemit | Verdict::OutsideJurisdiction) => {
-                stored.outcome = Outcome::Rejected;
-                Envelope::new(&events::rejected(
-                    &event,
+                let stored = decision(Outcome::Rejected);
+                let announcement = Envelope::new(&events::rejected(
                     &stored,
                     &verdict,
                     &self.taxonomy,
                     &self.jurisdiction,
                     language,
-                ))
+                ));
+                (stored, Some(announcement))
             }
         };
-        decided.settle(stored, [announcement]);
+        decided.settle(stored, announcement);
         Ok(())
     }
 
@@ -280,7 +272,7 @@ impl RouteReport {
             .incidents
             .place_and_announce(txn, &event, &mut stored, &mut decided.placed)
             .await?;
-        let alert = stored.emergency.then(|| {
+        let alert = stored.is_emergency().then(|| {
             Envelope::new(&events::emergency_detected(
                 &event,
                 &stored,
@@ -288,28 +280,35 @@ impl RouteReport {
                 language,
             ))
         });
-        decided.settle(stored, std::iter::once(placed).chain(alert));
+        decided.settle(stored, placed.into_iter().chain(alert));
         Ok(())
     }
 }
 
 impl Decided {
     /// Keeps a report's decision and what announces it.
-    fn settle(
-        &mut self,
-        decision: StoredDecision,
-        announcements: impl IntoIterator<Item = Envelope>,
-    ) {
+    fn settle(&mut self, decision: Decision, announcements: impl IntoIterator<Item = Envelope>) {
         tracing::info!(
             tracking_code = %decision.tracking_code,
-            department = %decision.department,
-            zone = %decision.zone,
-            incident = %decision.incident,
+            department = %decision.assignment().map(|a| a.department.as_str()).unwrap_or_default(),
+            zone = %decision.zone.as_deref().unwrap_or_default(),
+            incident = %decision.incident().unwrap_or_default(),
             method = %decision.explanation.method,
-            outcome = ?decision.outcome,
+            outcome = outcome_name(&decision.outcome),
             "report triaged"
         );
         self.decisions.push(decision);
         self.events.extend(announcements);
+    }
+}
+
+/// How the log names an outcome.
+fn outcome_name(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Routed(_) => "routed",
+        Outcome::Merged { .. } => "merged",
+        Outcome::Emergency { .. } => "emergency",
+        Outcome::NeedsReview { .. } => "needs review",
+        Outcome::Rejected => "rejected",
     }
 }

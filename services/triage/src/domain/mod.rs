@@ -1,18 +1,24 @@
 //! Routing decisions. No transport or storage types here.
 
 mod classifier;
+mod decision;
 pub mod evaluation;
+mod featurizer;
 mod incidents;
+mod index;
 pub mod model;
 mod taxonomy;
 pub mod text;
+pub mod training;
 
 pub use classifier::{
     Classification, Classifier, Explanation, Routing, UnknownLabels, Verdict,
     method as classifier_method,
 };
+pub use decision::{Assignment, Decision, Outcome, ReceivedReport};
+pub use featurizer::{Featurizer, Position, ReportContext};
 pub use incidents::{IncidentIndex, OpenIncident, raised_priority};
-pub use model::{Example, Featurizer, Model, ModelError, Position, ReportContext, TrainingOptions};
+pub use model::{Example, Model, ModelError, TrainingOptions};
 pub use taxonomy::{
     AnswerKind, Category, Department, DuplicateRule, Question, Taxonomy, TaxonomyError,
 };

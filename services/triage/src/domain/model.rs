@@ -1,7 +1,5 @@
-//! The statistical layer: TF-IDF over stems, stem pairs and pieces of words (and, for a
-//! model trained with positions, the report's map cell and each stem within that cell;
-//! for one trained with the services citizens chose, that service), and a multinomial
-//! logistic regression trained by stochastic gradient descent. Its
+//! The statistical layer: TF-IDF over the features of a report (`featurizer`), and a
+//! multinomial logistic regression trained by stochastic gradient descent. Its
 //! parameters are a file (JSON): the default one ships embedded, a city trains its own
 //! with `segnala triage train`.
 
@@ -10,7 +8,14 @@ use std::collections::HashMap;
 use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 use serde::{Deserialize, Serialize};
 
-use super::text::{Stemmers, language, words};
+use super::{
+    featurizer::{
+        Feature, Featurizer, PIECE_MARK, Position, ReportContext, SERVICE_PIECE_MARK, Tokens,
+        service_token,
+    },
+    index::typed_index,
+    text::words,
+};
 
 /// A trained model.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -41,40 +46,39 @@ pub struct Model {
     #[serde(default = "default_rules_weight")]
     pub rules_weight: f32,
     #[serde(skip)]
-    index: FeatureIndex,
+    index: FeatureLookup,
 }
 
-/// Marks a piece of a word in the vocabulary (words hold only letters and digits).
-const PIECE_MARK: char = '#';
+typed_index! {
+    /// A feature's position in a model's vocabulary.
+    struct FeatureIndex(u32);
+    /// A class's position in a model's classes.
+    struct ClassIndex(usize);
+}
 
-/// Mark a service's token and the pieces of its name in the vocabulary.
-const SERVICE_MARK: &str = "@service:";
-const SERVICE_PIECE_MARK: &str = "@service#";
-
-/// The letters in a piece of a word, counting the `<` and `>` that mark its ends: few
-/// enough to be shared by a word's misspellings, compounds and inflections that its
-/// stem misses ("lampion", "streetlight", "overflowing"), enough to mean something.
-/// Pieces of 3 to 5 letters scored 0.004 higher in cross-validation, for three times
-/// the lookups.
-const PIECE_LETTERS: usize = 4;
+/// Where the weights of a feature for each of `classes` classes lie in `weights`.
+fn weight_row(feature: FeatureIndex, classes: usize) -> std::ops::Range<usize> {
+    let start = feature.0 as usize * classes;
+    start..start + classes
+}
 
 /// A report has a token for each word and a piece for each letter: a fast hash
 /// keeps them cheap to find (the keys are a model's own, not an attacker's).
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Finds features without building their names: single tokens and pieces of words by
-/// text, pairs by the indices of their two tokens.
+/// text, pairs by the features of their two tokens.
 #[derive(Clone, Debug, Default)]
-struct FeatureIndex {
-    tokens: FastMap<String, u32>,
-    pairs: FastMap<(u32, u32), u32>,
-    pieces: FastMap<String, u32>,
+struct FeatureLookup {
+    tokens: FastMap<String, FeatureIndex>,
+    pairs: FastMap<(FeatureIndex, FeatureIndex), FeatureIndex>,
+    pieces: FastMap<String, FeatureIndex>,
     /// Whether each feature is a piece of a word (or of a service's name), without
     /// reading its name.
     piece_flags: Vec<bool>,
 }
 
-impl FeatureIndex {
+impl FeatureLookup {
     fn new(vocabulary: &[String]) -> Result<Self, ModelError> {
         let mut index = Self {
             piece_flags: vocabulary
@@ -83,14 +87,14 @@ impl FeatureIndex {
                 .collect(),
             ..Self::default()
         };
-        for (f, feature) in vocabulary.iter().enumerate() {
+        for (f, feature) in (0..).map(FeatureIndex).zip(vocabulary) {
             if let Some(piece) = feature.strip_prefix(PIECE_MARK) {
-                index.pieces.insert(piece.to_owned(), f as u32);
+                index.pieces.insert(piece.to_owned(), f);
             } else if !feature.contains(' ') {
-                index.tokens.insert(feature.clone(), f as u32);
+                index.tokens.insert(feature.clone(), f);
             }
         }
-        for (f, feature) in vocabulary.iter().enumerate() {
+        for (f, feature) in (0..).map(FeatureIndex).zip(vocabulary) {
             if feature.starts_with(PIECE_MARK) {
                 continue;
             }
@@ -101,24 +105,24 @@ impl FeatureIndex {
                         "the pair `{feature}` has a token that is not a feature"
                     )));
                 };
-                index.pairs.insert((a, b), f as u32);
+                index.pairs.insert((a, b), f);
             }
         }
         Ok(index)
     }
 
-    fn is_piece(&self, feature: u32) -> bool {
-        self.piece_flags[feature as usize]
+    fn is_piece(&self, feature: FeatureIndex) -> bool {
+        self.piece_flags[feature]
     }
 
     /// The known features of a report's tokens, sorted, repeated as often as they occur.
-    fn features(&self, tokens: &Tokens) -> Vec<u32> {
-        let ids: Vec<Option<u32>> = tokens
+    fn features(&self, tokens: &Tokens) -> Vec<FeatureIndex> {
+        let ids: Vec<Option<FeatureIndex>> = tokens
             .tokens
             .iter()
             .map(|t| self.tokens.get(t.as_str()).copied())
             .collect();
-        let mut features: Vec<u32> = tokens
+        let mut features: Vec<FeatureIndex> = tokens
             .features()
             .filter_map(|feature| match feature {
                 Feature::One(t) => ids[t],
@@ -139,182 +143,6 @@ pub enum ModelError {
     Inconsistent(String),
     #[error("training needs examples of at least two labels")]
     TooFewLabels,
-}
-
-/// Where a report is: latitude and longitude in degrees.
-pub type Position = (f64, f64);
-
-/// What a report carries besides its words, for a model that learned from it.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct ReportContext<'a> {
-    pub position: Option<Position>,
-    /// The service the citizen chose: an Open311 service code, or in a city's history
-    /// the code or name of the category the report was filed under.
-    pub service: Option<&'a str>,
-}
-
-/// A report's tokens: its stems, then its map cell when the model uses positions, then
-/// its service when the model uses them; and the pieces of its words when the model
-/// uses them.
-#[derive(Clone, Debug)]
-pub struct Tokens {
-    tokens: Vec<String>,
-    stems: usize,
-    /// The end of the map cell among the tokens: `stems` when there is none.
-    cell_end: usize,
-    /// The words, each between `<` and `>`, one after the other: the pieces are byte
-    /// ranges of it, so that finding them builds no string.
-    marked_words: String,
-    pieces: Vec<(u32, u32)>,
-}
-
-/// A feature, by the index of its token(s) or piece in [`Tokens`].
-enum Feature {
-    One(usize),
-    Two(usize, usize),
-    Piece(usize),
-}
-
-impl Tokens {
-    /// Each token; each pair of neighbouring stems ("buca strada", "street light");
-    /// and the cell with each stem ("@cell:312_-57 tree": who handles trees there).
-    /// The service and the pieces of its name stand alone: the reports filed under
-    /// one are too few to learn it word by word.
-    fn features(&self) -> impl Iterator<Item = Feature> + '_ {
-        let stems = self.stems;
-        let singles = (0..self.tokens.len()).map(Feature::One);
-        let pairs = (1..stems).map(|i| Feature::Two(i - 1, i));
-        let in_cell =
-            (stems..self.cell_end).flat_map(move |c| (0..stems).map(move |s| Feature::Two(c, s)));
-        let pieces = (0..self.pieces.len()).map(Feature::Piece);
-        singles.chain(pairs).chain(in_cell).chain(pieces)
-    }
-
-    fn piece(&self, p: usize) -> &str {
-        let (start, end) = self.pieces[p];
-        &self.marked_words[start as usize..end as usize]
-    }
-
-    /// The features' names, as the vocabulary holds them.
-    fn names(&self) -> Vec<String> {
-        self.features()
-            .map(|feature| match feature {
-                Feature::One(t) => self.tokens[t].clone(),
-                Feature::Two(a, b) => format!("{} {}", self.tokens[a], self.tokens[b]),
-                Feature::Piece(p) => format!("{PIECE_MARK}{}", self.piece(p)),
-            })
-            .collect()
-    }
-}
-
-/// The map cell of a position: squares of `km` on a side (east-west distances shrink
-/// with latitude, so cells stay square across a city).
-fn cell(position: Position, km: f64) -> String {
-    const KM_PER_DEGREE: f64 = 111.32;
-    let (latitude, longitude) = position;
-    let y = (latitude * KM_PER_DEGREE / km).floor();
-    let x = (longitude * latitude.to_radians().cos() * KM_PER_DEGREE / km).floor();
-    format!("@cell:{y}_{x}")
-}
-
-/// The token of a service: its code or name, in lower case, its spaces joined (a
-/// space would make it a pair of tokens); nothing for a blank one.
-fn service_token(service: &str) -> Option<String> {
-    let words: Vec<String> = service.split_whitespace().map(str::to_lowercase).collect();
-    (!words.is_empty()).then(|| format!("{SERVICE_MARK}{}", words.join("_")))
-}
-
-/// The pieces of a service's name, letters and digits run together: a history names
-/// the same service in many ways ("Fly Tipping on Street", "Flytipping - General"),
-/// and most names are too rare to learn whole.
-fn service_pieces(service: &str) -> Vec<String> {
-    let letters: Vec<char> = std::iter::once('<')
-        .chain(
-            service
-                .chars()
-                .filter(|c| c.is_alphanumeric())
-                .flat_map(char::to_lowercase),
-        )
-        .chain(['>'])
-        .collect();
-    letters
-        .windows(PIECE_LETTERS)
-        .map(|w| format!("{SERVICE_PIECE_MARK}{}", w.iter().collect::<String>()))
-        .collect()
-}
-
-/// Turns text into tokens; holds the stemmers, which are costly to create.
-#[derive(Default)]
-pub struct Featurizer {
-    stemmers: Stemmers,
-}
-
-impl Featurizer {
-    /// The stems of the text's words (`words`, from [`super::text::words`]); when
-    /// both a position and a cell size are given, the position's cell; with
-    /// `services`, the context's service; and with `word_pieces`, the pieces of the
-    /// words. Callers go through [`Model::tokens`], which knows what the model learned
-    /// from.
-    fn tokens(
-        &self,
-        words: &[String],
-        context: ReportContext<'_>,
-        cell_km: Option<f64>,
-        services: bool,
-        word_pieces: bool,
-    ) -> Tokens {
-        let language = language(words);
-        let meaningful = || {
-            words
-                .iter()
-                .filter(|w| w.chars().nth(1).is_some() && !w.bytes().all(|b| b.is_ascii_digit()))
-        };
-        let mut tokens: Vec<String> = meaningful()
-            .map(|w| self.stemmers.stem(language, w))
-            .collect();
-        let stems = tokens.len();
-        if let (Some(position), Some(km)) = (context.position, cell_km) {
-            tokens.push(cell(position, km));
-        }
-        let cell_end = tokens.len();
-        if services
-            && let Some(service) = context.service
-            && let Some(token) = service_token(service)
-        {
-            tokens.push(token);
-            tokens.extend(service_pieces(service));
-        }
-        let mut marked_words = String::new();
-        let mut pieces = Vec::new();
-        if word_pieces {
-            let mut bounds = Vec::new();
-            for word in meaningful() {
-                let start = marked_words.len();
-                marked_words.push('<');
-                marked_words.push_str(word);
-                marked_words.push('>');
-                bounds.clear();
-                bounds.extend(
-                    marked_words[start..]
-                        .char_indices()
-                        .map(|(i, _)| start + i)
-                        .chain([marked_words.len()]),
-                );
-                pieces.extend(
-                    bounds
-                        .windows(PIECE_LETTERS + 1)
-                        .map(|w| (w[0] as u32, w[PIECE_LETTERS] as u32)),
-                );
-            }
-        }
-        Tokens {
-            tokens,
-            stems,
-            cell_end,
-            marked_words,
-            pieces,
-        }
-    }
 }
 
 /// How to train.
@@ -372,7 +200,7 @@ impl Example {
     }
 }
 
-type SparseVector = Vec<(u32, f32)>;
+type SparseVector = Vec<(FeatureIndex, f32)>;
 
 impl Model {
     pub fn from_json(bytes: &[u8]) -> Result<Self, ModelError> {
@@ -386,7 +214,7 @@ impl Model {
                 "the sizes of vocabulary, idf, weights and bias do not agree".into(),
             ));
         }
-        model.index = FeatureIndex::new(&model.vocabulary)?;
+        model.index = FeatureLookup::new(&model.vocabulary)?;
         Ok(model)
     }
 
@@ -464,7 +292,7 @@ impl Model {
             version: version.to_owned(),
             weights: vec![0.0; vocabulary.len() * classes.len()],
             bias: vec![0.0; classes.len()],
-            index: FeatureIndex::new(&vocabulary)?,
+            index: FeatureLookup::new(&vocabulary)?,
             cell_km: options.cell_km,
             word_pieces: options.word_pieces,
             services,
@@ -473,9 +301,9 @@ impl Model {
             vocabulary,
             idf,
         };
-        let labels: Vec<usize> = examples
+        let labels: Vec<ClassIndex> = examples
             .iter()
-            .map(|e| model.classes.binary_search(&e.label).unwrap_or(0))
+            .map(|e| ClassIndex(model.classes.binary_search(&e.label).unwrap_or(0)))
             .collect();
         let vectors: Vec<SparseVector> = documents.iter().map(|d| model.vectorize(d)).collect();
         model.fit(&vectors, &labels, options);
@@ -484,7 +312,7 @@ impl Model {
 
     /// Stochastic gradient descent on the cross-entropy, each class weighted by its
     /// rarity so that small departments are not drowned by large ones.
-    fn fit(&mut self, vectors: &[SparseVector], labels: &[usize], options: TrainingOptions) {
+    fn fit(&mut self, vectors: &[SparseVector], labels: &[ClassIndex], options: TrainingOptions) {
         let k = self.classes.len();
         let mut counts = vec![0usize; k];
         for &label in labels {
@@ -507,7 +335,7 @@ impl Model {
                 self.scores_into(&vectors[i], &mut scores);
                 softmax(&mut scores);
                 let weight = class_weight[labels[i]];
-                for (c, p) in scores.iter_mut().enumerate() {
+                for (c, p) in (0..).map(ClassIndex).zip(scores.iter_mut()) {
                     let target = if c == labels[i] { 1.0 } else { 0.0 };
                     *p = rate * weight * (*p - target);
                 }
@@ -515,8 +343,7 @@ impl Model {
                     self.bias[c] -= gradient * 0.1;
                 }
                 for &(f, x) in &vectors[i] {
-                    let f = f as usize;
-                    let row = &mut self.weights[f * k..(f + 1) * k];
+                    let row = &mut self.weights[weight_row(f, k)];
                     for (w, gradient) in row.iter_mut().zip(&scores) {
                         *w -= gradient * x;
                     }
@@ -538,7 +365,7 @@ impl Model {
         for (f, x) in &mut vector {
             // Most features occur once, and ln(1) is 0: skip the logarithm for them.
             let tf = if *x > 1.0 { 1.0 + x.ln() } else { 1.0 };
-            *x = tf * self.idf[*f as usize];
+            *x = tf * self.idf[*f];
         }
         let norm = vector.iter().map(|(_, x)| x * x).sum::<f32>().sqrt();
         if norm > 0.0 {
@@ -551,8 +378,7 @@ impl Model {
         let k = self.classes.len();
         scores.copy_from_slice(&self.bias);
         for &(f, x) in vector {
-            let f = f as usize;
-            for (s, w) in scores.iter_mut().zip(&self.weights[f * k..(f + 1) * k]) {
+            for (s, w) in scores.iter_mut().zip(&self.weights[weight_row(f, k)]) {
                 *s += w * x;
             }
         }
@@ -565,18 +391,19 @@ impl Model {
         let mut probabilities = vec![0.0f32; self.classes.len()];
         self.scores_into(&vector, &mut probabilities);
         softmax(&mut probabilities);
-        let best = argmax(&probabilities);
+        let best = ClassIndex(argmax(&probabilities));
         let k = self.classes.len();
         // Stems, pairs and cells say more to an operator than pieces of words, which
         // only fill the places they leave.
-        let mut contributions: Vec<(bool, f32, u32)> = vector
+        let mut contributions: Vec<(bool, f32, FeatureIndex)> = vector
             .iter()
-            .map(|&(f, x)| (f, x * self.weights[f as usize * k + best]))
+            .map(|&(f, x)| (f, x * self.weights[weight_row(f, k)][best]))
             .filter(|(_, c)| *c > 0.0)
             .map(|(f, c)| (self.index.is_piece(f), c, f))
             .collect();
-        let order =
-            |a: &(bool, f32, u32), b: &(bool, f32, u32)| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1));
+        let order = |a: &(bool, f32, FeatureIndex), b: &(bool, f32, FeatureIndex)| {
+            a.0.cmp(&b.0).then(b.1.total_cmp(&a.1))
+        };
         if contributions.len() > EVIDENCE {
             contributions.select_nth_unstable_by(EVIDENCE, order);
             contributions.truncate(EVIDENCE);
@@ -586,7 +413,7 @@ impl Model {
             probabilities,
             evidence: contributions
                 .into_iter()
-                .map(|(_, _, f)| self.vocabulary[f as usize].clone())
+                .map(|(_, _, f)| self.vocabulary[f].clone())
                 .collect(),
         }
     }

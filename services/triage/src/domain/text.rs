@@ -5,7 +5,10 @@
 use std::{cell::RefCell, collections::HashMap};
 
 use rust_stemmers::{Algorithm, Stemmer};
+use segnala_shared::lang::Lang;
 use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
+
+use super::index::typed_index;
 
 /// Lower-case words without accents: "Più LUCI spente!" → ["piu", "luci", "spente"].
 pub fn words(text: &str) -> Vec<String> {
@@ -25,12 +28,6 @@ pub fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Language {
-    Italian,
-    English,
-}
-
 const ITALIAN_WORDS: &[&str] = &[
     "il", "lo", "la", "i", "gli", "le", "di", "del", "della", "dei", "delle", "e", "che", "non",
     "un", "una", "per", "con", "sul", "sulla", "nel", "nella", "da", "dal", "alla", "al", "sono",
@@ -42,16 +39,32 @@ const ENGLISH_WORDS: &[&str] = &[
 ];
 
 /// The language of most of the function words; Italian when undecided (the city's own).
-pub fn language(words: &[String]) -> Language {
+/// The model's stems are taken in this language, so it is part of what a trained model
+/// means: a guess by other means would stem some reports in the other language, and
+/// route them otherwise.
+pub fn language(words: &[String]) -> Lang {
     let (mut italian, mut english) = (0, 0);
     for word in words {
         italian += usize::from(ITALIAN_WORDS.contains(&word.as_str()));
         english += usize::from(ENGLISH_WORDS.contains(&word.as_str()));
     }
     if english > italian {
-        Language::English
+        Lang::En
     } else {
-        Language::Italian
+        Lang::It
+    }
+}
+
+/// The language of a text: `known` when its sender said, else a guess from its words.
+pub fn language_of(text: &str, known: Option<Lang>) -> Lang {
+    known.unwrap_or_else(|| language(&words(text)))
+}
+
+/// `italian` or `english`, whichever is in `lang`.
+pub fn in_language<'a>(lang: Lang, italian: &'a str, english: &'a str) -> &'a str {
+    match lang {
+        Lang::It => italian,
+        Lang::En => english,
     }
 }
 
@@ -75,17 +88,17 @@ impl Default for Stemmers {
 const REMEMBERED_STEMS: usize = 20_000;
 
 thread_local! {
-    /// Stems already found on this thread, Italian then English. Stemming a word costs
-    /// several times a lookup, and was a third of the time spent classifying.
+    /// Stems already found on this thread, Italian then English: stemming a word costs
+    /// several times a lookup.
     static KNOWN_STEMS: RefCell<[HashMap<String, String>; 2]> = RefCell::default();
 }
 
 impl Stemmers {
-    pub fn stem(&self, language: Language, word: &str) -> String {
+    pub fn stem(&self, language: Lang, word: &str) -> String {
         KNOWN_STEMS.with_borrow_mut(|known| {
             let (known, stemmer) = match language {
-                Language::Italian => (&mut known[0], &self.italian),
-                Language::English => (&mut known[1], &self.english),
+                Lang::It => (&mut known[0], &self.italian),
+                Lang::En => (&mut known[1], &self.english),
             };
             if let Some(stem) = known.get(word) {
                 return stem.clone();
@@ -167,13 +180,18 @@ fn first_letters(word: &str) -> &str {
         .map_or(word, |(end, _)| &word[..end])
 }
 
+typed_index! {
+    /// A keyword's position in its [`KeywordSet`].
+    pub struct KeywordIndex(usize);
+}
+
 /// Keywords indexed by their first word, so that finding them in a text costs a
 /// lookup or two per text word instead of a comparison with every keyword.
 #[derive(Clone, Debug, Default)]
 pub struct KeywordSet {
     pub keywords: Vec<Keyword>,
-    whole: HashMap<String, Vec<usize>>,
-    prefixed: HashMap<String, Vec<usize>>,
+    whole: HashMap<String, Vec<KeywordIndex>>,
+    prefixed: HashMap<String, Vec<KeywordIndex>>,
 }
 
 impl KeywordSet {
@@ -190,16 +208,20 @@ impl KeywordSet {
                 index
                     .entry(first.to_owned())
                     .or_default()
-                    .push(set.keywords.len());
+                    .push(KeywordIndex(set.keywords.len()));
             }
             set.keywords.push(keyword);
         }
         set
     }
 
-    /// Each (keyword index, start) where a keyword occurs, in order of start, found
-    /// as they are asked for: a caller that needs only the first stops there.
-    pub fn matches<'s>(&'s self, text: &'s [String]) -> impl Iterator<Item = (usize, usize)> + 's {
+    /// Each (keyword, start) where a keyword occurs, the start a position among the
+    /// text's words, in order of start, found as they are asked for: a caller that
+    /// needs only the first stops there.
+    pub fn matches<'s>(
+        &'s self,
+        text: &'s [String],
+    ) -> impl Iterator<Item = (KeywordIndex, usize)> + 's {
         text.iter().enumerate().flat_map(move |(start, word)| {
             let whole = self.whole.get(word.as_str());
             let prefixed = self.prefixed.get(first_letters(word));
@@ -212,14 +234,15 @@ impl KeywordSet {
         })
     }
 
-    /// Every (keyword index, start) where a keyword occurs, in order of start.
-    pub fn occurrences(&self, text: &[String]) -> Vec<(usize, usize)> {
+    /// Every (keyword, start) where a keyword occurs, in order of start.
+    pub fn occurrences(&self, text: &[String]) -> Vec<(KeywordIndex, usize)> {
         self.matches(text).collect()
     }
 
-    /// The indices of the keywords that occur in the text, each once, in order.
-    pub fn found(&self, text: &[String]) -> Vec<usize> {
-        let mut found: Vec<usize> = self.occurrences(text).into_iter().map(|(k, _)| k).collect();
+    /// The keywords that occur in the text, each once, in order.
+    pub fn found(&self, text: &[String]) -> Vec<KeywordIndex> {
+        let mut found: Vec<KeywordIndex> =
+            self.occurrences(text).into_iter().map(|(k, _)| k).collect();
         found.sort_unstable();
         found.dedup();
         found
@@ -240,26 +263,20 @@ mod tests {
 
     #[test]
     fn the_language_follows_the_function_words() {
-        assert_eq!(
-            language(&words("Il lampione della via è spento")),
-            Language::Italian
-        );
-        assert_eq!(
-            language(&words("The lamp on the street is out")),
-            Language::English
-        );
+        assert_eq!(language(&words("Il lampione della via è spento")), Lang::It);
+        assert_eq!(language(&words("The lamp on the street is out")), Lang::En);
     }
 
     #[test]
     fn stems_join_the_forms_of_a_word() {
         let stemmers = Stemmers::default();
         assert_eq!(
-            stemmers.stem(Language::Italian, "lampioni"),
-            stemmers.stem(Language::Italian, "lampione")
+            stemmers.stem(Lang::It, "lampioni"),
+            stemmers.stem(Lang::It, "lampione")
         );
         assert_eq!(
-            stemmers.stem(Language::English, "potholes"),
-            stemmers.stem(Language::English, "pothole")
+            stemmers.stem(Lang::En, "potholes"),
+            stemmers.stem(Lang::En, "pothole")
         );
     }
 
@@ -267,10 +284,10 @@ mod tests {
     fn a_remembered_stem_is_the_one_of_its_language() {
         let stemmers = Stemmers::default();
         for _ in 0..2 {
-            assert_eq!(stemmers.stem(Language::Italian, "lampioni"), "lampion");
-            assert_eq!(stemmers.stem(Language::English, "lampioni"), "lampioni");
-            assert_eq!(stemmers.stem(Language::English, "flooding"), "flood");
-            assert_eq!(stemmers.stem(Language::Italian, "flooding"), "flooding");
+            assert_eq!(stemmers.stem(Lang::It, "lampioni"), "lampion");
+            assert_eq!(stemmers.stem(Lang::En, "lampioni"), "lampioni");
+            assert_eq!(stemmers.stem(Lang::En, "flooding"), "flood");
+            assert_eq!(stemmers.stem(Lang::It, "flooding"), "flooding");
         }
     }
 

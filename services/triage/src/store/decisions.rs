@@ -1,13 +1,15 @@
 use std::collections::HashSet;
 
-use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, sea_query::LockType,
 };
 use serde_json::json;
 
-use crate::domain::{Explanation, Priority};
+use crate::{
+    domain::{Assignment, Decision, Explanation, Outcome, Priority},
+    events,
+};
 
 mod decision {
     use sea_orm::entity::prelude::*;
@@ -40,49 +42,6 @@ mod decision {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// What became of a report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    Routed,
-    NeedsReview,
-    Rejected,
-}
-
-/// A decision as stored, with when and in which version it was made.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoredDecision {
-    pub tracking_code: String,
-    pub outcome: Outcome,
-    /// Empty unless routed.
-    pub department: String,
-    pub category: String,
-    pub priority: Priority,
-    pub emergency: bool,
-    /// The jurisdiction's zone the report is in; empty when unknown.
-    pub zone: String,
-    /// The id of the incident the report belongs to; empty unless routed.
-    pub incident: String,
-    /// Why it waits for review; empty otherwise.
-    pub review_reason: String,
-    /// The report as received (an encoded `ReportReceived`); `None` for decisions made
-    /// before triage kept it.
-    pub received: Option<Vec<u8>>,
-    pub explanation: Explanation,
-    pub decided_at: DateTime<Utc>,
-    pub version: i64,
-}
-
-impl StoredDecision {
-    /// The report's incident: the one it joined, or the one it opened, named after it.
-    pub fn incident(&self) -> &str {
-        if self.incident.is_empty() {
-            &self.tracking_code
-        } else {
-            &self.incident
-        }
-    }
-}
-
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DecisionStore;
 
@@ -91,7 +50,7 @@ impl DecisionStore {
     pub async fn insert_all<C: ConnectionTrait>(
         &self,
         db: &C,
-        decisions: &[StoredDecision],
+        decisions: &[Decision],
     ) -> Result<(), DbErr> {
         for chunk in decisions.chunks(1_000) {
             decision::Entity::insert_many(chunk.iter().map(row))
@@ -121,11 +80,7 @@ impl DecisionStore {
     }
 
     /// Replaces the decision (an operator decided again).
-    pub async fn update<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        stored: &StoredDecision,
-    ) -> Result<(), DbErr> {
+    pub async fn update<C: ConnectionTrait>(&self, db: &C, stored: &Decision) -> Result<(), DbErr> {
         decision::Entity::update(row(stored)).exec(db).await?;
         Ok(())
     }
@@ -135,7 +90,7 @@ impl DecisionStore {
         &self,
         db: &C,
         tracking_code: &str,
-    ) -> Result<Option<StoredDecision>, DbErr> {
+    ) -> Result<Option<Decision>, DbErr> {
         Ok(decision::Entity::find_by_id(tracking_code.to_owned())
             .lock(LockType::Update)
             .one(db)
@@ -148,7 +103,7 @@ impl DecisionStore {
         &self,
         db: &C,
         incident: &str,
-    ) -> Result<Vec<StoredDecision>, DbErr> {
+    ) -> Result<Vec<Decision>, DbErr> {
         // Decisions made before incidents were recorded name none: the report's own.
         let members = Condition::any()
             .add(decision::Column::Incident.eq(incident))
@@ -159,7 +114,7 @@ impl DecisionStore {
             );
         Ok(decision::Entity::find()
             .filter(members)
-            .filter(decision::Column::Outcome.eq(outcome_text(Outcome::Routed)))
+            .filter(decision::Column::Outcome.eq(ROUTED))
             .order_by_asc(decision::Column::DecidedAt)
             .lock(LockType::Update)
             .all(db)
@@ -175,9 +130,9 @@ impl DecisionStore {
         db: &C,
         offset: u64,
         limit: u64,
-    ) -> Result<Vec<StoredDecision>, DbErr> {
+    ) -> Result<Vec<Decision>, DbErr> {
         Ok(decision::Entity::find()
-            .filter(decision::Column::Outcome.eq(outcome_text(Outcome::NeedsReview)))
+            .filter(decision::Column::Outcome.eq(REVIEW))
             .order_by_asc(decision::Column::DecidedAt)
             .order_by_asc(decision::Column::TrackingCode)
             .offset(offset)
@@ -193,7 +148,7 @@ impl DecisionStore {
         &self,
         db: &C,
         tracking_code: &str,
-    ) -> Result<Option<StoredDecision>, DbErr> {
+    ) -> Result<Option<Decision>, DbErr> {
         Ok(decision::Entity::find_by_id(tracking_code.to_owned())
             .one(db)
             .await?
@@ -201,52 +156,79 @@ impl DecisionStore {
     }
 }
 
-fn row(stored: &StoredDecision) -> decision::ActiveModel {
+/// The outcomes as the `outcome` column names them: routed (into an incident of its
+/// own or another's, an emergency or not), waiting for review, rejected.
+const ROUTED: &str = "routed";
+const REVIEW: &str = "review";
+const REJECTED: &str = "rejected";
+
+fn row(stored: &Decision) -> decision::ActiveModel {
     let explanation = &stored.explanation;
+    let (outcome, assignment) = match &stored.outcome {
+        Outcome::NeedsReview { .. } => (REVIEW, None),
+        Outcome::Rejected => (REJECTED, None),
+        Outcome::Routed(assignment)
+        | Outcome::Merged { assignment, .. }
+        | Outcome::Emergency { assignment, .. } => (ROUTED, Some(assignment)),
+    };
     decision::ActiveModel {
         tracking_code: Set(stored.tracking_code.clone()),
-        department: Set(stored.department.clone()),
-        category: Set(stored.category.clone()),
-        priority: Set(priority_text(stored.priority).to_owned()),
+        department: Set(assignment.map(|a| a.department.clone()).unwrap_or_default()),
+        category: Set(assignment.map(|a| a.category.clone()).unwrap_or_default()),
+        priority: Set(
+            priority_text(assignment.map_or(Priority::Normal, |a| a.priority)).to_owned(),
+        ),
         matched_keywords: Set(json!(explanation.matched_keywords)),
         method: Set(explanation.method.clone()),
         decided_at: Set(stored.decided_at),
         version: Set(stored.version),
-        outcome: Set(outcome_text(stored.outcome).to_owned()),
-        emergency: Set(stored.emergency),
-        zone: Set(stored.zone.clone()),
-        incident: Set(stored.incident.clone()),
+        outcome: Set(outcome.to_owned()),
+        emergency: Set(stored.is_emergency()),
+        zone: Set(stored.zone.clone().unwrap_or_default()),
+        incident: Set(stored.incident().unwrap_or_default().to_owned()),
         explanation: Set(Some(json!({
             "model_version": explanation.model_version,
             "rules": explanation.rules,
             "features": explanation.features,
             "scores": explanation.scores,
-            "review_reason": stored.review_reason,
+            "review_reason": stored.review_reason().unwrap_or_default(),
         }))),
-        received: Set(stored.received.clone()),
+        received: Set(stored.received.as_ref().map(events::encode_received)),
     }
 }
 
-fn from_row(row: decision::Model) -> StoredDecision {
-    let priority = priority_from_text(&row.priority);
-    let outcome = match row.outcome.as_str() {
-        "review" => Outcome::NeedsReview,
-        "rejected" => Outcome::Rejected,
-        _ => Outcome::Routed,
-    };
+fn from_row(row: decision::Model) -> Decision {
     let details = row.explanation.unwrap_or_default();
     let field = |name: &str| details.get(name).cloned().unwrap_or_default();
-    StoredDecision {
+    let outcome = match row.outcome.as_str() {
+        REVIEW => Outcome::NeedsReview {
+            reason: serde_json::from_value(field("review_reason")).unwrap_or_default(),
+        },
+        REJECTED => Outcome::Rejected,
+        _ => {
+            let assignment = Assignment {
+                department: row.department,
+                category: row.category,
+                priority: priority_from_text(&row.priority),
+            };
+            // Decisions made before incidents were recorded name none: the report's own.
+            let joined = (!row.incident.is_empty() && row.incident != row.tracking_code)
+                .then_some(row.incident);
+            match (row.emergency, joined) {
+                (true, joined) => Outcome::Emergency { assignment, joined },
+                (false, Some(incident)) => Outcome::Merged {
+                    assignment,
+                    incident,
+                },
+                (false, None) => Outcome::Routed(assignment),
+            }
+        }
+    };
+    Decision {
         tracking_code: row.tracking_code,
         outcome,
-        department: row.department,
-        category: row.category,
-        priority,
-        emergency: row.emergency,
-        zone: row.zone,
-        incident: row.incident,
-        review_reason: serde_json::from_value(field("review_reason")).unwrap_or_default(),
-        received: row.received,
+        zone: Some(row.zone).filter(|zone| !zone.is_empty()),
+        received: row.received.as_deref().and_then(events::decode_received),
         explanation: Explanation {
             method: row.method,
             model_version: serde_json::from_value(field("model_version")).unwrap_or_default(),
@@ -275,13 +257,5 @@ pub(super) fn priority_text(priority: Priority) -> &'static str {
         Priority::Normal => "normal",
         Priority::High => "high",
         Priority::Critical => "critical",
-    }
-}
-
-pub(super) fn outcome_text(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Routed => "routed",
-        Outcome::NeedsReview => "review",
-        Outcome::Rejected => "rejected",
     }
 }

@@ -8,7 +8,7 @@ mod migrations;
 mod published_taxonomy;
 
 pub use corrections::{Correction, CorrectionStore};
-pub use decisions::{DecisionStore, Outcome, StoredDecision};
+pub use decisions::DecisionStore;
 pub use incidents::{IncidentStore, OrderChange, StoredIncident};
 pub use migrations::Migrator;
 pub use published_taxonomy::{LastPublished, PublishedTaxonomyStore};

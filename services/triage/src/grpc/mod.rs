@@ -1,9 +1,9 @@
 //! The gRPC edge of triage.
 
+mod convert;
+
 use std::sync::Arc;
 
-use prost::Message;
-use segnala_proto::intake::v1::ReportReceived;
 use segnala_proto::triage::v1::{
     self as pb,
     triage_service_server::{TriageService, TriageServiceServer},
@@ -11,7 +11,7 @@ use segnala_proto::triage::v1::{
 use segnala_shared::{
     AppError,
     grpc::{Access, MethodPolicy, Principal, Role, into_status},
-    time::to_timestamp,
+    lang::Lang,
     tracking_code::{TrackingCode, parse_report_name},
 };
 use tonic::{Request, Response, Status};
@@ -20,8 +20,6 @@ use crate::{
     app::{AssessText, Decisions, Destination, Operators},
     contract,
     domain::Taxonomy,
-    events,
-    store::{Outcome, StoredDecision},
 };
 
 const DOMAIN: &str = "triage.segnala";
@@ -112,7 +110,7 @@ impl TriageService for TriageApi {
         .await;
         let stored = result.map_err(|e| into_status(e, DOMAIN))?;
         Ok(Response::new(pb::GetDecisionResponse {
-            decision: Some(decision(stored)),
+            decision: Some(convert::decision(stored)),
         }))
     }
 
@@ -153,7 +151,7 @@ impl TriageService for TriageApi {
             } else {
                 String::new()
             },
-            review_items: items.into_iter().map(review_item).collect(),
+            review_items: items.into_iter().map(convert::review_item).collect(),
         }))
     }
 
@@ -190,7 +188,9 @@ impl TriageService for TriageApi {
                 .await
         }
         .await;
-        let decision = result.map(decision).map_err(|e| into_status(e, DOMAIN))?;
+        let decision = result
+            .map(convert::decision)
+            .map_err(|e| into_status(e, DOMAIN))?;
         Ok(Response::new(pb::RejectReviewItemResponse {
             decision: Some(decision),
         }))
@@ -248,30 +248,7 @@ impl TriageService for TriageApi {
                 Some(last) if more => last.id.to_string(),
                 _ => String::new(),
             },
-            corrections: corrections
-                .into_iter()
-                .map(|c| pb::Correction {
-                    report: format!("reports/{}", c.tracking_code),
-                    text: c.text,
-                    service_code: c.service_code,
-                    location: c.position.map(|(latitude, longitude)| {
-                        segnala_proto::common::v1::LatLng {
-                            latitude,
-                            longitude,
-                        }
-                    }),
-                    department: c.department,
-                    category: c.category,
-                    previous_department: c.previous_department,
-                    operator: c.operator,
-                    correct_time: Some(to_timestamp(c.corrected_at)),
-                    rejection_reason: if c.rejected {
-                        pb::RejectionReason::NotAReport
-                    } else {
-                        pb::RejectionReason::Unspecified
-                    } as i32,
-                })
-                .collect(),
+            corrections: corrections.into_iter().map(convert::correction).collect(),
         }))
     }
 
@@ -308,7 +285,7 @@ impl TriageService for TriageApi {
         .await;
         let stored = result.map_err(|e| into_status(e, DOMAIN))?;
         Ok(Response::new(pb::UnmergeReportResponse {
-            decision: Some(decision(stored)),
+            decision: Some(convert::decision(stored)),
         }))
     }
 
@@ -319,7 +296,7 @@ impl TriageService for TriageApi {
         let request = request.into_inner();
         let assessment = self
             .assessor
-            .assess(&request.text, &request.language_code)
+            .assess(&request.text, Lang::parse(&request.language_code))
             .map_err(|e| into_status(e, DOMAIN))?;
         Ok(Response::new(pb::AssessTextResponse {
             emergency: !assessment.matched_terms.is_empty(),
@@ -336,7 +313,6 @@ fn incident_id<'a>(name: &'a str, field: &str) -> Result<&'a str, AppError> {
         .ok_or_else(|| AppError::invalid(field, "must be incidents/{incident_id}"))
 }
 
-/// The calling operator's key name, for the record.
 /// What an operator does with a report's department and category.
 #[derive(Clone, Copy)]
 enum Correction {
@@ -367,10 +343,13 @@ impl TriageApi {
             }
         }
         .await;
-        result.map(decision).map_err(|e| into_status(e, DOMAIN))
+        result
+            .map(convert::decision)
+            .map_err(|e| into_status(e, DOMAIN))
     }
 }
 
+/// The calling operator's key name, for the record.
 fn operator<T>(request: &Request<T>) -> String {
     request
         .extensions()
@@ -400,64 +379,6 @@ fn offset_page(page_size: i32, page_token: &str, default: u64) -> Result<(u64, u
             .min(500),
     };
     Ok((offset, limit))
-}
-
-fn review_item(stored: StoredDecision) -> pb::ReviewItem {
-    let description = stored
-        .received
-        .as_deref()
-        .and_then(|bytes| ReportReceived::decode(bytes).ok())
-        .map(|r| r.description)
-        .unwrap_or_default();
-    pb::ReviewItem {
-        report: format!("reports/{}", stored.tracking_code),
-        tracking_code: stored.tracking_code,
-        description,
-        reason: stored.review_reason,
-        candidates: scores(stored.explanation.scores),
-        review_time: Some(to_timestamp(stored.decided_at)),
-        zone: stored.zone,
-    }
-}
-
-fn scores(scores: Vec<(String, f32)>) -> Vec<pb::DepartmentScore> {
-    scores
-        .into_iter()
-        .map(|(department, score)| pb::DepartmentScore {
-            department,
-            category: String::new(),
-            score: f64::from(score),
-        })
-        .collect()
-}
-
-fn decision(stored: StoredDecision) -> pb::Decision {
-    let incident = match stored.outcome {
-        Outcome::Routed => format!("incidents/{}", stored.incident()),
-        Outcome::NeedsReview | Outcome::Rejected => String::new(),
-    };
-    pb::Decision {
-        name: format!("reports/{}/decision", stored.tracking_code),
-        department: stored.department,
-        category: stored.category,
-        priority: events::priority(stored.priority) as i32,
-        matched_keywords: stored.explanation.matched_keywords,
-        method: stored.explanation.method,
-        decide_time: Some(to_timestamp(stored.decided_at)),
-        version: stored.version,
-        outcome: match stored.outcome {
-            Outcome::Routed => pb::DecisionOutcome::Routed,
-            Outcome::NeedsReview => pb::DecisionOutcome::NeedsReview,
-            Outcome::Rejected => pb::DecisionOutcome::Rejected,
-        } as i32,
-        emergency: stored.emergency,
-        rules: stored.explanation.rules,
-        features: stored.explanation.features,
-        scores: scores(stored.explanation.scores),
-        model_version: stored.explanation.model_version,
-        incident,
-        zone: stored.zone,
-    }
 }
 
 struct Page {
