@@ -46,9 +46,14 @@ static PLATE_CUE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// Letters and digits a plate of any country is made of.
-static CUED_PLATE: LazyLock<Regex> =
-    LazyLock::new(|| pattern(r"(?i)\b[A-Z]{1,3}[ -]?\d{2,6}[ -]?[A-Z]{0,3}\b"));
+/// Letters and digits a plate of any country is made of: the Italian shape in any
+/// case, else letters after the digits belong to it when joined to them or written
+/// in capitals ("targa AB 12345 da un mese").
+static CUED_PLATE: LazyLock<Regex> = LazyLock::new(|| {
+    pattern(
+        r"(?i)\b(?:[A-Z]{2}[ -]?\d{3}[ -]?[A-Z]{2}|[A-Z]{1,3}[ -]?\d{2,6}(?:[A-Z]{1,3}|[ -](?-i:[A-Z]{1,3}))?)\b",
+    )
+});
 
 /// How far after its cue a plate may stand.
 const PLATE_CUE_REACH: usize = 30;
@@ -228,6 +233,8 @@ mod tests {
             ("targa svizzera TI 123456", "TI 123456"),
             ("targata ab123cd", "ab123cd"),
             ("registration ZH 12345", "ZH 12345"),
+            ("targato tb 917 ag da ieri", "tb 917 ag"),
+            ("con targa XL 77902 da settimane", "XL 77902"),
         ] {
             assert_eq!(kinds(text), vec![(PersonalData::Plate, plate)], "{text}");
         }

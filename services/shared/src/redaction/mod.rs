@@ -7,6 +7,7 @@
 
 mod codes;
 mod contacts;
+pub mod evaluation;
 mod names;
 
 use std::{ops::Range, sync::LazyLock};
@@ -51,6 +52,11 @@ impl PersonalData {
             Self::Plate => "plate",
             Self::Name => "name",
         }
+    }
+
+    /// The kind [`Self::as_str`] spells `text`.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == text)
     }
 
     /// What stands in the text where the data was.
@@ -140,10 +146,12 @@ fn pattern(source: &str) -> Regex {
 struct Cues(LazyLock<Regex>);
 
 impl Cues {
-    /// Whether a cue ends within `reach` bytes before `at`.
-    fn just_before(&self, text: &str, at: usize, reach: usize) -> bool {
+    /// Where the last cue within `reach` bytes before `at` ends, if no sentence ends
+    /// between it and `at`.
+    fn last_end_before(&self, text: &str, at: usize, reach: usize) -> Option<usize> {
         let start = floor_char_boundary(text, at.saturating_sub(reach));
-        self.0.find_iter(&text[start..at]).next().is_some()
+        let end = start + self.0.find_iter(&text[start..at]).last()?.end();
+        (!text[end..at].contains(['.', '!', '?', ';', '\n'])).then_some(end)
     }
 }
 
