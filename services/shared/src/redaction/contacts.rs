@@ -6,10 +6,11 @@ use regex::Regex;
 
 use super::{Cues, Finding, PersonalData, ceil_char_boundary, pattern};
 
-/// `name@domain.tld`, also written `name [at] domain [dot] tld` to fool harvesters.
+/// `name@domain.tld`, also written `name [at] domain [dot] tld` to fool harvesters;
+/// letters of any script, so that a look-alike letter does not cut the address short.
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     pattern(
-        r"(?i)[a-z0-9][a-z0-9._%+-]*(?:@|\s?[\[(]\s?at\s?[\])]\s?)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:(?:\.|\s?[\[(]\s?dot\s?[\])]\s?)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?:\.|\s?[\[(]\s?dot\s?[\])]\s?)[a-z]{2,}\b",
+        r"(?i)[\p{L}\p{N}][\p{L}\p{N}._%+-]*(?:@|\s?[\[(]\s?at\s?[\])]\s?)[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?(?:(?:\.|\s?[\[(]\s?dot\s?[\])]\s?)[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?)*(?:\.|\s?[\[(]\s?dot\s?[\])]\s?)\p{L}{2,}(?-u:\b)",
     )
 });
 
@@ -22,17 +23,19 @@ static HANDLE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A country code after `+` or `00`, then the number in groups.
 static INTERNATIONAL: LazyLock<Regex> =
-    LazyLock::new(|| pattern(r"\(?(?:\+|\b00)[1-9](?:[ ./-]?\(?\d\)?){7,14}"));
+    LazyLock::new(|| pattern(r"\(?(?:\+|(?-u:\b)00)[1-9](?:[ ./-]?\(?\d\)?){7,14}"));
 
 /// Italian mobiles: ten digits (some nine) from 31x to 39x.
-static MOBILE: LazyLock<Regex> = LazyLock::new(|| pattern(r"\b3[1-9]\d(?:[ ./-]?\d){6,7}\b"));
+static MOBILE: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r"(?-u:\b)3[1-9]\d(?:[ ./-]?\d){6,7}(?-u:\b)"));
 
 /// Landlines, Italian and British alike: a leading 0, six to eleven digits in all.
 static LANDLINE: LazyLock<Regex> =
-    LazyLock::new(|| pattern(r"\b0[1-9]\d{0,3}(?:[ ./-]?\d){4,9}\b"));
+    LazyLock::new(|| pattern(r"(?-u:\b)0[1-9]\d{0,3}(?:[ ./-]?\d){4,9}(?-u:\b)"));
 
 /// Any run of digits in groups: a phone number where the words before say so.
-static DIGITS: LazyLock<Regex> = LazyLock::new(|| pattern(r"\+?\(?\d(?:[ ./-]?\(?\d\)?){5,14}\b"));
+static DIGITS: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r"\+?\(?\d(?:[ ./-]?\(?\d\)?){5,14}(?-u:\b)"));
 
 /// Shapes that are dates, times and periods, not numbers to call.
 static NOT_A_PHONE: LazyLock<Regex> = LazyLock::new(|| {
@@ -43,14 +46,14 @@ static NOT_A_PHONE: LazyLock<Regex> = LazyLock::new(|| {
 
 static PHONE_CUES: Cues = Cues(LazyLock::new(|| {
     pattern(
-        r"(?i)\b(?:tel|tel\.|telefono|telefonare|telefonatemi|cell|cell\.|cellulare|chiama\w*|contatta\w*|recapito|numero di telefono|numero di casa|mio numero|whatsapp|sms|phone|call|ring|mobile|text me|contact me|reach me|my number|number is)\b",
+        r"(?i)(?-u:\b)(?:tel|tel\.|telefono|telefonare|telefonatemi|cell|cell\.|cellulare|chiama\w*|contatta\w*|recapito|numero di telefono|numero di casa|mio numero|whatsapp|sms|phone|call|ring|mobile|text me|contact me|reach me|my number|number is)(?-u:\b)",
     )
 }));
 
 /// Words before a number that make it a lamp post's, a file's or a house's.
 static OTHER_NUMBER_CUES: Cues = Cues(LazyLock::new(|| {
     pattern(
-        r"(?i)(?:\bn\.|\bnr\.?|\bnum\.|\bnumero\b|\bpalo\b|\blampione\b|\bmatricola\b|\bprot\w*|\bpratica\b|\bcodice\b|\bcod\.|\brif\w*|\bref\b|\bticket\b|#|\bpole\b|\bpost\b|\bno\.|\bnumber\b|\bcap\b|\bcivico\b|\bcontatore\b|\btombino\b|\bcassonetto\b|\bpunto luce\b|\bsegnalazione\b|\bavviso\b|\bfattura\b|\bverbale\b|\bserial\b|\breference\b|\bmeter\b)",
+        r"(?i)(?:(?-u:\b)n\.|(?-u:\b)nr\.?|(?-u:\b)num\.|(?-u:\b)numero(?-u:\b)|(?-u:\b)palo(?-u:\b)|(?-u:\b)lampione(?-u:\b)|(?-u:\b)matricola(?-u:\b)|(?-u:\b)prot\w*|(?-u:\b)pratica(?-u:\b)|(?-u:\b)codice(?-u:\b)|(?-u:\b)cod\.|(?-u:\b)rif\w*|(?-u:\b)ref(?-u:\b)|(?-u:\b)ticket(?-u:\b)|#|(?-u:\b)pole(?-u:\b)|(?-u:\b)post(?-u:\b)|(?-u:\b)no\.|(?-u:\b)number(?-u:\b)|(?-u:\b)cap(?-u:\b)|(?-u:\b)civico(?-u:\b)|(?-u:\b)contatore(?-u:\b)|(?-u:\b)tombino(?-u:\b)|(?-u:\b)cassonetto(?-u:\b)|(?-u:\b)punto luce(?-u:\b)|(?-u:\b)segnalazione(?-u:\b)|(?-u:\b)avviso(?-u:\b)|(?-u:\b)fattura(?-u:\b)|(?-u:\b)verbale(?-u:\b)|(?-u:\b)serial(?-u:\b)|(?-u:\b)reference(?-u:\b)|(?-u:\b)meter(?-u:\b))",
     )
 }));
 

@@ -12,33 +12,33 @@ use super::{Finding, PersonalData, floor_char_boundary, pattern};
 /// Introductions that are always followed by a name, even one written in lower case.
 static STRONG_INTRO: LazyLock<Regex> = LazyLock::new(|| {
     pattern(
-        r"(?i)\b(?:mi chiamo|il mio nome è|il mio nome e'|il mio nome e|sottoscritt[oa]|firmato|in fede|nome e cognome|my name is|my name's|signed)\s*:?\s+|\b(?:nome|name|cognome|surname)\s*:\s*",
+        r"(?i)(?-u:\b)(?:mi chiamo|il mio nome è|il mio nome e'|il mio nome e|sottoscritt[oa]|firmato|in fede|nome e cognome|my name is|my name's|signed)\s*:?\s+|(?-u:\b)(?:nome|name|cognome|surname)\s*:\s*",
     )
 });
 
 /// Introductions followed by a name only when the name is capitalised and the words
 /// stand where a sentence starts: "Sono Giuseppe Verdini", not "ci sono Rifiuti".
 static WEAK_INTRO: LazyLock<Regex> =
-    LazyLock::new(|| pattern(r"(?i)\b(?:io sono|sono|i am|i'm|this is|qui è|qui e')\s+"));
+    LazyLock::new(|| pattern(r"(?i)(?-u:\b)(?:io sono|sono|i am|i'm|this is|qui è|qui e')\s+"));
 
 /// Greetings after which a sentence starts without punctuation.
 static GREETING: LazyLock<Regex> = LazyLock::new(|| {
     pattern(
-        r"(?i)\b(?:ciao|salve|buongiorno|buonasera|gentili|hello|hi|hey|good morning|good afternoon|good evening)\s*$",
+        r"(?i)(?-u:\b)(?:ciao|salve|buongiorno|buonasera|gentili|hello|hi|hey|good morning|good afternoon|good evening)\s*$",
     )
 });
 
 /// Closing words after which a name is a signature when it ends the line.
 static SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
     pattern(
-        r"(?i)\b(?:cordiali saluti|distinti saluti|un cordiale saluto|un saluto|saluti|grazie mille|grazie in anticipo|grazie|cordialmente|buona giornata|buona serata|a presto|best regards|kind regards|regards|many thanks|thanks in advance|thanks|thank you|cheers|yours sincerely|yours faithfully|sincerely|best wishes)\b[ \t]*[,.!\-–—]?\s*",
+        r"(?i)(?-u:\b)(?:cordiali saluti|distinti saluti|un cordiale saluto|un saluto|saluti|grazie mille|grazie in anticipo|grazie|cordialmente|buona giornata|buona serata|a presto|best regards|kind regards|regards|many thanks|thanks in advance|thanks|thank you|cheers|yours sincerely|yours faithfully|sincerely|best wishes)(?-u:\b)[ \t]*[,.!\-–—]?\s*",
     )
 });
 
 /// Titles before a name, wherever they stand: "il signor Rossi", "Mrs Khan".
 static TITLE: LazyLock<Regex> = LazyLock::new(|| {
     pattern(
-        r"(?i)\b(?:sig\.ra|sig\.na|sig\.|sig|signor|signora|signorina|dott\.ssa|dott\.|dott|dr\.|dr|avv\.|avv|prof\.ssa|prof\.|ing\.|geom\.|mr\.|mr|mrs\.|mrs|ms\.|ms|miss)(?:[ \t]+|\b)",
+        r"(?i)(?-u:\b)(?:sig\.ra|sig\.na|sig\.|sig|signor|signora|signorina|dott\.ssa|dott\.|dott|dr\.|dr|avv\.|avv|prof\.ssa|prof\.|ing\.|geom\.|mr\.|mr|mrs\.|mrs|ms\.|ms|miss)(?:[ \t]+|(?-u:\b))",
     )
 });
 
@@ -46,7 +46,7 @@ static TITLE: LazyLock<Regex> = LazyLock::new(|| {
 /// to ("mio vicino Marco Bianchi", "I spoke to Tom Hughes").
 static RELATION: LazyLock<Regex> = LazyLock::new(|| {
     pattern(
-        r"(?i)\b(?:(?:mio|mia|il mio|la mia|nostro|nostra|my|our)[ \t]+(?:vicin[oa]|nipote|figli[oa]|madre|padre|mamma|papà|marito|moglie|compagn[oa]|nonn[oa]|zi[oa]|fratello|sorella|amic[oa]|neighbou?r|son|daughter|kid|child|wife|husband|partner|mother|father|mum|dad|brother|sister|friend)|parlato con|spoke to|spoken to|talked to|custode|portinai[oa]|portiere|caretaker)\b,?[ \t]+",
+        r"(?i)(?-u:\b)(?:(?:mio|mia|il mio|la mia|nostro|nostra|my|our)[ \t]+(?:vicin[oa]|nipote|figli[oa]|madre|padre|mamma|papà|marito|moglie|compagn[oa]|nonn[oa]|zi[oa]|fratello|sorella|amic[oa]|neighbou?r|son|daughter|kid|child|wife|husband|partner|mother|father|mum|dad|brother|sister|friend)|parlato con|spoke to|spoken to|talked to|custode|portinai[oa]|portiere|caretaker)(?-u:\b),?[ \t]+",
     )
 });
 
@@ -488,11 +488,14 @@ static PLACE_AFTER: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 });
 
 /// A capitalised word.
-static CAPITALISED: LazyLock<Regex> = LazyLock::new(|| pattern(r"\b\p{Lu}\p{Ll}+"));
+static CAPITALISED: LazyLock<Regex> = LazyLock::new(|| pattern(r"(?-u:\b)\p{Lu}\p{Ll}+"));
 
 /// How many words before a name are looked at for a place, and within how many bytes.
 const PLACE_REACH: usize = 3;
 const PLACE_LOOKBACK: usize = 64;
+
+/// How far back a greeting or a sentence's end is looked for.
+const SENTENCE_LOOKBACK: usize = 64;
 
 /// Words that end a lower-case name: "mi chiamo mario e ho visto".
 static NAME_ENDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
@@ -544,9 +547,15 @@ pub(super) fn find(text: &str, findings: &mut Vec<Finding>) {
             push(relation.end(), len);
         }
     }
+    let mut named_until = 0;
     for word in CAPITALISED.find_iter(text) {
-        if let Some(len) = known_full_name(text, word.start()) {
+        let known = FIRST_NAMES.contains(word.as_str().to_lowercase().as_str());
+        if known
+            && word.start() >= named_until
+            && let Some(len) = full_name_at(text, word.start())
+        {
             push(word.start(), len);
+            named_until = word.start() + len;
         }
     }
     if let Some((start, len)) = signature_line(text) {
@@ -554,14 +563,10 @@ pub(super) fn find(text: &str, findings: &mut Vec<Finding>) {
     }
 }
 
-/// The length of the full name at `start` when it opens with a known first name and
-/// names no place.
-fn known_full_name(text: &str, start: usize) -> Option<usize> {
+/// The length of the full name (two words at least) at `start`, a known first name,
+/// unless it names a place.
+fn full_name_at(text: &str, start: usize) -> Option<usize> {
     let rest = &text[start..];
-    let first = rest.split(|c: char| !c.is_alphabetic()).next()?;
-    if !FIRST_NAMES.contains(first.to_lowercase().as_str()) {
-        return None;
-    }
     let run = NAME.find(rest)?.as_str();
     let len = capitalised_name(rest)?;
     let place_after = words(run).any(|(_, w)| PLACE_AFTER.contains(w.to_lowercase().as_str()));
@@ -641,6 +646,8 @@ fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
 
 /// Whether what comes before an introduction ends a sentence or a greeting.
 fn starts_sentence(before: &str) -> bool {
+    let before =
+        &before[floor_char_boundary(before, before.len().saturating_sub(SENTENCE_LOOKBACK))..];
     let before = before.trim_end();
     before.is_empty()
         || before.ends_with(['.', '!', '?', ';', ':', ',', '(', '\n'])
