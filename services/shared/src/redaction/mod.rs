@@ -128,10 +128,23 @@ fn find_plain(text: &str) -> Vec<Finding> {
 
 /// `text` with every piece of personal data replaced by its marker in `lang`.
 pub fn redact(text: &str, lang: Lang) -> String {
-    let findings = find(text);
+    replace(text, find(text), || lang)
+}
+
+/// `text` redacted with the markers of `language` when it is known (a report's
+/// declared language), else of the language the text reads as, else the city's. The
+/// language is only told when there is something to replace.
+pub fn redact_text(text: &str, language: Option<Lang>) -> String {
+    replace(text, find(text), || {
+        language.or_else(|| Lang::detect(text)).unwrap_or_default()
+    })
+}
+
+fn replace(text: &str, findings: Vec<Finding>, lang: impl FnOnce() -> Lang) -> String {
     if findings.is_empty() {
         return text.to_owned();
     }
+    let lang = lang();
     let mut redacted = String::with_capacity(text.len());
     let mut from = 0;
     for finding in findings {
@@ -141,16 +154,6 @@ pub fn redact(text: &str, lang: Lang) -> String {
     }
     redacted.push_str(&text[from..]);
     redacted
-}
-
-/// `text` redacted with the markers of `language` when it is known (a report's
-/// declared language), else of the language the text reads as, else the city's.
-pub fn redact_text(text: &str, language: Option<Lang>) -> String {
-    if text.is_empty() {
-        return String::new();
-    }
-    let lang = language.or_else(|| Lang::detect(text)).unwrap_or_default();
-    redact(text, lang)
 }
 
 /// A built-in pattern; the unit tests compile every one of them. Word boundaries are
