@@ -498,39 +498,43 @@ def lower_first(text):
     return text[0].lower() + text[1:] if text and text[0].isupper() and not text.startswith("[[") else text
 
 
-def text_it():
+def compose(lang):
+    """One report in `lang`: a problem or two, maybe a car, then personal data of one
+    kind or none, and an ending."""
+    parts_of = LANGUAGES[lang]
+    no_data, introduced, contacted, paid, third = parts_of["shares"]
     roll = rng.random()
-    opening = opening_it()
-    parts = [problem_it()]
-    if rng.random() < 0.25:
-        parts.append(plate_problem_it())
-    if roll < 0.33:  # no personal data beyond what the body says
+    opening = parts_of["opening"]() if "opening" in parts_of else ""
+    parts = [parts_of["problem"]()]
+    if rng.random() < parts_of["plate_share"]:
+        parts.append(parts_of["plate_problem"]())
+    if roll < no_data:  # no personal data beyond what the body says
         if rng.random() < 0.4:
-            parts.append(other_problem(parts[0], problem_it))
-        ending = closing_it()
-    elif roll < 0.5:
-        intro, n = intro_it()
+            parts.append(other_problem(parts[0], parts_of["problem"]))
+        ending = parts_of["closing"]()
+    elif roll < introduced:
+        intro, n = parts_of["intro"]()
         first, last = (n.split() + [None])[:2]
         if intro.endswith("che"):
             parts[0] = lower_first(parts[0])
         parts.insert(0, intro)
         if rng.random() < 0.6:
-            parts.append(contact_it(first, last))
-        ending = signature_it(n) if rng.random() < 0.3 else closing_it()
-    elif roll < 0.64:
-        parts.append(contact_it())
-        ending = signature_it() if rng.random() < 0.6 else closing_it()
-    elif roll < 0.8:
-        parts.append(payment_it())
+            parts.append(parts_of["contact"](first, last))
+        ending = parts_of["signature"](n) if rng.random() < 0.3 else parts_of["closing"]()
+    elif roll < contacted:
+        parts.append(parts_of["contact"]())
+        ending = parts_of["signature"]() if rng.random() < 0.6 else parts_of["closing"]()
+    elif roll < paid:
+        parts.append(parts_of["payment"]())
         if rng.random() < 0.4:
-            parts.append(other_problem(parts[-1], payment_it))
-        ending = signature_it()
-    elif roll < 0.9:
-        parts.append(third_party_it())
-        ending = closing_it()
+            parts.append(other_problem(parts[-1], parts_of["payment"]))
+        ending = parts_of["signature"]()
+    elif roll < third:
+        parts.append(parts_of["third_party"]())
+        ending = parts_of["closing"]()
     else:
-        ending = signature_it()
-    if opening.startswith("Segnalo") and roll >= 0.33 and roll < 0.5:
+        ending = parts_of["signature"]()
+    if opening.startswith("Segnalo") and no_data <= roll < introduced:
         opening = "Buongiorno, "
     if opening and not parts[0].startswith("[["):
         parts[0] = opening + (lower_first(parts[0]) if opening.endswith(", ") or opening.startswith("Segnalo") else parts[0])
@@ -643,29 +647,33 @@ def closing_en():
                  "\nResidents of Mill Lane", "\nSt John's Road"])
 
 
-def text_en():
-    roll = rng.random()
-    parts = [problem_en()]
-    if rng.random() < 0.2:
-        parts.append(plate_problem_en())
-    if roll < 0.35:
-        if rng.random() < 0.4:
-            parts.append(other_problem(parts[0], problem_en))
-        return " ".join(parts) + closing_en()
-    if roll < 0.55:
-        intro, n = intro_en()
-        first, last = (n.split() + [None])[:2]
-        parts.insert(0, intro)
-        if rng.random() < 0.6:
-            parts.append(contact_en(first, last))
-        return " ".join(parts) + (signature_en(n) if rng.random() < 0.3 else closing_en())
-    if roll < 0.75:
-        parts.append(contact_en())
-        return " ".join(parts) + (signature_en() if rng.random() < 0.6 else closing_en())
-    if roll < 0.88:
-        parts.append(third_party_en())
-        return " ".join(parts) + closing_en()
-    return " ".join(parts) + signature_en()
+LANGUAGES = {
+    "it": {
+        "shares": (0.33, 0.5, 0.64, 0.8, 0.9),
+        "opening": opening_it,
+        "problem": problem_it,
+        "plate_share": 0.25,
+        "plate_problem": plate_problem_it,
+        "intro": intro_it,
+        "contact": contact_it,
+        "payment": payment_it,
+        "third_party": third_party_it,
+        "signature": signature_it,
+        "closing": closing_it,
+    },
+    # English reports give no IBAN or tax code: the payment share is empty.
+    "en": {
+        "shares": (0.35, 0.55, 0.75, 0.75, 0.88),
+        "problem": problem_en,
+        "plate_share": 0.2,
+        "plate_problem": plate_problem_en,
+        "intro": intro_en,
+        "contact": contact_en,
+        "third_party": third_party_en,
+        "signature": signature_en,
+        "closing": closing_en,
+    },
+}
 
 
 # --- files ---------------------------------------------------------------------------
@@ -682,7 +690,7 @@ def main():
     here = pathlib.Path(__file__).parent
     texts, seen = [], set()
     while len(texts) < COUNT:
-        text = text_it() if rng.random() < 0.62 else text_en()
+        text = compose("it" if rng.random() < 0.62 else "en")
         text = text.strip(" ").replace("  ", " ")
         if text not in seen:
             seen.add(text)
