@@ -309,6 +309,15 @@ ensure_chromium() {
     log "chromium: $(chromium --version 2>/dev/null || chromium-browser --version 2>/dev/null)"
 }
 
+# The photo tests tag camera-like files and read them back with exiftool.
+ensure_exiftool() {
+    if ! command -v exiftool >/dev/null 2>&1; then
+        log "exiftool: installing from the distribution's packages"
+        apt_install libimage-exiftool-perl
+    fi
+    log "exiftool: $(exiftool -ver)"
+}
+
 # ---------------------------------------------------------------------------------------
 # Clients written by others, which the system tests drive against the servers: PyPI's
 # Open311 clients `georeport` and `three`, and `grpcio-reflection`.
@@ -352,6 +361,7 @@ main() {
     export SEGNALA_OPEN311_VENV=$OPEN311_VENV
 
     ensure_chromium
+    ensure_exiftool
     ensure_cargo
     ensure_nextest
 

@@ -12,7 +12,7 @@ use super::{Finding, PersonalData, ceil_char_boundary, pattern};
 /// Digits may be replaced by letters (omocodia), so those places take both.
 static TAX_CODE: LazyLock<Regex> = LazyLock::new(|| {
     pattern(
-        r"(?i)\b[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]\b",
+        r"(?i)(?-u:\b)[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z](?-u:\b)",
     )
 });
 
@@ -22,7 +22,7 @@ static TAX_CODE_PLAIN: LazyLock<Regex> =
 
 /// A country, two check digits and the account, often in groups of four.
 static IBAN: LazyLock<Regex> =
-    LazyLock::new(|| pattern(r"(?i)\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}"));
+    LazyLock::new(|| pattern(r"(?i)(?-u:\b)[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}"));
 
 /// An Italian IBAN's layout: check letter, bank and branch, account.
 static ITALIAN_IBAN: LazyLock<Regex> =
@@ -32,23 +32,28 @@ static ITALIAN_IBAN: LazyLock<Regex> =
 /// (AB12 CDE), German (M-AB 1234), Spanish (1234 BCD).
 static PLATES: LazyLock<[Regex; 4]> = LazyLock::new(|| {
     [
-        pattern(r"\b[A-HJ-NPR-TV-Z]{2}[ -]?\d{3}[ -]?[A-HJ-NPR-TV-Z]{2}\b"),
-        pattern(r"\b[A-Z]{2}\d{2} ?[A-Z]{3}\b"),
-        pattern(r"\b[A-ZÄÖÜ]{1,3}-[A-Z]{1,2} ?\d{1,4}[EH]?\b"),
-        pattern(r"\b\d{4}[ -]?[BCDFGHJKLMNPRSTVWXYZ]{3}\b"),
+        pattern(r"(?-u:\b)[A-HJ-NPR-TV-Z]{2}[ -]?\d{3}[ -]?[A-HJ-NPR-TV-Z]{2}(?-u:\b)"),
+        pattern(r"(?-u:\b)[A-Z]{2}\d{2} ?[A-Z]{3}(?-u:\b)"),
+        pattern(r"(?:(?-u:\b)[A-Z]|[ÄÖÜ])[A-ZÄÖÜ]{0,2}-[A-Z]{1,2} ?\d{1,4}[EH]?(?-u:\b)"),
+        pattern(r"(?-u:\b)\d{4}[ -]?[BCDFGHJKLMNPRSTVWXYZ]{3}(?-u:\b)"),
     ]
 });
 
 /// "targa", "plate": what follows shortly is a plate whatever its shape.
 static PLATE_CUE: LazyLock<Regex> = LazyLock::new(|| {
     pattern(
-        r"(?i)\b(?:targa|targata|targato|targhe|number plate|plate|registration|reg\.|kennzeichen|immatricolat\w*)",
+        r"(?i)(?-u:\b)(?:targa|targata|targato|targhe|number plate|plate|registration|reg\.|kennzeichen|immatricolat\w*)",
     )
 });
 
-/// Letters and digits a plate of any country is made of.
-static CUED_PLATE: LazyLock<Regex> =
-    LazyLock::new(|| pattern(r"(?i)\b[A-Z]{1,3}[ -]?\d{2,6}[ -]?[A-Z]{0,3}\b"));
+/// Letters and digits a plate of any country is made of: the Italian shape in any
+/// case, else letters after the digits belong to it when joined to them or written
+/// in capitals ("targa AB 12345 da un mese").
+static CUED_PLATE: LazyLock<Regex> = LazyLock::new(|| {
+    pattern(
+        r"(?i)(?-u:\b)(?:[A-Z]{2}[ -]?\d{3}[ -]?[A-Z]{2}|[A-Z]{1,3}[ -]?\d{2,6}(?:[A-Z]{1,3}|[ -](?-i:[A-Z]{1,3}))?)(?-u:\b)",
+    )
+});
 
 /// How far after its cue a plate may stand.
 const PLATE_CUE_REACH: usize = 30;
@@ -228,6 +233,8 @@ mod tests {
             ("targa svizzera TI 123456", "TI 123456"),
             ("targata ab123cd", "ab123cd"),
             ("registration ZH 12345", "ZH 12345"),
+            ("targato tb 917 ag da ieri", "tb 917 ag"),
+            ("con targa XL 77902 da settimane", "XL 77902"),
         ] {
             assert_eq!(kinds(text), vec![(PersonalData::Plate, plate)], "{text}");
         }

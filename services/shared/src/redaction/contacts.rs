@@ -6,31 +6,36 @@ use regex::Regex;
 
 use super::{Cues, Finding, PersonalData, ceil_char_boundary, pattern};
 
-/// `name@domain.tld`, also written `name [at] domain [dot] tld` to fool harvesters.
+/// `name@domain.tld`, also written `name [at] domain [dot] tld` to fool harvesters;
+/// letters of any script, so that a look-alike letter does not cut the address short.
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     pattern(
-        r"(?i)[a-z0-9][a-z0-9._%+-]*(?:@|\s?[\[(]\s?at\s?[\])]\s?)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:(?:\.|\s?[\[(]\s?dot\s?[\])]\s?)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?:\.|\s?[\[(]\s?dot\s?[\])]\s?)[a-z]{2,}\b",
+        r"(?i)[\p{L}\p{N}][\p{L}\p{N}._%+-]*(?:@|\s?[\[(]\s?at\s?[\])]\s?)[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?(?:(?:\.|\s?[\[(]\s?dot\s?[\])]\s?)[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?)*(?:\.|\s?[\[(]\s?dot\s?[\])]\s?)\p{L}{2,}(?-u:\b)",
     )
 });
 
 /// `@name` (X, Telegram, Instagram) or `@name@instance` (Mastodon).
 static HANDLE: LazyLock<Regex> = LazyLock::new(|| {
-    pattern(r"@[A-Za-z0-9_]{2,30}(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})?")
+    pattern(
+        r"@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})?",
+    )
 });
 
 /// A country code after `+` or `00`, then the number in groups.
 static INTERNATIONAL: LazyLock<Regex> =
-    LazyLock::new(|| pattern(r"\(?(?:\+|\b00)[1-9](?:[ ./-]?\(?\d\)?){7,14}"));
+    LazyLock::new(|| pattern(r"\(?(?:\+|(?-u:\b)00)[1-9](?:[ ./-]?\(?\d\)?){7,14}"));
 
 /// Italian mobiles: ten digits (some nine) from 31x to 39x.
-static MOBILE: LazyLock<Regex> = LazyLock::new(|| pattern(r"\b3[1-9]\d(?:[ ./-]?\d){6,7}\b"));
+static MOBILE: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r"(?-u:\b)3[1-9]\d(?:[ ./-]?\d){6,7}(?-u:\b)"));
 
 /// Landlines, Italian and British alike: a leading 0, six to eleven digits in all.
 static LANDLINE: LazyLock<Regex> =
-    LazyLock::new(|| pattern(r"\b0[1-9]\d{0,3}(?:[ ./-]?\d){4,9}\b"));
+    LazyLock::new(|| pattern(r"(?-u:\b)0[1-9]\d{0,3}(?:[ ./-]?\d){4,9}(?-u:\b)"));
 
 /// Any run of digits in groups: a phone number where the words before say so.
-static DIGITS: LazyLock<Regex> = LazyLock::new(|| pattern(r"\+?\(?\d(?:[ ./-]?\(?\d\)?){5,14}\b"));
+static DIGITS: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r"\+?\(?\d(?:[ ./-]?\(?\d\)?){5,14}(?-u:\b)"));
 
 /// Shapes that are dates, times and periods, not numbers to call.
 static NOT_A_PHONE: LazyLock<Regex> = LazyLock::new(|| {
@@ -41,14 +46,14 @@ static NOT_A_PHONE: LazyLock<Regex> = LazyLock::new(|| {
 
 static PHONE_CUES: Cues = Cues(LazyLock::new(|| {
     pattern(
-        r"(?i)\b(?:tel|tel\.|telefono|telefonare|telefonatemi|cell|cell\.|cellulare|chiama\w*|contatta\w*|recapito|numero di telefono|whatsapp|sms|phone|call|ring|mobile|text me|contact me|reach me)\b",
+        r"(?i)(?-u:\b)(?:tel|tel\.|telefono|telefonare|telefonatemi|cell|cell\.|cellulare|chiama\w*|contatta\w*|recapito|numero di telefono|numero di casa|mio numero|whatsapp|sms|phone|call|ring|mobile|text me|contact me|reach me|my number|number is)(?-u:\b)",
     )
 }));
 
 /// Words before a number that make it a lamp post's, a file's or a house's.
 static OTHER_NUMBER_CUES: Cues = Cues(LazyLock::new(|| {
     pattern(
-        r"(?i)(?:\bn\.|\bnr\.?|\bnum\.|\bnumero\b|\bpalo\b|\blampione\b|\bmatricola\b|\bprot\w*|\bpratica\b|\bcodice\b|\bcod\.|\brif\w*|\bref\b|\bticket\b|#|\bpole\b|\bpost\b|\bno\.|\bnumber\b|\bcap\b|\bcivico\b)",
+        r"(?i)(?:(?-u:\b)n\.|(?-u:\b)nr\.?|(?-u:\b)num\.|(?-u:\b)numero(?-u:\b)|(?-u:\b)palo(?-u:\b)|(?-u:\b)lampione(?-u:\b)|(?-u:\b)matricola(?-u:\b)|(?-u:\b)prot\w*|(?-u:\b)pratica(?-u:\b)|(?-u:\b)codice(?-u:\b)|(?-u:\b)cod\.|(?-u:\b)rif\w*|(?-u:\b)ref(?-u:\b)|(?-u:\b)ticket(?-u:\b)|#|(?-u:\b)pole(?-u:\b)|(?-u:\b)post(?-u:\b)|(?-u:\b)no\.|(?-u:\b)number(?-u:\b)|(?-u:\b)cap(?-u:\b)|(?-u:\b)civico(?-u:\b)|(?-u:\b)contatore(?-u:\b)|(?-u:\b)tombino(?-u:\b)|(?-u:\b)cassonetto(?-u:\b)|(?-u:\b)punto luce(?-u:\b)|(?-u:\b)segnalazione(?-u:\b)|(?-u:\b)avviso(?-u:\b)|(?-u:\b)fattura(?-u:\b)|(?-u:\b)verbale(?-u:\b)|(?-u:\b)serial(?-u:\b)|(?-u:\b)reference(?-u:\b)|(?-u:\b)meter(?-u:\b))",
     )
 }));
 
@@ -93,15 +98,8 @@ fn phones(text: &str, push: &mut impl FnMut(PersonalData, std::ops::Range<usize>
     for m in INTERNATIONAL.find_iter(text) {
         push(PersonalData::Phone, m.range());
     }
-    for m in MOBILE.find_iter(text) {
-        if !NOT_A_PHONE.is_match(m.as_str()) {
-            push(PersonalData::Phone, m.range());
-        }
-    }
-    for m in LANDLINE.find_iter(text) {
-        let cued = PHONE_CUES.just_before(text, m.start(), CUE_REACH);
-        let other = OTHER_NUMBER_CUES.just_before(text, m.start(), CUE_REACH);
-        if !NOT_A_PHONE.is_match(m.as_str()) && (cued || !other) {
+    for m in MOBILE.find_iter(text).chain(LANDLINE.find_iter(text)) {
+        if !NOT_A_PHONE.is_match(m.as_str()) && cue(text, m.start()) != Some(Cue::OtherNumber) {
             push(PersonalData::Phone, m.range());
         }
     }
@@ -109,11 +107,30 @@ fn phones(text: &str, push: &mut impl FnMut(PersonalData, std::ops::Range<usize>
         let digits = m.as_str().chars().filter(char::is_ascii_digit).count();
         if (6..=15).contains(&digits)
             && !NOT_A_PHONE.is_match(m.as_str())
-            && PHONE_CUES.just_before(text, m.start(), CUE_REACH)
+            && cue(text, m.start()) == Some(Cue::Phone)
         {
             let start = ceil_char_boundary(text, m.start());
             push(PersonalData::Phone, start..m.end());
         }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cue {
+    Phone,
+    OtherNumber,
+}
+
+/// What the words shortly before `at` say a number is: the cue nearest to it wins
+/// ("il mio numero di pratica è …" is a file's number).
+fn cue(text: &str, at: usize) -> Option<Cue> {
+    let phone = PHONE_CUES.last_end_before(text, at, CUE_REACH);
+    let other = OTHER_NUMBER_CUES.last_end_before(text, at, CUE_REACH);
+    match (phone, other) {
+        (Some(p), Some(o)) if o > p => Some(Cue::OtherNumber),
+        (Some(_), _) => Some(Cue::Phone),
+        (None, Some(_)) => Some(Cue::OtherNumber),
+        (None, None) => None,
     }
 }
 
@@ -134,6 +151,8 @@ mod tests {
             ("ring 07700 900123", "07700 900123"),
             ("+44 20 7946 0958", "+44 20 7946 0958"),
             ("whatsapp 45 67 89 12", "45 67 89 12"),
+            ("My number is 020 7946 0958.", "020 7946 0958"),
+            ("codice AB12-CD34. 347 555 1234", "347 555 1234"),
         ] {
             assert_eq!(kinds(text), vec![(PersonalData::Phone, number)], "{text}");
         }
@@ -149,6 +168,8 @@ mod tests {
             "costo 1.250.000 euro",
             "via Roma 15, 20121 Milano",
             "palo 3",
+            "il mio numero di pratica è 0234567",
+            "contatore 3456789012",
         ] {
             assert_eq!(kinds(text), vec![], "{text}");
         }
@@ -165,10 +186,11 @@ mod tests {
             vec![(PersonalData::Email, "anna [at] example [dot] it")]
         );
         assert_eq!(
-            kinds("grazie @Anna_B e @luca@social.coop"),
+            kinds("grazie @Anna_B e @luca@social.coop, @marco.verdi."),
             vec![
                 (PersonalData::Handle, "@Anna_B"),
-                (PersonalData::Handle, "@luca@social.coop")
+                (PersonalData::Handle, "@luca@social.coop"),
+                (PersonalData::Handle, "@marco.verdi")
             ]
         );
     }

@@ -1,8 +1,9 @@
 //! `segnala ops`: operators' decisions on triage — the review queue, rerouting,
 //! merging and unmerging incidents, and the corrections that become training data —
-//! and their public alerts on status.
+//! their public alerts on status, and the redactor's figures.
 
 mod alerts;
+mod redaction;
 mod reporter;
 
 use std::path::PathBuf;
@@ -67,6 +68,9 @@ enum OpsCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Measure the redactor of public texts: recall and precision per kind of
+    /// personal data on marked texts; fails below the required score.
+    RedactionEval(redaction::RedactionEvalArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,13 +104,14 @@ struct Destination {
 }
 
 pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
-    match args.command {
+    let command = match args.command {
         OpsCommand::Alerts(alerts) => {
             return alerts::run(alerts, &args.client, args.clock.zone()).await;
         }
         OpsCommand::Reporter(reporter) => return reporter::run(reporter, &args.client).await,
-        _ => {}
-    }
+        OpsCommand::RedactionEval(eval) => return redaction::run(eval),
+        command => command,
+    };
     let mut client = connect(
         &args.server,
         &args.client.trust,
@@ -115,8 +120,8 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
     )
     .await?;
     let failed = |status: tonic::Status| CommandError::from_status(&status, &args.server);
-    match args.command {
-        OpsCommand::Alerts(_) | OpsCommand::Reporter(_) => Ok(()),
+    match command {
+        OpsCommand::Alerts(_) | OpsCommand::Reporter(_) | OpsCommand::RedactionEval(_) => Ok(()),
         OpsCommand::Review(ReviewCommand::List) => {
             let mut page_token = String::new();
             let mut count = 0;
