@@ -4,8 +4,9 @@
 use std::{path::PathBuf, time::Duration};
 
 use sea_orm::{
-    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, IsolationLevel, Statement, TransactionTrait, Value,
+    AccessMode, ActiveModelTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DatabaseTransaction, DbBackend, DbErr, EntityTrait, IsolationLevel, Statement,
+    TransactionTrait, Value,
 };
 use sea_orm_migration::MigratorTrait;
 use secrecy::{ExposeSecret, SecretString};
@@ -173,6 +174,26 @@ fn options(url: &str, min_connections: u32, max_connections: u32) -> ConnectOpti
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
     opts
+}
+
+/// Rows one multi-row statement carries at most: well under PostgreSQL's limit of
+/// 65,535 bound values for tables of a few dozen columns.
+pub const ROWS_PER_STATEMENT: usize = 1_000;
+
+/// Inserts `rows` with one statement per [`ROWS_PER_STATEMENT`].
+pub async fn insert_all<A, C>(db: &C, rows: impl IntoIterator<Item = A>) -> Result<(), DbErr>
+where
+    A: ActiveModelTrait + Send,
+    C: ConnectionTrait,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(ROWS_PER_STATEMENT).collect();
+        A::Entity::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// `rows` as one `VALUES` list, with the backend's placeholders, and the values to bind

@@ -52,12 +52,7 @@ impl DecisionStore {
         db: &C,
         decisions: &[Decision],
     ) -> Result<(), DbErr> {
-        for chunk in decisions.chunks(1_000) {
-            decision::Entity::insert_many(chunk.iter().map(row))
-                .exec_without_returning(db)
-                .await?;
-        }
-        Ok(())
+        segnala_shared::db::insert_all(db, decisions.iter().map(row)).await
     }
 
     /// Which of `codes` are decided already.

@@ -93,12 +93,7 @@ impl IncidentStore {
         db: &C,
         incidents: &[StoredIncident],
     ) -> Result<(), DbErr> {
-        for chunk in incidents.chunks(1_000) {
-            incident::Entity::insert_many(chunk.iter().map(row))
-                .exec_without_returning(db)
-                .await?;
-        }
-        Ok(())
+        segnala_shared::db::insert_all(db, incidents.iter().map(row)).await
     }
 
     /// Stores the incident, or, when one of its id is stored already, makes that one
@@ -180,7 +175,7 @@ impl IncidentStore {
             matching: "incidents.id = v.column1",
             returning: "",
         };
-        for chunk in incidents.chunks(1_000) {
+        for chunk in incidents.chunks(segnala_shared::db::ROWS_PER_STATEMENT) {
             let rows = chunk.iter().map(|incident| {
                 vec![
                     incident.id.clone().into(),
