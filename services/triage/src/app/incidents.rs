@@ -9,7 +9,9 @@ use segnala_shared::messaging::Envelope;
 use tokio::sync::Mutex;
 
 use crate::{
-    domain::{Decision, IncidentIndex, Priority, ReceivedReport, Taxonomy, raised_priority},
+    domain::{
+        Decision, IncidentIndex, OpenIncident, Priority, ReceivedReport, Taxonomy, raised_priority,
+    },
     events,
     store::{IncidentStore, OrderChange, StoredIncident},
 };
@@ -79,6 +81,18 @@ struct Held {
     new: bool,
     /// Reports of the batch joined it: it is written with the batch.
     grew: bool,
+}
+
+/// What an operator's transaction changed in the open incidents, for the index once it
+/// commits (`Incidents::reindex`).
+#[must_use]
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reindex {
+    /// Open, in the index (again or in its new place).
+    Add(OpenIncident),
+    /// Takes no more reports.
+    Remove(String),
+    Unchanged,
 }
 
 /// One incident for many reports of the same problem: the open incidents in a spatial
@@ -297,19 +311,31 @@ impl Incidents {
     /// Opens an incident named after the report, without looking for one to join (an
     /// operator took the report out of another). When the report's own incident exists
     /// already — it opened one, later merged into another, or it was taken out once
-    /// before — that one opens again, holding the report alone.
+    /// before — that one opens again, holding the report alone. The index takes it once
+    /// the transaction commits (`reindex`).
     pub async fn open<C: ConnectionTrait>(
         &self,
         txn: &C,
         report: RoutedReport<'_>,
-    ) -> Result<(), DbErr> {
+    ) -> Result<Reindex, DbErr> {
         let Some(incident) = opened_by(report) else {
-            return Ok(());
+            return Ok(Reindex::Unchanged);
         };
-        let mut synced = self.synced.lock().await;
         self.store.insert_or_reopen(txn, &incident).await?;
-        synced.index.insert(incident.as_open());
-        Ok(())
+        Ok(Reindex::Add(incident.as_open()))
+    }
+
+    /// Applies to the index what an operator's transaction changed, once it committed.
+    /// An operator's transaction holds rows the consumer may wait for while it holds
+    /// the index (`orders_changed`, `lock_joinable`, `place`): locking the index inside
+    /// such a transaction would make each wait for the other for good.
+    pub async fn reindex(&self, change: Reindex) {
+        let mut synced = self.synced.lock().await;
+        match change {
+            Reindex::Add(incident) => synced.index.insert(incident),
+            Reindex::Remove(id) => synced.index.remove(&id),
+            Reindex::Unchanged => {}
+        }
     }
 
     /// The incident, locked until the transaction ends.
@@ -363,17 +389,16 @@ impl Incidents {
         self.store.joined_all(txn, &[incident]).await
     }
 
-    /// The incident takes no more reports, ever: its reports joined `into`.
+    /// The incident takes no more reports, ever: its reports joined `into`. It leaves
+    /// the index once the transaction commits (`reindex`).
     pub async fn merged<C: ConnectionTrait>(
         &self,
         txn: &C,
         id: &str,
         into: &str,
-    ) -> Result<(), DbErr> {
-        let mut synced = self.synced.lock().await;
+    ) -> Result<Reindex, DbErr> {
         self.store.merged(txn, id, into).await?;
-        synced.index.remove(id);
-        Ok(())
+        Ok(Reindex::Remove(id.to_owned()))
     }
 
     /// Adds the incidents other replicas opened since this one last looked. The ids come
@@ -404,22 +429,19 @@ impl Incidents {
     }
 
     /// The incident now belongs to another department or category: later reports of
-    /// that problem join it.
+    /// that problem join it, once the transaction commits (`reindex`).
     pub async fn moved<C: ConnectionTrait>(
         &self,
         txn: &C,
         id: &str,
         department: &str,
         category: &str,
-    ) -> Result<(), DbErr> {
-        let mut synced = self.synced.lock().await;
+    ) -> Result<Reindex, DbErr> {
         self.store.moved(txn, id, department, category).await?;
-        if let Some(incident) = self.store.get_for_update(txn, id).await?
-            && incident.open
-        {
-            synced.index.insert(incident.as_open());
-        }
-        Ok(())
+        Ok(match self.store.get_for_update(txn, id).await? {
+            Some(incident) if incident.open => Reindex::Add(incident.as_open()),
+            _ => Reindex::Unchanged,
+        })
     }
 
     /// Follows incidents' work orders: resolved, closed or cancelled, an incident takes

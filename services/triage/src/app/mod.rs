@@ -13,7 +13,7 @@ pub use assess_text::{AssessText, Assessment};
 pub use consumer::{TriageConsumer, TriageEvent};
 pub use decisions::Decisions;
 pub use follow_orders::FollowWorkOrders;
-pub use incidents::{Incidents, Placed, RoutedReport};
+pub use incidents::{Incidents, Placed, Reindex, RoutedReport};
 pub use operators::{Destination, Operators};
 pub use publish_taxonomy::publish_taxonomy;
 pub use route_report::{Decided, RouteReport};

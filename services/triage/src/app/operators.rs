@@ -4,7 +4,7 @@ use chrono::Utc;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use segnala_shared::{AppError, messaging::Outbox, tracking_code::TrackingCode};
 
-use super::{Incidents, Placed, RoutedReport};
+use super::{Incidents, Placed, Reindex, RoutedReport};
 use crate::{
     domain::{
         Assignment, Decision, Outcome, Priority, ReceivedReport, Taxonomy, classifier_method,
@@ -175,7 +175,8 @@ impl Operators {
             operator,
             &previous,
         );
-        self.incidents
+        let reindex = self
+            .incidents
             .moved(&txn, &incident, &department, &category)
             .await?;
         decision.place_in(&incident);
@@ -188,6 +189,7 @@ impl Operators {
             operator,
         )
         .await?;
+        self.incidents.reindex(reindex).await;
         Ok(decision)
     }
 
@@ -219,7 +221,7 @@ impl Operators {
         self.incidents
             .grow(&txn, &mut target, count, priority, now)
             .await?;
-        self.incidents.merged(&txn, merged, kept).await?;
+        let reindex = self.incidents.merged(&txn, merged, kept).await?;
         for decision in &mut moving {
             decision.place_in(&target.id);
             if let Some(assignment) = decision.assignment_mut() {
@@ -241,6 +243,7 @@ impl Operators {
                 .await?;
         }
         txn.commit().await?;
+        self.incidents.reindex(reindex).await;
         self.outbox.wake();
         tracing::info!(
             incident = kept,
@@ -283,12 +286,14 @@ impl Operators {
             .push(format!("operator:{operator}:out of incidents/{incident}"));
         decision.decided_at = Utc::now();
         decision.version += 1;
-        if let Some(report) = RoutedReport::of(&decision, &received) {
-            self.incidents.open(&txn, report).await?;
-        }
+        let reindex = match RoutedReport::of(&decision, &received) {
+            Some(report) => self.incidents.open(&txn, report).await?,
+            None => Reindex::Unchanged,
+        };
         self.decisions.update(&txn, &decision).await?;
         self.announce_routed(&txn, &received, &decision).await?;
         txn.commit().await?;
+        self.incidents.reindex(reindex).await;
         self.outbox.wake();
         tracing::info!(tracking_code = %code, incident, operator, "operator unmerged a report");
         Ok(decision)
