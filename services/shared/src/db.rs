@@ -196,6 +196,15 @@ where
     Ok(())
 }
 
+/// The backend's placeholder for the `n`th bound value (from 1): `$n` in PostgreSQL,
+/// `?` in SQLite.
+pub fn placeholder(backend: DbBackend, n: usize) -> String {
+    match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    }
+}
+
 /// `rows` as one `VALUES` list, with the backend's placeholders, and the values to bind
 /// to them: many rows changed by one statement instead of one statement each. The
 /// list's columns are named column1, column2 … in PostgreSQL and SQLite alike.
@@ -209,10 +218,7 @@ pub fn values_list(
         let mut cells = Vec::with_capacity(row.len());
         for value in row {
             values.push(value);
-            cells.push(match backend {
-                DbBackend::Postgres => format!("${}", values.len()),
-                _ => "?".to_owned(),
-            });
+            cells.push(placeholder(backend, values.len()));
         }
         list.push(format!("({})", cells.join(", ")));
     }

@@ -1,6 +1,7 @@
 //! Retention: a reporter's contact and chat identifiers outlive their report's
-//! closing by a set time, then go, as an erasure the reporter had asked for would.
-//! Whether a report is closed, and since when, is the status service's to say.
+//! closing by a set time, then go, as an erasure the reporter had asked for would;
+//! replies sent longer ago than that go too. Whether a report is closed, and since
+//! when, is the status service's to say.
 
 use std::{collections::HashMap, time::Duration};
 
@@ -62,6 +63,7 @@ impl ContactRetention {
     /// `now`; returns how many reports lost them.
     pub async fn sweep(&self, now: DateTime<Utc>) -> Result<usize, AppError> {
         let closed_before = now - self.keep_after_close;
+        reporter_data::forget_replies_finished_before(&self.db, closed_before).await?;
         let mut erased = 0;
         for channel in Channel::ALL {
             let mut after = None;

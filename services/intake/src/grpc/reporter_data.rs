@@ -6,7 +6,7 @@ use segnala_proto::intake::v1::{
 };
 use segnala_shared::{
     AppError,
-    grpc::{Principal, into_status, status::required},
+    grpc::{into_status, principal_name, status::required},
     time::to_timestamp,
 };
 use tonic::{Request, Response, Status};
@@ -34,7 +34,7 @@ impl ReporterDataService for ReporterDataApi {
         &self,
         request: Request<pb::ExportReporterDataRequest>,
     ) -> Result<Response<pb::ExportReporterDataResponse>, Status> {
-        let operator = operator(&request);
+        let operator = principal_name(&request);
         let result = async {
             let reporter = reporter_from(request.into_inner().reporter)?;
             self.reporters.export(&reporter, &operator).await
@@ -48,7 +48,7 @@ impl ReporterDataService for ReporterDataApi {
         &self,
         request: Request<pb::EraseReporterDataRequest>,
     ) -> Result<Response<pb::EraseReporterDataResponse>, Status> {
-        let operator = operator(&request);
+        let operator = principal_name(&request);
         let result = async {
             let reporter = reporter_from(request.into_inner().reporter)?;
             self.reporters.erase(&reporter, &operator).await
@@ -60,14 +60,6 @@ impl ReporterDataService for ReporterDataApi {
             erased_records: i64::try_from(erasure.records).unwrap_or(i64::MAX),
         }))
     }
-}
-
-/// The key's name, for the audit log.
-fn operator<T>(request: &Request<T>) -> String {
-    request
-        .extensions()
-        .get::<Principal>()
-        .map_or_else(String::new, |p| p.name.clone())
 }
 
 fn reporter_from(reporter: Option<pb::Reporter>) -> Result<Reporter, AppError> {

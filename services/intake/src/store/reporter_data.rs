@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, Value};
+use segnala_shared::db::placeholder;
 use serde_json::Value as Json;
 use uuid::Uuid;
 
@@ -136,15 +137,15 @@ pub async fn reachable_reports<C: ConnectionTrait>(
     report_rows(sql.query(db).await?)
 }
 
-/// Everything tied to `reports` of `channel` alone: their contacts and reply routes,
-/// the replies sent along those routes and the questions asked about them.
+/// Everything tied to `reports` of `channel` alone: their contacts and reply routes
+/// and the questions asked about them. The replies sent along those routes go by
+/// their own age ([`forget_replies_finished_before`]), without a search through them.
 pub async fn of_reports<C: ConnectionTrait>(
     db: &C,
     channel: Channel,
     reports: Vec<ReporterReport>,
 ) -> Result<ReporterRecords, DbErr> {
     let report_ids: Vec<Value> = reports.iter().map(|r| r.id.into()).collect();
-    let names = names(db, None, &report_ids).await?;
     let mut questions = Vec::new();
     if !report_ids.is_empty() {
         let mut sql = Sql::new(db.get_database_backend());
@@ -157,10 +158,22 @@ pub async fn of_reports<C: ConnectionTrait>(
     Ok(ReporterRecords {
         channel,
         conversations: Vec::new(),
-        replies: find_replies(db, channel.as_str(), &names).await?,
+        replies: Vec::new(),
         questions,
         reports,
     })
+}
+
+/// Deletes the replies sent (or given up on) before `time`: each names its reporter
+/// (a chat id, a phone number) and has done its work. Returns how many went.
+pub async fn forget_replies_finished_before<C: ConnectionTrait>(
+    db: &C,
+    time: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("DELETE FROM outgoing_deliveries WHERE finished_at IS NOT NULL AND finished_at < ");
+    sql.bind(time);
+    sql.execute(db).await
 }
 
 const REPORT_COLUMNS: &str = "SELECT DISTINCT r.id, r.tracking_code, r.description, \
@@ -473,13 +486,8 @@ impl Sql {
 
     fn bind(&mut self, value: impl Into<Value>) {
         self.values.push(value.into());
-        match self.backend {
-            DbBackend::Postgres => {
-                self.text.push('$');
-                self.text.push_str(&self.values.len().to_string());
-            }
-            _ => self.text.push('?'),
-        }
+        self.text
+            .push_str(&placeholder(self.backend, self.values.len()));
     }
 
     fn bind_list(&mut self, values: Vec<Value>) {

@@ -84,6 +84,15 @@ pub struct Principal {
     pub departments: Vec<String>,
 }
 
+/// The name of the key `request` was made with, for audit logs; empty when the
+/// method needs none.
+pub fn principal_name<T>(request: &tonic::Request<T>) -> String {
+    request
+        .extensions()
+        .get::<Principal>()
+        .map_or_else(String::new, |p| p.name.clone())
+}
+
 /// Finds the principal a token belongs to.
 #[derive(Clone, Default)]
 pub struct Authenticator {

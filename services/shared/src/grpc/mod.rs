@@ -6,6 +6,8 @@ pub mod client;
 pub mod server;
 pub mod status;
 
-pub use auth::{Access, ApiKeySettings, Authenticator, MethodPolicy, Principal, Role};
+pub use auth::{
+    Access, ApiKeySettings, Authenticator, MethodPolicy, Principal, Role, principal_name,
+};
 pub use server::{GrpcServer, ShutdownSignal, TlsSettings};
 pub use status::into_status;

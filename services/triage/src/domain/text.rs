@@ -43,16 +43,11 @@ const ENGLISH_WORDS: &[&str] = &[
 /// means: a guess by other means would stem some reports in the other language, and
 /// route them otherwise.
 pub fn language(words: &[String]) -> Lang {
-    let (mut italian, mut english) = (0, 0);
-    for word in words {
-        italian += usize::from(ITALIAN_WORDS.contains(&word.as_str()));
-        english += usize::from(ENGLISH_WORDS.contains(&word.as_str()));
-    }
-    if english > italian {
-        Lang::En
-    } else {
-        Lang::It
-    }
+    Lang::by_common_words(
+        words.iter().map(String::as_str),
+        ITALIAN_WORDS,
+        ENGLISH_WORDS,
+    )
 }
 
 /// The language of a text: `known` when its sender said, else a guess from its words.

@@ -10,7 +10,7 @@ use segnala_proto::triage::v1::{
 };
 use segnala_shared::{
     AppError,
-    grpc::{Access, MethodPolicy, Principal, Role, into_status},
+    grpc::{Access, MethodPolicy, Role, into_status, principal_name},
     lang::Lang,
     tracking_code::{TrackingCode, parse_report_name},
 };
@@ -159,7 +159,7 @@ impl TriageService for TriageApi {
         &self,
         request: Request<pb::ResolveReviewItemRequest>,
     ) -> Result<Response<pb::ResolveReviewItemResponse>, Status> {
-        let operator = operator(&request);
+        let operator = principal_name(&request);
         let request = request.into_inner();
         let decision = self
             .correct(
@@ -179,7 +179,7 @@ impl TriageService for TriageApi {
         &self,
         request: Request<pb::RejectReviewItemRequest>,
     ) -> Result<Response<pb::RejectReviewItemResponse>, Status> {
-        let operator = operator(&request);
+        let operator = principal_name(&request);
         let request = request.into_inner();
         let result = async {
             let code = report_code(&request.report)?;
@@ -200,7 +200,7 @@ impl TriageService for TriageApi {
         &self,
         request: Request<pb::RerouteReportRequest>,
     ) -> Result<Response<pb::RerouteReportResponse>, Status> {
-        let operator = operator(&request);
+        let operator = principal_name(&request);
         let request = request.into_inner();
         let decision = self
             .correct(
@@ -256,7 +256,7 @@ impl TriageService for TriageApi {
         &self,
         request: Request<pb::MergeIncidentsRequest>,
     ) -> Result<Response<pb::MergeIncidentsResponse>, Status> {
-        let operator = operator(&request);
+        let operator = principal_name(&request);
         let request = request.into_inner();
         let result = async {
             let kept = incident_id(&request.incident, "incident")?;
@@ -276,7 +276,7 @@ impl TriageService for TriageApi {
         &self,
         request: Request<pb::UnmergeReportRequest>,
     ) -> Result<Response<pb::UnmergeReportResponse>, Status> {
-        let operator = operator(&request);
+        let operator = principal_name(&request);
         let request = request.into_inner();
         let result = async {
             let code = report_code(&request.report)?;
@@ -347,15 +347,6 @@ impl TriageApi {
             .map(convert::decision)
             .map_err(|e| into_status(e, DOMAIN))
     }
-}
-
-/// The calling operator's key name, for the record.
-fn operator<T>(request: &Request<T>) -> String {
-    request
-        .extensions()
-        .get::<Principal>()
-        .map(|p| p.name.clone())
-        .unwrap_or_default()
 }
 
 fn report_code(name: &str) -> Result<TrackingCode, AppError> {

@@ -156,23 +156,15 @@ pub fn language_of(hint: Option<&str>, text: Option<&str>) -> Lang {
     let Some(text) = text else {
         return Lang::It;
     };
-    let (mut italian, mut english) = (0, 0);
-    for word in text
+    let words: Vec<String> = text
         .split(|c: char| !c.is_alphabetic() && c != '\'')
         .map(str::to_lowercase)
-    {
-        if ITALIAN_WORDS.contains(&word.as_str()) {
-            italian += 1;
-        }
-        if ENGLISH_WORDS.contains(&word.as_str()) {
-            english += 1;
-        }
-    }
-    if english > italian {
-        Lang::En
-    } else {
-        Lang::It
-    }
+        .collect();
+    Lang::by_common_words(
+        words.iter().map(String::as_str),
+        ITALIAN_WORDS,
+        ENGLISH_WORDS,
+    )
 }
 
 /// Common function words, enough to tell a short Italian message from an English one.
