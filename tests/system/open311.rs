@@ -466,6 +466,10 @@ async fn open311_multipart_photo_is_served_without_camera_metadata_and_operators
         .await,
     );
     let name = format!("photos/{}", served.rsplit('/').next().expect("an id"));
+    let photo_status = || async {
+        let response = open311.http.get(&served).send().await.expect("answer");
+        response.status().as_u16()
+    };
     let listed_photos = || async {
         let (_, requests) = json(
             open311
@@ -502,16 +506,7 @@ async fn open311_multipart_photo_is_served_without_camera_metadata_and_operators
         Code::PermissionDenied,
         "{as_integrator:?}"
     );
-    assert_eq!(
-        open311
-            .http
-            .get(&served)
-            .send()
-            .await
-            .expect("answer")
-            .status(),
-        200
-    );
+    assert_eq!(photo_status().await, 200);
 
     let hidden = operator
         .hide_photo(HidePhotoRequest {
@@ -526,16 +521,7 @@ async fn open311_multipart_photo_is_served_without_camera_metadata_and_operators
     assert!(hidden.hidden);
     assert_eq!(hidden.uri, served);
     assert_eq!(hidden.report, format!("reports/{id}"));
-    assert_eq!(
-        open311
-            .http
-            .get(&served)
-            .send()
-            .await
-            .expect("answer")
-            .status(),
-        404
-    );
+    assert_eq!(photo_status().await, 404);
     let left = listed_photos().await;
     assert_eq!(left.as_array().map(Vec::len), Some(1), "{left}");
     assert!(!left.to_string().contains(&served), "{left}");
@@ -577,16 +563,7 @@ async fn open311_multipart_photo_is_served_without_camera_metadata_and_operators
             ),
         ]
     );
-    assert_eq!(
-        open311
-            .http
-            .get(&served)
-            .send()
-            .await
-            .expect("answer")
-            .status(),
-        200
-    );
+    assert_eq!(photo_status().await, 200);
     assert_eq!(listed_photos().await.as_array().map(Vec::len), Some(2));
 
     // Not an image, or too large: refused, nothing stored.

@@ -107,6 +107,19 @@ struct Destination {
     category: String,
 }
 
+/// Where the intake service is, for the commands that act on it.
+#[derive(Debug, clap::Args)]
+struct IntakeServer {
+    /// The intake service.
+    #[arg(
+        long = "intake-url",
+        env = "SEGNALA_INTAKE_URL",
+        default_value_t = default_listen::url(default_listen::INTAKE_PORT),
+        global = true
+    )]
+    url: String,
+}
+
 pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
     let command = match args.command {
         OpsCommand::Alerts(alerts) => {

@@ -9,24 +9,15 @@ use segnala_proto::intake::v1::{
 };
 use segnala_shared::time::from_timestamp;
 
-use crate::{
-    cli::{
-        CommandError,
-        client::{KeyArgs, connect},
-    },
-    settings::default_listen,
+use crate::cli::{
+    CommandError,
+    client::{KeyArgs, connect},
 };
 
 #[derive(Debug, clap::Args)]
 pub struct PhotoArgs {
-    /// The intake service.
-    #[arg(
-        long,
-        env = "SEGNALA_INTAKE_URL",
-        default_value_t = default_listen::url(default_listen::INTAKE_PORT),
-        global = true
-    )]
-    intake_url: String,
+    #[command(flatten)]
+    intake: super::IntakeServer,
     #[command(subcommand)]
     command: PhotoCommand,
 }
@@ -69,13 +60,13 @@ fn photo_name(given: &str) -> String {
 
 pub async fn run(args: PhotoArgs, key: &KeyArgs) -> Result<(), CommandError> {
     let mut client = connect(
-        &args.intake_url,
+        &args.intake.url,
         &key.trust,
         key.key(),
         IntakeServiceClient::new,
     )
     .await?;
-    let failed = |status: tonic::Status| CommandError::from_status(&status, &args.intake_url);
+    let failed = |status: tonic::Status| CommandError::from_status(&status, &args.intake.url);
     let photo = match args.command {
         PhotoCommand::Get { photo } => {
             client
