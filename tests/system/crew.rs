@@ -210,7 +210,7 @@ async fn a_crew_works_a_citizens_report_from_the_terminal() {
         "note",
     );
     let photo = dir.path().join("after.png");
-    std::fs::write(&photo, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    std::fs::write(&photo, crate::support::photos::PNG).unwrap();
     succeeded(
         segnala(&config, &["photo", photo.to_str().unwrap(), "--after"]).await,
         "photo",

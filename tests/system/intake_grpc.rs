@@ -1,5 +1,5 @@
 //! Intake's gRPC API as apps and operators use it: photos sent with a report (as links
-//! or as the image itself), and the operators' paged, filtered list of reports.
+//! or as the image itself, kept without its metadata), and the operators' paged, filtered list of reports.
 
 use std::collections::HashSet;
 
@@ -17,21 +17,13 @@ use crate::support::{
     RunningPlatform, TestEnv,
     clients::{channel, report_request},
     env::OPERATOR_KEY,
+    photos,
 };
 
 const SERVICES: [ServiceKind; 3] = [
     ServiceKind::Intake,
     ServiceKind::Triage,
     ServiceKind::Status,
-];
-
-/// The smallest valid PNG: one transparent pixel.
-const PNG: &[u8] = &[
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
-    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00,
-    0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae,
-    0x42, 0x60, 0x82,
 ];
 
 fn with_media(description: &str, media: Vec<Source>) -> CreateReportRequest {
@@ -76,7 +68,10 @@ async fn photos_come_as_links_or_images_and_bad_ones_change_nothing() {
         .intake
         .create_report(with_media(
             "Lampione spento in via Dante",
-            vec![Source::Url(link.into()), Source::Content(PNG.to_vec())],
+            vec![
+                Source::Url(link.into()),
+                Source::Content(photos::camera_jpeg()),
+            ],
         ))
         .await
         .expect("a report with two photos is accepted")
@@ -86,7 +81,8 @@ async fn photos_come_as_links_or_images_and_bad_ones_change_nothing() {
     assert_eq!(created.media_urls.len(), 2, "{:?}", created.media_urls);
     assert_eq!(created.media_urls[0], link);
 
-    // The uploaded image is served back as it came, with its type.
+    // The uploaded image is served back with its type, without what the camera wrote
+    // into it, upright.
     let uploaded = &created.media_urls[1];
     let path = &uploaded[uploaded.find("/media/").expect("served under /media")..];
     let served = reqwest::get(format!("{}{path}", platform.http_url(ServiceKind::Intake)))
@@ -95,19 +91,30 @@ async fn photos_come_as_links_or_images_and_bad_ones_change_nothing() {
     assert_eq!(served.status(), 200);
     assert_eq!(
         served.headers()["content-type"].to_str().expect("ascii"),
-        "image/png"
+        "image/jpeg"
     );
-    assert_eq!(served.bytes().await.expect("bytes").as_ref(), PNG);
+    photos::assert_without_camera_metadata(&served.bytes().await.expect("bytes"));
 
     // Operators read the photos back with the report.
     let stored = platform.report_as_operator(&created.tracking_code).await;
     assert_eq!(stored.media_urls, created.media_urls);
 
-    // Not an image, a link that is not http(s), too many photos: each refused by name.
+    // Not an image, an iPhone's HEIC, a picture cut short, a link that is not
+    // http(s), too many photos: each refused by name.
     let refusals = [
         (
             vec![Source::Content(b"<script>alert(1)</script>".to_vec())],
             "report.media[0].content",
+        ),
+        (
+            vec![Source::Content(
+                b"\0\0\0\x18ftypheic\0\0\0\0mif1heic\0\0\0\0".to_vec(),
+            )],
+            "HEIC",
+        ),
+        (
+            vec![Source::Content(photos::camera_jpeg()[..300].to_vec())],
+            "cannot be read",
         ),
         (
             vec![Source::Url("javascript:alert(1)".into())],

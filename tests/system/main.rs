@@ -27,6 +27,7 @@ mod open311;
 mod open311_clients;
 mod open311_places;
 mod operators;
+mod photo_metadata;
 mod public_text;
 mod reporter_rights;
 mod status_alerts;

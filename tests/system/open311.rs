@@ -9,10 +9,16 @@ use segnala::ServiceKind;
 use segnala_intake::store::count_reports;
 use serde_json::Value;
 
+use segnala_proto::intake::v1::{
+    HidePhotoRequest, ShowPhotoRequest, intake_service_client::IntakeServiceClient,
+};
+use tonic::Code;
+
 use crate::support::{
     RunningPlatform, TestEnv,
-    env::{CREW_KEY, INTEGRATOR_KEY},
-    eventually,
+    clients::channel,
+    env::{CREW_KEY, INTEGRATOR_KEY, OPERATOR_KEY},
+    eventually, photos,
 };
 
 const SERVICES: [ServiceKind; 3] = [
@@ -302,9 +308,6 @@ fn multipart(fields: &[(&str, &str)], photo: Option<&[u8]>) -> (String, Vec<u8>)
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-/// The smallest PNG: one transparent pixel.
-pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\0\x01\0\0\x05\0\x01\r\n-\xb4\0\0\0\0IEND\xaeB`\x82";
-
 #[tokio::test]
 async fn open311_service_questions_come_from_the_taxonomy_and_answers_are_checked() {
     let open311 = Open311Platform::start(|_| {}).await;
@@ -418,10 +421,14 @@ async fn open311_service_questions_come_from_the_taxonomy_and_answers_are_checke
 }
 
 #[tokio::test]
-async fn open311_multipart_photo_is_stored_and_served() {
+async fn open311_multipart_photo_is_served_without_camera_metadata_and_operators_may_hide_it() {
     let open311 =
         Open311Platform::start(|settings| settings.intake.max_media_bytes = 64 * 1024).await;
-    let (content_type, body) = multipart(&good_report("Lampione spento, foto allegata"), Some(PNG));
+    let camera = photos::camera_jpeg();
+    let (content_type, body) = multipart(
+        &good_report("Lampione spento, foto allegata"),
+        Some(&camera),
+    );
     let response = open311
         .http
         .post(format!("{}/requests.xml", open311.base))
@@ -442,11 +449,122 @@ async fn open311_multipart_photo_is_stored_and_served() {
         .media_urls
         .iter()
         .find(|u| u.contains("/media/"))
-        .expect("a served photo");
-    let photo = open311.http.get(served).send().await.expect("answer");
-    assert_eq!(photo.headers()["content-type"], "image/png");
+        .expect("a served photo")
+        .clone();
+    let photo = open311.http.get(&served).send().await.expect("answer");
+    assert_eq!(photo.headers()["content-type"], "image/jpeg");
     assert_eq!(photo.headers()["x-content-type-options"], "nosniff");
-    assert_eq!(photo.bytes().await.expect("bytes").as_ref(), PNG);
+    photos::assert_without_camera_metadata(&photo.bytes().await.expect("bytes"));
+
+    // An operator hides it: the link answers 404 and Open311 reads leave it out, the
+    // other photo (a link) stays; the change is on record.
+    let mut operator = IntakeServiceClient::new(
+        channel(
+            &open311.platform.url(ServiceKind::Intake),
+            Some(OPERATOR_KEY),
+        )
+        .await,
+    );
+    let name = format!("photos/{}", served.rsplit('/').next().expect("an id"));
+    let photo_status = || async {
+        let response = open311.http.get(&served).send().await.expect("answer");
+        response.status().as_u16()
+    };
+    let listed_photos = || async {
+        let (_, requests) = json(
+            open311
+                .get(&format!("requests/{id}.json?extensions=true"))
+                .await,
+        )
+        .await;
+        requests[0]["extended_attributes"]["media_urls"].clone()
+    };
+    assert_eq!(listed_photos().await.as_array().map(Vec::len), Some(2));
+    let no_reason = operator
+        .hide_photo(HidePhotoRequest {
+            name: name.clone(),
+            reason: "  ".into(),
+        })
+        .await
+        .expect_err("a reason is required");
+    assert_eq!(no_reason.code(), Code::InvalidArgument, "{no_reason:?}");
+    let as_integrator = IntakeServiceClient::new(
+        channel(
+            &open311.platform.url(ServiceKind::Intake),
+            Some(INTEGRATOR_KEY),
+        )
+        .await,
+    )
+    .hide_photo(HidePhotoRequest {
+        name: name.clone(),
+        reason: "not mine to hide".into(),
+    })
+    .await
+    .expect_err("operators only");
+    assert_eq!(
+        as_integrator.code(),
+        Code::PermissionDenied,
+        "{as_integrator:?}"
+    );
+    assert_eq!(photo_status().await, 200);
+
+    let hidden = operator
+        .hide_photo(HidePhotoRequest {
+            name: name.clone(),
+            reason: "shows a neighbour's face".into(),
+        })
+        .await
+        .expect("hidden")
+        .into_inner()
+        .photo
+        .expect("the photo");
+    assert!(hidden.hidden);
+    assert_eq!(hidden.uri, served);
+    assert_eq!(hidden.report, format!("reports/{id}"));
+    assert_eq!(photo_status().await, 404);
+    let left = listed_photos().await;
+    assert_eq!(left.as_array().map(Vec::len), Some(1), "{left}");
+    assert!(!left.to_string().contains(&served), "{left}");
+    // Operators still see it with the report.
+    assert_eq!(
+        open311
+            .platform
+            .report_as_operator(&id)
+            .await
+            .media_urls
+            .len(),
+        2
+    );
+
+    let shown = operator
+        .show_photo(ShowPhotoRequest {
+            name: name.clone(),
+            reason: "face blurred by the reporter's consent".into(),
+        })
+        .await
+        .expect("shown")
+        .into_inner()
+        .photo
+        .expect("the photo");
+    assert!(!shown.hidden);
+    let record: Vec<(bool, &str, &str)> = shown
+        .changes
+        .iter()
+        .map(|c| (c.hidden, c.operator.as_str(), c.reason.as_str()))
+        .collect();
+    assert_eq!(
+        record,
+        [
+            (true, "test-operator", "shows a neighbour's face"),
+            (
+                false,
+                "test-operator",
+                "face blurred by the reporter's consent"
+            ),
+        ]
+    );
+    assert_eq!(photo_status().await, 200);
+    assert_eq!(listed_photos().await.as_array().map(Vec::len), Some(2));
 
     // Not an image, or too large: refused, nothing stored.
     let (content_type, body) = multipart(
@@ -466,10 +584,10 @@ async fn open311_multipart_photo_is_stored_and_served() {
     assert!(
         errors[0]["description"]
             .as_str()
-            .is_some_and(|d| d.contains("not a JPEG, PNG")),
+            .is_some_and(|d| d.contains("not a photo format accepted")),
         "{errors}"
     );
-    let big = [PNG, &vec![0u8; 70 * 1024]].concat();
+    let big = [photos::PNG, &vec![0u8; 70 * 1024]].concat();
     let (content_type, body) = multipart(&good_report("foto enorme"), Some(&big));
     let response = open311
         .http

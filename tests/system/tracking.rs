@@ -31,7 +31,7 @@ use crate::support::{
     RunningPlatform, TestEnv,
     clients::Intercepted,
     env::{CREW_KEY, crew_key},
-    eventually,
+    eventually, photos,
     tracking::{
         TrackingReplica, claim, crew_client, hold, next_event, operator_client, order_of, publish,
         publish_envelopes, resolve, routed, start, tap_of,
@@ -39,11 +39,6 @@ use crate::support::{
 };
 
 const WAIT: Duration = Duration::from_secs(30);
-
-/// The smallest PNG header: what the server checks is the picture's signature.
-const PNG: &[u8] = &[
-    0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, b'I', b'H', b'D', b'R',
-];
 
 fn request_id() -> String {
     uuid::Uuid::new_v4().to_string()
@@ -185,7 +180,7 @@ async fn a_crew_works_an_incident_from_queue_to_resolved_and_a_reporter_reopens_
         .add_photo(AddPhotoRequest {
             name: name.clone(),
             kind: PhotoKind::Before as i32,
-            content: PNG.to_vec(),
+            content: photos::camera_jpeg(),
             location: Some(LatLng {
                 latitude: 45.4643,
                 longitude: 9.1901,
@@ -197,8 +192,11 @@ async fn a_crew_works_an_incident_from_queue_to_resolved_and_a_reporter_reopens_
         .into_inner()
         .photo
         .expect("a photo");
-    assert_eq!(photo.content_type, "image/png");
+    assert_eq!(photo.content_type, "image/jpeg");
     assert!(photo.distance_meters < 20.0);
+    let kept: Vec<Vec<u8>> = column(env, "SELECT content AS n FROM work_order_photos").await;
+    assert_eq!(kept.len(), 1);
+    photos::assert_without_camera_metadata(&kept[0]);
     let not_a_photo = crew
         .add_photo(AddPhotoRequest {
             name: name.clone(),

@@ -9,6 +9,7 @@ pub mod env;
 pub mod events;
 pub mod fake_geocoder;
 pub mod fake_platform;
+pub mod photos;
 pub mod processes;
 pub mod python;
 pub mod tap;

@@ -18,7 +18,7 @@ use super::{
 use crate::{
     domain::{Channel, MediaDraft, Report, ReportDraft, RequestId, ServiceType},
     events,
-    store::{NewMedia, PageCursor, ReportFilter, ReportStore, StoredMedia, StoredRequest},
+    store::{NewMedia, PageCursor, ReportFilter, ReportStore, StoredRequest},
 };
 
 /// Most reports one page of a listing holds.
@@ -27,11 +27,11 @@ pub const MAX_PAGE_SIZE: u64 = 1000;
 /// Creating and reading reports.
 #[derive(Clone)]
 pub struct Reports {
-    db: DatabaseConnection,
+    pub(super) db: DatabaseConnection,
     writer: ReportWriter,
     store: ReportStore,
     /// Where intake serves uploaded photos, such as "https://segnala.comune.it/media".
-    media_base_url: String,
+    pub(super) media_base_url: String,
     /// Locations outside it are refused.
     jurisdiction: Arc<Jurisdiction>,
     /// Places reports that give an address and no coordinates.
@@ -197,7 +197,7 @@ impl Reports {
                 MediaDraft::Url(url) => media_urls.push(url),
                 MediaDraft::Upload(upload) => {
                     let id = Uuid::now_v7();
-                    media_urls.push(format!("{}/{id}", self.media_base_url));
+                    media_urls.push(self.media_link(id));
                     uploads.push(NewMedia {
                         id,
                         kind: upload.kind,
@@ -276,9 +276,11 @@ impl Reports {
         self.store.by_tracking_code(db, code).await
     }
 
-    /// The reports with these tracking codes that exist.
-    pub async fn get_many(&self, codes: &[TrackingCode]) -> Result<Vec<Report>, AppError> {
-        Ok(self.store.by_tracking_codes(&self.db, codes).await?)
+    /// The reports with these tracking codes that exist, as the public sees them:
+    /// without links to photos an operator hid.
+    pub async fn get_many_public(&self, codes: &[TrackingCode]) -> Result<Vec<Report>, AppError> {
+        let reports = self.store.by_tracking_codes(&self.db, codes).await?;
+        self.without_hidden_photos(reports).await
     }
 
     /// The report an Open311 token was given for.
@@ -314,17 +316,6 @@ impl Reports {
             None
         };
         Ok(ReportPage { reports, next })
-    }
-
-    /// A photo uploaded with a report.
-    pub async fn media(&self, id: Uuid) -> Result<StoredMedia, AppError> {
-        self.store
-            .media(&self.db, id)
-            .await?
-            .ok_or_else(|| AppError::NotFound {
-                resource: "media",
-                name: id.to_string(),
-            })
     }
 
     /// The report stored for the same request, or for the same channel message. The

@@ -10,7 +10,10 @@ mod service;
 mod status;
 mod text;
 
-pub use media::{MAX_MEDIA_PER_REPORT, MediaDraft, MediaKind, Upload, sniff_image};
+pub use media::{
+    MAX_MEDIA_PER_REPORT, MediaDraft, MediaKind, PhotoVisibility, Upload, VisibilityChange,
+    sniff_image,
+};
 pub use notice::{Alert, Notice, StatusChange};
 pub use report::{
     Channel, GeoPoint, MAX_DESCRIPTION_CHARS, Report, ReportDraft, ReporterContact, RequestId,

@@ -7,7 +7,10 @@ use segnala_shared::{AppError, FieldViolation, time::to_timestamp, tracking_code
 use uuid::Uuid;
 
 use crate::{
-    domain::{Channel, GeoPoint, MediaDraft, Report, ReportDraft, ReporterContact},
+    app::upload_photo,
+    domain::{
+        Channel, GeoPoint, MediaDraft, PhotoVisibility, Report, ReportDraft, ReporterContact,
+    },
     events,
     store::PageCursor,
 };
@@ -45,7 +48,10 @@ pub fn channel_from(value: i32) -> Result<Channel, AppError> {
         .ok_or_else(|| AppError::invalid("channel", "is not a known channel"))
 }
 
-pub fn draft_from(report: pb::Report, max_media_bytes: usize) -> Result<ReportDraft, AppError> {
+pub async fn draft_from(
+    report: pb::Report,
+    max_media_bytes: usize,
+) -> Result<ReportDraft, AppError> {
     let channel = channel_from(report.channel)
         .map_err(|_| AppError::invalid("report.channel", "is not a known channel"))?;
     let mut media = Vec::with_capacity(report.media.len());
@@ -54,7 +60,7 @@ pub fn draft_from(report: pb::Report, max_media_bytes: usize) -> Result<ReportDr
         match item.source {
             Some(pb::media::Source::Url(url)) => media.push(MediaDraft::Url(url)),
             Some(pb::media::Source::Content(bytes)) => {
-                match MediaDraft::upload(bytes::Bytes::from(bytes), max_media_bytes) {
+                match upload_photo(bytes::Bytes::from(bytes), max_media_bytes).await {
                     Ok(upload) => media.push(upload),
                     Err(problem) => violations.push(FieldViolation::new(
                         format!("report.media[{i}].content"),
@@ -122,6 +128,37 @@ pub fn to_proto(report: &Report, with_contact: bool) -> pb::Report {
             .attributes
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    }
+}
+
+/// The photo's id from its resource name, "photos/{id}".
+pub fn parse_photo_name(name: &str) -> Result<Uuid, AppError> {
+    name.strip_prefix("photos/")
+        .and_then(|id| Uuid::parse_str(id).ok())
+        .ok_or_else(|| {
+            AppError::invalid(
+                "name",
+                "must be photos/{id}, {id} ending the photo's link (…/media/{id})",
+            )
+        })
+}
+
+pub fn photo_to_proto(photo: &PhotoVisibility, uri: &str) -> pb::Photo {
+    pb::Photo {
+        name: format!("photos/{}", photo.id),
+        report: report_name(&photo.tracking_code),
+        uri: uri.to_owned(),
+        hidden: photo.hidden,
+        changes: photo
+            .changes
+            .iter()
+            .map(|c| pb::PhotoVisibilityChange {
+                hidden: c.hidden,
+                operator: c.operator.clone(),
+                reason: c.reason.clone(),
+                change_time: Some(to_timestamp(c.changed_at)),
+            })
             .collect(),
     }
 }

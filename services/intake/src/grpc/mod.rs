@@ -12,14 +12,21 @@ use segnala_proto::intake::v1::{
 };
 use segnala_shared::{
     AppError,
-    grpc::{Access, MethodPolicy, Role, into_status, status::required},
+    grpc::{Access, MethodPolicy, Role, into_status, principal_name, status::required},
     time::from_timestamp,
     tracking_code::parse_report_name,
 };
 use tonic::{Request, Response, Status};
 
-use self::convert::{channel_from, draft_from, page_token, parse_page_token, to_proto};
-use crate::{app::Reports, domain::RequestId, store::ReportFilter};
+use self::convert::{
+    channel_from, draft_from, page_token, parse_page_token, parse_photo_name, photo_to_proto,
+    to_proto,
+};
+use crate::{
+    app::Reports,
+    domain::{PhotoVisibility, RequestId},
+    store::ReportFilter,
+};
 
 const DEFAULT_PAGE_SIZE: u64 = 50;
 
@@ -37,6 +44,18 @@ pub fn policy() -> MethodPolicy {
         )
         .allow(
             "/segnala.intake.v1.IntakeService/ListReports",
+            Access::Roles(&[Role::Operator]),
+        )
+        .allow(
+            "/segnala.intake.v1.IntakeService/GetPhoto",
+            Access::Roles(&[Role::Operator]),
+        )
+        .allow(
+            "/segnala.intake.v1.IntakeService/HidePhoto",
+            Access::Roles(&[Role::Operator]),
+        )
+        .allow(
+            "/segnala.intake.v1.IntakeService/ShowPhoto",
             Access::Roles(&[Role::Operator]),
         )
         .allow(
@@ -82,7 +101,8 @@ impl IntakeService for IntakeApi {
         let result = async {
             let request_id = RequestId::parse(&request.request_id)
                 .map_err(|v| AppError::InvalidArgument(vec![v]))?;
-            let draft = draft_from(required(request.report, "report")?, self.max_media_bytes)?;
+            let draft =
+                draft_from(required(request.report, "report")?, self.max_media_bytes).await?;
             self.reports
                 .requested_service(draft.service_code.as_deref(), &self.language)
                 .await?;
@@ -142,5 +162,74 @@ impl IntakeService for IntakeApi {
             reports: page.reports.iter().map(|r| to_proto(r, true)).collect(),
             next_page_token: page.next.map(page_token).unwrap_or_default(),
         }))
+    }
+
+    async fn get_photo(
+        &self,
+        request: Request<pb::GetPhotoRequest>,
+    ) -> Result<Response<pb::GetPhotoResponse>, Status> {
+        let result = async {
+            let id = parse_photo_name(&request.get_ref().name)?;
+            self.reports.photo_visibility(id).await
+        }
+        .await;
+        let photo = result.map_err(|e| into_status(e, DOMAIN))?;
+        Ok(Response::new(pb::GetPhotoResponse {
+            photo: Some(self.photo_to_proto(&photo)),
+        }))
+    }
+
+    async fn hide_photo(
+        &self,
+        request: Request<pb::HidePhotoRequest>,
+    ) -> Result<Response<pb::HidePhotoResponse>, Status> {
+        let photo = self
+            .change_photo_visibility(
+                &request,
+                &request.get_ref().name,
+                true,
+                &request.get_ref().reason,
+            )
+            .await?;
+        Ok(Response::new(pb::HidePhotoResponse { photo: Some(photo) }))
+    }
+
+    async fn show_photo(
+        &self,
+        request: Request<pb::ShowPhotoRequest>,
+    ) -> Result<Response<pb::ShowPhotoResponse>, Status> {
+        let photo = self
+            .change_photo_visibility(
+                &request,
+                &request.get_ref().name,
+                false,
+                &request.get_ref().reason,
+            )
+            .await?;
+        Ok(Response::new(pb::ShowPhotoResponse { photo: Some(photo) }))
+    }
+}
+
+impl IntakeApi {
+    async fn change_photo_visibility<T>(
+        &self,
+        request: &Request<T>,
+        name: &str,
+        hidden: bool,
+        reason: &str,
+    ) -> Result<pb::Photo, Status> {
+        let result = async {
+            let id = parse_photo_name(name)?;
+            self.reports
+                .change_photo_visibility(&principal_name(request), id, hidden, reason)
+                .await
+        }
+        .await;
+        let photo = result.map_err(|e| into_status(e, DOMAIN))?;
+        Ok(self.photo_to_proto(&photo))
+    }
+
+    fn photo_to_proto(&self, photo: &PhotoVisibility) -> pb::Photo {
+        photo_to_proto(photo, &self.reports.media_link(photo.id))
     }
 }

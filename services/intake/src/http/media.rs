@@ -19,21 +19,19 @@ pub fn media_router(reports: Reports) -> Router {
         .with_state(reports)
 }
 
-/// A photo uploaded with a report. Served with its checked type and `nosniff`, so a
-/// browser never runs it as anything else.
+/// A photo uploaded with a report, unless an operator hid it. Served with its checked
+/// type and `nosniff`, so a browser never runs it as anything else, and cached for
+/// minutes only, so that hiding it takes effect soon.
 async fn media(State(reports): State<Reports>, Path(id): Path<String>) -> Response {
     let Ok(id) = Uuid::parse_str(&id) else {
         return (StatusCode::NOT_FOUND, "no such photo").into_response();
     };
-    match reports.media(id).await {
+    match reports.public_media(id).await {
         Ok(media) => (
             [
                 (header::CONTENT_TYPE, media.content_type),
                 (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-                (
-                    header::CACHE_CONTROL,
-                    "public, max-age=86400, immutable".to_owned(),
-                ),
+                (header::CACHE_CONTROL, "public, max-age=600".to_owned()),
             ],
             media.content,
         )

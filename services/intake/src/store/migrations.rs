@@ -21,6 +21,8 @@ impl MigratorTrait for Migrator {
             channels.reply_route_sender,
             channels.feedback_requests,
             Box::new(super::reporter_requests::CreateReporterDataRequests),
+            Box::new(super::photos::PhotoVisibilityMigration),
+            Box::new(super::photos::StripStoredPhotoMetadata),
         ])
     }
 }
@@ -274,7 +276,7 @@ mod tests {
             .iter()
             .map(|m| m.name().to_owned())
             .collect();
-        let own = &names[names.len() - 9..];
+        let own = &names[names.len() - 11..];
         assert_eq!(
             own,
             [
@@ -287,6 +289,8 @@ mod tests {
                 "m20261207_000000_intake_reply_route_sender",
                 "m20261207_000100_intake_feedback_requests",
                 "m20261207_000200_intake_reporter_data_requests",
+                "m20261207_000300_intake_photo_visibility",
+                "m20261207_000400_intake_strip_stored_photo_metadata",
             ]
         );
     }

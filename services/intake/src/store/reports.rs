@@ -8,9 +8,10 @@ use sea_orm::{
 use segnala_shared::tracking_code::TrackingCode;
 use uuid::Uuid;
 
+use super::photos::media;
 use crate::domain::{Channel, GeoPoint, MediaKind, Report, ReporterContact};
 
-mod report {
+pub(super) mod report {
     use sea_orm::entity::prelude::*;
 
     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -64,26 +65,6 @@ mod contact {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-mod media {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "media")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub report_id: Uuid,
-        pub content_type: String,
-        pub content: Vec<u8>,
-        pub created_at: DateTimeUtc,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
 /// A photo uploaded with a report, to be stored beside it.
 #[derive(Clone, Debug)]
 pub struct NewMedia {
@@ -128,13 +109,6 @@ fn row_of(report: &Report, request: Option<&StoredRequest>) -> Result<report::Ac
         attributes: Set(to_json(&report.attributes)?),
         media_urls: Set(to_json(&report.media_urls)?),
     })
-}
-
-/// A stored photo, as served at `/media/{id}`.
-#[derive(Clone, Debug)]
-pub struct StoredMedia {
-    pub content_type: String,
-    pub content: Vec<u8>,
 }
 
 /// Which reports to list, newest first.
@@ -218,6 +192,7 @@ impl ReportStore {
                     content_type: Set(upload.kind.content_type().to_owned()),
                     content: Set(upload.content.to_vec()),
                     created_at: Set(new.report.created_at),
+                    hidden_at: Set(None),
                 })
             })
             .collect();
@@ -227,20 +202,6 @@ impl ReportStore {
                 .await?;
         }
         Ok(inserted)
-    }
-
-    pub async fn media<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        id: Uuid,
-    ) -> Result<Option<StoredMedia>, DbErr> {
-        Ok(media::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .map(|m| StoredMedia {
-                content_type: m.content_type,
-                content: m.content,
-            }))
     }
 
     pub async fn by_token<C: ConnectionTrait>(

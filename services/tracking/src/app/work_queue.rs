@@ -8,7 +8,10 @@ use super::{
     refused,
 };
 use crate::{
-    domain::{Command, Location, NoteVisibility, Photo, PhotoKind, WorkOrder, WorkOrderState},
+    domain::{
+        Command, Location, NoteVisibility, Photo, PhotoContent, PhotoKind, WorkOrder,
+        WorkOrderState,
+    },
     settings::TrackingSettings,
     store::{AttachmentStore, StoredPhoto, WorkOrderStore},
 };
@@ -179,6 +182,12 @@ impl WorkQueue {
         request_id: Option<&RequestId>,
     ) -> Result<StoredPhoto, AppError> {
         let method = "AddPhoto";
+        let max_bytes = self.settings.max_photo_bytes;
+        let content = photo.content;
+        let content = tokio::task::spawn_blocking(move || PhotoContent::clean(&content, max_bytes))
+            .await
+            .map_err(|failed| AppError::invalid("content", failed.to_string()))?
+            .map_err(|e| AppError::invalid(e.field(), e.to_string()))?;
         retrying(|| async {
             let (txn, now) = match self.changes.begin(request_id, method, Some(id)).await? {
                 Begun::Replay(_) => return self.latest_photo(id, author).await,
@@ -187,10 +196,9 @@ impl WorkQueue {
             let mut order = self.changes.locked(&txn, author, id).await?;
             let checked = Photo::check(
                 photo.kind,
-                photo.content.clone(),
+                content.clone(),
                 photo.location,
                 order.location,
-                self.settings.max_photo_bytes,
                 self.settings.max_photo_distance_meters,
             )
             .map_err(|e| AppError::invalid(e.field(), e.to_string()))?;

@@ -1,4 +1,7 @@
-//! Photos of the work: only real pictures, not too big, taken near the problem.
+//! Photos of the work: only real pictures, not too big, taken near the problem, kept
+//! without what the camera wrote into them (GPS, device, owner).
+
+use segnala_shared::photo::strip_metadata;
 
 use super::Location;
 
@@ -42,6 +45,8 @@ pub enum PhotoError {
     TooLarge { size: usize, limit: usize },
     #[error("is not a JPEG, PNG or WebP picture{}", .found.map(|f| format!(" (it looks like {f})")).unwrap_or_default())]
     NotAPicture { found: Option<&'static str> },
+    #[error("cannot be read as a picture: {0}")]
+    Unreadable(String),
     #[error("was taken {distance:.0} m from the problem; at most {limit:.0} m are accepted")]
     TooFar { distance: f64, limit: f64 },
     #[error("latitude must be between -90 and 90 and longitude between -180 and 180")]
@@ -60,17 +65,18 @@ impl PhotoError {
 
 const ACCEPTED: [&str; 3] = ["image/jpeg", "image/png", "image/webp"];
 
-impl Photo {
-    /// Checks the bytes (by their magic numbers, not by what the client claims), the
-    /// size and, when both are known, the distance from the order's location.
-    pub fn check(
-        kind: PhotoKind,
-        content: Vec<u8>,
-        location: Option<Location>,
-        order_location: Option<Location>,
-        max_bytes: usize,
-        max_distance_meters: f64,
-    ) -> Result<Self, PhotoError> {
+/// A picture checked by its bytes (their magic numbers, not what the client claims)
+/// and encoded again without its metadata.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PhotoContent {
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+impl PhotoContent {
+    /// Decoding a phone's photo and encoding it again takes a good part of a second:
+    /// servers call this on a blocking thread.
+    pub fn clean(content: &[u8], max_bytes: usize) -> Result<Self, PhotoError> {
         if content.is_empty() {
             return Err(PhotoError::Empty);
         }
@@ -80,10 +86,28 @@ impl Photo {
                 limit: max_bytes,
             });
         }
-        let detected = infer::get(&content).map(|t| t.mime_type());
+        let detected = infer::get(content).map(|t| t.mime_type());
         let content_type = detected
             .and_then(|mime| ACCEPTED.into_iter().find(|accepted| *accepted == mime))
             .ok_or(PhotoError::NotAPicture { found: detected })?;
+        let bytes = strip_metadata(content, content_type)
+            .map_err(|e| PhotoError::Unreadable(e.to_string()))?;
+        Ok(Self {
+            content_type,
+            bytes,
+        })
+    }
+}
+
+impl Photo {
+    /// Checks, when both are known, the distance from the order's location.
+    pub fn check(
+        kind: PhotoKind,
+        content: PhotoContent,
+        location: Option<Location>,
+        order_location: Option<Location>,
+        max_distance_meters: f64,
+    ) -> Result<Self, PhotoError> {
         if let Some(l) = location
             && !((-90.0..=90.0).contains(&l.latitude) && (-180.0..=180.0).contains(&l.longitude))
         {
@@ -102,8 +126,8 @@ impl Photo {
         }
         Ok(Self {
             kind,
-            content_type,
-            content,
+            content_type: content.content_type,
+            content: content.bytes,
             location,
             distance_meters,
         })
@@ -125,9 +149,8 @@ pub fn distance_meters(a: Location, b: Location) -> f64 {
 mod tests {
     use super::*;
 
-    const PNG: &[u8] = &[
-        0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D,
-    ];
+    /// One transparent pixel, with a text chunk naming who took it.
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\x13tEXtAuthor\0Anna Bianchi\x9d\xa4\x9b\xf5\0\0\0\x0bIDATx\xdac`\0\x02\0\0\x05\0\x01\xe9\xfa\xdc\xd8\0\0\0\0IEND\xaeB`\x82";
     const PDF: &[u8] = b"%PDF-1.7\n1 0 obj";
 
     fn at(latitude: f64, longitude: f64) -> Option<Location> {
@@ -138,37 +161,42 @@ mod tests {
     }
 
     #[test]
-    fn photos_are_checked_by_content_size_and_place() {
-        let lamp = at(45.4642, 9.19);
-        let photo = Photo::check(
-            PhotoKind::After,
-            PNG.to_vec(),
-            at(45.4643, 9.19),
-            lamp,
-            1024,
-            200.0,
+    fn pictures_are_checked_by_their_bytes_and_kept_without_metadata() {
+        let clean = PhotoContent::clean(PNG, 1024).unwrap();
+        assert_eq!(clean.content_type, "image/png");
+        assert!(
+            !clean.bytes.windows(5).any(|w| w == b"Anna "),
+            "the author is gone"
         );
-        assert_eq!(photo.map(|p| p.content_type), Ok("image/png"));
         assert_eq!(
-            Photo::check(PhotoKind::After, PDF.to_vec(), None, lamp, 1024, 200.0),
+            PhotoContent::clean(PDF, 1024),
             Err(PhotoError::NotAPicture {
                 found: Some("application/pdf")
             })
         );
         assert!(matches!(
-            Photo::check(PhotoKind::After, PNG.to_vec(), None, lamp, 4, 200.0),
-            Err(PhotoError::TooLarge { size: 12, limit: 4 })
+            PhotoContent::clean(PNG, 4),
+            Err(PhotoError::TooLarge { limit: 4, .. })
         ));
-        let far = Photo::check(
-            PhotoKind::Before,
-            PNG.to_vec(),
-            at(45.4742, 9.19),
-            lamp,
-            1024,
-            200.0,
-        );
+        assert!(matches!(
+            PhotoContent::clean(&PNG[..20], 1024),
+            Err(PhotoError::Unreadable(_))
+        ));
+    }
+
+    #[test]
+    fn photos_are_checked_by_place() {
+        let lamp = at(45.4642, 9.19);
+        let content = || PhotoContent::clean(PNG, 1024).unwrap();
+        let photo = Photo::check(PhotoKind::After, content(), at(45.4643, 9.19), lamp, 200.0);
+        assert_eq!(photo.map(|p| p.content_type), Ok("image/png"));
+        let far = Photo::check(PhotoKind::Before, content(), at(45.4742, 9.19), lamp, 200.0);
         assert!(
             matches!(far, Err(PhotoError::TooFar { distance, .. }) if (distance - 1112.0).abs() < 5.0)
+        );
+        assert_eq!(
+            Photo::check(PhotoKind::Before, content(), at(91.0, 9.19), lamp, 200.0),
+            Err(PhotoError::BadLocation)
         );
     }
 }

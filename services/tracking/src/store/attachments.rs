@@ -221,3 +221,60 @@ impl AttachmentStore {
             .collect()
     }
 }
+
+/// Crews' photos stored before tracking removed their metadata are encoded again
+/// without it. One that does not decode is left as it is, with a warning: no one
+/// outside the city's staff sees crews' photos.
+pub struct StripStoredPhotoMetadata;
+
+impl sea_orm_migration::MigrationName for StripStoredPhotoMetadata {
+    fn name(&self) -> &str {
+        "m20261207_000305_tracking_strip_photo_metadata"
+    }
+}
+
+/// Photos read at once: a few megabytes each.
+const PHOTOS_PER_PAGE: u64 = 20;
+
+#[async_trait::async_trait]
+impl sea_orm_migration::MigrationTrait for StripStoredPhotoMetadata {
+    async fn up(&self, manager: &sea_orm_migration::SchemaManager) -> Result<(), DbErr> {
+        use sea_orm::sea_query::Expr;
+        let db = manager.get_connection();
+        let mut after: Option<Uuid> = None;
+        loop {
+            let mut page = photo::Entity::find()
+                .order_by_asc(photo::Column::Id)
+                .limit(PHOTOS_PER_PAGE);
+            if let Some(last) = after {
+                page = page.filter(photo::Column::Id.gt(last));
+            }
+            let photos = page.all(db).await?;
+            let Some(last) = photos.last() else {
+                return Ok(());
+            };
+            after = Some(last.id);
+            for stored in photos {
+                match segnala_shared::photo::strip_metadata(&stored.content, &stored.content_type) {
+                    Ok(clean) => {
+                        let size = i64::try_from(clean.len()).unwrap_or(i64::MAX);
+                        photo::Entity::update_many()
+                            .col_expr(photo::Column::Content, Expr::value(clean))
+                            .col_expr(photo::Column::SizeBytes, Expr::value(size))
+                            .filter(photo::Column::Id.eq(stored.id))
+                            .exec(db)
+                            .await?;
+                    }
+                    Err(problem) => {
+                        tracing::warn!(photo = %stored.id, %problem, "a crew's stored photo keeps its metadata: it cannot be decoded");
+                    }
+                }
+            }
+        }
+    }
+
+    async fn down(&self, _manager: &sea_orm_migration::SchemaManager) -> Result<(), DbErr> {
+        // What was removed from the photos cannot be put back.
+        Ok(())
+    }
+}

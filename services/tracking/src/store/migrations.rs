@@ -15,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(ClaimableIndex),
             Box::new(ReportsByOrderIndex),
             Box::new(DropQueueIndex),
+            Box::new(super::attachments::StripStoredPhotoMetadata),
         ])
     }
 }

@@ -11,6 +11,7 @@ use segnala_shared::{
 use serde::Deserialize;
 
 use crate::{
+    app::upload_photo,
     channels::{domain::PhotoRef, settings::ChannelSettings},
     domain::{MAX_MEDIA_PER_REPORT, MediaDraft},
 };
@@ -75,7 +76,7 @@ impl PhotoFetcher {
                 PhotoRef::Telegram { file_id } => self.telegram(file_id).await?,
                 PhotoRef::WhatsApp { media_id } => self.whatsapp(media_id).await?,
             };
-            match MediaDraft::upload(bytes, self.max_bytes) {
+            match upload_photo(bytes, self.max_bytes).await {
                 Ok(upload) => media.push(upload),
                 Err(problem) => tracing::warn!(problem, "a chat photo was left out"),
             }

@@ -18,7 +18,7 @@ use super::{
     too_many, unknown_format,
 };
 use crate::{
-    app::ServiceCodeError,
+    app::{ServiceCodeError, upload_photo},
     domain::{Channel, GeoPoint, MediaDraft, ReportDraft, ReporterContact},
 };
 
@@ -250,14 +250,16 @@ async fn draft(
     for photo in submission.photos {
         let size = photo.len();
         media.push(
-            MediaDraft::upload(photo, open311.max_media_bytes).map_err(|problem| {
-                let status = if size > open311.max_media_bytes {
-                    StatusCode::PAYLOAD_TOO_LARGE
-                } else {
-                    StatusCode::BAD_REQUEST
-                };
-                Open311Error::new(format, status, format!("media: {problem}"))
-            })?,
+            upload_photo(photo, open311.max_media_bytes)
+                .await
+                .map_err(|problem| {
+                    let status = if size > open311.max_media_bytes {
+                        StatusCode::PAYLOAD_TOO_LARGE
+                    } else {
+                        StatusCode::BAD_REQUEST
+                    };
+                    Open311Error::new(format, status, format!("media: {problem}"))
+                })?,
         );
     }
     let name = [params.get("first_name"), params.get("last_name")]

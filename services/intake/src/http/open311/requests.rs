@@ -76,7 +76,7 @@ pub async fn list(open311: &Open311, asked: &Asked) -> Result<Document, Open311E
         .collect();
     let reports = open311
         .reports
-        .get_many(&codes)
+        .get_many_public(&codes)
         .await
         .map_err(|e| Open311Error::from_app(format, e))?;
     let mut reports: HashMap<String, Report> = reports
@@ -175,7 +175,7 @@ async fn by_codes(
     let format = asked.format;
     let reports = open311
         .reports
-        .get_many(codes)
+        .get_many_public(codes)
         .await
         .map_err(|e| Open311Error::from_app(format, e))?;
     let statuses: HashMap<String, PublicStatus> = if reports.is_empty() {

@@ -3,6 +3,7 @@
 //! their public alerts on status, and the redactor's figures.
 
 mod alerts;
+mod photo;
 mod redaction;
 mod reporter;
 
@@ -60,6 +61,9 @@ enum OpsCommand {
     Alerts(alerts::AlertsArgs),
     /// A reporter's rights: export or erase everything of theirs (on intake).
     Reporter(reporter::ReporterArgs),
+    /// Photos uploaded with reports: hide one from the public, or show it again (on
+    /// intake).
+    Photo(photo::PhotoArgs),
     /// Write operators' decisions as a CSV of `text,service_code,point,dept,category`
     /// for `segnala triage train --csv FILE --text-columns text --service-column
     /// service_code [--position-column point]`.
@@ -103,12 +107,26 @@ struct Destination {
     category: String,
 }
 
+/// Where the intake service is, for the commands that act on it.
+#[derive(Debug, clap::Args)]
+struct IntakeServer {
+    /// The intake service.
+    #[arg(
+        long = "intake-url",
+        env = "SEGNALA_INTAKE_URL",
+        default_value_t = default_listen::url(default_listen::INTAKE_PORT),
+        global = true
+    )]
+    url: String,
+}
+
 pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
     let command = match args.command {
         OpsCommand::Alerts(alerts) => {
             return alerts::run(alerts, &args.client, args.clock.zone()).await;
         }
         OpsCommand::Reporter(reporter) => return reporter::run(reporter, &args.client).await,
+        OpsCommand::Photo(photo) => return photo::run(photo, &args.client).await,
         OpsCommand::RedactionEval(eval) => return redaction::run(eval),
         command => command,
     };
@@ -121,7 +139,10 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
     .await?;
     let failed = |status: tonic::Status| CommandError::from_status(&status, &args.server);
     match command {
-        OpsCommand::Alerts(_) | OpsCommand::Reporter(_) | OpsCommand::RedactionEval(_) => Ok(()),
+        OpsCommand::Alerts(_)
+        | OpsCommand::Reporter(_)
+        | OpsCommand::Photo(_)
+        | OpsCommand::RedactionEval(_) => Ok(()),
         OpsCommand::Review(ReviewCommand::List) => {
             let mut page_token = String::new();
             let mut count = 0;

@@ -15,24 +15,15 @@ use segnala_proto::{
 use segnala_shared::time::from_timestamp;
 use serde::Serialize;
 
-use crate::{
-    cli::{
-        CommandError,
-        client::{KeyArgs, connect},
-    },
-    settings::default_listen,
+use crate::cli::{
+    CommandError,
+    client::{KeyArgs, connect},
 };
 
 #[derive(Debug, clap::Args)]
 pub struct ReporterArgs {
-    /// The intake service.
-    #[arg(
-        long,
-        env = "SEGNALA_INTAKE_URL",
-        default_value_t = default_listen::url(default_listen::INTAKE_PORT),
-        global = true
-    )]
-    intake_url: String,
+    #[command(flatten)]
+    intake: super::IntakeServer,
     #[command(subcommand)]
     command: ReporterCommand,
 }
@@ -102,13 +93,13 @@ impl ReporterId {
 
 pub async fn run(args: ReporterArgs, key: &KeyArgs) -> Result<(), CommandError> {
     let mut client = connect(
-        &args.intake_url,
+        &args.intake.url,
         &key.trust,
         key.key(),
         ReporterDataServiceClient::new,
     )
     .await?;
-    let failed = |status: tonic::Status| CommandError::from_status(&status, &args.intake_url);
+    let failed = |status: tonic::Status| CommandError::from_status(&status, &args.intake.url);
     match args.command {
         ReporterCommand::Export { reporter, out } => {
             let export = client
