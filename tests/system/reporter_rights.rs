@@ -1,18 +1,21 @@
 //! A reporter's rights: operators export everything a reporter gave the city, erase it
-//! (the reports stay, anonymous, and the work on them goes on), every request is in
+//! (the reports stay, anonymous, in triage and tracking too, and the work on them goes
+//! on), every request is in
 //! intake's audit log; contacts go by themselves a set time after the report closes.
 
 use std::time::Duration;
 
+use prost::Message;
 use sea_orm::{ConnectionTrait, Statement};
 use segnala::ServiceKind;
 use segnala_proto::{
     common::v1::Channel,
     intake::v1::{
         CreateReportRequest, EraseReporterDataRequest, ExportReporterDataRequest,
-        ExportReporterDataResponse, Report, Reporter, ReporterContact,
+        ExportReporterDataResponse, Report, ReportReceived, Reporter, ReporterContact,
         reporter_data_service_client::ReporterDataServiceClient,
     },
+    triage::v1::{RerouteReportRequest, triage_service_client::TriageServiceClient},
 };
 use serde_json::json;
 use tonic::Code;
@@ -189,6 +192,57 @@ async fn an_operator_exports_a_reporters_data_then_erases_it_and_the_report_stay
     assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
     assert_eq!(audit_log(&setup).await.len(), logged);
 
+    // Triage and tracking hold copies of the text: the report kept with its decision,
+    // an operator's correction, the work order's description.
+    let tracking = operator_client(&setup.platform.url(ServiceKind::Tracking)).await;
+    let report_name = format!("reports/{mario}");
+    order_of(&tracking, &report_name, "Mario's work order", |o| {
+        o.description.contains("333 765 4321")
+    })
+    .await;
+    TriageServiceClient::new(
+        channel(&setup.platform.url(ServiceKind::Triage), Some(OPERATOR_KEY)).await,
+    )
+    .reroute_report(RerouteReportRequest {
+        report: report_name.clone(),
+        department: "traffic".into(),
+        category: String::new(),
+    })
+    .await
+    .expect("an operator's correction");
+    let triage_copies = || async {
+        let db = setup.env.service_db(ServiceKind::Triage).await;
+        let backend = db.get_database_backend();
+        let kept = db
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                "SELECT received FROM decisions WHERE tracking_code = $1",
+                [mario.clone().into()],
+            ))
+            .await
+            .unwrap()
+            .and_then(|row| row.try_get::<Option<Vec<u8>>>("", "received").unwrap())
+            .expect("the report is kept with its decision");
+        let kept = ReportReceived::decode(kept.as_slice()).expect("a ReportReceived");
+        let corrections: Vec<String> = db
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                "SELECT text FROM corrections WHERE tracking_code = $1",
+                [mario.clone().into()],
+            ))
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.try_get("", "text").unwrap())
+            .collect();
+        db.close().await.ok();
+        (kept.description, corrections)
+    };
+    let (kept, corrections) = triage_copies().await;
+    assert!(kept.contains("333 765 4321"), "{kept}");
+    assert_eq!(corrections.len(), 1);
+    assert!(corrections[0].contains("333 765 4321"), "{corrections:?}");
+
     // The erasure.
     let erased = operator
         .erase_reporter_data(EraseReporterDataRequest {
@@ -215,6 +269,33 @@ async fn an_operator_exports_a_reporters_data_then_erases_it_and_the_report_stay
         );
     }
     assert!(report.external_id.is_empty(), "the message's id goes too");
+    // The copies downstream lose the same data.
+    let order = order_of(
+        &tracking,
+        &report_name,
+        "the order's description anonymised",
+        |o| !o.description.contains("333 765 4321"),
+    )
+    .await;
+    assert!(
+        order
+            .description
+            .starts_with("Buca profonda in via Verdi 3")
+            && !order.description.contains("Mario Rossi"),
+        "{}",
+        order.description
+    );
+    let (kept, corrections) = eventually("triage's copies anonymised", WAIT, || async {
+        let copies = triage_copies().await;
+        (!copies.0.contains("333 765 4321")).then_some(copies)
+    })
+    .await;
+    for text in std::iter::once(&kept).chain(&corrections) {
+        assert!(text.starts_with("Buca profonda in via Verdi 3"), "{text}");
+        for personal in ["333 765 4321", "Mario Rossi"] {
+            assert!(!text.contains(personal), "{text}");
+        }
+    }
     let after = export(&mut operator, Channel::Telegram, &MARIO.to_string()).await;
     assert_eq!(
         after,

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use segnala_proto::{
     common::v1 as common,
-    intake::v1::{FixVerdict, ReportReceived, ReporterFeedbackReceived},
+    intake::v1::{FixVerdict, ReportAnonymized, ReportReceived, ReporterFeedbackReceived},
     status::v1::{self as status, AlertPublished, ReportStatusChanged},
     triage::v1::EmergencyDetected,
 };
@@ -109,6 +109,21 @@ pub fn report_received(report: &Report) -> ReportReceived {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
+    }
+}
+
+/// The report `tracking_code`, in `language_code`, lost the personal data in its
+/// texts at `at`.
+pub fn report_anonymized(
+    tracking_code: &str,
+    language_code: Option<&str>,
+    at: DateTime<Utc>,
+) -> ReportAnonymized {
+    ReportAnonymized {
+        report: format!("reports/{tracking_code}"),
+        tracking_code: tracking_code.to_owned(),
+        language_code: language_code.unwrap_or_default().to_owned(),
+        anonymize_time: Some(to_timestamp(at)),
     }
 }
 

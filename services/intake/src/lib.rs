@@ -75,6 +75,7 @@ pub async fn build(
     let statuses = upstream::status::StatusClient::new(status);
     let retention = app::ContactRetention::new(
         db.clone(),
+        outbox.clone(),
         statuses.clone(),
         chrono::Duration::days(settings.retention.contacts_days_after_close.into()),
         std::time::Duration::from_secs(settings.retention.check_every_secs),
@@ -128,6 +129,7 @@ pub async fn build(
     ))
     .add_service(grpc::reporter_data_server(app::ReporterData::new(
         db.clone(),
+        outbox.clone(),
     )));
     let mut application = Application::start(SERVICE_NAME, context, db, outbox, handlers, server)
         .await?

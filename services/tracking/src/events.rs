@@ -4,14 +4,18 @@
 use chrono::{DateTime, Duration, Utc};
 use segnala_proto::{
     common::v1 as common,
-    intake::v1::{FixVerdict, ReporterFeedbackReceived},
+    intake::v1::{FixVerdict, ReportAnonymized, ReporterFeedbackReceived},
     tracking::v1 as pb,
     triage::v1::{ReportMerged, ReportRouted},
 };
-use segnala_shared::time::{from_timestamp, to_timestamp};
+use segnala_shared::{
+    lang::Lang,
+    time::{from_timestamp, to_timestamp},
+};
 
 use crate::domain::{
-    Applied, Feedback, Location, Merge, Priority, ReportEvent, Routing, WorkOrder, WorkOrderState,
+    Anonymization, Applied, Feedback, Location, Merge, Priority, ReportEvent, Routing, WorkOrder,
+    WorkOrderState,
 };
 
 impl From<ReportRouted> for ReportEvent {
@@ -32,6 +36,15 @@ impl From<ReportRouted> for ReportEvent {
                 .filter(|d| d.seconds > 0 || d.nanos > 0)
                 .map(|d| Duration::seconds(d.seconds) + Duration::nanoseconds(i64::from(d.nanos))),
             version: event.version,
+        })
+    }
+}
+
+impl From<ReportAnonymized> for ReportEvent {
+    fn from(event: ReportAnonymized) -> Self {
+        Self::Anonymized(Anonymization {
+            report: event.report,
+            language: Lang::parse(&event.language_code),
         })
     }
 }

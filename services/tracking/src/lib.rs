@@ -12,7 +12,7 @@ pub mod store;
 use std::sync::Arc;
 
 use segnala_proto::{
-    intake::v1::ReporterFeedbackReceived,
+    intake::v1::{ReportAnonymized, ReporterFeedbackReceived},
     triage::v1::{ReportMerged, ReportRouted},
 };
 use segnala_shared::{
@@ -51,6 +51,7 @@ pub async fn build_with_clock(
         .on::<ReportRouted>()
         .on::<ReportMerged>()
         .on::<ReporterFeedbackReceived>()
+        .on::<ReportAnonymized>()
         .build();
     let changes = app::OrderChanges::new(db.clone(), ledger, clock.clone(), watch);
     let queue = app::WorkQueue::new(changes.clone(), settings.clone());

@@ -4,7 +4,7 @@
 use prost::Message;
 use segnala_proto::{
     common::v1 as common,
-    intake::v1::ReportReceived,
+    intake::v1::{ReportAnonymized, ReportReceived},
     tracking::v1::WorkOrderChanged,
     triage::v1::{
         DepartmentScore, EmergencyDetected, RejectionReason, ReportMerged, ReportNeedsReview,
@@ -14,7 +14,7 @@ use segnala_proto::{
 use segnala_shared::{lang::Lang, place::Jurisdiction, time::to_timestamp};
 
 use crate::{
-    app::TriageEvent,
+    app::{AnonymizedReport, TriageEvent},
     domain::{Decision, Priority, ReceivedReport, Taxonomy, Verdict, text::in_language},
     store::StoredIncident,
 };
@@ -22,6 +22,15 @@ use crate::{
 impl From<ReportReceived> for TriageEvent {
     fn from(event: ReportReceived) -> Self {
         Self::Received(received_report(event))
+    }
+}
+
+impl From<ReportAnonymized> for TriageEvent {
+    fn from(event: ReportAnonymized) -> Self {
+        Self::Anonymized(AnonymizedReport {
+            tracking_code: event.tracking_code,
+            language: Lang::parse(&event.language_code),
+        })
     }
 }
 

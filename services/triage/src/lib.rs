@@ -13,7 +13,10 @@ pub mod store;
 
 use std::sync::Arc;
 
-use segnala_proto::{intake::v1::ReportReceived, tracking::v1::WorkOrderChanged};
+use segnala_proto::{
+    intake::v1::{ReportAnonymized, ReportReceived},
+    tracking::v1::WorkOrderChanged,
+};
 use segnala_shared::{
     config::ConfigError,
     db,
@@ -55,6 +58,7 @@ pub async fn build(
     ))
     .on::<ReportReceived>()
     .on::<WorkOrderChanged>()
+    .on::<ReportAnonymized>()
     .build();
     let operators = app::Operators::new(db.clone(), taxonomy.clone(), incidents, outbox.clone());
     let server = GrpcServer::new(

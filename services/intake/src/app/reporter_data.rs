@@ -4,11 +4,18 @@
 
 use std::collections::BTreeMap;
 
+use chrono::Utc;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
-use segnala_shared::{AppError, lang::Lang, redaction::redact_text};
+use segnala_shared::{
+    AppError,
+    lang::Lang,
+    messaging::{Envelope, Outbox},
+    redaction::redact_text,
+};
 
 use crate::{
     domain::{Erasure, Report, Reporter},
+    events,
     store::{
         ReportStore,
         reporter_data::{
@@ -32,11 +39,12 @@ pub struct ReporterExport {
 #[derive(Clone)]
 pub struct ReporterData {
     db: DatabaseConnection,
+    outbox: Outbox,
 }
 
 impl ReporterData {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(db: DatabaseConnection, outbox: Outbox) -> Self {
+        Self { db, outbox }
     }
 
     /// A copy of everything of `reporter`, recorded as asked by `operator`.
@@ -76,21 +84,44 @@ impl ReporterData {
     pub async fn erase(&self, reporter: &Reporter, operator: &str) -> Result<Erasure, AppError> {
         let txn = self.db.begin().await?;
         let records = reporter_data::find(&txn, reporter).await?;
-        let erasure = erase(&txn, &records, ReporterAction::Erase, operator).await?;
+        let erasure = erase(
+            &txn,
+            &self.outbox,
+            &records,
+            ReporterAction::Erase,
+            operator,
+        )
+        .await?;
         txn.commit().await?;
+        self.outbox.wake();
         Ok(erasure)
     }
 }
 
-/// Erases `records` within `txn` and records it in the audit log.
+/// Erases `records` within `txn`, records it in the audit log and announces each
+/// report anonymised, so that triage and tracking anonymise their copies of its text.
 pub(super) async fn erase(
     txn: &DatabaseTransaction,
+    outbox: &Outbox,
     records: &ReporterRecords,
     action: ReporterAction,
     operator: &str,
 ) -> Result<Erasure, DbErr> {
     let texts: Vec<AnonymousText> = records.reports.iter().map(anonymous).collect();
     let changed = reporter_data::erase(txn, records, &texts).await?;
+    let now = Utc::now();
+    let announcements = records
+        .reports
+        .iter()
+        .map(|report| {
+            Envelope::new(&events::report_anonymized(
+                &report.tracking_code,
+                report.language_code.as_deref(),
+                now,
+            ))
+        })
+        .collect();
+    outbox.record_envelopes(txn, announcements).await?;
     let erasure = Erasure {
         tracking_codes: records
             .reports
@@ -129,7 +160,6 @@ fn anonymous(report: &ReporterReport) -> AnonymousText {
 
 #[cfg(test)]
 mod tests {
-    use chrono::Utc;
     use uuid::Uuid;
 
     use super::*;

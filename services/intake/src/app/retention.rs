@@ -7,7 +7,7 @@ use std::{collections::HashMap, time::Duration};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, TransactionTrait};
-use segnala_shared::{AppError, tracking_code::TrackingCode};
+use segnala_shared::{AppError, messaging::Outbox, tracking_code::TrackingCode};
 
 use super::reporter_data::erase;
 use crate::{
@@ -24,6 +24,7 @@ pub const RETENTION_OPERATOR: &str = "retention";
 
 pub struct ContactRetention {
     db: DatabaseConnection,
+    outbox: Outbox,
     statuses: StatusClient,
     keep_after_close: chrono::Duration,
     every: Duration,
@@ -32,12 +33,14 @@ pub struct ContactRetention {
 impl ContactRetention {
     pub fn new(
         db: DatabaseConnection,
+        outbox: Outbox,
         statuses: StatusClient,
         keep_after_close: chrono::Duration,
         every: Duration,
     ) -> Self {
         Self {
             db,
+            outbox,
             statuses,
             keep_after_close,
             every,
@@ -87,12 +90,14 @@ impl ContactRetention {
                     let records = reporter_data::of_reports(&txn, channel, due).await?;
                     erase(
                         &txn,
+                        &self.outbox,
                         &records,
                         ReporterAction::Retention,
                         RETENTION_OPERATOR,
                     )
                     .await?;
                     txn.commit().await?;
+                    self.outbox.wake();
                 }
                 if !full {
                     break;

@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use super::{Ledger, held_orders::HeldOrders, operations::reopen};
 use crate::domain::{
-    CancelReason, Clock, Command, Feedback, Merge, NewWorkOrder, Priority, ReportEvent,
-    ResolveWithin, Routing, WorkOrder, WorkOrderState,
+    Anonymization, CancelReason, Clock, Command, Feedback, Merge, NewWorkOrder, Priority,
+    ReportEvent, ResolveWithin, Routing, WorkOrder, WorkOrderState,
 };
 
 /// Who the audit log names for changes triage asked for.
@@ -71,6 +71,7 @@ impl BatchHandler for TrackingConsumer {
             ReportEvent::Routed(routing) => self.routed(orders, routing),
             ReportEvent::Merged(merge) => self.merged(orders, merge),
             ReportEvent::Feedback(feedback) => self.feedback(orders, feedback),
+            ReportEvent::Anonymized(anonymization) => anonymized(orders, &anonymization),
         })
     }
 
@@ -80,6 +81,15 @@ impl BatchHandler for TrackingConsumer {
         orders: HeldOrders,
     ) -> Result<(), HandlerError> {
         orders.flush(txn).await
+    }
+}
+
+/// The order of an anonymised report loses the personal data in its description; a
+/// report without an order (rejected, or not routed yet) has nothing here to lose.
+fn anonymized(orders: &mut HeldOrders, event: &Anonymization) -> Result<(), HandlerError> {
+    match orders.of_report(&event.report) {
+        Some((id, _)) => orders.redact_description(id, event.language),
+        None => Ok(()),
     }
 }
 

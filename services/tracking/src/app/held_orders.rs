@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
-use segnala_shared::messaging::HandlerError;
+use segnala_shared::{lang::Lang, messaging::HandlerError, redaction::redact_text};
 use uuid::Uuid;
 
 use super::{
@@ -36,6 +36,8 @@ pub struct HeldOrders {
     of_incident: HashMap<String, Uuid>,
     /// Reports whose link the batch changed.
     relinked: HashSet<String>,
+    /// Orders whose description lost personal data.
+    redacted: Vec<Uuid>,
     entries: Entries,
 }
 
@@ -85,6 +87,7 @@ impl HeldOrders {
             of_report,
             of_incident,
             relinked: HashSet::new(),
+            redacted: Vec::new(),
             entries: Entries::default(),
         })
     }
@@ -126,6 +129,21 @@ impl HeldOrders {
         if !held.changed {
             held.changed = true;
             self.touched.push(id);
+        }
+        Ok(())
+    }
+
+    /// Removes the personal data from order `id`'s description, read as `language`.
+    /// Not a change of the work: no version, no audit entry.
+    pub fn redact_description(
+        &mut self,
+        id: Uuid,
+        language: Option<Lang>,
+    ) -> Result<(), HandlerError> {
+        let held = self.orders.get_mut(&id).ok_or_else(|| vanished(id))?;
+        held.order.description = redact_text(&held.order.description, language);
+        if !self.redacted.contains(&id) {
+            self.redacted.push(id);
         }
         Ok(())
     }
@@ -175,6 +193,12 @@ impl HeldOrders {
             return Err(DbErr::Custom(CONCURRENT_CHANGE.into()).into());
         }
         self.store.insert_all(db, &opened).await?;
+        for id in &self.redacted {
+            let order = &self.orders[id].order;
+            self.store
+                .set_description(db, order.id, &order.description)
+                .await?;
+        }
         let links: Vec<ReportLink> = self
             .relinked
             .iter()

@@ -11,6 +11,7 @@ pub enum ReportEvent {
     Routed(Routing),
     Merged(Merge),
     Feedback(Feedback),
+    Anonymized(Anonymization),
 }
 
 impl ReportEvent {
@@ -20,6 +21,7 @@ impl ReportEvent {
             Self::Routed(routing) => &routing.report,
             Self::Merged(merge) => &merge.report,
             Self::Feedback(feedback) => &feedback.report,
+            Self::Anonymized(anonymization) => &anonymization.report,
         }
     }
 
@@ -28,7 +30,7 @@ impl ReportEvent {
         match self {
             Self::Routed(routing) => Some(routing.incident.as_str()),
             Self::Merged(merge) => Some(merge.incident.as_str()),
-            Self::Feedback(_) => None,
+            Self::Feedback(_) | Self::Anonymized(_) => None,
         }
         .filter(|incident| !incident.is_empty())
     }
@@ -75,4 +77,13 @@ pub struct Feedback {
     pub reason: String,
     /// The resolution the reporter was asked about, when the event says.
     pub resolved_at: Option<DateTime<Utc>>,
+}
+
+/// Intake removed the personal data from a report's texts (its reporter's erasure, or
+/// retention): the order's copy of the description loses the same data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Anonymization {
+    pub report: String,
+    /// The report's language, as intake knew it.
+    pub language: Option<segnala_shared::lang::Lang>,
 }

@@ -117,6 +117,22 @@ pub struct StatsRow {
 pub struct WorkOrderStore;
 
 impl WorkOrderStore {
+    /// Replaces order `id`'s description; its version stays, since the work has not
+    /// changed.
+    pub async fn set_description<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: Uuid,
+        description: &str,
+    ) -> Result<(), DbErr> {
+        order::Entity::update_many()
+            .col_expr(order::Column::Description, Expr::value(description))
+            .filter(order::Column::Id.eq(id))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
     /// Inserts new orders with one statement; their reports are linked apart.
     pub async fn insert_all<C: ConnectionTrait>(
         &self,

@@ -1,20 +1,31 @@
 //! The events triage consumes, a delivered batch at a time: the work orders' changes are
 //! applied with one statement, the received reports' earlier decisions read with one
 //! query, the incidents they may join locked with one, and their new decisions and
-//! announcements written with one statement each.
+//! announcements written with one statement each. Reports intake anonymised lose the
+//! personal data in triage's copies of their text last, after the batch's decisions.
 
 use async_trait::async_trait;
 use sea_orm::DatabaseTransaction;
 use segnala_proto::tracking::v1::WorkOrderChanged;
 use segnala_shared::messaging::{BatchHandler, Delivered, HandlerError};
 
-use super::{Decided, FollowWorkOrders, RouteReport};
+use super::{
+    Decided, FollowWorkOrders, RouteReport,
+    anonymize::{AnonymizedReport, anonymize},
+};
 use crate::domain::ReceivedReport;
 
 /// An event triage consumes (`events` reads them off the bus).
 pub enum TriageEvent {
     Received(ReceivedReport),
     WorkOrderChanged(WorkOrderChanged),
+    Anonymized(AnonymizedReport),
+}
+
+/// What a batch decided, and the reports it anonymises once the decisions are written.
+pub struct TriageBatch {
+    decided: Decided,
+    anonymized: Vec<AnonymizedReport>,
 }
 
 /// Routes received reports and follows the work orders of incidents.
@@ -32,7 +43,7 @@ impl TriageConsumer {
 #[async_trait]
 impl BatchHandler for TriageConsumer {
     type Item = Delivered<TriageEvent>;
-    type Batch = Decided;
+    type Batch = TriageBatch;
     type Output = ();
 
     /// Reports come from intake and order changes from tracking: nothing orders one
@@ -42,36 +53,50 @@ impl BatchHandler for TriageConsumer {
         &self,
         txn: &DatabaseTransaction,
         events: &[Delivered<TriageEvent>],
-    ) -> Result<Decided, HandlerError> {
+    ) -> Result<TriageBatch, HandlerError> {
         let mut codes = Vec::new();
         let mut orders = Vec::new();
         for (event, _) in events {
             match event {
                 TriageEvent::Received(report) => codes.push(report.tracking_code.clone()),
                 TriageEvent::WorkOrderChanged(order) => orders.push(order.clone()),
+                TriageEvent::Anonymized(_) => {}
             }
         }
         self.follow.follow(txn, orders).await?;
-        self.route.begin(txn, codes).await
+        Ok(TriageBatch {
+            decided: self.route.begin(txn, codes).await?,
+            anonymized: Vec::new(),
+        })
     }
 
     async fn apply(
         &self,
         _txn: &DatabaseTransaction,
-        decided: &mut Decided,
+        batch: &mut TriageBatch,
         (event, context): Delivered<TriageEvent>,
     ) -> Result<(), HandlerError> {
         match event {
             // In the message's own span: what it announces continues its trace.
-            TriageEvent::Received(report) => {
-                context.span.in_scope(|| self.route.route(report, decided))
-            }
+            TriageEvent::Received(report) => context
+                .span
+                .in_scope(|| self.route.route(report, &mut batch.decided)),
             // Applied with the others when the batch was loaded.
             TriageEvent::WorkOrderChanged(_) => Ok(()),
+            TriageEvent::Anonymized(report) => {
+                batch.anonymized.push(report);
+                Ok(())
+            }
         }
     }
 
-    async fn flush(&self, txn: &DatabaseTransaction, decided: Decided) -> Result<(), HandlerError> {
-        self.route.finish(txn, decided).await
+    async fn flush(
+        &self,
+        txn: &DatabaseTransaction,
+        batch: TriageBatch,
+    ) -> Result<(), HandlerError> {
+        self.route.finish(txn, batch.decided).await?;
+        anonymize(txn, &batch.anonymized).await?;
+        Ok(())
     }
 }

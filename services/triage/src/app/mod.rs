@@ -1,5 +1,6 @@
 //! Triage's use cases.
 
+mod anonymize;
 mod assess_text;
 mod consumer;
 mod decisions;
@@ -9,6 +10,7 @@ mod operators;
 mod publish_taxonomy;
 mod route_report;
 
+pub use anonymize::AnonymizedReport;
 pub use assess_text::{AssessText, Assessment};
 pub use consumer::{TriageConsumer, TriageEvent};
 pub use decisions::Decisions;

@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::Expr,
 };
 
 use crate::domain::Position;
@@ -59,6 +60,39 @@ pub struct Correction {
 pub struct CorrectionStore;
 
 impl CorrectionStore {
+    /// The id, tracking code and text of every correction of `codes`.
+    pub async fn texts_of<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        codes: &[String],
+    ) -> Result<Vec<(i64, String, String)>, DbErr> {
+        correction::Entity::find()
+            .select_only()
+            .columns([
+                correction::Column::Id,
+                correction::Column::TrackingCode,
+                correction::Column::Text,
+            ])
+            .filter(correction::Column::TrackingCode.is_in(codes.iter().cloned()))
+            .into_tuple()
+            .all(db)
+            .await
+    }
+
+    pub async fn replace_text<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: i64,
+        text: &str,
+    ) -> Result<(), DbErr> {
+        correction::Entity::update_many()
+            .col_expr(correction::Column::Text, Expr::value(text))
+            .filter(correction::Column::Id.eq(id))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
     pub async fn insert<C: ConnectionTrait>(
         &self,
         db: &C,

@@ -1,13 +1,15 @@
 use std::collections::HashSet;
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, sea_query::LockType,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+    sea_query::{Expr, LockType},
 };
 use serde_json::json;
 
 use crate::{
-    domain::{Assignment, Decision, Explanation, Outcome, Priority},
+    domain::{Assignment, Decision, Explanation, Outcome, Priority, ReceivedReport},
     events,
 };
 
@@ -46,6 +48,43 @@ mod decision {
 pub struct DecisionStore;
 
 impl DecisionStore {
+    /// The reports kept with the decisions of `codes`, as received.
+    pub async fn received_of<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        codes: &[String],
+    ) -> Result<Vec<ReceivedReport>, DbErr> {
+        let kept: Vec<Option<Vec<u8>>> = decision::Entity::find()
+            .select_only()
+            .column(decision::Column::Received)
+            .filter(decision::Column::TrackingCode.is_in(codes.iter().cloned()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        Ok(kept
+            .iter()
+            .flatten()
+            .filter_map(|bytes| events::decode_received(bytes))
+            .collect())
+    }
+
+    /// Keeps `report` as its decision's received report.
+    pub async fn replace_received<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        report: &ReceivedReport,
+    ) -> Result<(), DbErr> {
+        decision::Entity::update_many()
+            .col_expr(
+                decision::Column::Received,
+                Expr::value(events::encode_received(report)),
+            )
+            .filter(decision::Column::TrackingCode.eq(report.tracking_code.as_str()))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
     /// Inserts new decisions, with one statement per thousand.
     pub async fn insert_all<C: ConnectionTrait>(
         &self,
