@@ -1,7 +1,7 @@
 //! A reporter's rights: operators export everything a reporter gave the city, erase it
 //! (the reports stay, anonymous, in triage and tracking too, and the work on them goes
-//! on), every request is in
-//! intake's audit log; contacts go by themselves a set time after the report closes.
+//! on), every request is in intake's audit log; contacts go by themselves a set time
+//! after the report closes; operators hide a photo from the public, on record.
 
 use std::time::Duration;
 
@@ -12,7 +12,8 @@ use segnala_proto::{
     common::v1::Channel,
     intake::v1::{
         CreateReportRequest, EraseReporterDataRequest, ExportReporterDataRequest,
-        ExportReporterDataResponse, Report, ReportReceived, Reporter, ReporterContact,
+        ExportReporterDataResponse, Media, Report, ReportReceived, Reporter, ReporterContact,
+        intake_service_client::IntakeServiceClient, media::Source,
         reporter_data_service_client::ReporterDataServiceClient,
     },
     triage::v1::{RerouteReportRequest, triage_service_client::TriageServiceClient},
@@ -25,7 +26,7 @@ use crate::support::{
     clients::{Intercepted, channel, report_request},
     embedded::Embedded,
     env::{CREW_KEY, OPERATOR_KEY},
-    eventually,
+    eventually, photos,
     tracking::{claim, crew_client, operator_client, order_of, resolve, start},
 };
 
@@ -497,4 +498,61 @@ async fn segnala_ops_reporter_exports_and_erases_in_embedded_mode() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(again.contains("Nothing"), "{again}");
+}
+
+/// An operator hides a citizen's photo from the terminal, says why, and shows it again;
+/// the record keeps both.
+#[tokio::test]
+async fn segnala_ops_photo_hides_and_shows_a_photo_on_record_in_embedded_mode() {
+    let up = Embedded::start(&[]).await;
+    let mut intake =
+        IntakeServiceClient::new(channel(&up.url("INTAKE"), Some(&up.local_key())).await);
+    let mut request = report_request("Lampione spento, si vede la targa dell'auto", "");
+    if let Some(report) = request.report.as_mut() {
+        report.media = vec![Media {
+            source: Some(Source::Content(photos::camera_jpeg())),
+        }];
+    }
+    let link = intake
+        .create_report(request)
+        .await
+        .expect("a report with a photo")
+        .into_inner()
+        .report
+        .expect("a report")
+        .media_urls
+        .remove(0);
+
+    let refused = up
+        .run(&["ops", "photo", "hide", &link])
+        .await
+        .expect_err("a reason is required");
+    assert!(refused.contains("--reason"), "{refused}");
+    let hidden = up
+        .run(&["ops", "photo", "hide", &link, "--reason", "shows a plate"])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(hidden.contains("hidden from the public"), "{hidden}");
+    let id = link.rsplit('/').next().expect("an id");
+    let shown = up
+        .run(&["ops", "photo", "unhide", id, "--reason", "plate blurred"])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(shown.contains(": public"), "{shown}");
+    let record = up
+        .run(&["ops", "photo", "get", &format!("photos/{id}")])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let hidden_at = record.find("hidden by").expect("the hiding is on record");
+    let shown_at = record.find("shown by").expect("the showing is on record");
+    assert!(hidden_at < shown_at, "{record}");
+    assert!(
+        record.contains("shows a plate") && record.contains("plate blurred"),
+        "{record}"
+    );
+    let unknown = up
+        .run(&["ops", "photo", "get", "photos/not-an-id"])
+        .await
+        .expect_err("not a photo");
+    assert!(unknown.contains("photos/{id}"), "{unknown}");
 }
