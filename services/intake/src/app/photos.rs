@@ -55,19 +55,19 @@ impl Reports {
         let change = VisibilityChange::new(hidden, operator, reason, Utc::now())
             .map_err(|problem| AppError::invalid("reason", problem))?;
         let txn = self.db.begin().await?;
-        let current = photos::visibility(&txn, id)
+        let mut photo = photos::visibility(&txn, id)
             .await?
             .ok_or_else(|| not_found(id))?;
-        if current.hidden == hidden {
-            return Ok(current);
+        if !photos::change_visibility(&txn, id, &change).await? {
+            // Already in that state, perhaps by another operator a moment ago.
+            photo.hidden = hidden;
+            return Ok(photo);
         }
-        photos::change_visibility(&txn, id, &change).await?;
-        let changed = photos::visibility(&txn, id)
-            .await?
-            .ok_or_else(|| not_found(id))?;
         txn.commit().await?;
         tracing::info!(photo = %id, hidden, operator, "photo visibility changed");
-        Ok(changed)
+        photo.hidden = hidden;
+        photo.changes.push(change);
+        Ok(photo)
     }
 
     /// `reports` as the public sees them: links to their hidden photos left out.

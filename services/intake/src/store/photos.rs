@@ -142,18 +142,26 @@ pub async fn visibility<C: ConnectionTrait>(
     }))
 }
 
-/// Hides or shows the photo and records the change; `false` for an unknown photo.
+/// Hides or shows the photo and records the change; `false`, changing and recording
+/// nothing, for an unknown photo or one already in that state (two operators at once
+/// make one change).
 pub async fn change_visibility<C: ConnectionTrait>(
     db: &C,
     id: Uuid,
     change: &VisibilityChange,
 ) -> Result<bool, DbErr> {
+    let in_other_state = if change.hidden {
+        media::Column::HiddenAt.is_null()
+    } else {
+        media::Column::HiddenAt.is_not_null()
+    };
     let updated = media::Entity::update_many()
         .col_expr(
             media::Column::HiddenAt,
             Expr::value(change.hidden.then_some(change.changed_at)),
         )
         .filter(media::Column::Id.eq(id))
+        .filter(in_other_state)
         .exec(db)
         .await?;
     if updated.rows_affected == 0 {
