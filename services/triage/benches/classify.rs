@@ -206,6 +206,7 @@ fn reports(count: usize) -> Vec<Example> {
                 label: label.to_owned(),
                 position: Some(position),
                 service: None,
+                accepted: Vec::new(),
             }
         })
         .collect()

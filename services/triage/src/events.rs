@@ -43,6 +43,10 @@ impl From<WorkOrderChanged> for TriageEvent {
 /// A received report, as triage reads it.
 fn received_report(event: ReportReceived) -> ReceivedReport {
     let present = |text: String| Some(text).filter(|text| !text.is_empty());
+    let public_mention = matches!(
+        event.channel(),
+        common::Channel::Mastodon | common::Channel::X
+    );
     ReceivedReport {
         tracking_code: event.tracking_code,
         description: event.description,
@@ -50,6 +54,8 @@ fn received_report(event: ReportReceived) -> ReceivedReport {
         address: present(event.address),
         service_code: present(event.service_code),
         language: Lang::parse(&event.language_code),
+        public_mention,
+        channel: event.channel,
     }
 }
 
@@ -67,6 +73,7 @@ pub fn encode_received(report: &ReceivedReport) -> Vec<u8> {
             .language
             .map(|lang| lang.code().to_owned())
             .unwrap_or_default(),
+        channel: report.channel,
         ..ReportReceived::default()
     }
     .encode_to_vec()

@@ -9,7 +9,10 @@ use segnala_shared::{
 };
 use serde::Deserialize;
 
-use crate::domain::{Classifier, Model, Taxonomy, default_model};
+use crate::domain::{
+    Bar, Classifier, Model, Screening, ScreeningBars, ScreeningError, Taxonomy, default_model,
+    default_screening_model,
+};
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -20,6 +23,57 @@ pub struct TriageSettings {
     pub model_path: Option<PathBuf>,
     /// Reports whose best department scores under this (0 to 1) go to human review.
     pub review_threshold: f32,
+    /// A screening model trained with `segnala triage train --step screening`; the
+    /// built-in one when absent.
+    pub screening_model_path: Option<PathBuf>,
+    pub screening: ScreeningSettings,
+}
+
+/// Where the chance that a message is a report sends it, for each audience.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScreeningSettings {
+    /// Messages sent to the city's own channels.
+    pub direct: BarSettings,
+    /// Public posts that mention the city (Mastodon, X).
+    pub mention: BarSettings,
+}
+
+/// Under `answer_below` a message is answered as not a report; under `review_below`
+/// an operator decides.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BarSettings {
+    pub answer_below: f32,
+    pub review_below: f32,
+}
+
+impl From<Bar> for BarSettings {
+    fn from(bar: Bar) -> Self {
+        Self {
+            answer_below: bar.answer_below,
+            review_below: bar.review_below,
+        }
+    }
+}
+
+impl From<BarSettings> for Bar {
+    fn from(bar: BarSettings) -> Self {
+        Self {
+            answer_below: bar.answer_below,
+            review_below: bar.review_below,
+        }
+    }
+}
+
+impl Default for ScreeningSettings {
+    fn default() -> Self {
+        let bars = ScreeningBars::default();
+        Self {
+            direct: bars.direct.into(),
+            mention: bars.mention.into(),
+        }
+    }
 }
 
 impl Default for TriageSettings {
@@ -28,6 +82,8 @@ impl Default for TriageSettings {
             taxonomy_path: None,
             model_path: None,
             review_threshold: 0.3,
+            screening_model_path: None,
+            screening: ScreeningSettings::default(),
         }
     }
 }
@@ -67,8 +123,36 @@ impl TriageSettings {
                     .map_err(|e| ConfigError::invalid(key, format!("{}: {e}", path.display())))?
             }
         };
-        Classifier::new(taxonomy, model, self.review_threshold)
-            .map_err(|e| ConfigError::invalid(key, e.to_string()))
+        let classifier = Classifier::new(taxonomy, model, self.review_threshold)
+            .map_err(|e| ConfigError::invalid(key, e.to_string()))?;
+        Ok(classifier.with_screening(self.screening()?))
+    }
+
+    /// The configured screening model with its bars.
+    fn screening(&self) -> Result<Screening, ConfigError> {
+        let key = "triage.screening_model_path";
+        let model = match &self.screening_model_path {
+            None => {
+                default_screening_model().map_err(|e| ConfigError::invalid(key, e.to_string()))?
+            }
+            Some(path) => {
+                let bytes = std::fs::read(path)
+                    .map_err(|e| ConfigError::invalid(key, format!("{}: {e}", path.display())))?;
+                Model::from_json(&bytes)
+                    .map_err(|e| ConfigError::invalid(key, format!("{}: {e}", path.display())))?
+            }
+        };
+        let bars = ScreeningBars {
+            direct: self.screening.direct.into(),
+            mention: self.screening.mention.into(),
+        };
+        Screening::new(model, bars).map_err(|e| {
+            let key = match e {
+                ScreeningError::Classes(_) => key,
+                ScreeningError::Bars => "triage.screening",
+            };
+            ConfigError::invalid(key, e.to_string())
+        })
     }
 }
 

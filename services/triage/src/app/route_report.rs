@@ -106,6 +106,7 @@ impl RouteReport {
         let context = ReportContext {
             position: event.location,
             service: event.service_code.as_deref(),
+            audience: event.audience(),
         };
         self.classifier.classify(&event.description, context)
     }

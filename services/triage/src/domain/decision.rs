@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use segnala_shared::lang::Lang;
 
-use super::{Explanation, Position, Priority, text};
+use super::{Audience, Explanation, Position, Priority, text};
 
 /// A report as triage received it from intake.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -16,9 +16,22 @@ pub struct ReceivedReport {
     pub service_code: Option<String>,
     /// The language intake knew the report to be in.
     pub language: Option<Lang>,
+    /// Whether it was posted on a public timeline that mentions the city (Mastodon,
+    /// X) rather than written to the city.
+    pub public_mention: bool,
+    /// The channel it came by, as the contract numbers it: kept with the copy.
+    pub channel: i32,
 }
 
 impl ReceivedReport {
+    pub fn audience(&self) -> Audience {
+        if self.public_mention {
+            Audience::Mention
+        } else {
+            Audience::Direct
+        }
+    }
+
     /// The report's language: the one intake knew, else a guess from its words.
     pub fn language(&self) -> Lang {
         text::language_of(&self.description, self.language)

@@ -191,6 +191,217 @@ impl fmt::Display for ReviewShare {
     }
 }
 
+/// A yes/no step measured on labelled messages: how often it says yes when it
+/// should (recall), how often its yes is right (precision), and how often it says
+/// yes when it should not (the false-alarm rate).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BinaryCounts {
+    pub true_positives: usize,
+    pub false_positives: usize,
+    pub true_negatives: usize,
+    pub false_negatives: usize,
+}
+
+impl BinaryCounts {
+    /// From (should say yes, said yes) for each message.
+    pub fn from_outcomes(outcomes: impl IntoIterator<Item = (bool, bool)>) -> Self {
+        let mut counts = Self::default();
+        for (truth, said) in outcomes {
+            *match (truth, said) {
+                (true, true) => &mut counts.true_positives,
+                (false, true) => &mut counts.false_positives,
+                (false, false) => &mut counts.true_negatives,
+                (true, false) => &mut counts.false_negatives,
+            } += 1;
+        }
+        counts
+    }
+
+    pub fn recall(&self) -> Proportion {
+        Proportion::new(
+            self.true_positives,
+            self.true_positives + self.false_negatives,
+        )
+    }
+
+    pub fn precision(&self) -> Proportion {
+        Proportion::new(
+            self.true_positives,
+            self.true_positives + self.false_positives,
+        )
+    }
+
+    pub fn false_alarm_rate(&self) -> Proportion {
+        Proportion::new(
+            self.false_positives,
+            self.false_positives + self.true_negatives,
+        )
+    }
+}
+
+impl fmt::Display for BinaryCounts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "recall {}", self.recall())?;
+        writeln!(f, "precision {}", self.precision())?;
+        writeln!(f, "false alarms {}", self.false_alarm_rate())
+    }
+}
+
+/// A share of a count, with its 95% Wilson score interval: the samples are small,
+/// and a share near 0 or 1 needs an interval that stays inside them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Proportion {
+    pub part: usize,
+    pub whole: usize,
+}
+
+impl Proportion {
+    pub fn new(part: usize, whole: usize) -> Self {
+        Self { part, whole }
+    }
+
+    pub fn value(&self) -> f64 {
+        self.part as f64 / self.whole.max(1) as f64
+    }
+
+    pub fn interval(&self) -> (f64, f64) {
+        if self.whole == 0 {
+            return (0.0, 1.0);
+        }
+        const Z: f64 = 1.96;
+        let n = self.whole as f64;
+        let p = self.value();
+        let centre = (p + Z * Z / (2.0 * n)) / (1.0 + Z * Z / n);
+        let half = Z * (p * (1.0 - p) / n + Z * Z / (4.0 * n * n)).sqrt() / (1.0 + Z * Z / n);
+        ((centre - half).max(0.0), (centre + half).min(1.0))
+    }
+}
+
+impl fmt::Display for Proportion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (low, high) = self.interval();
+        write!(
+            f,
+            "{:.3} ({} of {}; 95% interval {low:.3}–{high:.3})",
+            self.value(),
+            self.part,
+            self.whole
+        )
+    }
+}
+
+/// Where a message ends: a department's queue, an operator, answered as not a
+/// report, or answered with whom to ask (another operator's problem).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Destination {
+    Department,
+    Review,
+    Answered,
+    Elsewhere,
+}
+
+/// Where screening and routing send messages that are reports and messages that are
+/// not.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScreeningCounts {
+    pub reports: Destinations,
+    pub not_reports: Destinations,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Destinations {
+    pub department: usize,
+    pub review: usize,
+    pub answered: usize,
+    pub elsewhere: usize,
+}
+
+impl Destinations {
+    fn total(&self) -> usize {
+        self.department + self.review + self.answered + self.elsewhere
+    }
+}
+
+impl ScreeningCounts {
+    /// From (is a report, where it ended) for each message.
+    pub fn from_outcomes(outcomes: impl IntoIterator<Item = (bool, Destination)>) -> Self {
+        let mut counts = Self::default();
+        for (report, destination) in outcomes {
+            let side = if report {
+                &mut counts.reports
+            } else {
+                &mut counts.not_reports
+            };
+            *match destination {
+                Destination::Department => &mut side.department,
+                Destination::Review => &mut side.review,
+                Destination::Answered => &mut side.answered,
+                Destination::Elsewhere => &mut side.elsewhere,
+            } += 1;
+        }
+        counts
+    }
+
+    /// Reports that screening lets through: to a department, to an operator, or
+    /// answered with whom to ask.
+    pub fn reports_through(&self) -> Proportion {
+        let r = self.reports;
+        Proportion::new(r.total() - r.answered, r.total())
+    }
+
+    /// Reports that reach a department or an operator.
+    pub fn reports_to_the_city(&self) -> Proportion {
+        let r = self.reports;
+        Proportion::new(r.department + r.review, r.total())
+    }
+
+    /// Messages that are not reports and reach no department's queue.
+    pub fn not_reports_kept_out(&self) -> Proportion {
+        let n = self.not_reports;
+        Proportion::new(n.total() - n.department, n.total())
+    }
+
+    /// Of every message, those an operator reads.
+    pub fn reviewed(&self) -> Proportion {
+        Proportion::new(
+            self.reports.review + self.not_reports.review,
+            self.reports.total() + self.not_reports.total(),
+        )
+    }
+}
+
+impl fmt::Display for ScreeningCounts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "                department   review  answered  elsewhere"
+        )?;
+        for (name, d) in [("reports", self.reports), ("not reports", self.not_reports)] {
+            writeln!(
+                f,
+                "{name:<14}  {:>10}  {:>7}  {:>8}  {:>9}",
+                d.department, d.review, d.answered, d.elsewhere
+            )?;
+        }
+        writeln!(
+            f,
+            "reports through screening (not answered as chatter) {}",
+            self.reports_through()
+        )?;
+        writeln!(
+            f,
+            "reports to a department or to review {}",
+            self.reports_to_the_city()
+        )?;
+        writeln!(
+            f,
+            "not reports kept out of department queues {}",
+            self.not_reports_kept_out()
+        )?;
+        writeln!(f, "sent to an operator {}", self.reviewed())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +430,45 @@ mod tests {
             "review threshold 0.30: 2 of 5 reports (40.0%) wait for an operator; 1 of them would have been misrouted\n\
              routed without review: 3, of them 1 (33.3%) to the wrong department\n"
         );
+    }
+
+    #[test]
+    fn a_yes_no_step_counts_recall_precision_and_false_alarms_with_intervals() {
+        let counts = BinaryCounts::from_outcomes([
+            (true, true),
+            (true, true),
+            (true, false),
+            (false, true),
+            (false, false),
+            (false, false),
+            (false, false),
+        ]);
+        assert_eq!(counts.recall(), Proportion::new(2, 3));
+        assert_eq!(counts.precision(), Proportion::new(2, 3));
+        assert_eq!(counts.false_alarm_rate(), Proportion::new(1, 4));
+        let (low, high) = Proportion::new(0, 20).interval();
+        assert!(low == 0.0 && (0.15..0.17).contains(&high), "{low} {high}");
+        let (low, high) = Proportion::new(90, 100).interval();
+        assert!((0.82..0.83).contains(&low) && (0.94..0.95).contains(&high));
+    }
+
+    #[test]
+    fn screening_counts_say_what_goes_through_and_what_is_kept_out() {
+        use Destination::*;
+        let counts = ScreeningCounts::from_outcomes([
+            (true, Department),
+            (true, Review),
+            (true, Answered),
+            (true, Elsewhere),
+            (false, Department),
+            (false, Review),
+            (false, Answered),
+            (false, Elsewhere),
+        ]);
+        assert_eq!(counts.reports_through(), Proportion::new(3, 4));
+        assert_eq!(counts.reports_to_the_city(), Proportion::new(2, 4));
+        assert_eq!(counts.not_reports_kept_out(), Proportion::new(3, 4));
+        assert_eq!(counts.reviewed(), Proportion::new(2, 8));
     }
 
     #[test]

@@ -29,6 +29,21 @@ pub struct ReportContext<'a> {
     /// The service the citizen chose: an Open311 service code, or in a city's history
     /// the code or name of the category the report was filed under.
     pub service: Option<&'a str>,
+    /// Whom the message was written for: screening holds public mentions to a
+    /// stricter bar.
+    pub audience: Audience,
+}
+
+/// Whom a message was written for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Audience {
+    /// The city: its app, chat bot, Open311 or API. People who write there came to
+    /// report.
+    #[default]
+    Direct,
+    /// A public timeline that mentions the city (Mastodon, X): mostly news, thanks,
+    /// politics and jokes.
+    Mention,
 }
 
 /// A report's tokens: its stems, then its map cell when the model uses positions, then

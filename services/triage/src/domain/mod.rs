@@ -12,11 +12,11 @@ pub mod text;
 pub mod training;
 
 pub use classifier::{
-    Classification, Classifier, Explanation, Routing, UnknownLabels, Verdict,
-    method as classifier_method,
+    Answer, Bar, Classification, Classifier, Explanation, NOT_A_REPORT, REPORT, Routing, Screening,
+    ScreeningBars, ScreeningError, UnknownLabels, Verdict, method as classifier_method,
 };
 pub use decision::{Assignment, Decision, Outcome, ReceivedReport};
-pub use featurizer::{Featurizer, Position, ReportContext};
+pub use featurizer::{Audience, Featurizer, Position, ReportContext};
 pub use incidents::{IncidentIndex, OpenIncident, raised_priority};
 pub use model::{Example, Model, ModelError, TrainingOptions};
 pub use taxonomy::{
@@ -41,6 +41,17 @@ pub const DEFAULT_MODEL_VERSION: &str = "tfidf-logreg/default-taxonomy-2";
 
 pub fn default_model() -> Result<Model, ModelError> {
     Model::from_json(DEFAULT_MODEL)
+}
+
+/// The screening model that ships with Segnala, trained on the default taxonomy's
+/// examples of reports and of messages that are not (`segnala triage train --step
+/// screening --from-taxonomy`).
+const DEFAULT_SCREENING_MODEL: &[u8] = include_bytes!("../../default-screening-model.json");
+
+pub const DEFAULT_SCREENING_VERSION: &str = "tfidf-logreg/screening-default-taxonomy-1";
+
+pub fn default_screening_model() -> Result<Model, ModelError> {
+    Model::from_json(DEFAULT_SCREENING_MODEL)
 }
 
 /// Training options for a model learned from a taxonomy: few examples, so every
@@ -72,6 +83,22 @@ mod tests {
         assert!(
             trained.to_json().unwrap() == DEFAULT_MODEL,
             "default-model.json is stale: run `segnala triage train --from-taxonomy --out services/triage/default-model.json`"
+        );
+    }
+
+    #[test]
+    fn the_shipped_screening_model_is_the_one_the_default_taxonomy_trains() {
+        let taxonomy = Taxonomy::default_italian().unwrap();
+        let trained = Model::train(
+            &taxonomy.screening_examples(),
+            DEFAULT_SCREENING_VERSION,
+            &Featurizer::default(),
+            taxonomy_training_options(),
+        )
+        .unwrap();
+        assert!(
+            trained.to_json().unwrap() == DEFAULT_SCREENING_MODEL,
+            "default-screening-model.json is stale: run `segnala triage train --step screening --from-taxonomy --out services/triage/default-screening-model.json`"
         );
     }
 }

@@ -189,6 +189,9 @@ pub struct Example {
     pub label: String,
     pub position: Option<Position>,
     pub service: Option<String>,
+    /// Other labels that count as right when measuring (a report that two
+    /// departments could take).
+    pub accepted: Vec<String>,
 }
 
 impl Example {
@@ -196,6 +199,7 @@ impl Example {
         ReportContext {
             position: self.position,
             service: self.service.as_deref(),
+            ..ReportContext::default()
         }
     }
 }
@@ -459,6 +463,7 @@ mod tests {
             label: label.into(),
             position: None,
             service: None,
+            accepted: Vec::new(),
         }
     }
 
@@ -556,7 +561,7 @@ mod tests {
         let label_at = |position| {
             let context = ReportContext {
                 position: Some(position),
-                service: None,
+                ..ReportContext::default()
             };
             let tokens = model.tokens(&featurizer, &words("Fly-tipping again"), context);
             let prediction = model.predict(&tokens);
@@ -598,8 +603,8 @@ mod tests {
         let model = Model::from_json(&model.to_json().unwrap()).unwrap();
         let label_under = |service| {
             let context = ReportContext {
-                position: None,
                 service: Some(service),
+                ..ReportContext::default()
             };
             let tokens = model.tokens(&featurizer, &words("Rubbish dumped again"), context);
             let prediction = model.predict(&tokens);

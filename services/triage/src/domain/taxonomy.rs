@@ -165,6 +165,10 @@ pub struct Answered {
     /// description is politeness, not the message.
     #[serde(default)]
     pub max_words: Option<usize>,
+    /// Messages of this kind, for the screening model to learn from (only
+    /// `[not_a_report]` has them).
+    #[serde(default)]
+    pub examples: Vec<String>,
     pub message_it: String,
     pub message_en: String,
 }
@@ -185,6 +189,22 @@ pub struct EmergencyTerms {
     /// term elsewhere in the text still is.
     #[serde(default)]
     pub harmless: Vec<String>,
+    /// Terms of people dead, missing or hurt that are an emergency only after a
+    /// number or a word of `counts` up to three words before them ("16 morti", "at
+    /// least three dead", "killing 14"): alone they also say "dead pigeon".
+    #[serde(default)]
+    pub counted: Vec<String>,
+    /// Words that count people ("tre", "almeno", "several").
+    #[serde(default)]
+    pub counts: Vec<String>,
+    /// Names of disasters ("terremoto", "alluvione", "earthquake"): an emergency only
+    /// with a word of `concrete` in the same message (damage, closed roads, the
+    /// evacuated, a strong shock), not as a hashtag on a joke, a prayer or a quake far
+    /// away.
+    #[serde(default)]
+    pub disasters: Vec<String>,
+    #[serde(default)]
+    pub concrete: Vec<String>,
     /// Terms that, next to certain words, name an everyday fault ("collapsed drain
     /// cover", "injured pigeon").
     #[serde(default)]
@@ -366,11 +386,13 @@ impl Taxonomy {
                 .terms
                 .iter()
                 .enumerate()
-                .find(|(_, t)| !self.emergency.terms.contains(t))
+                .find(|(_, t)| {
+                    !self.emergency.terms.contains(t) && !self.emergency.counted.contains(t)
+                })
             {
                 return Err(invalid(
                     format!("{key}.terms[{t}]"),
-                    format!("`{term}` is not one of `emergency.terms`"),
+                    format!("`{term}` is not one of `emergency.terms` or `emergency.counted`"),
                 ));
             }
             if fault.near.is_empty() || fault.near.iter().any(|w| w.trim().is_empty()) {
@@ -484,6 +506,33 @@ impl Taxonomy {
 impl Taxonomy {
     /// Each category's examples and keywords, labelled with its department: what the
     /// default model learns from.
+    /// What the default screening model learns from: every category's examples and
+    /// keywords are reports; `[not_a_report]`'s examples and keywords are not.
+    pub fn screening_examples(&self) -> Vec<Example> {
+        let chatter = self
+            .not_a_report
+            .examples
+            .iter()
+            .chain(&self.not_a_report.keywords)
+            .map(|text| (text, super::NOT_A_REPORT));
+        let reports = self
+            .departments
+            .iter()
+            .flat_map(|d| &d.categories)
+            .flat_map(|c| c.examples.iter().chain(&c.keywords))
+            .map(|text| (text, super::REPORT));
+        reports
+            .chain(chatter)
+            .map(|(text, label)| Example {
+                text: text.clone(),
+                label: label.to_owned(),
+                position: None,
+                service: None,
+                accepted: Vec::new(),
+            })
+            .collect()
+    }
+
     pub fn training_examples(&self) -> Vec<Example> {
         self.departments
             .iter()
@@ -496,6 +545,7 @@ impl Taxonomy {
                         label: d.id.clone(),
                         position: None,
                         service: None,
+                        accepted: Vec::new(),
                     })
             })
             .collect()
@@ -815,7 +865,7 @@ mod tests {
             error_of(&with_fault(
                 "terms = ['fire']\nnear = ['bin']\ncategory = 'a/c'"
             )),
-            "taxonomy: emergency.ordinary[0].terms[0]: `fire` is not one of `emergency.terms`"
+            "taxonomy: emergency.ordinary[0].terms[0]: `fire` is not one of `emergency.terms` or `emergency.counted`"
         );
         assert_eq!(
             error_of(&with_fault(

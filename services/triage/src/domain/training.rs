@@ -9,9 +9,11 @@ use std::{
 };
 
 use super::{
-    Classifier, Example, Featurizer, Model, ModelError, Position, Taxonomy, TrainingOptions,
+    Audience, Classifier, Example, Featurizer, Model, ModelError, NOT_A_REPORT, Position, REPORT,
+    ReportContext, Screening, ScreeningBars, ScreeningError, Taxonomy, TrainingOptions,
     UnknownLabels,
-    evaluation::{Evaluation, ReviewShare},
+    Answer,
+    evaluation::{Destination, Evaluation, ReviewShare},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +46,8 @@ pub enum TrainingError {
     Model(#[from] ModelError),
     #[error(transparent)]
     Labels(#[from] UnknownLabels),
+    #[error(transparent)]
+    Screening(#[from] ScreeningError),
 }
 
 /// Which columns of a CSV file with a header row make the reports.
@@ -51,8 +55,11 @@ pub enum TrainingError {
 pub struct Columns {
     /// Columns whose text, joined, is the report.
     pub text: Vec<String>,
-    /// The column holding each report's label.
-    pub label: String,
+    /// The columns holding each report's label: with several, their values joined by
+    /// `|` are the label (`Related and informative|Affected individuals`).
+    pub label: Vec<String>,
+    /// A column of other departments, `|`-separated, that count as right too.
+    pub accepted: Option<String>,
     /// The column holding each report's position, `latitude longitude` in degrees.
     pub position: Option<String>,
     /// The column holding the service each citizen chose.
@@ -130,7 +137,12 @@ pub fn read_examples(
         .iter()
         .map(|c| column(c))
         .collect::<Result<Vec<_>, _>>()?;
-    let label_column = column(&columns.label)?;
+    let label_columns = columns
+        .label
+        .iter()
+        .map(|c| column(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let accepted_column = columns.accepted.as_deref().map(column).transpose()?;
     let position_column = columns.position.as_deref().map(column).transpose()?;
     let service_column = columns.service.as_deref().map(column).transpose()?;
     let mut examples = Vec::new();
@@ -139,8 +151,12 @@ pub fn read_examples(
             file: file.to_owned(),
             error,
         })?;
-        let label = record.get(label_column).unwrap_or_default().trim();
-        let Some(label) = labels.department(label).filter(|l| !l.is_empty()) else {
+        let label = label_columns
+            .iter()
+            .map(|&c| record.get(c).unwrap_or_default().trim())
+            .collect::<Vec<_>>()
+            .join("|");
+        let Some(label) = labels.department(&label).filter(|l| !l.is_empty()) else {
             continue;
         };
         let label = label.to_owned();
@@ -170,11 +186,23 @@ pub fn read_examples(
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_owned);
+        let accepted = accepted_column
+            .and_then(|c| record.get(c))
+            .map(|field| {
+                field
+                    .split('|')
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
         examples.push(Example {
             text,
             label,
             position,
             service,
+            accepted,
         });
     }
     Ok(examples)
@@ -255,6 +283,100 @@ pub fn train(
     Ok(model)
 }
 
+/// The examples with the screening model's labels: `not_a_report` stays, `report` and
+/// every department of the taxonomy (a report routed there) become `report`. Labels
+/// that are neither are counted by name, as [`unknown_labels`] does.
+pub fn as_screening_labels(
+    examples: Vec<Example>,
+    taxonomy: &Taxonomy,
+) -> Result<Vec<Example>, BTreeMap<String, usize>> {
+    let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
+    let examples = examples
+        .into_iter()
+        .map(|mut e| {
+            if e.label != NOT_A_REPORT {
+                if e.label != REPORT && taxonomy.department(&e.label).is_none() {
+                    *unknown.entry(e.label.clone()).or_default() += 1;
+                }
+                e.label = REPORT.to_owned();
+            }
+            e
+        })
+        .collect();
+    if unknown.is_empty() {
+        Ok(examples)
+    } else {
+        Err(unknown)
+    }
+}
+
+/// A screening model learned from examples labelled `report` and `not_a_report`.
+pub fn train_screening(
+    examples: &[Example],
+    version: &str,
+    options: TrainingOptions,
+) -> Result<Model, TrainingError> {
+    let model = Model::train(examples, version, &Featurizer::default(), options)?;
+    Screening::new(model.clone(), ScreeningBars::default())?;
+    Ok(model)
+}
+
+pub type Screened = Destination;
+
+fn screened(classifier: &Classifier, example: &Example, audience: Audience) -> Screened {
+    let context = ReportContext {
+        audience,
+        ..example.context()
+    };
+    let routing = classifier.routing_of(&example.text, context);
+    match (routing.answer, routing.to_review) {
+        (Some(Answer::NotAReport), _) => Destination::Answered,
+        (Some(Answer::OutOfRemit), _) => Destination::Elsewhere,
+        (None, true) => Destination::Review,
+        (None, false) => Destination::Department,
+    }
+}
+
+/// Where a classifier sends each message written for `audience`.
+pub fn screen_all(classifier: &Classifier, examples: &[Example], audience: Audience) -> Vec<Screened> {
+    examples
+        .iter()
+        .map(|e| screened(classifier, e, audience))
+        .collect()
+}
+
+/// Cross-validated screening: for each fold, a screening model learned from the
+/// other folds (and the taxonomy's examples when asked) sends that fold's messages
+/// through the classifier `classifier_with` makes around it.
+pub fn screen_folds(
+    taxonomy: &Taxonomy,
+    examples: &[Example],
+    folds: Folds,
+    learning: Learning,
+    audience: Audience,
+    classifier_with: impl Fn(Model) -> Result<Classifier, TrainingError>,
+) -> Result<Vec<Screened>, TrainingError> {
+    let folds = folds.0;
+    let mut outcomes = vec![Destination::Department; examples.len()];
+    for fold in 0..folds {
+        let mut training: Vec<Example> = examples
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % folds != fold)
+            .map(|(_, e)| e.clone())
+            .collect();
+        if learning.with_taxonomy {
+            training.extend(taxonomy.screening_examples());
+        }
+        let model = train_screening(&training, &format!("fold-{fold}"), learning.options())?;
+        let classifier = classifier_with(model)?;
+        for (i, example) in examples.iter().enumerate().filter(|(i, _)| i % folds == fold) {
+            outcomes[i] = screened(&classifier, example, audience);
+        }
+    }
+    Ok(outcomes)
+}
+
 /// Where a classifier sends a report: the department, and whether it waits for an
 /// operator first.
 pub type Routed = (String, bool);
@@ -271,21 +393,29 @@ pub fn route_all(classifier: &Classifier, examples: &[Example]) -> Vec<Routed> {
 
 /// How routings of labelled reports score: per department, and what the review
 /// threshold they were made under catches and lets through.
-pub fn measure(
-    examples: &[Example],
-    routings: &[Routed],
+pub fn measure<'a>(
+    examples: &'a [Example],
+    routings: &'a [Routed],
     review_threshold: f32,
 ) -> (Evaluation, ReviewShare) {
+    // A department the data accepts as well counts as the label.
+    let scored = |e: &'a Example, predicted: &'a str| {
+        if e.accepted.iter().any(|d| d == predicted) {
+            e.label.as_str()
+        } else {
+            predicted
+        }
+    };
     let evaluation = Evaluation::from_pairs(
         examples
             .iter()
             .zip(routings)
-            .map(|(e, (predicted, _))| (e.label.as_str(), predicted.as_str())),
+            .map(|(e, (predicted, _))| (e.label.as_str(), scored(e, predicted))),
     );
     let outcomes = examples
         .iter()
         .zip(routings)
-        .map(|(e, (predicted, to_review))| (*to_review, &e.label == predicted));
+        .map(|(e, (predicted, to_review))| (*to_review, e.label == scored(e, predicted)));
     (
         evaluation,
         ReviewShare::from_outcomes(review_threshold, outcomes),
@@ -300,6 +430,10 @@ impl Folds {
     /// `None` when `folds` is under 2 or more than there are `reports`.
     pub fn new(folds: usize, reports: usize) -> Option<Self> {
         (2..=reports).contains(&folds).then_some(Self(folds))
+    }
+
+    pub fn count(&self) -> usize {
+        self.0
     }
 }
 
@@ -449,7 +583,8 @@ mod tests {
     fn columns(label: &str) -> Columns {
         Columns {
             text: vec!["title".into(), "detail".into()],
-            label: label.into(),
+            label: vec![label.into()],
+            accepted: None,
             position: None,
             service: None,
         }
@@ -531,6 +666,7 @@ mod tests {
             label: label.into(),
             position: None,
             service: None,
+            accepted: Vec::new(),
         };
         let examples = [
             example("Lamp out, dark all night", "street_lighting"),

@@ -1,11 +1,11 @@
 //! Compiling the taxonomy's rules and the model's classes into a classifier.
 
 use super::{
-    CategoryIndex, Classifier, DepartmentIndex,
+    CategoryIndex, Classifier, DepartmentIndex, Screening, ScreeningBars,
     emergency::{EmergencyRules, OrdinaryRule},
 };
 use crate::domain::{
-    Taxonomy,
+    Taxonomy, default_screening_model,
     featurizer::Featurizer,
     model::Model,
     taxonomy::Answered,
@@ -34,8 +34,12 @@ pub(super) struct CategoryRules {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("the model knows labels that are not departments of the taxonomy: {0}")]
-pub struct UnknownLabels(String);
+pub enum UnknownLabels {
+    #[error("the model knows labels that are not departments of the taxonomy: {0}")]
+    Departments(String),
+    #[error("the built-in screening model: {0}")]
+    Screening(String),
+}
 
 impl Classifier {
     /// `review_below`: a best score under it sends the report to a human.
@@ -61,7 +65,7 @@ impl Classifier {
             .map(|(c, _)| c.as_str())
             .collect();
         if !unknown.is_empty() {
-            return Err(UnknownLabels(unknown.join(", ")));
+            return Err(UnknownLabels::Departments(unknown.join(", ")));
         }
         let categories: Vec<(CategoryRules, &[String])> = taxonomy
             .departments
@@ -95,7 +99,18 @@ impl Classifier {
             .map(|(c, category)| (category.service_code.clone(), CategoryIndex(c)))
             .collect();
         let compile = |keywords: &[String]| KeywordSet::new(keywords.iter().map(String::as_str));
-        let terms = compile(&taxonomy.emergency.terms);
+        let emergency = &taxonomy.emergency;
+        // Counted terms come after the others, each needing a count before it.
+        let terms = KeywordSet::new(
+            emergency
+                .terms
+                .iter()
+                .chain(&emergency.counted)
+                .map(String::as_str),
+        );
+        let needs_count: Vec<bool> = std::iter::repeat_n(false, emergency.terms.len())
+            .chain(std::iter::repeat_n(true, emergency.counted.len()))
+            .collect();
         // Compared with the text's words, so folded the same way ("Più" → "piu").
         let negations: Vec<String> = taxonomy
             .emergency
@@ -129,6 +144,12 @@ impl Classifier {
             })
             .collect();
         let emergency_department = taxonomy.emergency_department();
+        let screening = default_screening_model()
+            .map_err(|e| e.to_string())
+            .and_then(|model| {
+                Screening::new(model, ScreeningBars::default()).map_err(|e| e.to_string())
+            })
+            .map_err(UnknownLabels::Screening)?;
         Ok(Self {
             fallback: department_of(&taxonomy.fallback().id).unwrap_or(DepartmentIndex(0)),
             emergency_department: department_of(&emergency_department.id)
@@ -142,6 +163,7 @@ impl Classifier {
             class_department,
             model,
             featurizer: Featurizer::default(),
+            screening,
             emergency: EmergencyRules {
                 denial_proof: terms
                     .keywords
@@ -157,6 +179,10 @@ impl Classifier {
                 cancelled_by: compile(&taxonomy.emergency.cancelled_by),
                 harmless: compile(&taxonomy.emergency.harmless),
                 ordinary,
+                needs_count,
+                counts: compile(&emergency.counts),
+                disasters: compile(&emergency.disasters),
+                concrete: compile(&emergency.concrete),
             },
             not_a_report: AnswerRule::new(&taxonomy.not_a_report),
             out_of_remit: AnswerRule::new(&taxonomy.out_of_remit),

@@ -15,6 +15,11 @@ pub(super) struct EmergencyRules {
     pub(super) cancelled_by: KeywordSet,
     pub(super) harmless: KeywordSet,
     pub(super) ordinary: Vec<OrdinaryRule>,
+    /// For each term, whether it needs a count before it ("16 morti").
+    pub(super) needs_count: Vec<bool>,
+    pub(super) counts: KeywordSet,
+    pub(super) disasters: KeywordSet,
+    pub(super) concrete: KeywordSet,
 }
 
 /// Emergency terms that the `near` words make a fault of a category.
@@ -47,14 +52,14 @@ const NEGATION_WINDOW: usize = 3;
 const CANCEL_WINDOW: usize = 3;
 /// How many words before or after a term an ordinary fault's word may stand.
 const ORDINARY_WINDOW: usize = 6;
+/// How many words before a counted term its count may stand ("9 persone morte",
+/// "killing at least 17").
+const COUNT_WINDOW: usize = 3;
 
 impl EmergencyRules {
     pub(super) fn find(&self, text: &[String]) -> EmergencyFindings {
         let mut findings = EmergencyFindings::default();
         let occurrences = self.terms.occurrences(text);
-        if occurrences.is_empty() {
-            return findings;
-        }
         let mut live = Vec::new();
         // The span of words of each harmless mention: from its start to its end.
         let harmless: Vec<(usize, usize)> = self
@@ -68,8 +73,9 @@ impl EmergencyRules {
             let end = (start + self.terms.keywords[k].word_count()).min(text.len());
             let after = &text[end..(end + CANCEL_WINDOW).min(text.len())];
             if harmless.iter().any(|&(from, to)| start < to && from < end)
-                || (!self.denial_proof[k] && before.iter().any(|w| self.negations.contains(w)))
+                || (!self.denial_proof[k] && self.denied(before))
                 || self.cancelled_by.matches(after).next().is_some()
+                || (self.needs_count[k] && !self.counted(text, start, end))
             {
                 continue;
             }
@@ -103,6 +109,41 @@ impl EmergencyRules {
             .into_iter()
             .map(|k| self.terms.keywords[k].text.clone())
             .collect();
+        if findings.live.is_empty()
+            && findings.ordinary.is_empty()
+            && let Some(disaster) = self.concrete_disaster(text)
+        {
+            findings.live.push(disaster);
+        }
         findings
+    }
+
+    fn denied(&self, before: &[String]) -> bool {
+        before.iter().any(|w| self.negations.contains(w))
+    }
+
+    /// Whether a number or a word that counts people stands just before the term
+    /// from `start` to `end`, or just after it ("kills at least 4").
+    fn counted(&self, text: &[String], start: usize, end: usize) -> bool {
+        let before = &text[start.saturating_sub(COUNT_WINDOW)..start];
+        let after = &text[end..(end + COUNT_WINDOW).min(text.len())];
+        [before, after].iter().any(|words| {
+            words.iter().any(|w| w.bytes().all(|b| b.is_ascii_digit()))
+                || self.counts.matches(words).next().is_some()
+        })
+    }
+
+    /// A disaster named with something concrete that it did ("terremoto+crollata",
+    /// "flood+closed"): neither denied.
+    fn concrete_disaster(&self, text: &[String]) -> Option<String> {
+        let live = |set: &KeywordSet| {
+            set.occurrences(text).into_iter().find_map(|(k, start)| {
+                let before = &text[start.saturating_sub(NEGATION_WINDOW)..start];
+                (!self.denied(before)).then(|| set.keywords[k].text.clone())
+            })
+        };
+        let disaster = live(&self.disasters)?;
+        let concrete = live(&self.concrete)?;
+        Some(format!("{disaster}+{concrete}"))
     }
 }

@@ -7,6 +7,7 @@
 mod compile;
 mod emergency;
 mod routing;
+mod screening;
 #[cfg(test)]
 mod tests;
 
@@ -16,6 +17,7 @@ pub use compile::UnknownLabels;
 use compile::{AnswerRule, CategoryRules};
 use emergency::EmergencyRules;
 use routing::Finding;
+pub use screening::{Bar, NOT_A_REPORT, REPORT, Screening, ScreeningBars, ScreeningError};
 
 use super::{
     Priority,
@@ -39,6 +41,8 @@ pub mod method {
     pub const SERVICE_CODE: &str = "rules/service_code";
     pub const CLASSIFIER: &str = "classifier";
     pub const NOT_A_REPORT: &str = "rules/not_a_report";
+    /// Screening found chatter, not a report.
+    pub const SCREENING: &str = "screening";
     pub const OUT_OF_REMIT: &str = "rules/out_of_remit";
     /// An operator decided (review resolved, report rerouted).
     pub const OPERATOR: &str = "operator";
@@ -68,8 +72,20 @@ pub enum Verdict {
 pub struct Routing<'a> {
     /// The department it ends with, or would end with if an operator agreed.
     pub department: &'a str,
-    /// Whether it waits for an operator first (its best score is under the threshold).
+    /// Whether it waits for an operator first (its best score is under the threshold,
+    /// or it may not be a report at all).
     pub to_review: bool,
+    /// Whether the service answers it instead of routing it, and how: `department`
+    /// is then the fallback, which answers.
+    pub answer: Option<Answer>,
+}
+
+/// Why the service answers a message itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    NotAReport,
+    /// A problem for another operator (trains, motorways): the answer says whom to ask.
+    OutOfRemit,
 }
 
 /// Why: everything an operator needs to understand the verdict.
@@ -109,6 +125,7 @@ pub struct Classifier {
     class_department: Vec<Option<DepartmentIndex>>,
     model: Model,
     featurizer: Featurizer,
+    screening: Screening,
     emergency: EmergencyRules,
     not_a_report: AnswerRule,
     out_of_remit: AnswerRule,
@@ -123,6 +140,15 @@ pub struct Classifier {
 impl Classifier {
     pub fn model_version(&self) -> &str {
         &self.model.version
+    }
+
+    pub fn screening_version(&self) -> &str {
+        self.screening.model_version()
+    }
+
+    /// The same classifier with another screening model or bars.
+    pub fn with_screening(self, screening: Screening) -> Self {
+        Self { screening, ..self }
     }
 
     /// Emergency terms found in the text, ignoring denied and harmless ones.
@@ -147,6 +173,11 @@ impl Classifier {
                 emergency: true,
             },
             Finding::Answered(verdict) => verdict,
+            Finding::Doubtful { chance, below, .. } => Verdict::Review {
+                reason: format!(
+                    "it may not be a report: the chance that it is one is {chance:.2}, under {below:.2}"
+                ),
+            },
             Finding::Filed(category) => {
                 let rules = &self.categories[category];
                 Verdict::Route {
@@ -190,17 +221,27 @@ impl Classifier {
     /// that wins, else the best score, and whether that score is under the review
     /// threshold.
     pub fn routing_of(&self, text: &str, context: ReportContext<'_>) -> Routing<'_> {
-        let (index, to_review) = match self.decide(text, context, &mut Explanation::default()) {
-            Finding::Emergency => (self.emergency_department, false),
-            Finding::Answered(_) => (self.fallback, false),
-            Finding::Filed(category) => (self.categories[category].department, false),
-            Finding::Scored {
-                best, confidence, ..
-            } => (best, self.waits_for_review(confidence)),
-        };
+        let (index, to_review, answer) =
+            match self.decide(text, context, &mut Explanation::default()) {
+                Finding::Emergency => (self.emergency_department, false, None),
+                Finding::Answered(verdict) => {
+                    let answer = if verdict == Verdict::OutOfRemit {
+                        Answer::OutOfRemit
+                    } else {
+                        Answer::NotAReport
+                    };
+                    (self.fallback, false, Some(answer))
+                }
+                Finding::Filed(category) => (self.categories[category].department, false, None),
+                Finding::Doubtful { best, .. } => (best, true, None),
+                Finding::Scored {
+                    best, confidence, ..
+                } => (best, self.waits_for_review(confidence), None),
+            };
         Routing {
             department: &self.departments[index],
             to_review,
+            answer,
         }
     }
 

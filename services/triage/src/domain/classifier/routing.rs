@@ -4,6 +4,7 @@ use super::{
     AnswerRule, CategoryIndex, Classifier, DepartmentIndex, Explanation, Verdict,
     emergency::{EmergencyFindings, OrdinaryFault},
     method,
+    screening::{Cue, Screened},
 };
 use crate::domain::{ReportContext, model::argmax, text::words};
 
@@ -14,6 +15,12 @@ pub(super) enum Finding {
     Answered(Verdict),
     /// Routed to the category of the service the citizen chose.
     Filed(CategoryIndex),
+    /// It may not be a report: an operator decides. `best` is where it would go.
+    Doubtful {
+        best: DepartmentIndex,
+        chance: f32,
+        below: f32,
+    },
     /// The best-scoring department, its score and its best keyword category.
     Scored {
         best: DepartmentIndex,
@@ -64,6 +71,35 @@ impl Classifier {
             return Finding::Filed(category);
         }
         let has_department_keyword = !explanation.matched_keywords.is_empty();
+        let cue = if has_department_keyword || !ordinary.is_empty() || filed.is_some() {
+            Cue::Report
+        } else if self.not_a_report.keywords.found(&text_words).is_empty() {
+            Cue::None
+        } else {
+            Cue::Chatter
+        };
+        let (chance, evidence) =
+            self.screening
+                .chance(&text_words, context, cue, &mut explanation.rules);
+        match self.screening.judge(chance, context.audience) {
+            Screened::Report => {}
+            Screened::NotAReport { chance, below } => {
+                explanation.method = method::SCREENING.into();
+                explanation.rules.push(format!("screening:{chance:.2}<{below:.2}"));
+                explanation.features = evidence;
+                return Finding::Answered(Verdict::NotAReport);
+            }
+            Screened::Doubtful { chance, below } => {
+                explanation.method = method::SCREENING.into();
+                explanation.rules.push(format!("screening:{chance:.2}<{below:.2}"));
+                explanation.features = evidence;
+                return Finding::Doubtful {
+                    best,
+                    chance,
+                    below,
+                };
+            }
+        }
         if let Some((verdict, answered_by)) =
             self.answered(&text_words, has_department_keyword, confidence, explanation)
         {

@@ -1,12 +1,14 @@
 //! `segnala triage train|eval`: teach the classifier a city's own history and measure
 //! it, offline, from a CSV file of past reports.
 
+mod steps;
+
 use std::{
     path::{Path, PathBuf},
     time::Instant,
 };
 
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 use segnala_triage::{
     TriageSettings,
     domain::{
@@ -36,9 +38,16 @@ pub struct DataArgs {
     /// Columns whose text, joined, is the report.
     #[arg(long, value_delimiter = ',', default_value = "title,detail")]
     text_columns: Vec<String>,
-    /// The column holding each report's department.
-    #[arg(long, default_value = "dept")]
-    label_column: String,
+    /// The column holding each report's department (or, for `--step screening`,
+    /// `report` / `not_a_report`; for `--step emergency`, `emergency` or anything
+    /// else). Several columns, comma-separated, make one label of their values joined
+    /// by `|`, for `--label-map` to translate.
+    #[arg(long, value_delimiter = ',', default_value = "dept")]
+    label_column: Vec<String>,
+    /// A column of other departments, `|`-separated, that count as right too: a
+    /// report two departments could take.
+    #[arg(long)]
+    accepted_column: Option<String>,
     /// A file of `label,department` lines translating the data's labels into the
     /// taxonomy's department ids (the department follows the line's last comma);
     /// reports whose label it translates to nothing are left out.
@@ -81,16 +90,43 @@ impl DataArgs {
         Columns {
             text: self.text_columns.clone(),
             label: self.label_column.clone(),
+            accepted: self.accepted_column.clone(),
             position: self.position_column.clone(),
             service: self.service_column.clone(),
         }
     }
 }
 
+/// Which step of triage to train or measure.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Step {
+    /// Which department a report goes to.
+    #[default]
+    Routing,
+    /// Whether a message is a report at all.
+    Screening,
+    /// Whether it tells of danger to people (rules only: measured, not trained).
+    Emergency,
+}
+
+/// Whom the measured messages were written for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum AudienceArg {
+    /// The city's own channels.
+    #[default]
+    Direct,
+    /// Public posts that mention the city (Mastodon, X).
+    Mention,
+}
+
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     #[command(flatten)]
     data: DataArgs,
+    /// The routing model, or the screening model (labels `report`, `not_a_report` or
+    /// departments, which are reports).
+    #[arg(long, value_enum, default_value_t)]
+    step: Step,
     /// Train on the taxonomy's keywords and examples instead of a CSV file.
     #[arg(long, conflicts_with = "csv")]
     from_taxonomy: bool,
@@ -106,6 +142,27 @@ pub struct TrainArgs {
 pub struct EvalArgs {
     #[command(flatten)]
     data: DataArgs,
+    /// What to measure: routing (per department), screening (what reaches a
+    /// department's queue, an operator, or is answered) or the emergency rules
+    /// (recall, precision, false alarms).
+    #[arg(long, value_enum, default_value_t)]
+    step: Step,
+    /// Whom the messages were written for: screening holds public mentions to a
+    /// stricter bar.
+    #[arg(long, value_enum, default_value_t)]
+    audience: AudienceArg,
+    /// A screening model from `segnala triage train --step screening`; the built-in
+    /// one when absent.
+    #[arg(long, conflicts_with = "folds")]
+    screening_model: Option<PathBuf>,
+    /// Screening: answer as not a report under this chance, instead of the
+    /// audience's `triage.screening` default.
+    #[arg(long)]
+    answer_below: Option<f32>,
+    /// Screening: send to an operator under this chance, instead of the audience's
+    /// default.
+    #[arg(long)]
+    review_below: Option<f32>,
     /// A model from `segnala triage train`; the built-in one when absent.
     #[arg(long, conflicts_with = "folds")]
     model: Option<PathBuf>,
@@ -142,6 +199,15 @@ fn taxonomy(path: Option<&PathBuf>) -> Result<Taxonomy, CommandError> {
 
 fn train(args: TrainArgs) -> Result<(), CommandError> {
     let taxonomy = taxonomy(args.data.taxonomy.as_ref())?;
+    match args.step {
+        Step::Routing => {}
+        Step::Screening => return steps::train_screening(args, &taxonomy),
+        Step::Emergency => {
+            return Err(CommandError::new(
+                "the emergency step is the taxonomy's `[emergency]` rules: measure it with `triage eval --step emergency`",
+            ));
+        }
+    }
     let (examples, options, version) = if args.from_taxonomy {
         let version = args
             .version
@@ -185,6 +251,11 @@ fn eval(args: EvalArgs) -> Result<(), CommandError> {
         )));
     }
     let taxonomy = taxonomy(args.data.taxonomy.as_ref())?;
+    match args.step {
+        Step::Routing => {}
+        Step::Screening => return steps::eval_screening(args, &taxonomy),
+        Step::Emergency => return steps::eval_emergency(args, &taxonomy),
+    }
     let examples = read_examples(&args.data, &taxonomy)?;
     let routings: Vec<Routed> = match args.folds {
         Some(folds) => {
@@ -219,10 +290,7 @@ fn eval(args: EvalArgs) -> Result<(), CommandError> {
         None => {
             let model = match &args.model {
                 None => default_model()?,
-                Some(path) => Model::from_json(
-                    &std::fs::read(path)
-                        .map_err(|e| CommandError::new(format!("{}: {e}", path.display())))?,
-                )?,
+                Some(path) => read_model(path)?,
             };
             let classifier = Classifier::new(&taxonomy, model, args.review_threshold)?;
             let started = Instant::now();
@@ -286,6 +354,39 @@ fn report_emergencies(classifier: &Classifier, examples: &[Example]) -> Result<(
 /// The labelled reports of `--csv`, their labels translated by `--label-map`; every
 /// label must be one of the taxonomy's departments.
 fn read_examples(data: &DataArgs, taxonomy: &Taxonomy) -> Result<Vec<Example>, CommandError> {
+    let examples = read_labelled(data)?;
+    let unknown = training::unknown_labels(&examples, taxonomy);
+    if unknown.is_empty() {
+        return Ok(examples);
+    }
+    Err(unknown_labels_error(
+        data,
+        unknown.iter().map(|(label, count)| (*label, *count)),
+        "departments of the taxonomy",
+    ))
+}
+
+/// Labels a step cannot score, by name and count.
+fn unknown_labels_error<'a>(
+    data: &DataArgs,
+    unknown: impl Iterator<Item = (&'a str, usize)>,
+    expected: &str,
+) -> CommandError {
+    let listed: Vec<String> = unknown
+        .map(|(label, count)| format!("`{label}` ({count})"))
+        .collect();
+    CommandError::new(format!(
+        "{}: labels that are not {expected}: {}; translate them with --label-map",
+        data.csv
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        listed.join(", ")
+    ))
+}
+
+/// The labelled reports of `--csv`, their labels translated by `--label-map`.
+fn read_labelled(data: &DataArgs) -> Result<Vec<Example>, CommandError> {
     let path = data
         .csv
         .as_ref()
@@ -300,21 +401,18 @@ fn read_examples(data: &DataArgs, taxonomy: &Taxonomy) -> Result<Vec<Example>, C
     };
     let file = std::fs::File::open(path)
         .map_err(|e| CommandError::new(format!("{}: {e}", path.display())))?;
-    let examples =
-        training::read_examples(file, &path.display().to_string(), &data.columns(), &labels)?;
-    let unknown = training::unknown_labels(&examples, taxonomy);
-    if unknown.is_empty() {
-        return Ok(examples);
-    }
-    let listed: Vec<String> = unknown
-        .iter()
-        .map(|(label, count)| format!("`{label}` ({count})"))
-        .collect();
-    Err(CommandError::new(format!(
-        "{}: labels that are not departments of the taxonomy: {}; translate them with --label-map",
-        path.display(),
-        listed.join(", ")
-    )))
+    Ok(training::read_examples(
+        file,
+        &path.display().to_string(),
+        &data.columns(),
+        &labels,
+    )?)
+}
+
+fn read_model(path: &Path) -> Result<Model, CommandError> {
+    let bytes =
+        std::fs::read(path).map_err(|e| CommandError::new(format!("{}: {e}", path.display())))?;
+    Model::from_json(&bytes).map_err(|e| CommandError::new(format!("{}: {e}", path.display())))
 }
 
 fn read_to_string(path: &Path) -> Result<String, CommandError> {
@@ -343,7 +441,8 @@ mod tests {
         DataArgs {
             csv: Some(csv_path),
             text_columns: vec!["title".into(), "detail".into()],
-            label_column: "category".into(),
+            label_column: vec!["category".into()],
+            accepted_column: None,
             label_map,
             only_mapped: false,
             taxonomy: None,
@@ -383,6 +482,7 @@ mod tests {
             label: "roads".into(),
             position: None,
             service: None,
+            accepted: Vec::new(),
         }];
         let path = dir.path().join("mistakes.csv");
         write_mistakes(&path, &examples, &[("waste".to_owned(), false)]).unwrap();
