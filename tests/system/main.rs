@@ -30,6 +30,7 @@ mod operators;
 mod photo_metadata;
 mod public_text;
 mod reporter_rights;
+mod social_triage;
 mod status_alerts;
 mod status_pages;
 mod status_read_model;

@@ -86,6 +86,10 @@ pub struct XSettings {
 pub struct ConversationSettings {
     /// How long the bot waits for the missing location or description.
     pub expire_after_secs: u64,
+    /// Whether a post that mentions the city on a public timeline (Mastodon, X) and
+    /// that triage turned away (not a report, another body's business) is answered
+    /// there. Off: chatter is left alone, as a person minding the account would.
+    pub answer_turned_away_mentions: bool,
 }
 
 impl Default for TelegramSettings {
@@ -142,6 +146,7 @@ impl Default for ConversationSettings {
     fn default() -> Self {
         Self {
             expire_after_secs: 30 * 60,
+            answer_turned_away_mentions: true,
         }
     }
 }

@@ -55,6 +55,11 @@ impl Channel {
         Self::ALL.into_iter().find(|c| c.as_str() == text)
     }
 
+    /// Whether a report on this channel is a post on a public timeline.
+    pub fn is_public_timeline(self) -> bool {
+        matches!(self, Self::Mastodon | Self::X)
+    }
+
     /// Whether intake answers reporters on this channel: the messaging channels, where
     /// a reply route is kept for each report.
     pub fn has_replies(self) -> bool {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use segnala_shared::{AppError, lang::Lang};
 
 use crate::domain::{
-    Classifier, Taxonomy,
+    Answer, Audience, Classifier, ReportContext, Taxonomy,
     text::{in_language, language_of},
 };
 
@@ -22,6 +22,9 @@ pub struct Assessment {
     /// The taxonomy's advice before a report is complete, in `language`, when it is
     /// an emergency.
     pub safety_message: Option<String>,
+    /// The taxonomy's polite answer, in `language`, when screening takes the text for
+    /// something other than a report.
+    pub not_a_report_message: Option<String>,
     pub language: Lang,
 }
 
@@ -42,7 +45,13 @@ impl AssessText {
     /// The same rules routing applies, so a text assessed an emergency here is routed
     /// as one once the report is complete.
     /// `language`: the one the text's sender said it is in, if any.
-    pub fn assess(&self, text: &str, language: Option<Lang>) -> Result<Assessment, AppError> {
+    /// `audience`: whom it was written for.
+    pub fn assess(
+        &self,
+        text: &str,
+        language: Option<Lang>,
+        audience: Audience,
+    ) -> Result<Assessment, AppError> {
         let text = text.trim();
         if text.is_empty() {
             return Err(AppError::invalid("text", "must not be empty"));
@@ -58,9 +67,18 @@ impl AssessText {
         let (italian, english) = self.taxonomy.emergency.advice();
         let safety_message =
             (!matched_terms.is_empty()).then(|| in_language(language, italian, english).to_owned());
+        let context = ReportContext {
+            audience,
+            ..ReportContext::default()
+        };
+        let answer = &self.taxonomy.not_a_report;
+        let not_a_report_message = (self.classifier.routing_of(text, context).answer
+            == Some(Answer::NotAReport))
+        .then(|| in_language(language, &answer.message_it, &answer.message_en).to_owned());
         Ok(Assessment {
             matched_terms,
             safety_message,
+            not_a_report_message,
             language,
         })
     }
@@ -83,7 +101,11 @@ mod tests {
     fn danger_gets_the_safety_advice_in_the_texts_language() {
         let assessor = assessor();
         let gas = assessor
-            .assess("Forte odore di gas nel palazzo, fuga di gas!", None)
+            .assess(
+                "Forte odore di gas nel palazzo, fuga di gas!",
+                None,
+                Audience::Mention,
+            )
             .unwrap();
         assert_eq!(gas.language, Lang::It);
         assert!(
@@ -100,6 +122,7 @@ mod tests {
             .assess(
                 "There is a house on fire near the school",
                 Lang::parse("en-GB"),
+                Audience::Direct,
             )
             .unwrap();
         assert_eq!(fire.language, Lang::En);
@@ -117,14 +140,48 @@ mod tests {
             "Lampione spento in via Roma",
             "Nessun incendio, solo fumo dal camino",
         ] {
-            let calm = assessor.assess(text, Some(Lang::It)).unwrap();
+            let calm = assessor
+                .assess(text, Some(Lang::It), Audience::Direct)
+                .unwrap();
             assert_eq!(
                 (calm.matched_terms.len(), calm.safety_message),
                 (0, None),
                 "{text}"
             );
         }
-        assert!(assessor.assess("  ", Some(Lang::It)).is_err());
-        assert!(assessor.assess(&"a".repeat(4001), Some(Lang::It)).is_err());
+        assert!(
+            assessor
+                .assess("  ", Some(Lang::It), Audience::Direct)
+                .is_err()
+        );
+        assert!(
+            assessor
+                .assess(&"a".repeat(4001), Some(Lang::It), Audience::Direct)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_mention_that_is_chatter_gets_the_polite_answer_and_danger_never_does() {
+        let assessor = assessor();
+        let chatter = assessor
+            .assess(
+                "Buon Natale a tutta la città e buone feste",
+                None,
+                Audience::Mention,
+            )
+            .unwrap();
+        assert!(
+            chatter
+                .not_a_report_message
+                .is_some_and(|m| m.contains("Non contiene una segnalazione")),
+        );
+        for text in [
+            "Il lampione di via Roma è spento da giorni",
+            "Esondato il torrente, ci sono persone intrappolate",
+        ] {
+            let report = assessor.assess(text, None, Audience::Mention).unwrap();
+            assert_eq!(report.not_a_report_message, None, "{text}");
+        }
     }
 }

@@ -382,14 +382,9 @@ impl Taxonomy {
     fn validate_ordinary_faults(&self) -> Result<(), TaxonomyError> {
         for (i, fault) in self.emergency.ordinary.iter().enumerate() {
             let key = format!("emergency.ordinary[{i}]");
-            if let Some((t, term)) = fault
-                .terms
-                .iter()
-                .enumerate()
-                .find(|(_, t)| {
-                    !self.emergency.terms.contains(t) && !self.emergency.counted.contains(t)
-                })
-            {
+            if let Some((t, term)) = fault.terms.iter().enumerate().find(|(_, t)| {
+                !self.emergency.terms.contains(t) && !self.emergency.counted.contains(t)
+            }) {
                 return Err(invalid(
                     format!("{key}.terms[{t}]"),
                     format!("`{term}` is not one of `emergency.terms` or `emergency.counted`"),

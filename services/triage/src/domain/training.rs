@@ -9,10 +9,9 @@ use std::{
 };
 
 use super::{
-    Audience, Classifier, Example, Featurizer, Model, ModelError, NOT_A_REPORT, Position, REPORT,
-    ReportContext, Screening, ScreeningBars, ScreeningError, Taxonomy, TrainingOptions,
+    Answer, Audience, Classifier, Example, Featurizer, Model, ModelError, NOT_A_REPORT, Position,
+    REPORT, ReportContext, Screening, ScreeningBars, ScreeningError, Taxonomy, TrainingOptions,
     UnknownLabels,
-    Answer,
     evaluation::{Destination, Evaluation, ReviewShare},
 };
 
@@ -338,7 +337,11 @@ fn screened(classifier: &Classifier, example: &Example, audience: Audience) -> S
 }
 
 /// Where a classifier sends each message written for `audience`.
-pub fn screen_all(classifier: &Classifier, examples: &[Example], audience: Audience) -> Vec<Screened> {
+pub fn screen_all(
+    classifier: &Classifier,
+    examples: &[Example],
+    audience: Audience,
+) -> Vec<Screened> {
     examples
         .iter()
         .map(|e| screened(classifier, e, audience))
@@ -370,7 +373,11 @@ pub fn screen_folds(
         }
         let model = train_screening(&training, &format!("fold-{fold}"), learning.options())?;
         let classifier = classifier_with(model)?;
-        for (i, example) in examples.iter().enumerate().filter(|(i, _)| i % folds == fold) {
+        for (i, example) in examples
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % folds == fold)
+        {
             outcomes[i] = screened(&classifier, example, audience);
         }
     }

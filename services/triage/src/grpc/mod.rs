@@ -19,7 +19,7 @@ use tonic::{Request, Response, Status};
 use crate::{
     app::{AssessText, Decisions, Destination, Operators},
     contract,
-    domain::Taxonomy,
+    domain::{Audience, Taxonomy},
 };
 
 const DOMAIN: &str = "triage.segnala";
@@ -296,14 +296,28 @@ impl TriageService for TriageApi {
         let request = request.into_inner();
         let assessment = self
             .assessor
-            .assess(&request.text, Lang::parse(&request.language_code))
+            .assess(
+                &request.text,
+                Lang::parse(&request.language_code),
+                audience(request.public_mention),
+            )
             .map_err(|e| into_status(e, DOMAIN))?;
         Ok(Response::new(pb::AssessTextResponse {
             emergency: !assessment.matched_terms.is_empty(),
             matched_terms: assessment.matched_terms,
             safety_message: assessment.safety_message.unwrap_or_default(),
             language_code: assessment.language.code().to_owned(),
+            not_a_report: assessment.not_a_report_message.is_some(),
+            not_a_report_message: assessment.not_a_report_message.unwrap_or_default(),
         }))
+    }
+}
+
+fn audience(public_mention: bool) -> Audience {
+    if public_mention {
+        Audience::Mention
+    } else {
+        Audience::Direct
     }
 }
 

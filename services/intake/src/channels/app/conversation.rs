@@ -117,6 +117,18 @@ impl Channels {
                         .say(&message, "small-talk", &replies::small_talk(language))
                         .await;
                 }
+                // A public post that mentions the city is mostly not a report: chatter
+                // starts no conversation on the timeline.
+                if message.channel.is_public_timeline()
+                    && let Some(description) = description
+                    && let Some(answer) = self
+                        .safety
+                        .look(description, language.code(), true)
+                        .await
+                        .not_a_report
+                {
+                    return self.not_a_report(&message, &answer).await;
+                }
                 let report = PendingReport {
                     first_message_id: message.message_id.clone(),
                     description: description.map(str::to_owned),
@@ -137,6 +149,22 @@ impl Channels {
         } else {
             self.ask_for_more(&message, report, progress).await
         }
+    }
+
+    /// Answers a mention that is not a report, or leaves it alone when the city
+    /// chose so; either way it is taken in once.
+    async fn not_a_report(&self, message: &IncomingMessage, answer: &str) -> Result<(), AppError> {
+        tracing::debug!(
+            channel = message.channel.as_str(),
+            "a mention that is not a report"
+        );
+        if self.settings.conversation.answer_turned_away_mentions {
+            return self.say(message, "not-a-report", answer).await;
+        }
+        let txn = self.db.begin().await?;
+        store::mark_seen(&txn, message.channel, &message.message_id).await?;
+        txn.commit().await?;
+        Ok(())
     }
 
     fn outside_city(&self, point: GeoPoint) -> bool {

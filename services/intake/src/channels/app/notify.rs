@@ -117,6 +117,12 @@ impl Channels {
         let Some((report, route)) = self.reporter_of(txn, &change.tracking_code).await? else {
             return Ok(());
         };
+        if change.state == PublicState::Rejected
+            && report.channel.is_public_timeline()
+            && !self.settings.conversation.answer_turned_away_mentions
+        {
+            return Ok(());
+        }
         let code = report.tracking_code.to_string();
         let link = change
             .status_url

@@ -16,6 +16,7 @@ use segnala_proto::triage::v1::{
     ResolveReviewItemRequest, UnmergeReportRequest, triage_service_client::TriageServiceClient,
 };
 use segnala_shared::time::from_timestamp;
+use segnala_triage::domain::NOT_A_REPORT;
 
 use crate::settings::default_listen;
 
@@ -261,24 +262,20 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
                     .map_err(failed)?
                     .into_inner();
                 for c in page.corrections {
-                    // Not a department to learn: the taxonomy's keywords decide those.
-                    if c.rejection_reason != RejectionReason::Unspecified as i32 {
+                    // No department to learn, but what screening learns is not a report.
+                    let department = if c.rejection_reason == RejectionReason::Unspecified as i32 {
+                        count += 1;
+                        c.department.as_str()
+                    } else {
                         rejections += 1;
-                        continue;
-                    }
-                    count += 1;
+                        NOT_A_REPORT
+                    };
                     let point = c
                         .location
                         .map(|l| format!("{} {}", l.latitude, l.longitude))
                         .unwrap_or_default();
                     writer
-                        .write_record([
-                            &c.text,
-                            &c.service_code,
-                            &point,
-                            &c.department,
-                            &c.category,
-                        ])
+                        .write_record([&c.text, &c.service_code, &point, department, &c.category])
                         .map_err(written)?;
                 }
                 if page.next_page_token.is_empty() {
@@ -289,12 +286,10 @@ pub async fn run(args: OpsArgs) -> Result<(), CommandError> {
             writer
                 .flush()
                 .map_err(|e| CommandError::new(format!("{}: {e}", out.display())))?;
-            outln!("{count} correction(s) written to {}.", out.display());
-            if rejections > 0 {
-                outln!(
-                    "{rejections} rejection(s) as not a report left out: they name no department."
-                );
-            }
+            outln!(
+                "{count} correction(s) and {rejections} rejection(s) as not a report (dept `{NOT_A_REPORT}`: screening learns from them, routing leaves them out) written to {}.",
+                out.display()
+            );
             Ok(())
         }
     }

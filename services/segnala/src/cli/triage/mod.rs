@@ -12,7 +12,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use segnala_triage::{
     TriageSettings,
     domain::{
-        Classifier, DEFAULT_MODEL_VERSION, Example, Model, Taxonomy, default_model,
+        Classifier, DEFAULT_MODEL_VERSION, Example, Model, NOT_A_REPORT, Taxonomy, default_model,
         taxonomy_training_options,
         training::{self, Columns, Folds, LabelMap, Learning, Routed},
     },
@@ -354,7 +354,15 @@ fn report_emergencies(classifier: &Classifier, examples: &[Example]) -> Result<(
 /// The labelled reports of `--csv`, their labels translated by `--label-map`; every
 /// label must be one of the taxonomy's departments.
 fn read_examples(data: &DataArgs, taxonomy: &Taxonomy) -> Result<Vec<Example>, CommandError> {
-    let examples = read_labelled(data)?;
+    let (rejections, examples): (Vec<Example>, Vec<Example>) = read_labelled(data)?
+        .into_iter()
+        .partition(|e| e.label == NOT_A_REPORT);
+    if !rejections.is_empty() {
+        outln!(
+            "{} message(s) labelled `{NOT_A_REPORT}` left out: they name no department (`--step screening` learns from them)",
+            rejections.len()
+        );
+    }
     let unknown = training::unknown_labels(&examples, taxonomy);
     if unknown.is_empty() {
         return Ok(examples);

@@ -12,8 +12,8 @@ use segnala_triage::domain::{
 };
 
 use super::{
-    AudienceArg, CommandError, DataArgs, EvalArgs, TrainArgs, file_stem, read_labelled,
-    read_model, unknown_labels_error,
+    AudienceArg, CommandError, DataArgs, EvalArgs, TrainArgs, file_stem, read_labelled, read_model,
+    unknown_labels_error,
 };
 
 /// The label that counts as an emergency, besides the emergency department's id.
@@ -34,7 +34,9 @@ fn screening_examples(data: &DataArgs, taxonomy: &Taxonomy) -> Result<Vec<Exampl
     training::as_screening_labels(read_labelled(data)?, taxonomy).map_err(|unknown| {
         unknown_labels_error(
             data,
-            unknown.iter().map(|(label, count)| (label.as_str(), *count)),
+            unknown
+                .iter()
+                .map(|(label, count)| (label.as_str(), *count)),
             &format!("`{REPORT}`, `{NOT_A_REPORT}` or departments of the taxonomy"),
         )
     })
@@ -134,20 +136,23 @@ pub(super) fn eval_screening(args: EvalArgs, taxonomy: &Taxonomy) -> Result<(), 
         }
     };
     if let Some(path) = &args.mistakes {
-        let wrong = examples.iter().zip(&outcomes).filter_map(|(e, &destination)| {
-            let mistaken = if e.label == REPORT {
-                destination == Destination::Answered
-            } else {
-                destination == Destination::Department
-            };
-            let outcome = match destination {
-                Destination::Department => "department",
-                Destination::Review => "review",
-                Destination::Answered => "answered",
-                Destination::Elsewhere => "elsewhere",
-            };
-            mistaken.then_some((e, outcome))
-        });
+        let wrong = examples
+            .iter()
+            .zip(&outcomes)
+            .filter_map(|(e, &destination)| {
+                let mistaken = if e.label == REPORT {
+                    destination == Destination::Answered
+                } else {
+                    destination == Destination::Department
+                };
+                let outcome = match destination {
+                    Destination::Department => "department",
+                    Destination::Review => "review",
+                    Destination::Answered => "answered",
+                    Destination::Elsewhere => "elsewhere",
+                };
+                mistaken.then_some((e, outcome))
+            });
         write_step_mistakes(path, wrong)?;
     }
     let counts = ScreeningCounts::from_outcomes(
@@ -234,7 +239,9 @@ fn write_step_mistakes<'a, O: AsRef<str>>(
             .map_err(error)?;
         written += 1;
     }
-    writer.flush().map_err(|e| CommandError::new(format!("{}: {e}", path.display())))?;
+    writer
+        .flush()
+        .map_err(|e| CommandError::new(format!("{}: {e}", path.display())))?;
     outln!("wrote {written} mistakes to {}", path.display());
     Ok(())
 }

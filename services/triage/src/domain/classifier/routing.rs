@@ -34,8 +34,8 @@ const ORDINARY_WEIGHT: f32 = 2.0;
 
 impl Classifier {
     /// The rules in their order: emergency language first, then the scores, then the
-    /// citizen's chosen service and the answers that outweigh them. Fills the
-    /// explanation, method included.
+    /// citizen's chosen service and the answers that outweigh them, then screening
+    /// (is it a report at all?). Fills the explanation, method included.
     pub(super) fn decide(
         &self,
         text: &str,
@@ -71,6 +71,12 @@ impl Classifier {
             return Finding::Filed(category);
         }
         let has_department_keyword = !explanation.matched_keywords.is_empty();
+        if let Some((verdict, answered_by)) =
+            self.answered(&text_words, has_department_keyword, confidence, explanation)
+        {
+            explanation.method = answered_by.into();
+            return Finding::Answered(verdict);
+        }
         let cue = if has_department_keyword || !ordinary.is_empty() || filed.is_some() {
             Cue::Report
         } else if self.not_a_report.keywords.found(&text_words).is_empty() {
@@ -85,13 +91,17 @@ impl Classifier {
             Screened::Report => {}
             Screened::NotAReport { chance, below } => {
                 explanation.method = method::SCREENING.into();
-                explanation.rules.push(format!("screening:{chance:.2}<{below:.2}"));
+                explanation
+                    .rules
+                    .push(format!("screening:{chance:.2}<{below:.2}"));
                 explanation.features = evidence;
                 return Finding::Answered(Verdict::NotAReport);
             }
             Screened::Doubtful { chance, below } => {
                 explanation.method = method::SCREENING.into();
-                explanation.rules.push(format!("screening:{chance:.2}<{below:.2}"));
+                explanation
+                    .rules
+                    .push(format!("screening:{chance:.2}<{below:.2}"));
                 explanation.features = evidence;
                 return Finding::Doubtful {
                     best,
@@ -99,12 +109,6 @@ impl Classifier {
                     below,
                 };
             }
-        }
-        if let Some((verdict, answered_by)) =
-            self.answered(&text_words, has_department_keyword, confidence, explanation)
-        {
-            explanation.method = answered_by.into();
-            return Finding::Answered(verdict);
         }
         explanation.method = method::CLASSIFIER.into();
         // The model weighed the service; where it agrees, the citizen named the category.

@@ -547,7 +547,11 @@ fn casualties_collapses_and_breaches_said_as_people_say_them_are_emergencies() {
         "The earthquake damaged the school, the roof fell in",
         "Scossa fortissima adesso, crepe nei muri e calcinacci in strada",
     ] {
-        assert!(is_emergency(&c, text), "{text}: {:?}", c.emergency_terms(text));
+        assert!(
+            is_emergency(&c, text),
+            "{text}: {:?}",
+            c.emergency_terms(text)
+        );
     }
 }
 
@@ -563,7 +567,11 @@ fn a_disasters_name_without_anything_it_did_is_not_an_emergency() {
         "#terremoto M 5.8 off Honshu, Japan: non si registrano vittime",
         "lol the earthquake of emotions after that match",
     ] {
-        assert!(!is_emergency(&c, text), "{text}: {:?}", c.emergency_terms(text));
+        assert!(
+            !is_emergency(&c, text),
+            "{text}: {:?}",
+            c.emergency_terms(text)
+        );
     }
 }
 
@@ -574,12 +582,16 @@ fn ordinary_reports_in_danger_words_stay_ordinary() {
         "Two dead rats on the pavement outside number 4",
         "Several dead branches on the oak by the footpath",
         "I tripped on the uneven paving stone and injured my knee",
-        "Sono inciampata sul marciapiede rotto e mi sono ferita a un ginocchio",
+        "Mi sono ferita a un ginocchio: sono inciampata sul marciapiede rotto",
         "Dangerous pothole, someone could be injured",
         "Low branches, potential victims every morning on the path",
         "Three dead pigeons by the bins",
     ] {
-        assert!(!is_emergency(&c, text), "{text}: {:?}", c.emergency_terms(text));
+        assert!(
+            !is_emergency(&c, text),
+            "{text}: {:?}",
+            c.emergency_terms(text)
+        );
     }
 }
 
