@@ -733,6 +733,51 @@ mod tests {
     }
 
     #[test]
+    fn several_label_columns_make_one_label_and_accepted_departments_count_as_right() {
+        let reports = "title,detail,kind,type,also\n\
+            Bridge down,People missing,informative,affected,\n\
+            Lamp out,Dark,informative,other,traffic | general\n\
+            Nice day,Hello,unrelated,none,\n";
+        let mut columns = columns("kind");
+        columns.label = vec!["kind".into(), "type".into()];
+        columns.accepted = Some("also".into());
+        let map = "informative|affected,civil_protection\ninformative|other,street_lighting\n";
+        let examples = read(reports, &columns, Some((map, true)));
+        let labels: Vec<&str> = examples.iter().map(|e| e.label.as_str()).collect();
+        assert_eq!(labels, ["civil_protection", "street_lighting"]);
+        assert_eq!(examples[1].accepted, ["traffic", "general"]);
+
+        let routings = [
+            ("civil_protection".to_owned(), false),
+            ("traffic".to_owned(), false),
+        ];
+        let (evaluation, review) = measure(&examples, &routings, 0.3);
+        assert_eq!(evaluation.accuracy(), 1.0, "traffic is accepted for the lamp");
+        assert_eq!(review.routed_wrong, 0);
+    }
+
+    #[test]
+    fn screening_labels_take_departments_for_reports_and_name_the_rest() {
+        let taxonomy = Taxonomy::default_italian().unwrap();
+        let example = |label: &str| Example {
+            text: "x".into(),
+            label: label.into(),
+            position: None,
+            service: None,
+            accepted: Vec::new(),
+        };
+        let labelled = as_screening_labels(
+            vec![example("roads"), example("not_a_report"), example("report")],
+            &taxonomy,
+        )
+        .unwrap();
+        let labels: Vec<&str> = labelled.iter().map(|e| e.label.as_str()).collect();
+        assert_eq!(labels, [REPORT, NOT_A_REPORT, REPORT]);
+        let unknown = as_screening_labels(vec![example("1"), example("1")], &taxonomy).unwrap_err();
+        assert_eq!(unknown.into_iter().collect::<Vec<_>>(), [("1".to_owned(), 2)]);
+    }
+
+    #[test]
     fn folds_are_from_two_to_one_per_report() {
         assert_eq!(Folds::new(1, 10), None);
         assert_eq!(Folds::new(2, 10), Some(Folds(2)));
