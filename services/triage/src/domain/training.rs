@@ -752,7 +752,11 @@ mod tests {
             ("traffic".to_owned(), false),
         ];
         let (evaluation, review) = measure(&examples, &routings, 0.3);
-        assert_eq!(evaluation.accuracy(), 1.0, "traffic is accepted for the lamp");
+        assert_eq!(
+            evaluation.accuracy(),
+            1.0,
+            "traffic is accepted for the lamp"
+        );
         assert_eq!(review.routed_wrong, 0);
     }
 
@@ -774,7 +778,10 @@ mod tests {
         let labels: Vec<&str> = labelled.iter().map(|e| e.label.as_str()).collect();
         assert_eq!(labels, [REPORT, NOT_A_REPORT, REPORT]);
         let unknown = as_screening_labels(vec![example("1"), example("1")], &taxonomy).unwrap_err();
-        assert_eq!(unknown.into_iter().collect::<Vec<_>>(), [("1".to_owned(), 2)]);
+        assert_eq!(
+            unknown.into_iter().collect::<Vec<_>>(),
+            [("1".to_owned(), 2)]
+        );
     }
 
     #[test]

@@ -220,27 +220,43 @@ fn train(args: TrainArgs) -> Result<(), CommandError> {
     } else {
         let learning = args.data.learning();
         let examples = learning.training_set(&taxonomy, read_examples(&args.data, &taxonomy)?);
-        let version = args.version.unwrap_or_else(|| {
-            format!(
-                "tfidf-logreg/{}-{}",
-                file_stem(args.data.csv.as_ref()),
-                examples.len()
-            )
-        });
+        let version = args
+            .version
+            .unwrap_or_else(|| version_of("", &args.data, examples.len()));
         (examples, learning.options(), version)
     };
+    train_and_write(&examples, &version, &args.out, |examples, version| {
+        training::train(&taxonomy, examples, version, options)
+    })
+}
+
+/// Learns a model with `learn`, writes it to `out` and says how long it took.
+fn train_and_write(
+    examples: &[Example],
+    version: &str,
+    out: &Path,
+    learn: impl FnOnce(&[Example], &str) -> Result<Model, training::TrainingError>,
+) -> Result<(), CommandError> {
     let started = Instant::now();
-    let model = training::train(&taxonomy, &examples, &version, options)?;
+    let model = learn(examples, version)?;
     let took = started.elapsed();
-    std::fs::write(&args.out, model.to_json()?)
-        .map_err(|e| CommandError::new(format!("{}: {e}", args.out.display())))?;
+    std::fs::write(out, model.to_json()?)
+        .map_err(|e| CommandError::new(format!("{}: {e}", out.display())))?;
     outln!(
         "trained {version} on {} examples in {:.2} s (one thread); wrote {}",
         examples.len(),
         took.as_secs_f64(),
-        args.out.display()
+        out.display()
     );
     Ok(())
+}
+
+/// The name decisions record for a model learned from `examples` reports of a file.
+fn version_of(kind: &str, data: &DataArgs, examples: usize) -> String {
+    format!(
+        "tfidf-logreg/{kind}{}-{examples}",
+        file_stem(data.csv.as_ref())
+    )
 }
 
 fn eval(args: EvalArgs) -> Result<(), CommandError> {

@@ -12,8 +12,8 @@ use segnala_triage::domain::{
 };
 
 use super::{
-    AudienceArg, CommandError, DataArgs, EvalArgs, TrainArgs, file_stem, read_labelled, read_model,
-    unknown_labels_error,
+    AudienceArg, CommandError, DataArgs, EvalArgs, TrainArgs, read_labelled, read_model,
+    train_and_write, unknown_labels_error, version_of,
 };
 
 /// The label that counts as an emergency, besides the emergency department's id.
@@ -56,27 +56,14 @@ pub(super) fn train_screening(args: TrainArgs, taxonomy: &Taxonomy) -> Result<()
         if learning.with_taxonomy {
             examples.extend(taxonomy.screening_examples());
         }
-        let version = args.version.unwrap_or_else(|| {
-            format!(
-                "tfidf-logreg/screening-{}-{}",
-                file_stem(args.data.csv.as_ref()),
-                examples.len()
-            )
-        });
+        let version = args
+            .version
+            .unwrap_or_else(|| version_of("screening-", &args.data, examples.len()));
         (examples, learning.options(), version)
     };
-    let started = Instant::now();
-    let model = training::train_screening(&examples, &version, options)?;
-    let took = started.elapsed();
-    std::fs::write(&args.out, model.to_json()?)
-        .map_err(|e| CommandError::new(format!("{}: {e}", args.out.display())))?;
-    outln!(
-        "trained {version} on {} examples in {:.2} s (one thread); wrote {}",
-        examples.len(),
-        took.as_secs_f64(),
-        args.out.display()
-    );
-    Ok(())
+    train_and_write(&examples, &version, &args.out, |examples, version| {
+        training::train_screening(examples, version, options)
+    })
 }
 
 /// What reaches a department's queue, an operator, or is answered, of the messages
@@ -197,18 +184,18 @@ pub(super) fn eval_emergency(args: EvalArgs, taxonomy: &Taxonomy) -> Result<(), 
     );
     let is_emergency = |e: &Example| e.label == EMERGENCY || e.label == emergency_department;
     if let Some(path) = &args.mistakes {
-        let wrong = examples.iter().zip(&terms).filter_map(|(e, terms)| {
-            (is_emergency(e) == terms.is_empty()).then(|| {
-                (
-                    e,
-                    if terms.is_empty() {
-                        "missed".to_owned()
-                    } else {
-                        terms.join("|")
-                    },
-                )
-            })
-        });
+        let wrong = examples
+            .iter()
+            .zip(&terms)
+            .filter(|(e, terms)| is_emergency(e) == terms.is_empty())
+            .map(|(e, terms)| {
+                let outcome = if terms.is_empty() {
+                    "missed".to_owned()
+                } else {
+                    terms.join("|")
+                };
+                (e, outcome)
+            });
         write_step_mistakes(path, wrong)?;
     }
     let counts = BinaryCounts::from_outcomes(
