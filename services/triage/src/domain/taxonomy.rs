@@ -205,6 +205,13 @@ pub struct EmergencyTerms {
     pub disasters: Vec<String>,
     #[serde(default)]
     pub concrete: Vec<String>,
+    /// Names of the city and its places ("milano", "navigli"): a disaster named with
+    /// one of them and a word of `present` ("adesso", "now") is here and now, an
+    /// emergency as with a word of `concrete`.
+    #[serde(default)]
+    pub places: Vec<String>,
+    #[serde(default)]
+    pub present: Vec<String>,
     /// Terms that, next to certain words, name an everyday fault ("collapsed drain
     /// cover", "injured pigeon").
     #[serde(default)]

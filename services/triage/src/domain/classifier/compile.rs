@@ -183,6 +183,8 @@ impl Classifier {
                 counts: compile(&emergency.counts),
                 disasters: compile(&emergency.disasters),
                 concrete: compile(&emergency.concrete),
+                places: compile(&emergency.places),
+                present: compile(&emergency.present),
             },
             not_a_report: AnswerRule::new(&taxonomy.not_a_report),
             out_of_remit: AnswerRule::new(&taxonomy.out_of_remit),

@@ -20,6 +20,8 @@ pub(super) struct EmergencyRules {
     pub(super) counts: KeywordSet,
     pub(super) disasters: KeywordSet,
     pub(super) concrete: KeywordSet,
+    pub(super) places: KeywordSet,
+    pub(super) present: KeywordSet,
 }
 
 /// Emergency terms that the `near` words make a fault of a category.
@@ -133,8 +135,8 @@ impl EmergencyRules {
         })
     }
 
-    /// A disaster named with something concrete that it did ("terremoto+crollata",
-    /// "flood+closed"): neither denied.
+    /// A disaster named with something concrete that it did, or with a place of the
+    /// city and a word of now ("terremoto+crollata", "terremoto+milano"): none denied.
     fn concrete_disaster(&self, text: &[String]) -> Option<String> {
         let live = |set: &KeywordSet| {
             set.occurrences(text).into_iter().find_map(|(k, start)| {
@@ -143,7 +145,8 @@ impl EmergencyRules {
             })
         };
         let disaster = live(&self.disasters)?;
-        let concrete = live(&self.concrete)?;
+        let here_and_now = || live(&self.present).and(live(&self.places));
+        let concrete = live(&self.concrete).or_else(here_and_now)?;
         Some(format!("{disaster}+{concrete}"))
     }
 }

@@ -546,6 +546,8 @@ fn casualties_collapses_and_breaches_said_as_people_say_them_are_emergencies() {
         "Two people killed when the bridge collapsed",
         "The earthquake damaged the school, the roof fell in",
         "Scossa fortissima adesso, crepe nei muri e calcinacci in strada",
+        "Terremoto adesso a Milano, tutti in strada in zona Niguarda",
+        "Il Seveso fa paura, alluvione in corso a Niguarda",
     ] {
         assert!(
             is_emergency(&c, text),
@@ -564,6 +566,8 @@ fn a_disasters_name_without_anything_it_did_is_not_an_emergency() {
         "Preghiamo per le vittime del terremoto", // prayer: "le vittime" has no count
         "Con un #terremoto al mese assesto i conti",
         "Earthquake of magnitude 4.1 off the coast of Japan",
+        "Terremoto in Alaska, nessun danno",
+        "Ma tu sei a Milano? Hai sentito il #terremoto?!",
         "#terremoto M 5.8 off Honshu, Japan: non si registrano vittime",
         "lol the earthquake of emotions after that match",
     ] {
