@@ -10,7 +10,7 @@ use segnala_shared::{
 use serde::Deserialize;
 
 use crate::domain::{
-    Bar, Classifier, Model, Screening, ScreeningBars, ScreeningError, Taxonomy, default_model,
+    Classifier, Model, Screening, ScreeningBars, ScreeningError, Taxonomy, default_model,
     default_screening_model,
 };
 
@@ -26,54 +26,7 @@ pub struct TriageSettings {
     /// A screening model trained with `segnala triage train --step screening`; the
     /// built-in one when absent.
     pub screening_model_path: Option<PathBuf>,
-    pub screening: ScreeningSettings,
-}
-
-/// Where the chance that a message is a report sends it, for each audience.
-#[derive(Clone, Copy, Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ScreeningSettings {
-    /// Messages sent to the city's own channels.
-    pub direct: BarSettings,
-    /// Public posts that mention the city (Mastodon, X).
-    pub mention: BarSettings,
-}
-
-/// Under `answer_below` a message is answered as not a report; under `review_below`
-/// an operator decides.
-#[derive(Clone, Copy, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BarSettings {
-    pub answer_below: f32,
-    pub review_below: f32,
-}
-
-impl From<Bar> for BarSettings {
-    fn from(bar: Bar) -> Self {
-        Self {
-            answer_below: bar.answer_below,
-            review_below: bar.review_below,
-        }
-    }
-}
-
-impl From<BarSettings> for Bar {
-    fn from(bar: BarSettings) -> Self {
-        Self {
-            answer_below: bar.answer_below,
-            review_below: bar.review_below,
-        }
-    }
-}
-
-impl Default for ScreeningSettings {
-    fn default() -> Self {
-        let bars = ScreeningBars::default();
-        Self {
-            direct: bars.direct.into(),
-            mention: bars.mention.into(),
-        }
-    }
+    pub screening: ScreeningBars,
 }
 
 impl Default for TriageSettings {
@@ -83,7 +36,7 @@ impl Default for TriageSettings {
             model_path: None,
             review_threshold: 0.3,
             screening_model_path: None,
-            screening: ScreeningSettings::default(),
+            screening: ScreeningBars::default(),
         }
     }
 }
@@ -142,11 +95,7 @@ impl TriageSettings {
                     .map_err(|e| ConfigError::invalid(key, format!("{}: {e}", path.display())))?
             }
         };
-        let bars = ScreeningBars {
-            direct: self.screening.direct.into(),
-            mention: self.screening.mention.into(),
-        };
-        Screening::new(model, bars).map_err(|e| {
+        Screening::new(model, self.screening).map_err(|e| {
             let key = match e {
                 ScreeningError::Classes(_) => key,
                 ScreeningError::Bars => "triage.screening",

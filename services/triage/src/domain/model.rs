@@ -243,6 +243,13 @@ impl Model {
         )
     }
 
+    /// Whether `other` reads a text into the same tokens, so one set serves both.
+    pub fn reads_like(&self, other: &Model) -> bool {
+        self.cell_km == other.cell_km
+            && self.services == other.services
+            && self.word_pieces == other.word_pieces
+    }
+
     /// Whether the model learned from reports filed under this service, and so weighs
     /// it against their words.
     pub fn knows_service(&self, service: &str) -> bool {

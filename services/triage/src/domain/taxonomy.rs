@@ -517,40 +517,39 @@ impl Taxonomy {
             .iter()
             .chain(&self.not_a_report.keywords)
             .map(|text| (text, super::NOT_A_REPORT));
-        let reports = self
-            .departments
-            .iter()
-            .flat_map(|d| &d.categories)
-            .flat_map(|c| c.examples.iter().chain(&c.keywords))
-            .map(|text| (text, super::REPORT));
-        reports
+        self.category_texts()
+            .map(|(_, text)| (text, super::REPORT))
             .chain(chatter)
-            .map(|(text, label)| Example {
-                text: text.clone(),
-                label: label.to_owned(),
-                position: None,
-                service: None,
-                accepted: Vec::new(),
-            })
+            .map(|(text, label)| example(text, label))
             .collect()
     }
 
+    /// What the default routing model learns from: every category's examples and
+    /// keywords, labelled with its department.
     pub fn training_examples(&self) -> Vec<Example> {
-        self.departments
-            .iter()
-            .flat_map(|d| {
-                d.categories
-                    .iter()
-                    .flat_map(|c| c.examples.iter().chain(&c.keywords))
-                    .map(|text| Example {
-                        text: text.clone(),
-                        label: d.id.clone(),
-                        position: None,
-                        service: None,
-                        accepted: Vec::new(),
-                    })
-            })
+        self.category_texts()
+            .map(|(department, text)| example(text, &department.id))
             .collect()
+    }
+
+    /// Each category's examples and keywords, with its department.
+    fn category_texts(&self) -> impl Iterator<Item = (&Department, &String)> {
+        self.departments.iter().flat_map(|d| {
+            d.categories
+                .iter()
+                .flat_map(|c| c.examples.iter().chain(&c.keywords))
+                .map(move |text| (d, text))
+        })
+    }
+}
+
+fn example(text: &str, label: &str) -> Example {
+    Example {
+        text: text.to_owned(),
+        label: label.to_owned(),
+        position: None,
+        service: None,
+        accepted: Vec::new(),
     }
 }
 

@@ -275,12 +275,7 @@ fn eval(args: EvalArgs) -> Result<(), CommandError> {
     let examples = read_examples(&args.data, &taxonomy)?;
     let routings: Vec<Routed> = match args.folds {
         Some(folds) => {
-            let folds = Folds::new(folds, examples.len()).ok_or_else(|| {
-                CommandError::new(format!(
-                    "--folds must be between 2 and the number of reports ({})",
-                    examples.len()
-                ))
-            })?;
+            let folds = folds_of(folds, examples.len())?;
             let mut validation = training::CrossValidation::new(
                 &taxonomy,
                 &examples,
@@ -431,6 +426,15 @@ fn read_labelled(data: &DataArgs) -> Result<Vec<Example>, CommandError> {
         &data.columns(),
         &labels,
     )?)
+}
+
+/// `--folds`, checked against the number of labelled examples.
+fn folds_of(folds: usize, examples: usize) -> Result<Folds, CommandError> {
+    Folds::new(folds, examples).ok_or_else(|| {
+        CommandError::new(format!(
+            "--folds must be between 2 and the number of labelled examples ({examples})"
+        ))
+    })
 }
 
 fn read_model(path: &Path) -> Result<Model, CommandError> {

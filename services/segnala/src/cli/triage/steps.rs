@@ -8,11 +8,11 @@ use segnala_triage::domain::{
     ScreeningBars, Taxonomy, default_model, default_screening_model,
     evaluation::{BinaryCounts, Destination, ScreeningCounts},
     taxonomy_training_options,
-    training::{self, Folds, Screened},
+    training::{self, Screened},
 };
 
 use super::{
-    AudienceArg, CommandError, DataArgs, EvalArgs, TrainArgs, read_labelled, read_model,
+    AudienceArg, CommandError, DataArgs, EvalArgs, TrainArgs, folds_of, read_labelled, read_model,
     train_and_write, unknown_labels_error, version_of,
 };
 
@@ -82,12 +82,7 @@ pub(super) fn eval_screening(args: EvalArgs, taxonomy: &Taxonomy) -> Result<(), 
     };
     let outcomes: Vec<Screened> = match args.folds {
         Some(folds) => {
-            let folds = Folds::new(folds, examples.len()).ok_or_else(|| {
-                CommandError::new(format!(
-                    "--folds must be between 2 and the number of messages ({})",
-                    examples.len()
-                ))
-            })?;
+            let folds = folds_of(folds, examples.len())?;
             let started = Instant::now();
             let outcomes = training::screen_folds(
                 taxonomy,

@@ -6,7 +6,7 @@ use super::{
     method,
     screening::{Cue, Screened},
 };
-use crate::domain::{ReportContext, model::argmax, text::words};
+use crate::domain::{ReportContext, featurizer::Tokens, model::argmax, text::words};
 
 /// What the rules made of a message, before the review threshold.
 pub(super) enum Finding {
@@ -56,8 +56,9 @@ impl Classifier {
             explanation.matched_keywords = emergency_terms;
             return Finding::Emergency;
         }
+        let tokens = self.model.tokens(&self.featurizer, &text_words, context);
         let (department_scores, mut best_category) =
-            self.scores(&text_words, context, &ordinary, explanation);
+            self.scores(&text_words, &tokens, &ordinary, explanation);
         let best = DepartmentIndex(argmax(&department_scores));
         let confidence = department_scores[best];
         let filed = context
@@ -84,9 +85,12 @@ impl Classifier {
         } else {
             Cue::Chatter
         };
+        let own = self
+            .screening
+            .own_tokens(&self.model, &self.featurizer, &text_words, context);
         let (chance, evidence) =
             self.screening
-                .chance(&text_words, context, cue, &mut explanation.rules);
+                .chance(own.as_ref().unwrap_or(&tokens), cue, &mut explanation.rules);
         match self.screening.judge(chance, context.audience) {
             Screened::Report => {}
             Screened::NotAReport { chance, below } => {
@@ -167,7 +171,7 @@ impl Classifier {
     fn scores(
         &self,
         text_words: &[String],
-        context: ReportContext<'_>,
+        tokens: &Tokens,
         ordinary: &[OrdinaryFault],
         explanation: &mut Explanation,
     ) -> (Vec<f32>, Vec<Option<String>>) {
@@ -208,8 +212,7 @@ impl Classifier {
                 }
             }
         }
-        let tokens = self.model.tokens(&self.featurizer, text_words, context);
-        let prediction = self.model.predict(&tokens);
+        let prediction = self.model.predict(tokens);
         explanation.features = prediction.evidence;
         let mut scores = vec![0.0f32; n];
         for (department, probability) in self.class_department.iter().zip(&prediction.probabilities)

@@ -4,8 +4,10 @@
 //! give the chance that it describes a problem to act on. Public mentions are held to
 //! a stricter bar than messages people send to the city's own channels.
 
+use serde::Deserialize;
+
 use crate::domain::{
-    featurizer::{Audience, Featurizer, ReportContext},
+    featurizer::{Audience, Featurizer, ReportContext, Tokens},
     model::Model,
 };
 
@@ -16,14 +18,16 @@ pub const NOT_A_REPORT: &str = "not_a_report";
 
 /// Where the chance that a message is a report sends it: under `answer_below` it is
 /// answered as not a report, under `review_below` an operator decides.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Bar {
     pub answer_below: f32,
     pub review_below: f32,
 }
 
-/// The bars of each audience.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// The bars of each audience (`[triage.screening]` in the settings).
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ScreeningBars {
     /// Messages sent to the city: apps, chat bots, Open311, the API.
     pub direct: Bar,
@@ -51,7 +55,6 @@ pub struct Screening {
     model: Model,
     /// The model's class of reports.
     report_class: usize,
-    featurizer: Featurizer,
     bars: ScreeningBars,
 }
 
@@ -100,7 +103,6 @@ impl Screening {
         Ok(Self {
             model,
             report_class,
-            featurizer: Featurizer::default(),
             bars,
         })
     }
@@ -109,18 +111,29 @@ impl Screening {
         &self.model.version
     }
 
+    /// The tokens of a text for this model, unless `routing` reads it the same way
+    /// and its tokens serve.
+    pub(super) fn own_tokens(
+        &self,
+        routing: &Model,
+        featurizer: &Featurizer,
+        text_words: &[String],
+        context: ReportContext<'_>,
+    ) -> Option<Tokens> {
+        (!self.model.reads_like(routing))
+            .then(|| self.model.tokens(featurizer, text_words, context))
+    }
+
     /// The chance (0 to 1) that a text is a report: the model's, moved halfway
     /// (`rules_weight` of the model) towards what the rules say, with the rules and
     /// features behind it.
     pub(super) fn chance(
         &self,
-        text_words: &[String],
-        context: ReportContext<'_>,
+        tokens: &Tokens,
         cue: Cue,
         rules: &mut Vec<String>,
     ) -> (f32, Vec<String>) {
-        let tokens = self.model.tokens(&self.featurizer, text_words, context);
-        let prediction = self.model.predict(&tokens);
+        let prediction = self.model.predict(tokens);
         let model = prediction.probabilities[self.report_class];
         let w = self.model.rules_weight;
         let chance = match cue {
