@@ -29,6 +29,7 @@ mod open311_places;
 mod operators;
 mod photo_metadata;
 mod public_text;
+mod replicas;
 mod reporter_rights;
 mod social_triage;
 mod status_alerts;

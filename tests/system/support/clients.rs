@@ -24,6 +24,7 @@ use super::{
 pub type Intercepted = InterceptedService<Channel, ClientInterceptor>;
 
 /// gRPC clients for one running platform, with the test keys.
+#[derive(Clone)]
 pub struct Clients {
     pub intake: IntakeServiceClient<Intercepted>,
     pub status: StatusServiceClient<Intercepted>,

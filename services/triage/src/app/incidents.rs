@@ -3,28 +3,19 @@ use std::{
     sync::Arc,
 };
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 use segnala_shared::messaging::Envelope;
 use tokio::sync::Mutex;
 
 use crate::{
     domain::{
-        Decision, IncidentIndex, OpenIncident, Priority, ReceivedReport, Taxonomy, raised_priority,
+        Decision, DuplicateRule, IncidentIndex, Neighbourhood, OpenIncident, Priority,
+        ReceivedReport, Taxonomy, raised_priority,
     },
     events,
     store::{IncidentStore, OrderChange, StoredIncident},
 };
-
-/// How far back a replica looks for incidents others opened since it last looked: a
-/// transaction that opened one may commit a little after its `opened_at`.
-const LOOK_BACK: Duration = Duration::seconds(10);
-
-/// A replica reads the others' new incidents at most this often. Reading them for every
-/// report would cost a query of every incident of the last `LOOK_BACK` per report, which
-/// at a surge's rate is more work than the report itself; the price is that two replicas
-/// may open two incidents for reports of one problem less than this apart.
-const CATCH_UP_EVERY: Duration = Duration::seconds(1);
 
 /// A routed report, about to be placed in an incident.
 #[derive(Clone, Copy, Debug)]
@@ -106,8 +97,6 @@ pub struct Incidents {
 
 struct Synced {
     index: IncidentIndex,
-    /// When this replica last read the incidents opened by others.
-    looked_at: DateTime<Utc>,
 }
 
 impl Incidents {
@@ -117,13 +106,12 @@ impl Incidents {
         taxonomy: Arc<Taxonomy>,
         middle_latitude: f64,
     ) -> Result<Self, DbErr> {
-        let looked_at = Utc::now();
         let store = IncidentStore;
         let open = store.all_open(db).await?;
         let index = IncidentIndex::new(middle_latitude, open.iter().map(StoredIncident::as_open));
         tracing::info!(open_incidents = index.len(), "incident index built");
         Ok(Self {
-            synced: Arc::new(Mutex::new(Synced { index, looked_at })),
+            synced: Arc::new(Mutex::new(Synced { index })),
             store,
             taxonomy,
         })
@@ -140,7 +128,6 @@ impl Incidents {
         // One report at a time per replica: two reports of one lamp arriving together
         // still meet.
         let mut synced = self.synced.lock().await;
-        self.catch_up(txn, &mut synced).await?;
         for id in self.candidates(&synced, report) {
             if placed.absent.contains(&id) {
                 continue;
@@ -185,18 +172,24 @@ impl Incidents {
         Ok(Placement::Opened)
     }
 
-    /// Locks, with one statement, the stored incidents that `reports` may join, so that
-    /// placing them one by one (`place`) reads none of them again. Locked in the order of
-    /// their ids, as other batches lock them, so that two batches wanting the same
-    /// incidents queue rather than deadlock.
+    /// Readies `reports` to be placed one by one (`place`) without reading the database
+    /// again: takes their neighbourhoods' cells (`look_around`), then locks, with one
+    /// statement, the stored incidents they may join, in the order of their ids, as
+    /// other batches lock them, so that two batches wanting the same incidents queue
+    /// rather than deadlock.
     pub async fn lock_joinable<C: ConnectionTrait>(
         &self,
         txn: &C,
         reports: &[RoutedReport<'_>],
         placed: &mut Placed,
     ) -> Result<(), DbErr> {
+        let nearby = self.look_around(txn, reports).await?;
         let mut synced = self.synced.lock().await;
-        self.catch_up(txn, &mut synced).await?;
+        for incident in nearby {
+            if !synced.index.contains(&incident.id) {
+                synced.index.insert(incident.as_open());
+            }
+        }
         let wanted: BTreeSet<String> = reports
             .iter()
             .flat_map(|report| self.candidates(&synced, *report))
@@ -237,15 +230,7 @@ impl Incidents {
 
     /// The ids of the open incidents `report` duplicates, nearest first.
     fn candidates(&self, synced: &Synced, report: RoutedReport<'_>) -> Vec<String> {
-        let Some(position) = report.location else {
-            return Vec::new();
-        };
-        let Some(rule) = self
-            .taxonomy
-            .department(report.department)
-            .and_then(|d| d.category(report.category))
-            .map(|c| self.taxonomy.duplicate_rule(c))
-        else {
+        let (Some(position), Some(rule)) = (report.location, self.rule(&report)) else {
             return Vec::new();
         };
         synced
@@ -260,6 +245,14 @@ impl Incidents {
             .into_iter()
             .map(|i| i.id.clone())
             .collect()
+    }
+
+    /// When reports of `report`'s category duplicate each other.
+    fn rule(&self, report: &RoutedReport<'_>) -> Option<DuplicateRule> {
+        self.taxonomy
+            .department(report.department)
+            .and_then(|d| d.category(report.category))
+            .map(|c| self.taxonomy.duplicate_rule(c))
     }
 
     /// Writes the incidents `placed` opened and the counts of those it joined.
@@ -401,31 +394,35 @@ impl Incidents {
         Ok(Reindex::Remove(id.to_owned()))
     }
 
-    /// Adds the incidents other replicas opened since this one last looked. The ids come
-    /// first: most of them are this replica's own, already indexed, and reading every
-    /// incident of the last `LOOK_BACK` whole each time would cost more than the reports.
-    async fn catch_up<C: ConnectionTrait>(
+    /// Another replica may have opened, a moment ago, the incident a report joins. Each
+    /// report's neighbourhood cells are locked until the transaction ends, so that a
+    /// replica placing a report of the same problem waits until this one committed;
+    /// then the open incidents there are read as the database holds them, those of
+    /// other replicas included. The cells are locked before the index, which a
+    /// transaction waiting for this one may hold.
+    async fn look_around<C: ConnectionTrait>(
         &self,
         txn: &C,
-        synced: &mut Synced,
-    ) -> Result<(), DbErr> {
-        let now = Utc::now();
-        if now - synced.looked_at < CATCH_UP_EVERY {
-            return Ok(());
-        }
-        let since = synced.looked_at - LOOK_BACK;
-        let unknown: Vec<String> = self
-            .store
-            .open_ids_since(txn, since)
-            .await?
-            .into_iter()
-            .filter(|id| !synced.index.contains(id))
-            .collect();
-        for incident in self.store.get_open(txn, unknown).await? {
-            synced.index.insert(incident.as_open());
-        }
-        synced.looked_at = now;
-        Ok(())
+        reports: &[RoutedReport<'_>],
+    ) -> Result<Vec<StoredIncident>, DbErr> {
+        let areas: Vec<Neighbourhood> = {
+            let synced = self.synced.lock().await;
+            reports
+                .iter()
+                .filter_map(|report| {
+                    let rule = self.rule(report)?;
+                    synced.index.neighbourhood(
+                        report.department,
+                        report.category,
+                        report.location?,
+                        rule,
+                    )
+                })
+                .collect()
+        };
+        let cells: BTreeSet<String> = areas.iter().flat_map(|a| a.cells.clone()).collect();
+        self.store.lock_cells(txn, &cells).await?;
+        self.store.open_near(txn, &areas).await
     }
 
     /// The incident now belongs to another department or category: later reports of

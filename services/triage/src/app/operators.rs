@@ -86,6 +86,13 @@ impl Operators {
             "",
         );
         let mut placed = Placed::default();
+        {
+            let routed: Vec<RoutedReport<'_>> =
+                RoutedReport::of(&decision, &received).into_iter().collect();
+            self.incidents
+                .lock_joinable(&txn, &routed, &mut placed)
+                .await?;
+        }
         let announcement = self
             .incidents
             .place_and_announce(&txn, &received, &mut decision, &mut placed)

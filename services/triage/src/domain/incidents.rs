@@ -132,6 +132,63 @@ impl IncidentIndex {
     }
 }
 
+/// Where the incidents a report may duplicate lie, as a replica asks the database for
+/// them: a box around the report, and the grid cells whose locks make two replicas
+/// placing reports of one problem take turns.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Neighbourhood {
+    pub department: String,
+    pub category: String,
+    pub south: f64,
+    pub north: f64,
+    pub west: f64,
+    pub east: f64,
+    /// The cells, of a grid 1.2 radii wide, that a square 1.2 radii wide around the
+    /// report touches (one to four). Two reports less than a radius apart both touch the
+    /// cell of the point halfway between them: they lock at least one cell in common.
+    pub cells: Vec<String>,
+}
+
+impl IncidentIndex {
+    /// The neighbourhood of a report of `department`/`category` at this place; none when
+    /// the rule merges nothing.
+    pub fn neighbourhood(
+        &self,
+        department: &str,
+        category: &str,
+        (latitude, longitude): (f64, f64),
+        rule: DuplicateRule,
+    ) -> Option<Neighbourhood> {
+        if rule.radius_m <= 0.0 || !latitude.is_finite() || !longitude.is_finite() {
+            return None;
+        }
+        let width = rule.radius_m * 1.2;
+        // Cell numbers of the square's edges; a city's are far inside i64.
+        let edges = |metres: f64| {
+            let first = ((metres - width / 2.0) / width).floor() as i64;
+            let last = ((metres + width / 2.0) / width).floor() as i64;
+            first..=last
+        };
+        let [x, y] = self.project(latitude, longitude);
+        let cells = edges(x)
+            .flat_map(|column| edges(y).map(move |row| (column, row)))
+            .map(|(column, row)| format!("{department}/{category}/{column}/{row}"))
+            .collect();
+        let reach = rule.radius_m * 1.02;
+        let latitude_reach = (reach / EARTH_RADIUS_M).to_degrees();
+        let longitude_reach = (reach / self.metres_per_radian_of_longitude).to_degrees();
+        Some(Neighbourhood {
+            department: department.to_owned(),
+            category: category.to_owned(),
+            south: latitude - latitude_reach,
+            north: latitude + latitude_reach,
+            west: longitude - longitude_reach,
+            east: longitude + longitude_reach,
+            cells,
+        })
+    }
+}
+
 /// The priority of an incident of `reports` reports whose first report had `initial`:
 /// every `reports_per_step` reports raise it one level, up to high (critical is for
 /// emergencies only, and they start there).
@@ -177,6 +234,62 @@ mod tests {
 
     fn ids(found: Vec<&OpenIncident>) -> Vec<&str> {
         found.into_iter().map(|i| i.id.as_str()).collect()
+    }
+
+    #[test]
+    fn two_reports_less_than_a_radius_apart_share_a_cell_and_see_each_other() {
+        let index = IncidentIndex::new(MILAN, []);
+        let rule = rule(30.0, 24);
+        let around = |at| {
+            index
+                .neighbourhood("street_lighting", "lamp_out", at, rule)
+                .unwrap()
+        };
+        // Pairs about 29 m apart in every direction, over many cell edges.
+        let step = 29.0 / 111_195.0;
+        for i in 0..400 {
+            let start = (
+                45.46 + f64::from(i) * 0.000_013,
+                9.19 + f64::from(i) * 0.000_017,
+            );
+            let angle = f64::from(i) * 0.37;
+            let other = (
+                start.0 + step * angle.sin(),
+                start.1 + step * angle.cos() / MILAN.to_radians().cos(),
+            );
+            let (a, b) = (around(start), around(other));
+            assert!(
+                a.cells.iter().any(|cell| b.cells.contains(cell)),
+                "{start:?} and {other:?} share no cell: {:?} {:?}",
+                a.cells,
+                b.cells
+            );
+            assert!((1..=4).contains(&a.cells.len()));
+            assert!(a.south <= other.0 && other.0 <= a.north);
+            assert!(a.west <= other.1 && other.1 <= a.east);
+        }
+        // Another category's report at the same place locks other cells.
+        let bins = index
+            .neighbourhood("waste", "bin_full", (45.46, 9.19), rule)
+            .unwrap();
+        assert!(
+            bins.cells
+                .iter()
+                .all(|cell| !around((45.46, 9.19)).cells.contains(cell))
+        );
+        assert!(
+            index
+                .neighbourhood(
+                    "street_lighting",
+                    "lamp_out",
+                    (45.46, 9.19),
+                    super::DuplicateRule {
+                        radius_m: 0.0,
+                        ..rule
+                    }
+                )
+                .is_none()
+        );
     }
 
     #[test]

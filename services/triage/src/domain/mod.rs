@@ -17,7 +17,7 @@ pub use classifier::{
 };
 pub use decision::{Assignment, Decision, Outcome, ReceivedReport};
 pub use featurizer::{Audience, Featurizer, Position, ReportContext};
-pub use incidents::{IncidentIndex, OpenIncident, raised_priority};
+pub use incidents::{IncidentIndex, Neighbourhood, OpenIncident, raised_priority};
 pub use model::{Example, Model, ModelError, TrainingOptions};
 pub use taxonomy::{
     AnswerKind, Category, Department, DuplicateRule, Question, Taxonomy, TaxonomyError,

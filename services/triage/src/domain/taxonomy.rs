@@ -506,8 +506,6 @@ impl Taxonomy {
 }
 
 impl Taxonomy {
-    /// Each category's examples and keywords, labelled with its department: what the
-    /// default model learns from.
     /// What the default screening model learns from: every category's examples and
     /// keywords are reports; `[not_a_report]`'s examples and keywords are not.
     pub fn screening_examples(&self) -> Vec<Example> {

@@ -1,15 +1,17 @@
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
     sea_query::{LockType, OnConflict},
 };
 
 use segnala_shared::db::BulkUpdate;
 
 use super::decisions::{priority_from_text, priority_text};
-use crate::domain::{OpenIncident, Priority};
+use crate::domain::{Neighbourhood, OpenIncident, Priority};
 
 mod incident {
     use sea_orm::entity::prelude::*;
@@ -268,33 +270,56 @@ impl IncidentStore {
         self.open_where(db, Condition::all()).await
     }
 
-    /// The ids of open incidents opened at `since` or later.
-    pub async fn open_ids_since<C: ConnectionTrait>(
+    /// Holds, until the transaction ends, a lock on each of `cells` (named by
+    /// `Neighbourhood`), taken in the order of their names as every replica takes
+    /// them, so that two transactions wanting the same cells queue rather than
+    /// deadlock. Only PostgreSQL has other replicas to wait for; on SQLite, one process
+    /// writes alone.
+    pub async fn lock_cells<C: ConnectionTrait>(
         &self,
-        db: &C,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<String>, DbErr> {
-        incident::Entity::find()
-            .select_only()
-            .column(incident::Column::Id)
-            .filter(incident::Column::Open.eq(true))
-            .filter(incident::Column::OpenedAt.gte(since))
-            .into_tuple()
-            .all(db)
-            .await
+        txn: &C,
+        cells: &BTreeSet<String>,
+    ) -> Result<(), DbErr> {
+        if cells.is_empty() || txn.get_database_backend() != DbBackend::Postgres {
+            return Ok(());
+        }
+        let rows: Vec<String> = (1..=cells.len()).map(|n| format!("(${n})")).collect();
+        // hashtextextended is stable across PostgreSQL versions (hash partitioning
+        // relies on it), so replicas of any version name a cell's lock alike.
+        let sql = format!(
+            "SELECT count(pg_advisory_xact_lock(hashtextextended(cell, 0))) \
+             FROM (VALUES {}) AS cells (cell)",
+            rows.join(", ")
+        );
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            cells.iter().map(|cell| cell.as_str().into()),
+        ))
+        .await
+        .map(drop)
     }
 
-    /// The open incidents among `ids`.
-    pub async fn get_open<C: ConnectionTrait>(
+    /// The open incidents, as stored now, that lie in one of `areas`.
+    pub async fn open_near<C: ConnectionTrait>(
         &self,
         db: &C,
-        ids: Vec<String>,
+        areas: &[Neighbourhood],
     ) -> Result<Vec<StoredIncident>, DbErr> {
-        if ids.is_empty() {
+        if areas.is_empty() {
             return Ok(Vec::new());
         }
-        self.open_where(db, Condition::all().add(incident::Column::Id.is_in(ids)))
-            .await
+        let mut any = Condition::any();
+        for area in areas {
+            any = any.add(
+                Condition::all()
+                    .add(incident::Column::Department.eq(area.department.as_str()))
+                    .add(incident::Column::Category.eq(area.category.as_str()))
+                    .add(incident::Column::Latitude.between(area.south, area.north))
+                    .add(incident::Column::Longitude.between(area.west, area.east)),
+            );
+        }
+        self.open_where(db, any).await
     }
 
     /// The open incidents that also meet `condition`.

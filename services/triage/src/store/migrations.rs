@@ -15,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(CorrectionContexts),
             Box::new(RejectedCorrections),
             Box::new(CreatePublishedTaxonomy),
+            Box::new(IncidentsByPlace),
         ])
     }
 }
@@ -202,8 +203,7 @@ impl MigrationTrait for CreateIncidents {
                     .to_owned(),
             )
             .await?;
-        // The index is rebuilt from open incidents at start, and replicas pick up the
-        // ones others opened since they last looked.
+        // The index is rebuilt from open incidents at start.
         manager
             .create_index(
                 Index::create()
@@ -405,5 +405,54 @@ impl MigrationTrait for RejectedCorrections {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         migration::drop_columns(manager, Corrections::Table, [CorrectionRejection::Rejected]).await
+    }
+}
+
+/// Each batch reads the open incidents around its reports, whoever opened them; the
+/// index by opening time served the catch-up that reading replaced.
+struct IncidentsByPlace;
+
+impl MigrationName for IncidentsByPlace {
+    fn name(&self) -> &str {
+        "m20261207_000900_triage_incidents_by_place"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for IncidentsByPlace {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_index(
+                Index::create()
+                    .name("incidents_open_place")
+                    .table(Incidents::Table)
+                    .col(Incidents::Open)
+                    .col(Incidents::Department)
+                    .col(Incidents::Category)
+                    .col(Incidents::Latitude)
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("incidents_open_opened_at")
+                    .table(Incidents::Table)
+                    .if_exists()
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("incidents_open_place")
+                    .table(Incidents::Table)
+                    .to_owned(),
+            )
+            .await
     }
 }
