@@ -22,6 +22,7 @@ mod idempotency;
 mod incidents;
 mod intake_grpc;
 mod integrators;
+mod metrics;
 mod one_trace;
 mod open311;
 mod open311_clients;

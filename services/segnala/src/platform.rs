@@ -8,6 +8,7 @@ use segnala_shared::{
     db::DatabaseTarget,
     grpc::{ApiKeySettings, Authenticator, Role, ShutdownSignal, TlsSettings},
     messaging::{EmbeddedBus, RabbitMqSettings, RabbitMqTransport, Transport},
+    metrics::{self, PrometheusHandle},
     place::Jurisdiction,
     service::{Application, ServiceContext, StartupError},
 };
@@ -98,6 +99,9 @@ impl fmt::Display for ServiceKind {
 pub struct Platform {
     applications: Vec<Application>,
     embedded: bool,
+    /// The metrics port and what it serves; none when the process has no recorder of
+    /// its own.
+    metrics: Option<(TcpListener, PrometheusHandle)>,
 }
 
 impl Platform {
@@ -112,6 +116,19 @@ impl Platform {
                 .jurisdiction()
                 .map_err(|e| StartupError::Config(e.to_string()))?,
         );
+        let metrics = match metrics::install() {
+            Some(handle) => {
+                let address = SocketAddr::new(settings.listen.host, settings.listen.metrics_port);
+                let listener = TcpListener::bind(address).await.map_err(|e| {
+                    std::io::Error::new(
+                        e.kind(),
+                        format!("metrics: cannot listen on {address}: {e}"),
+                    )
+                })?;
+                Some((listener, handle))
+            }
+            None => None,
+        };
         let (transport, embedded_bus) = transport(settings).await?;
         let authenticator = Authenticator::new(settings.auth.api_keys.clone());
         let mut applications = Vec::with_capacity(services.len());
@@ -164,6 +181,7 @@ impl Platform {
         Ok(Self {
             applications,
             embedded: settings.bus.url.is_none(),
+            metrics,
         })
     }
 
@@ -179,6 +197,13 @@ impl Platform {
         self.embedded
     }
 
+    /// Where Prometheus scrapes the process's metrics.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics
+            .as_ref()
+            .and_then(|(listener, _)| listener.local_addr().ok())
+    }
+
     /// Serves until `shutdown` resolves; every service then stops taking calls.
     pub async fn run_until_stopped(
         self,
@@ -186,6 +211,19 @@ impl Platform {
     ) -> Result<(), tonic::transport::Error> {
         let (stop, stopped) = watch::channel(false);
         let mut servers = tokio::task::JoinSet::new();
+        if let Some((listener, handle)) = self.metrics {
+            let mut stopped = stopped.clone();
+            let signal: ShutdownSignal = Box::pin(async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            });
+            tokio::spawn(async move {
+                if let Err(error) =
+                    segnala_shared::http::serve(listener, metrics::router(handle), signal).await
+                {
+                    tracing::error!(%error, "metrics server failed");
+                }
+            });
+        }
         for application in self.applications {
             let mut stopped = stopped.clone();
             let signal: ShutdownSignal = Box::pin(async move {
@@ -414,6 +452,9 @@ pub fn describe(platform: &Platform, settings: &Settings) -> String {
         if let Some(address) = application.http_address() {
             text.push_str(&format!("  {:<9} HTTP  http://{address}\n", ""));
         }
+    }
+    if let Some(address) = platform.metrics_address() {
+        text.push_str(&format!("  metrics   http://{address}/metrics\n"));
     }
     if let Some(url) = &settings.bus.url {
         let shown = url

@@ -79,6 +79,8 @@ pub mod default_listen {
     pub const STATUS_PORT: u16 = 50054;
     pub const INTAKE_HTTP_PORT: u16 = 8081;
     pub const STATUS_HTTP_PORT: u16 = 8080;
+    /// Prometheus's registered port for exporters of this kind.
+    pub const METRICS_PORT: u16 = 9464;
 
     /// The plain-text URL of `port` on the default host, such as `http://127.0.0.1:50051`.
     pub fn url(port: u16) -> String {
@@ -98,6 +100,9 @@ pub struct ListenSettings {
     pub intake_http_port: u16,
     /// The public status pages, feeds and JSON.
     pub status_http_port: u16,
+    /// Prometheus metrics (`/metrics`) of every service in the process; keep it off the
+    /// public network.
+    pub metrics_port: u16,
     /// A certificate for the tracking service's gRPC port, the one crews reach from
     /// the street: with it, that port serves TLS only.
     pub tracking_tls: Option<TlsSettings>,
@@ -160,6 +165,7 @@ impl Default for ListenSettings {
             status_port: default_listen::STATUS_PORT,
             intake_http_port: default_listen::INTAKE_HTTP_PORT,
             status_http_port: default_listen::STATUS_HTTP_PORT,
+            metrics_port: default_listen::METRICS_PORT,
             tracking_tls: None,
         }
     }

@@ -9,6 +9,7 @@ pub mod grpc;
 pub mod http;
 pub mod lang;
 pub mod messaging;
+pub mod metrics;
 pub mod photo;
 pub mod place;
 pub mod redaction;

@@ -85,6 +85,7 @@ impl Application {
         }
         let relay = outbox.relay(db.clone(), context.transport.clone());
         tasks.push(tokio::spawn(relay.run()));
+        tasks.push(tokio::spawn(crate::metrics::watch_outbox(name, db.clone())));
         let address = context.listener.local_addr()?;
         Ok(Self {
             name,

@@ -12,13 +12,14 @@ use tokio::{
 use super::env::within;
 
 /// The ports `segnala up` listens on, by the name of their setting.
-const PORTS: [&str; 6] = [
+const PORTS: [&str; 7] = [
     "INTAKE",
     "TRIAGE",
     "TRACKING",
     "STATUS",
     "INTAKE_HTTP",
     "STATUS_HTTP",
+    "METRICS",
 ];
 
 /// A running `segnala up`; stopped when dropped.

@@ -85,6 +85,7 @@ impl TestEnv {
         settings.listen.status_port = 0;
         settings.listen.intake_http_port = 0;
         settings.listen.status_http_port = 0;
+        settings.listen.metrics_port = 0;
         settings.auth.api_keys = vec![
             key("test-app", Role::Integrator, INTEGRATOR_KEY),
             key("test-operator", Role::Operator, OPERATOR_KEY),
@@ -102,6 +103,7 @@ impl TestEnv {
             ("SEGNALA__BUS__PREFIX".into(), self.prefix.clone()),
             ("SEGNALA__LISTEN__INTAKE_HTTP_PORT".into(), "0".into()),
             ("SEGNALA__LISTEN__STATUS_HTTP_PORT".into(), "0".into()),
+            ("SEGNALA__LISTEN__METRICS_PORT".into(), "0".into()),
             (
                 "SEGNALA__AUTH__API_KEYS".into(),
                 format!(
@@ -264,6 +266,8 @@ pub struct RunningPlatform {
     pub addresses: HashMap<&'static str, SocketAddr>,
     /// The web surfaces (intake's Open311 and webhooks, status pages).
     pub http_addresses: HashMap<&'static str, SocketAddr>,
+    /// Where the process's Prometheus metrics are served.
+    pub metrics_address: Option<SocketAddr>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -286,6 +290,7 @@ impl RunningPlatform {
             .iter()
             .filter_map(|a| Some((a.name(), a.http_address()?)))
             .collect();
+        let metrics_address = platform.metrics_address();
         let task = tokio::spawn(async move {
             let _ = platform
                 .run_until_stopped(Box::pin(std::future::pending()))
@@ -294,6 +299,7 @@ impl RunningPlatform {
         Self {
             addresses,
             http_addresses,
+            metrics_address,
             task,
         }
     }

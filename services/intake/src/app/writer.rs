@@ -161,6 +161,8 @@ async fn write_batches(
 fn answer(batch: impl Iterator<Item = Pending>, stored: &HashSet<Uuid>) {
     for pending in batch {
         let written = if stored.contains(&pending.submission.report.id) {
+            metrics::counter!("segnala_reports_accepted_total", "channel" => pending.submission.report.channel.as_str())
+                .increment(1);
             Written::Stored
         } else {
             Written::Duplicate

@@ -248,6 +248,14 @@ impl Sender {
         outcome: Outcome,
     ) -> Result<(), DbErr> {
         let attempts = row.attempts.saturating_add(1);
+        let result = match &outcome {
+            Outcome::Sent => "sent",
+            Outcome::Retry { .. } if attempts.unsigned_abs() >= self.policy.max_attempts => "dead",
+            Outcome::Retry { .. } => "retry",
+            Outcome::Refused(_) => "dead",
+        };
+        metrics::counter!("segnala_deliveries_total", "destination" => row.destination.clone(), "result" => result)
+            .increment(1);
         let update = DeliveryRow::update_many()
             .col_expr(Column::Attempts, Expr::value(attempts))
             .filter(Column::Seq.eq(row.seq));

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod client;
+mod metrics;
 pub mod server;
 pub mod status;
 

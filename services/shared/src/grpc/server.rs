@@ -153,6 +153,7 @@ impl GrpcServer {
                 telemetry::continue_trace_from_http(&span, request.headers());
                 span
             })
+            .layer(super::metrics::MetricsLayer)
             .layer(AuthLayer::new(self.policy, self.authenticator))
             .add_routes(routes.routes())
             // Small answers go out at once instead of waiting on Nagle's algorithm.

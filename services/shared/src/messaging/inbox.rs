@@ -357,6 +357,8 @@ impl DeliveryHandler for InboxConsumer {
 
     async fn dead_letter(&self, envelope: &Envelope, reason: &str) -> Result<(), HandlerError> {
         tracing::error!(consumer = %self.consumer, message_id = %envelope.message_id, event = %envelope.event_type, reason, "message dead-lettered");
+        metrics::counter!("segnala_dead_letters_total", "consumer" => self.consumer.to_string())
+            .increment(1);
         dead_letter::Entity::insert(dead_letter::ActiveModel {
             message_id: Set(envelope.message_id),
             event_type: Set(envelope.event_type.clone()),

@@ -5,10 +5,10 @@
 
 use std::{sync::Arc, time::Duration};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, prelude::Expr, sea_query::LockBehavior,
+    QueryFilter, QueryOrder, QuerySelect, prelude::Expr, sea_query::Func, sea_query::LockBehavior,
     sea_query::LockType,
 };
 use tokio::sync::Notify;
@@ -227,6 +227,35 @@ fn to_envelope(row: &entity::Model) -> Envelope {
         occurred_at: row.occurred_at,
         trace: serde_json::from_value::<TraceHeaders>(row.trace.clone()).unwrap_or_default(),
     }
+}
+
+/// What waits in an outbox.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Backlog {
+    pub pending: u64,
+    /// How long the oldest row has waited; zero when none does.
+    pub oldest_age: Duration,
+}
+
+/// How many rows wait to be published, and since when, in one query.
+pub async fn backlog<C: ConnectionTrait>(db: &C) -> Result<Backlog, DbErr> {
+    let (pending, oldest): (i64, Option<DateTime<Utc>>) = OutboxRow::find()
+        .select_only()
+        .column_as(Expr::from(Func::count(Expr::col(Column::Seq))), "pending")
+        .column_as(
+            Expr::from(Func::min(Expr::col(Column::OccurredAt))),
+            "oldest",
+        )
+        .into_tuple()
+        .one(db)
+        .await?
+        .unwrap_or_default();
+    Ok(Backlog {
+        pending: u64::try_from(pending).unwrap_or_default(),
+        oldest_age: oldest
+            .and_then(|at| (Utc::now() - at).to_std().ok())
+            .unwrap_or_default(),
+    })
 }
 
 /// Rows still waiting to be published.

@@ -255,6 +255,21 @@ impl Broker {
 }
 
 async fn handle_batch(subscription: &Subscription, batch: Vec<Delivery>) -> lapin::Result<()> {
+    let started = std::time::Instant::now();
+    let consumer = subscription.consumer.clone();
+    for delivery in &batch {
+        let event = delivery
+            .properties
+            .kind()
+            .as_ref()
+            .map_or_else(|| delivery.routing_key.to_string(), ToString::to_string);
+        metrics::counter!("segnala_consumer_deliveries_total", "consumer" => consumer.clone(), "event" => event)
+            .increment(1);
+        if delivery.redelivered {
+            metrics::counter!("segnala_consumer_redeliveries_total", "consumer" => consumer.clone())
+                .increment(1);
+        }
+    }
     let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(batch.len());
     let mut envelopes = Vec::with_capacity(batch.len());
     for delivery in &batch {
@@ -290,6 +305,16 @@ async fn handle_batch(subscription: &Subscription, batch: Vec<Delivery>) -> lapi
                 settle(subscription, envelope).await
             }
         });
+    }
+    metrics::histogram!("segnala_consumer_batch_duration_seconds", "consumer" => consumer.clone())
+        .record(started.elapsed().as_secs_f64());
+    let dead = outcomes
+        .iter()
+        .filter(|o| matches!(o, Some(Outcome::DeadLetter)))
+        .count();
+    if dead > 0 {
+        metrics::counter!("segnala_dead_letters_total", "consumer" => consumer)
+            .increment(dead as u64);
     }
     // An acknowledgement on a connection that died unnoticed could wait forever; give up
     // and reconnect instead (the broker redelivers, the inbox skips the repeat).

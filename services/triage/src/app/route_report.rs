@@ -289,6 +289,12 @@ impl RouteReport {
 impl Decided {
     /// Keeps a report's decision and what announces it.
     fn settle(&mut self, decision: Decision, announcements: impl IntoIterator<Item = Envelope>) {
+        metrics::counter!(
+            "segnala_triage_decisions_total",
+            "outcome" => outcome_name(&decision.outcome),
+            "method" => decision.explanation.method.clone()
+        )
+        .increment(1);
         tracing::info!(
             tracking_code = %decision.tracking_code,
             department = %decision.assignment().map(|a| a.department.as_str()).unwrap_or_default(),
