@@ -30,6 +30,7 @@ mod open311_places;
 mod operators;
 mod photo_metadata;
 mod public_text;
+mod readiness;
 mod replicas;
 mod reporter_rights;
 mod social_triage;

@@ -48,6 +48,7 @@ async fn metrics_count_reports_decisions_deliveries_and_calls_by_outcome() {
         r#"segnala_consumer_batch_duration_seconds_bucket{consumer="status","#,
         r#"segnala_grpc_request_duration_seconds_bucket{method="/segnala.intake.v1.IntakeService/CreateReport","#,
         r#"segnala_outbox_pending{service="intake"}"#,
+        r#"segnala_ready{service="triage"} 1"#,
         r#"segnala_outbox_oldest_age_seconds{service="tracking"}"#,
         "# HELP segnala_reports_accepted_total Reports intake accepted, by channel.",
         "# TYPE segnala_grpc_request_duration_seconds histogram",

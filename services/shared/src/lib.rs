@@ -12,6 +12,7 @@ pub mod messaging;
 pub mod metrics;
 pub mod photo;
 pub mod place;
+pub mod readiness;
 pub mod redaction;
 pub mod request_id;
 pub mod service;

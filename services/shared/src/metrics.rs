@@ -115,6 +115,10 @@ fn describe() {
         "Reports triage decided, by outcome and method."
     );
     describe_gauge!(
+        "segnala_ready",
+        "1 while a service reaches its database and broker, 0 while it does not."
+    );
+    describe_gauge!(
         "segnala_outbox_pending",
         "Events waiting in a service's outbox."
     );

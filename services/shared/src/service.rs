@@ -12,6 +12,7 @@ use crate::{
     messaging::{
         EventHandlers, InboxConsumer, Outbox, Subscription, TaskGuard, Transport, TransportError,
     },
+    readiness::Readiness,
 };
 
 /// What the process gives a service to run with.
@@ -56,6 +57,7 @@ pub struct Application {
     tasks: TaskGuard,
     /// Run when the shutdown signal comes, before the servers wait for open calls.
     shutdown_hooks: Vec<Box<dyn FnOnce() + Send>>,
+    readiness: Readiness,
 }
 
 impl Application {
@@ -86,6 +88,15 @@ impl Application {
         let relay = outbox.relay(db.clone(), context.transport.clone());
         tasks.push(tokio::spawn(relay.run()));
         tasks.push(tokio::spawn(crate::metrics::watch_outbox(name, db.clone())));
+        let readiness = Readiness {
+            service: name,
+            health: server.health(),
+            services: server.service_names(),
+            db: db.clone(),
+            transport: context.transport.clone(),
+            stopping: Arc::default(),
+        };
+        tasks.push(tokio::spawn(readiness.clone().watch()));
         let address = context.listener.local_addr()?;
         Ok(Self {
             name,
@@ -98,6 +109,7 @@ impl Application {
             public_routes: None,
             tasks,
             shutdown_hooks: Vec::new(),
+            readiness,
         })
     }
 
@@ -189,8 +201,12 @@ impl Application {
         shutdown: ShutdownSignal,
     ) -> Result<(), tonic::transport::Error> {
         let hooks = self.shutdown_hooks;
+        let readiness = self.readiness;
         let shutdown: ShutdownSignal = Box::pin(async move {
             shutdown.await;
+            // Balancers and clients that check health stop choosing this replica
+            // while it finishes the calls in flight.
+            readiness.stop().await;
             for hook in hooks {
                 hook();
             }

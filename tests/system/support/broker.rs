@@ -95,7 +95,17 @@ impl OwnBroker {
 
     /// Stops the broker application (every connection drops) and starts it again.
     pub async fn restart(&self) {
+        self.stop_app();
+        self.start_app().await;
+    }
+
+    /// Stops the broker application: every connection drops, none is accepted.
+    pub fn stop_app(&self) {
         self.ctl("stop_app");
+    }
+
+    /// Starts the broker application again, once it accepts connections.
+    pub async fn start_app(&self) {
         self.ctl("start_app");
         self.wait_until_accepting().await;
     }

@@ -53,10 +53,15 @@ pub enum Command {
     /// Train and measure the triage classifier offline.
     #[command(subcommand)]
     Triage(triage::TriageCommand),
-    /// Exit 0 when the gRPC server at URL reports SERVING (for container health checks).
+    /// Exit 0 when the gRPC server at URL reports SERVING (for container health checks):
+    /// the process is alive or, with --service, that service is ready (it reaches its
+    /// database and broker).
     Health {
         /// Such as http://127.0.0.1:50051.
         url: String,
+        /// A gRPC service name, such as segnala.intake.v1.IntakeService.
+        #[arg(long, default_value = "")]
+        service: String,
     },
 }
 
@@ -73,7 +78,7 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Up(args) => server::up(args).await,
         Command::Serve(args) => server::serve(args).await,
         Command::Report(command) => report::run(command).await,
-        Command::Health { url } => health::check(&url).await,
+        Command::Health { url, service } => health::check(&url, &service).await,
         Command::Triage(command) => triage::run(command),
         Command::Bench(args) => bench::run(args).await,
         Command::Crew(args) => crew::run(args).await,

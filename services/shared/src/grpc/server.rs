@@ -12,7 +12,10 @@ use tonic::{
     service::RoutesBuilder,
     transport::{Identity, Server, ServerTlsConfig, server::TcpIncoming},
 };
-use tonic_health::ServingStatus;
+use tonic_health::{
+    pb::health_server::HealthServer,
+    server::{HealthReporter, HealthService},
+};
 use tower::Service;
 
 use super::auth::{AuthLayer, Authenticator, MethodPolicy};
@@ -28,6 +31,7 @@ pub struct GrpcServer {
     routes: RoutesBuilder,
     service_names: Vec<&'static str>,
     tls: Option<ServerTlsConfig>,
+    health: HealthReporter,
 }
 
 /// The certificate a gRPC server presents: PEM files, the chain first in `cert_file`.
@@ -77,6 +81,7 @@ impl GrpcServer {
             routes: RoutesBuilder::default(),
             service_names: Vec::new(),
             tls: None,
+            health: HealthReporter::new(),
         }
     }
 
@@ -88,6 +93,17 @@ impl GrpcServer {
 
     pub fn uses_tls(&self) -> bool {
         self.tls.is_some()
+    }
+
+    /// What `grpc.health.v1` answers: the server as a whole ("", liveness) and each of
+    /// its services (readiness), which `Readiness` keeps true.
+    pub fn health(&self) -> HealthReporter {
+        self.health.clone()
+    }
+
+    /// The services this server serves besides health and reflection.
+    pub fn service_names(&self) -> Vec<&'static str> {
+        self.service_names.clone()
     }
 
     pub fn add_service<S>(mut self, service: S) -> Self
@@ -111,12 +127,8 @@ impl GrpcServer {
         listener: TcpListener,
         shutdown: ShutdownSignal,
     ) -> Result<(), tonic::transport::Error> {
-        let (health_reporter, health_service) = tonic_health::server::health_reporter();
-        for name in &self.service_names {
-            health_reporter
-                .set_service_status(*name, ServingStatus::Serving)
-                .await;
-        }
+        let health_service =
+            HealthServer::new(HealthService::from_health_reporter(self.health.clone()));
         let mut routes = self.routes;
         routes.add_service(health_service);
         // Both versions: grpcurl and Postman speak v1, many clients (PyPI's

@@ -5,7 +5,13 @@
 //! handler committed; a lost connection is re-established with back-off, topology and
 //! all.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        Arc, PoisonError,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use async_trait::async_trait;
 use futures_util::{FutureExt, StreamExt};
@@ -67,6 +73,8 @@ impl Topology {
 pub struct RabbitMqTransport {
     broker: Broker,
     publisher: Mutex<Option<PublisherChannel>>,
+    /// Whether each subscription's consumer is consuming now.
+    consuming: std::sync::Mutex<Vec<Arc<AtomicBool>>>,
 }
 
 /// Where the broker is and what is declared on it; shared by the publisher and each
@@ -99,6 +107,7 @@ impl RabbitMqTransport {
                 settings,
             },
             publisher: Mutex::new(None),
+            consuming: std::sync::Mutex::default(),
         };
         let publisher = transport.open_publisher().await?;
         *transport.publisher.lock().await = Some(publisher);
@@ -204,11 +213,11 @@ impl Broker {
         Ok(())
     }
 
-    /// Consumes until the connection breaks. Returns whether it got as far as consuming.
+    /// Consumes until the connection breaks; `consuming` is raised once it does.
     async fn consume(
         &self,
         subscription: &Subscription,
-        connected: &mut bool,
+        consuming: &AtomicBool,
     ) -> Result<(), TransportError> {
         let connection = self.open_connection().await?;
         let starting = async {
@@ -231,7 +240,7 @@ impl Broker {
             .await
             .map_err(|_| TransportError::Unreachable("starting the consumer timed out".into()))?
             .map_err(unreachable)?;
-        *connected = true;
+        consuming.store(true, Ordering::Relaxed);
         tracing::info!(consumer = %subscription.consumer, "consuming");
         // Half of what may be held: the next batch arrives while this one is handled.
         let most = usize::from(self.settings.prefetch / 2).max(1);
@@ -412,8 +421,44 @@ impl Transport for RabbitMqTransport {
                 .map_err(unreachable)?;
             let _ = connection.close(200, "topology declared".into()).await;
         }
-        let task = tokio::spawn(consume_forever(self.broker.clone(), subscription));
+        let consuming = Arc::new(AtomicBool::new(false));
+        self.consuming
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(consuming.clone());
+        let task = tokio::spawn(consume_forever(
+            self.broker.clone(),
+            subscription,
+            consuming,
+        ));
         Ok(TaskGuard::new(vec![task]))
+    }
+
+    async fn ready(&self) -> bool {
+        let consuming = self
+            .consuming
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .all(|up| up.load(Ordering::Relaxed));
+        // A publish in progress holds the channel: it is in use, so it is there.
+        let Ok(mut guard) = self.publisher.try_lock() else {
+            return consuming;
+        };
+        if guard
+            .as_ref()
+            .is_some_and(|publisher| !publisher.channel.status().connected())
+        {
+            *guard = None;
+        }
+        if guard.is_none() {
+            // Reconnecting now, not at the next event, tells when the broker is back.
+            match self.open_publisher().await {
+                Ok(publisher) => *guard = Some(publisher),
+                Err(_) => return false,
+            }
+        }
+        consuming
     }
 }
 
@@ -484,14 +529,13 @@ impl RabbitMqTransport {
 }
 
 /// The consuming loop of one subscription, reconnecting with back-off.
-async fn consume_forever(broker: Broker, subscription: Subscription) {
+async fn consume_forever(broker: Broker, subscription: Subscription, consuming: Arc<AtomicBool>) {
     let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
     loop {
-        let mut connected = false;
-        if let Err(error) = broker.consume(&subscription, &mut connected).await {
+        if let Err(error) = broker.consume(&subscription, &consuming).await {
             tracing::warn!(consumer = %subscription.consumer, %error, "consumer lost the broker; reconnecting");
         }
-        if connected {
+        if consuming.swap(false, Ordering::Relaxed) {
             backoff.reset();
         }
         tokio::time::sleep(backoff.next_delay()).await;

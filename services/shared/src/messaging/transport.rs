@@ -110,4 +110,10 @@ pub trait Transport: Send + Sync + 'static {
     /// Starts delivering the subscription's event types to its handler. Returns once the
     /// consumer's queue exists, so events published afterwards reach it.
     async fn subscribe(&self, subscription: Subscription) -> Result<TaskGuard, TransportError>;
+
+    /// Whether it can publish and every subscription is consuming now; a transport
+    /// that lost its broker says no until it has reconnected.
+    async fn ready(&self) -> bool {
+        true
+    }
 }
