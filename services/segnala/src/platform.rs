@@ -211,11 +211,15 @@ impl Platform {
     ) -> Result<(), tonic::transport::Error> {
         let (stop, stopped) = watch::channel(false);
         let mut servers = tokio::task::JoinSet::new();
-        if let Some((listener, handle)) = self.metrics {
+        // Resolves once `stop` is sent: every server of the process stops together.
+        let signal = || -> ShutdownSignal {
             let mut stopped = stopped.clone();
-            let signal: ShutdownSignal = Box::pin(async move {
+            Box::pin(async move {
                 let _ = stopped.wait_for(|stop| *stop).await;
-            });
+            })
+        };
+        if let Some((listener, handle)) = self.metrics {
+            let signal = signal();
             tokio::spawn(async move {
                 if let Err(error) =
                     segnala_shared::http::serve(listener, metrics::router(handle), signal).await
@@ -225,11 +229,7 @@ impl Platform {
             });
         }
         for application in self.applications {
-            let mut stopped = stopped.clone();
-            let signal: ShutdownSignal = Box::pin(async move {
-                let _ = stopped.wait_for(|stop| *stop).await;
-            });
-            servers.spawn(application.run_until_stopped(signal));
+            servers.spawn(application.run_until_stopped(signal()));
         }
         tokio::select! {
             _ = shutdown => {}
